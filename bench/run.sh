@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# run.sh - tarn against DuckDB on the same files, in the same run.
+#
+# Usage: bench/run.sh            (or: make -C bench bench)
+#   SF=1        scale factor of the TPC-H data (bench/data/sf$SF)
+#   RUNS=3      runs per tool and case; the best wall time is reported
+#   ONLY=name   run only the cases whose name matches this grep pattern
+#   TARN=path   tarn binary (default build/tarn)
+#
+# Builds the tools, generates missing data and installs the DuckDB client
+# first. Each case runs tarn and DuckDB alternately, RUNS times each, under
+# build/bench/measure, with the input read once beforehand so both start from
+# a warm page cache. Outputs go to bench/data/out/ and are deleted (and the
+# deletion synced) after every run so write-back of one run does not land in
+# the next. Prints a table and writes the same numbers to bench/results.json.
+# The DuckDB side includes starting node and loading DuckDB; the cost of that
+# alone is measured once and reported as duckdb_startup_s.
+#
+# A tarn that is missing or fails is reported as "tarn: FAILED (exit N)" and
+# the run goes on: this is a benchmark, not a test.
+set -euo pipefail
+
+SF=${SF:-1}
+RUNS=${RUNS:-3}
+ONLY=${ONLY:-}
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH")
+TARN=${TARN:-$ROOT/build/tarn}
+MEASURE=$ROOT/build/bench/measure
+DUCKDB=(node "$BENCH/duckdb_run.mjs")
+DATA=$BENCH/data/sf$SF
+OUT=$BENCH/data/out
+RESULTS=${RESULTS:-$BENCH/results.json}
+
+# The cases, one a line: name | input file in $DATA | output extension | DuckDB
+# SQL, where {in} and {out} stand for the input and output paths. tarn always
+# runs as `tarn convert IN OUT`, formats taken from the file extensions.
+CASES=(
+  "csv_to_csv   | lineitem.csv   | csv | COPY (SELECT * FROM read_csv('{in}')) TO '{out}' (HEADER, DELIMITER ',')"
+  "jsonl_to_csv | lineitem.jsonl | csv | COPY (SELECT * FROM read_json('{in}', format='newline_delimited')) TO '{out}' (HEADER, DELIMITER ',')"
+)
+
+log() { printf '%s\n' "$*" >&2; }
+trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
+json_num() { sed -n "s/.*\"$2\":\\(-\\{0,1\\}[0-9.]*\\).*/\\1/p" <<<"$1"; }
+json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
+fmin() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%s\n", (a == "" || b + 0 < a + 0) ? b : a }'; }
+fmax() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%s\n", (a == "" || b + 0 > a + 0) ? b : a }'; }
+
+# measure LABEL OUTFILE CMD... : runs CMD once; sets M_WALL M_RSS M_EXIT.
+measure() {
+  local label=$1 outfile=$2 line tmp
+  shift 2
+  tmp=$(mktemp)
+  rm -f "$outfile"
+  "$MEASURE" --label "$label" -o "$tmp" -- "$@" >/dev/null || true
+  line=$(tail -n 1 "$tmp")
+  rm -f "$tmp"
+  M_WALL=$(json_num "$line" wall_s)
+  M_RSS=$(json_num "$line" max_rss_mb)
+  M_EXIT=$(json_num "$line" exit)
+}
+
+# Finishes one run: counts output lines on the first run, deletes the output.
+finish_run() {
+  local outfile=$1 run=$2 var=$3
+  if [ "$run" -eq 1 ] && [ -f "$outfile" ]; then
+    printf -v "$var" '%s' "$(wc -l <"$outfile" | tr -d ' ')"
+  fi
+  rm -f "$outfile"
+  sync
+}
+
+log "bench: preparing tools, data (SF $SF) and the DuckDB client"
+make -s -C "$BENCH" tools data node_modules SF="$SF" >&2
+mkdir -p "$OUT"
+
+startup=$({ "$MEASURE" -- "${DUCKDB[@]}" "SELECT 1" || true; } | tail -n 1)
+DUCKDB_STARTUP=$(json_num "$startup" wall_s)
+DUCKDB_VERSION=$("${DUCKDB[@]}" --print "SELECT version()" | tail -n 1)
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+CORES=$(nproc)
+
+rows_json=()
+table=()
+failures=()
+for spec in "${CASES[@]}"; do
+  IFS='|' read -r name input ext sql <<<"$spec"
+  name=$(trim "$name"); input=$(trim "$input"); ext=$(trim "$ext"); sql=$(trim "$sql")
+  if [ -n "$ONLY" ] && ! grep -q -- "$ONLY" <<<"$name"; then
+    continue
+  fi
+  in=$DATA/$input
+  tarn_out=$OUT/tarn_$name.$ext
+  duck_out=$OUT/duckdb_$name.$ext
+  sql=${sql//\{in\}/$in}
+  sql=${sql//\{out\}/$duck_out}
+  input_mb=$(awk -v b="$(stat -c %s "$in")" 'BEGIN { printf "%.1f", b / 1e6 }')
+  log "bench: $name ($input, $input_mb MB), $RUNS runs each"
+  cat "$in" >/dev/null
+
+  t_wall="" t_rss="" t_exit=0 t_lines="" t_runs=()
+  d_wall="" d_rss="" d_exit=0 d_lines="" d_runs=()
+  for run in $(seq 1 "$RUNS"); do
+    if [ "$t_exit" -eq 0 ]; then
+      measure "tarn $name" "$tarn_out" "$TARN" convert "$in" "$tarn_out"
+      t_exit=$M_EXIT
+      if [ "$t_exit" -eq 0 ]; then
+        t_wall=$(fmin "$t_wall" "$M_WALL"); t_rss=$(fmax "$t_rss" "$M_RSS"); t_runs+=("$M_WALL")
+      fi
+      finish_run "$tarn_out" "$run" t_lines
+    fi
+    if [ "$d_exit" -eq 0 ]; then
+      measure "duckdb $name" "$duck_out" "${DUCKDB[@]}" "$sql"
+      d_exit=$M_EXIT
+      if [ "$d_exit" -eq 0 ]; then
+        d_wall=$(fmin "$d_wall" "$M_WALL"); d_rss=$(fmax "$d_rss" "$M_RSS"); d_runs+=("$M_WALL")
+      fi
+      finish_run "$duck_out" "$run" d_lines
+    fi
+  done
+
+  ratio="" rows_match=null
+  if [ "$t_exit" -eq 0 ] && [ "$d_exit" -eq 0 ]; then
+    ratio=$(awk -v t="$t_wall" -v d="$d_wall" 'BEGIN { printf "%.2f", t / d }')
+    if [ "$t_lines" = "$d_lines" ]; then rows_match=true; else rows_match=false; fi
+  fi
+
+  if [ "$t_exit" -ne 0 ]; then
+    failures+=("$name: tarn: FAILED (exit $t_exit)")
+    t_cell="FAILED" t_rss_cell="-"
+  else
+    t_cell=$t_wall t_rss_cell=$t_rss
+  fi
+  if [ "$d_exit" -ne 0 ]; then
+    failures+=("$name: duckdb: FAILED (exit $d_exit)")
+    d_cell="FAILED" d_rss_cell="-"
+  else
+    d_cell=$d_wall d_rss_cell=$d_rss
+  fi
+  if [ "$rows_match" = false ]; then
+    failures+=("$name: output lines differ: tarn $t_lines, duckdb $d_lines")
+  fi
+  table+=("$(printf '%-16s %10s %10s %12s %12s %12s' "$name" "$t_cell" "$d_cell" "${ratio:--}" \
+    "$t_rss_cell" "$d_rss_cell")")
+
+  side_json() { # exit wall rss lines runs...
+    local exit=$1 wall=$2 rss=$3 lines=$4 runs
+    shift 4
+    runs=$(IFS=,; printf '%s' "$*")
+    if [ "$exit" -ne 0 ]; then
+      printf '{"failed":true,"exit":%s}' "$exit"
+    else
+      printf '{"wall_s":%s,"max_rss_mb":%s,"exit":0,"output_lines":%s,"runs_wall_s":[%s]}' \
+        "$wall" "$rss" "${lines:-null}" "$runs"
+    fi
+  }
+  rows_json+=("$(printf '{"case":%s,"input":%s,"input_mb":%s,"tarn":%s,"duckdb":%s,"ratio_tarn_duckdb":%s,"rows_match":%s,"duckdb_sql":%s}' \
+    "$(json_str "$name")" "$(json_str "$input")" "$input_mb" \
+    "$(side_json "$t_exit" "$t_wall" "$t_rss" "$t_lines" "${t_runs[@]+"${t_runs[@]}"}")" \
+    "$(side_json "$d_exit" "$d_wall" "$d_rss" "$d_lines" "${d_runs[@]+"${d_runs[@]}"}")" \
+    "${ratio:-null}" "$rows_match" "$(json_str "$sql")")")
+done
+rmdir "$OUT" 2>/dev/null || true
+
+printf '\ntarn vs DuckDB %s, TPC-H SF %s, best of %s, %s cores (%s)\n' \
+  "$DUCKDB_VERSION" "$SF" "$RUNS" "$CORES" "$CPU"
+printf '%-16s %10s %10s %12s %12s %12s\n' case "tarn s" "duckdb s" "tarn/duckdb" "tarn MB" "duckdb MB"
+printf '%s\n' "${table[@]+"${table[@]}"}"
+printf 'duckdb times include starting node and DuckDB: %s s for SELECT 1\n' "$DUCKDB_STARTUP"
+for f in "${failures[@]+"${failures[@]}"}"; do printf '%s\n' "$f"; done
+
+{
+  printf '{\n  "sf": %s,\n  "runs": %s,\n  "date": %s,\n' "$SF" "$RUNS" "$(json_str "$(date -u +%Y-%m-%dT%H:%M:%SZ)")"
+  printf '  "machine": {"cores": %s, "cpu": %s},\n' "$CORES" "$(json_str "$CPU")"
+  printf '  "duckdb_version": %s,\n  "duckdb_startup_s": %s,\n' "$(json_str "$DUCKDB_VERSION")" "${DUCKDB_STARTUP:-null}"
+  printf '  "cases": [\n'
+  for i in "${!rows_json[@]}"; do
+    sep=,; [ "$i" -eq $((${#rows_json[@]} - 1)) ] && sep=
+    printf '    %s%s\n' "${rows_json[$i]}" "$sep"
+  done
+  printf '  ]\n}\n'
+} >"$RESULTS"
+log "bench: wrote $RESULTS"
