@@ -112,7 +112,12 @@ int main(int argc, char **argv)
 	put_json_str(f, label);
 	fprintf(f, ",\"wall_s\":%.3f,\"max_rss_mb\":%.1f,\"exit\":%d}\n", wall,
 		(double)ru.ru_maxrss / 1024.0, code);
-	if (f != stdout ? fclose(f) != 0 : fflush(f) != 0) {
+	int werr = 0;
+	if (f == stdout)
+		werr = fflush(f);
+	else
+		werr = fclose(f);
+	if (werr != 0) {
 		perror("measure: write");
 		return 1;
 	}
