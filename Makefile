@@ -10,9 +10,9 @@
 #   make bench      run bench/run.sh (tarn vs DuckDB)
 
 CC      ?= cc
-PKGS    := zlib libzstd
+PKGS    := zlib libzstd liblz4 snappy libbrotlienc libbrotlidec
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lz -lzstd)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lz -lzstd -llz4 -lsnappy -lbrotlienc -lbrotlidec)
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes
 DEFS    := -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 OPT     ?= -O2 -g
