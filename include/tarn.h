@@ -192,6 +192,10 @@ struct tarn_sample_spec {
 	double fraction;    /* 0 < f <= 1 when n < 0 */
 	const char *by;     /* stratified: the class column */
 	uint64_t seed;
+	/* added for the CLI: called after each input batch with the rows read
+	 * so far (for progress bars and the "of N rows" summary); may be NULL. */
+	void (*progress)(void *ctx, int64_t rows_read);
+	void *progress_ctx;
 };
 
 /* Reads R to the end (top-K stops early) and writes the sample to W. One pass,
@@ -200,6 +204,15 @@ struct tarn_sample_spec {
 TARN_MUST_USE tarn_rc tarn_sample(struct tarn_reader *r, struct tarn_writer *w,
 				  const struct tarn_sample_spec *spec, int64_t *out_rows,
 				  struct tarn_err *err);
+
+/* ---- added for the CLI ---- */
+
+/* Writes N bytes to PATH the way writers publish files: to a temporary name
+ * in the same directory, fsync'd, then renamed over PATH, so a reader sees the
+ * old file or the new one and a failure leaves nothing behind. For files tarn
+ * makes itself rather than through a format writer (`tarn demo`'s raw data). */
+TARN_MUST_USE tarn_rc tarn_file_write_atomic(const char *path, const void *data, size_t n,
+					     struct tarn_err *err);
 
 /* ---- memory ---------------------------------------------------------------- */
 

@@ -30,8 +30,8 @@ tarn_rc tarn_buf_reserve(struct tarn_buf *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap = cap < ((size_t)1 << 62) ? cap * 2 : need;
-	if (cap > limit + 1)
-		cap = limit + 1;
+	if (cap > limit)
+		cap = limit; /* tarn_buf_putc checks only cap: cap never exceeds the limit */
 	char *p = tarn_realloc(b->data, cap);
 	if (!p)
 		return TARN_ENOMEM;
@@ -60,11 +60,24 @@ tarn_rc tarn_buf_printf(struct tarn_buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return TARN_EINTERNAL;
-	tarn_rc rc = tarn_buf_reserve(b, (size_t)n + 1);
+	/* Room for the text only: vsnprintf's NUL must not count against the
+	 * limit, so text that exactly fills the buffer goes through a copy. */
+	tarn_rc rc = tarn_buf_reserve(b, (size_t)n);
 	if (rc)
 		return rc;
 	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	if (b->cap - b->len > (size_t)n) {
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	} else {
+		char *tmp = tarn_malloc((size_t)n + 1);
+		if (!tmp) {
+			va_end(ap);
+			return TARN_ENOMEM;
+		}
+		vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+		memcpy(b->data + b->len, tmp, (size_t)n);
+		tarn_free(tmp);
+	}
 	va_end(ap);
 	b->len += (size_t)n;
 	return TARN_OK;
@@ -72,9 +85,23 @@ tarn_rc tarn_buf_printf(struct tarn_buf *b, const char *fmt, ...)
 
 tarn_rc tarn_buf_cstr(struct tarn_buf *b)
 {
-	tarn_rc rc = tarn_buf_reserve(b, 1);
-	if (rc)
-		return rc;
+	if (b->len < b->cap) {
+		b->data[b->len] = '\0';
+		return TARN_OK;
+	}
+	size_t limit = b->limit ? b->limit : TARN_BUF_DEFAULT_LIMIT;
+	if (b->len < limit) {
+		tarn_rc rc = tarn_buf_reserve(b, 1);
+		if (rc)
+			return rc;
+	} else {
+		/* A buffer filled to its limit still takes its terminator, which
+		 * is not part of len; cap stays len, so appends remain refused. */
+		char *p = tarn_realloc(b->data, b->len + 1);
+		if (!p)
+			return TARN_ENOMEM;
+		b->data = p;
+	}
 	b->data[b->len] = '\0';
 	return TARN_OK;
 }

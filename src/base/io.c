@@ -81,6 +81,7 @@ struct tarn_input {
 	uint8_t *raw;     /* raw read buffer for compressed fd input */
 	size_t raw_len, raw_pos;
 	bool dec_done;    /* decoder reached end of all input */
+	int64_t gz_members; /* gzip members decoded completely */
 
 	uint8_t *pend;    /* decoded bytes waiting (peek buffer) */
 	size_t pend_len, pend_pos, pend_cap;
@@ -169,6 +170,18 @@ static tarn_rc decode_some(struct tarn_input *in, uint8_t *dst, size_t cap, size
 			raw_advance(in, k);
 			*got = k;
 		} else if (in->codec == TARN_CODEC_GZIP) {
+			if (!in->zs_init && in->gz_members > 0) {
+				/* GNU gzip tolerates zero padding after the last
+				 * member (tape blocking); so do we. */
+				size_t z = 0;
+				while (z < n && p[z] == 0)
+					z++;
+				raw_advance(in, z);
+				if (z == n)
+					continue;
+				p += z;
+				n -= z;
+			}
 			if (!in->zs_init) {
 				memset(&in->zs, 0, sizeof in->zs);
 				if (inflateInit2(&in->zs, 15 + 32) != Z_OK)
@@ -187,6 +200,7 @@ static tarn_rc decode_some(struct tarn_input *in, uint8_t *dst, size_t cap, size
 				/* Another member may follow (concatenated gzip). */
 				inflateEnd(&in->zs);
 				in->zs_init = false;
+				in->gz_members++;
 			} else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
 				return tarn_err_set(err, TARN_EDATA,
 						    "%s: corrupt gzip data near byte %lld: %s",
@@ -346,6 +360,14 @@ void tarn_input_set_consumed(struct tarn_input *in, int64_t raw_bytes)
 tarn_rc tarn_input_peek(struct tarn_input *in, size_t want, const uint8_t **p, size_t *n,
 			struct tarn_err *err)
 {
+	if (in->mem && in->codec == TARN_CODEC_NONE) {
+		/* Directly addressable: peek into the map itself. Copying into
+		 * pend would advance mem_pos and withdraw tarn_input_mapped
+		 * after format sniffing (design note 2). pend stays empty. */
+		*p = in->mem + in->mem_pos;
+		*n = in->mem_len - in->mem_pos;
+		return TARN_OK;
+	}
 	if (in->pend_pos > 0 && in->pend_pos == in->pend_len)
 		in->pend_pos = in->pend_len = 0;
 	if (in->pend_len - in->pend_pos < want) {
@@ -439,6 +461,8 @@ static tarn_rc write_all(struct tarn_output *o, const void *p, size_t n, struct 
 {
 	if (o->is_mem) {
 		tarn_rc rc = tarn_buf_append(&o->mem, p, n);
+		if (rc == TARN_ENOMEM)
+			return tarn_err_nomem(err, "memory output");
 		if (rc)
 			return tarn_err_set(err, rc, "%s: output too large for memory", o->name);
 		return TARN_OK;
@@ -528,6 +552,9 @@ tarn_rc tarn_output_open(const char *path, int codec, int level, struct tarn_out
 				o->tmp = NULL;
 				goto out;
 			}
+			/* Replacing a file keeps its permission bits. */
+			if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+				(void)fchmod(o->fd, st.st_mode & 07777);
 			o->close_fd = true;
 		}
 	}
@@ -603,7 +630,12 @@ static tarn_rc compress_step(struct tarn_output *o, const void *p, size_t n, boo
 		o->zc = ZSTD_createCStream();
 		if (!o->zc)
 			return tarn_err_nomem(err, "zstd encoder");
-		ZSTD_initCStream(o->zc, o->level > 0 ? o->level : 3);
+		/* A content checksum lets readers detect corruption that still
+		 * decodes (zstd's default frames carry none). */
+		if (ZSTD_isError(ZSTD_CCtx_setParameter(o->zc, ZSTD_c_compressionLevel,
+							o->level > 0 ? o->level : 3)) ||
+		    ZSTD_isError(ZSTD_CCtx_setParameter(o->zc, ZSTD_c_checksumFlag, 1)))
+			return tarn_err_set(err, TARN_EINTERNAL, "zstd encoder setup failed");
 	}
 	ZSTD_inBuffer ib = { p, n, 0 };
 	for (;;) {
@@ -626,7 +658,15 @@ tarn_rc tarn_output_write(struct tarn_output *o, const void *p, size_t n, struct
 	o->bytes += (int64_t)n;
 	if (o->codec == TARN_CODEC_NONE)
 		return write_all(o, p, n, err);
-	return compress_step(o, p, n, false, err);
+	/* zlib counts input in uInt: feed huge writes in pieces. */
+	const uint8_t *c = p;
+	while (n > 0) {
+		size_t k = n < ((size_t)1 << 30) ? n : ((size_t)1 << 30);
+		TRY(compress_step(o, c, k, false, err));
+		c += k;
+		n -= k;
+	}
+	return TARN_OK;
 }
 
 static tarn_rc fsync_dir_of(const char *path)

@@ -12,13 +12,17 @@
 
 static _Atomic int64_t fail_countdown = -1;
 
+/* Counts down to 0 and stays there: once injection triggers, every later
+ * allocation fails too (until tarn_mem_fail_after(-1)), so error paths are
+ * exercised with no memory at all. -1 means off. */
 static int should_fail(void)
 {
 	int64_t v = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
-	if (v < 0)
-		return 0;
-	v = atomic_fetch_sub(&fail_countdown, 1);
-	return v <= 0;
+	while (v > 0) {
+		if (atomic_compare_exchange_weak(&fail_countdown, &v, v - 1))
+			return 0;
+	}
+	return v == 0;
 }
 
 int64_t tarn_mem_fail_after(int64_t n)
@@ -35,7 +39,7 @@ void *tarn_malloc(size_t n)
 
 void *tarn_calloc(size_t count, size_t size)
 {
-	if (should_fail())
+	if ((size && count > SIZE_MAX / size) || should_fail())
 		return NULL;
 	return calloc(count ? count : 1, size ? size : 1);
 }
@@ -69,7 +73,7 @@ char *tarn_strdup(const char *s)
 
 void *tarn_alloc_aligned(size_t n)
 {
-	if (should_fail())
+	if (n > SIZE_MAX - 63 || should_fail())
 		return NULL;
 	size_t rounded = (n + 63) & ~(size_t)63;
 	return aligned_alloc(64, rounded ? rounded : 64);
@@ -108,6 +112,8 @@ void tarn_arena_init(struct tarn_arena *a, size_t block_size)
 
 void *tarn_arena_alloc(struct tarn_arena *a, size_t n)
 {
+	if (n > SIZE_MAX / 2)
+		return NULL;
 	n = (n + 15) & ~(size_t)15;
 	struct arena_block *b = a->head;
 	if (!b || b->cap - b->used < n) {

@@ -112,6 +112,15 @@ void tarn_pool_submit(struct tarn_task *t)
 {
 	pthread_mutex_lock(&mu);
 	start_locked();
+	if (n_workers == 0) {
+		/* No thread could be started: run it now, as pool.h promises,
+		 * rather than leave it queued for a wait that may never come. */
+		t->next = NULL;
+		t->state = 2;
+		pthread_mutex_unlock(&mu);
+		run_task(t);
+		return;
+	}
 	t->next = NULL;
 	t->state = 1;
 	if (q_tail)

@@ -6,19 +6,31 @@
  * Canonical spellings written (and always read back to the same value):
  *   bool        true / false
  *   integers    decimal digits, '-' for negatives
- *   float       shortest text that reads back to the same double; integral
- *               values keep ".0" (1.0); NaN, inf, -inf
- *   decimal     digits with exactly `scale` fraction digits (12.50)
+ *   float       shortest text that reads back to the same double (float32:
+ *               the same float); of equally short candidates the nearest.
+ *               Plain notation while the leading digit's decimal exponent is
+ *               in -5..16 (0.00001, 123.45, 1200.0 - integral values keep
+ *               ".0"), else d[.ddd]e±XX (1e+20, 1.5e-07, 5e-324); -0.0 keeps
+ *               its sign; NaN, inf, -inf
+ *   decimal     digits with exactly `scale` fraction digits (12.50, -0.05)
  *   date32      YYYY-MM-DD (years outside 0000..9999 get a sign: -0044-03-15,
  *               +12345-01-01)
  *   time64      HH:MM:SS[.fraction] (fraction trimmed of trailing zeros)
  *   timestamp   YYYY-MM-DD HH:MM:SS[.fraction], with a trailing "Z" when the
  *               type has a time zone (values are UTC instants)
- *   binary      hex with a "\x" prefix in CSV (\x0a0b); base64 in JSON
- *   nested      JSON text
+ *   binary      lowercase hex with a "\x" prefix in CSV (\x0a0b); in JSON a
+ *               string of standard base64 with padding (RFC 4648)
+ *   nested      JSON text: list [..], struct {"name":..}, map {"key":value}
+ *               when keys are strings, else [{"key":..,"value":..},..];
+ *               null members are null
  *
  * Parsers take (pointer, length), never allocate, and return false when the
- * text is not a valid spelling (nothing else is written then).
+ * text is not a valid spelling (nothing else is written then). They accept
+ * no surrounding spaces. Where a value cannot hold the text exactly (decimal
+ * scale, time unit) the text is rejected unless the extra digits are zeros:
+ * parsing never rounds silently.
+ *
+ * All functions are pure and thread-safe.
  */
 #ifndef TARN_COLUMNAR_TEXT_H
 #define TARN_COLUMNAR_TEXT_H
@@ -31,15 +43,17 @@
 #include "columnar/array.h"
 #include "columnar/type.h"
 
-/* Room a caller must leave for one tarn_fmt_* call. */
+/* Room a caller must leave for one tarn_fmt_* call. The formatters write
+ * no NUL and may scribble anywhere in the first TARN_FMT_MAX bytes. */
 #define TARN_FMT_MAX 64
 
 size_t tarn_fmt_int64(char *dst, int64_t v);
 size_t tarn_fmt_uint64(char *dst, uint64_t v);
 size_t tarn_fmt_double(char *dst, double v);
 size_t tarn_fmt_float(char *dst, float v); /* shortest text for a float32 */
-size_t tarn_fmt_decimal(char *dst, tarn_i128 v, int scale);
+size_t tarn_fmt_decimal(char *dst, tarn_i128 v, int scale); /* scale 0..38 */
 size_t tarn_fmt_date(char *dst, int32_t days);
+/* v since midnight; values outside a day still print (signed, hours > 23). */
 size_t tarn_fmt_time(char *dst, int64_t v, enum tarn_time_unit unit);
 size_t tarn_fmt_timestamp(char *dst, int64_t v, enum tarn_time_unit unit, bool utc);
 
@@ -49,27 +63,45 @@ size_t tarn_fmt_timestamp(char *dst, int64_t v, enum tarn_time_unit unit, bool u
  * null). */
 TARN_MUST_USE tarn_rc tarn_value_to_text(const struct tarn_array *a, int64_t i, bool json,
 					 struct tarn_buf *out);
-/* Appends s as a JSON string literal (quotes included, escapes as needed). */
+/* Appends s as a JSON string literal: quotes included; '"', '\\' and control
+ * characters escaped (\n \t \r \b \f, else \u00XX); valid UTF-8 passes
+ * through unchanged, and bytes that are not valid UTF-8 become U+FFFD so the
+ * output is always valid JSON. */
 TARN_MUST_USE tarn_rc tarn_json_quote(const uint8_t *s, size_t n, struct tarn_buf *out);
 
-/* Calendar helpers (proleptic Gregorian). */
+/* Calendar helpers (proleptic Gregorian, year 0 = 1 BC, a leap year); days
+ * since 1970-01-01. Exact for any day count whose year fits the int32 result
+ * (about +-5.8 million years). */
 int32_t tarn_days_from_civil(int64_t y, unsigned m, unsigned d);
 void tarn_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
+/* true/false, t/f, yes/no, y/n, in any case. */
 bool tarn_parse_bool(const char *p, size_t n, bool *out);
+/* Decimal digits with an optional sign ('+' only for uint64); overflow is
+ * rejected, INT64_MIN and UINT64_MAX parse. */
 bool tarn_parse_int64(const char *p, size_t n, int64_t *out);
 bool tarn_parse_uint64(const char *p, size_t n, uint64_t *out);
-/* Decimal and scientific notation, inf/infinity/nan (any case). Correctly
- * rounded. */
+/* [+-]digits[.digits][(e|E)[+-]digits] (".5" and "5." too), or
+ * inf/infinity/nan in any case, with an optional sign. Correctly rounded
+ * (round-half-even); out-of-range values become +-inf or +-0. No hex floats;
+ * texts over 4096 bytes are rejected. */
 bool tarn_parse_double(const char *p, size_t n, double *out);
-/* Exact: fails if the value has more than `scale` fraction digits or more
- * than `precision` digits in all. */
+/* [+-]digits[.digits] (no exponent), scaled to `scale` ("12.5" at scale 2
+ * is 1250). Exact: fails if the value has nonzero digits past `scale`
+ * (trailing zeros are fine) or needs more than `precision` digits in all. */
 bool tarn_parse_decimal(const char *p, size_t n, int precision, int scale, tarn_i128 *out);
-/* YYYY-MM-DD (the canonical form). See the CSV reader for other layouts. */
+/* YYYY-MM-DD (the canonical form), or a signed year of 4+ digits as
+ * written for years outside 0000..9999 (-0044-03-15, +12345-01-01). Month
+ * and day are range-checked (leap years included). See the CSV reader for
+ * other layouts. */
 bool tarn_parse_date(const char *p, size_t n, int32_t *out);
+/* HH:MM[:SS[.fraction]], 00:00 to 23:59:59.999999999; up to 9 fraction
+ * digits, and digits finer than `unit` must be zeros. */
 bool tarn_parse_time(const char *p, size_t n, enum tarn_time_unit unit, int64_t *out);
-/* "YYYY-MM-DD[ T]HH:MM[:SS[.fraction]][Z|+HH:MM|-HH:MM]". *has_offset tells
- * whether a zone designator was present; the value is then converted to UTC. */
+/* "YYYY-MM-DD[ T]HH:MM[:SS[.fraction]][Z|+HH:MM|-HH:MM]" (also 't', 'z',
+ * +HHMM and +HH). A date alone is not a timestamp. *has_offset tells
+ * whether a zone designator was present; the value is then converted to UTC.
+ * Fails when the result does not fit int64 in `unit`. */
 bool tarn_parse_timestamp(const char *p, size_t n, enum tarn_time_unit unit, int64_t *out,
 			  bool *has_offset);
 

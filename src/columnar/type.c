@@ -498,6 +498,92 @@ static int unit_from_word(const char *w)
 
 static tarn_rc parse_type(struct tparser *tp, struct tarn_type *out);
 
+static int hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A field name in JSON string syntax, as name_text writes it for names that
+ * are not plain identifiers (escapes \" \\ \/ \b \f \n \r \t \uXXXX; a
+ * \u escape of a surrogate is refused). tp->p is at the opening quote. */
+static tarn_rc tp_quoted_name(struct tparser *tp, struct tarn_field *f)
+{
+	struct tarn_buf b;
+	tarn_buf_init(&b);
+	tarn_rc rc = TARN_OK;
+	tp->p++;
+	while (*tp->p != '"') {
+		char c = *tp->p;
+		if (!c) {
+			rc = tp_fail(tp, "unterminated field name");
+			goto out;
+		}
+		tp->p++;
+		if (c != '\\') {
+			TRY_OUT(tarn_buf_putc(&b, c));
+			continue;
+		}
+		c = *tp->p++;
+		switch (c) {
+		case '"': case '\\': case '/': break;
+		case 'b': c = '\b'; break;
+		case 'f': c = '\f'; break;
+		case 'n': c = '\n'; break;
+		case 'r': c = '\r'; break;
+		case 't': c = '\t'; break;
+		case 'u': {
+			unsigned cp = 0;
+			for (int k = 0; k < 4; k++) {
+				int h = hex_val(*tp->p);
+				if (h < 0) {
+					rc = tp_fail(tp, "bad \\u escape in a field name");
+					goto out;
+				}
+				cp = cp * 16 + (unsigned)h;
+				tp->p++;
+			}
+			if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff)) {
+				rc = tp_fail(tp, "unsupported \\u escape in a field name");
+				goto out;
+			}
+			char u[3];
+			size_t un;
+			if (cp < 0x80) {
+				u[0] = (char)cp;
+				un = 1;
+			} else if (cp < 0x800) {
+				u[0] = (char)(0xc0 | (cp >> 6));
+				u[1] = (char)(0x80 | (cp & 0x3f));
+				un = 2;
+			} else {
+				u[0] = (char)(0xe0 | (cp >> 12));
+				u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+				u[2] = (char)(0x80 | (cp & 0x3f));
+				un = 3;
+			}
+			TRY_OUT(tarn_buf_append(&b, u, un));
+			continue;
+		}
+		default:
+			tp->p--;
+			rc = tp_fail(tp, "bad escape in a field name");
+			goto out;
+		}
+		TRY_OUT(tarn_buf_putc(&b, c));
+	}
+	tp->p++;
+	rc = tarn_field_set_name(f, b.data ? b.data : "", b.len);
+out:
+	tarn_buf_free(&b);
+	return rc;
+}
+
 static tarn_rc parse_struct_members(struct tparser *tp, struct tarn_type *out)
 {
 	/* Count members by parsing into a growing array. */
@@ -520,23 +606,18 @@ static tarn_rc parse_struct_members(struct tparser *tp, struct tarn_type *out)
 		f[n].nullable = true;
 		skip_ws(tp);
 		if (*tp->p == '"') {
-			const char *start = ++tp->p;
-			while (*tp->p && *tp->p != '"')
-				tp->p++;
-			if (!*tp->p) {
-				rc = tp_fail(tp, "unterminated field name");
-				goto fail;
-			}
-			rc = tarn_field_set_name(&f[n], start, (size_t)(tp->p - start));
-			tp->p++;
+			rc = tp_quoted_name(tp, &f[n]);
 		} else {
-			char w[256];
-			size_t wl = tp_word(tp, w, sizeof w);
-			if (!wl) {
+			/* Names keep their case and length (tp_word lowercases and
+			 * caps, which suits keywords only). */
+			const char *start = tp->p;
+			while (isalnum((unsigned char)*tp->p) || *tp->p == '_')
+				tp->p++;
+			if (tp->p == start) {
 				rc = tp_fail(tp, "expected a field name");
 				goto fail;
 			}
-			rc = tarn_field_set_name(&f[n], w, wl);
+			rc = tarn_field_set_name(&f[n], start, (size_t)(tp->p - start));
 		}
 		n++;
 		if (rc)

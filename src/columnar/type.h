@@ -50,6 +50,14 @@ enum tarn_type_id {
 
 enum tarn_time_unit { TARN_UNIT_S = 0, TARN_UNIT_MS, TARN_UNIT_US, TARN_UNIT_NS };
 
+/* How an Arrow producer stores a type whose tarn layout differs (see
+ * struct tarn_type.arrow_storage). */
+enum tarn_arrow_storage {
+	TARN_ARROW_NATIVE = 0,  /* tarn's own layout */
+	TARN_ARROW_LARGE,       /* int64 offsets: large_utf8, large_binary, large_list */
+	TARN_ARROW_DATE64,      /* date32 arriving as int64 milliseconds */
+};
+
 struct tarn_field;
 
 struct tarn_type {
@@ -57,6 +65,13 @@ struct tarn_type {
 	uint8_t unit;      /* TIME64, TIMESTAMP: enum tarn_time_unit */
 	uint8_t precision; /* DECIMAL128: 1..38 */
 	uint8_t scale;     /* DECIMAL128: 0..precision */
+	/* Set only by tarn_schema_import, read by tarn_batch_import: the
+	 * producer's storage when it differs from tarn's (enum
+	 * tarn_arrow_storage), and for a dictionary-encoded field the type id
+	 * of its indices (0 = not encoded; values are materialised on import).
+	 * tarn_type_equal ignores both; all other code leaves them 0. */
+	uint8_t arrow_storage;
+	uint8_t arrow_dict_index;
 	char *tz;          /* TIMESTAMP: NULL = no time zone */
 	int n_children;
 	struct tarn_field *children;

@@ -17,12 +17,14 @@ extern const struct tarn_format tarn_format_csv;
 extern const struct tarn_format tarn_format_tsv;
 extern const struct tarn_format tarn_format_json;
 extern const struct tarn_format tarn_format_jsonl;
+extern const struct tarn_format tarn_format_parquet;
 
 static const struct tarn_format *const registry[] = {
 	&tarn_format_csv,
 	&tarn_format_tsv,
 	&tarn_format_json,
 	&tarn_format_jsonl,
+	&tarn_format_parquet,
 };
 #define N_FORMATS (int)(sizeof registry / sizeof registry[0])
 

@@ -1,0 +1,1192 @@
+/*
+ * parquet_read.c — the Parquet reader: footer, row groups, column chunks,
+ * pages, levels and values, assembled into batches of Arrow-layout arrays.
+ *
+ * Design notes
+ *  1. The file is addressed as one byte range: the input's mmap when it has
+ *     one, else the whole input read into memory (stdin, compressed input).
+ *     Every offset and length taken from the file is checked against that
+ *     range before use; every size that drives an allocation is capped.
+ *  2. A batch is a run of rows of one row group. For each leaf column a task
+ *     on the pool (pool.h) reads that many rows: it walks the chunk's pages
+ *     (CRC check, decompression), decodes definition and repetition levels
+ *     into per-batch level arrays and the non-null values, densely, straight
+ *     into the leaf's array. Columns decode in parallel; batch k+1 is decoded
+ *     (prefetched) while the caller works on batch k.
+ *  3. The same task then builds the arrays its leaf represents (pq_plan): the
+ *     leaf itself (nulls spread in from the dense values, in place, backwards)
+ *     and every struct/list/map above it whose first leaf it is (validity,
+ *     offsets). No two tasks write the same array. The main thread checks the
+ *     pieces agree (lengths), which catches files whose columns disagree.
+ *  4. Column state (page cursor, dictionary, decoders) lives across batches
+ *     of a row group; pages of v1 may split a row, which the row counting
+ *     over repetition levels handles.
+ *
+ * States of a reader: open (footer decoded, schema built) → per next():
+ * [start_job: pick rows, submit column tasks] → [finish_job: wait, check,
+ * seal] → batch returned, next job started → ... → no rows left: NULL.
+ *
+ * Thread-safety: one reader per thread; column tasks touch only their own
+ * struct col and the arrays assigned to them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "base/err.h"
+#include "base/pool.h"
+#include "formats/parquet/parquet_int.h"
+
+#define LOOK 4096                       /* levels decoded ahead per step */
+#define PAGE_LIMIT ((size_t)1 << 30)    /* largest page accepted */
+#define TARGET_ENTRIES ((int64_t)1 << 20) /* level entries per column per batch */
+#define MAX_ENTRIES ((int64_t)1 << 26)  /* hard cap per column per batch */
+#define PLAN_DEPTH 160                  /* deeper than any schema pq_schema_build accepts */
+
+struct pq_reader;
+
+struct col {
+	struct pq_reader *r;
+	int li; /* index into schema leaves */
+	const struct pq_leaf *lf;
+	/* nodes this leaf builds, top-down (ends with the leaf itself) */
+	int n_nodes;
+	struct pq_plan **nodes;
+	int16_t *min_def_for_rep; /* [max_rep + 1] */
+
+	/* the chunk */
+	int rg;
+	const uint8_t *p, *end; /* page cursor within the chunk */
+	int codec;
+	int page_no;
+	int64_t page_off;       /* file offset of the current page header */
+	struct tarn_array *dict;
+	uint8_t *pbuf;
+	size_t pbuf_cap;
+
+	/* the current data page */
+	bool in_page;
+	int64_t page_left;      /* level entries not yet decoded */
+	bool def_msb, rep_msb;  /* deprecated BIT_PACKED levels */
+	const uint8_t *def_raw, *rep_raw;
+	size_t def_raw_len, rep_raw_len;
+	int64_t msb_pos;
+	struct pq_rle def_rle, rep_rle;
+	struct pq_valdec *vd;
+
+	/* levels decoded but not consumed */
+	uint8_t def_look[LOOK], rep_look[LOOK];
+	int look_pos, look_len;
+
+	/* this batch */
+	uint8_t *def, *rep;
+	int64_t n, cap;
+	int64_t rows;           /* rows wanted */
+	int64_t per_row_values; /* previous batch: values per row, x1024 */
+	int64_t per_row_bytes;  /* previous batch: string bytes per row, x1024 */
+	bool chunk_started;
+
+	struct tarn_task task;
+	struct tarn_err err;
+	tarn_rc rc;
+};
+
+struct pq_reader {
+	struct tarn_reader base;
+	const char *name;
+	const uint8_t *file;
+	size_t file_len;
+	uint8_t *owned;
+	int64_t meta_start;   /* where the footer begins (column data must end here) */
+	struct pq_file_meta meta;
+	struct pq_schema sch;
+	struct pq_read_opts o;
+	struct col *cols;
+	int rg;               /* current row group (-1 before the first) */
+	int64_t rg_left;      /* rows of it not yet handed to a job */
+	int64_t batch_rows;   /* rows per batch for the current row group */
+	struct tarn_batch *job; /* batch being decoded (prefetch), or NULL */
+	int64_t job_rows;
+	bool done;
+	tarn_rc pend_rc;        /* error starting the prefetch, reported next call */
+	struct tarn_err pend_err;
+};
+
+static const struct tarn_reader_ops reader_ops;
+
+/* ---- errors ------------------------------------------------------------------------- */
+
+static tarn_rc col_fail(struct col *c, tarn_rc rc, const char *what)
+{
+	return tarn_err_set(&c->err, rc, "%s: row group %d, column '%s', page %d (byte offset %lld): %s",
+			    c->r->name, c->rg, c->lf->path, c->page_no, (long long)c->page_off,
+			    what);
+}
+
+/* ---- pages -------------------------------------------------------------------------- */
+
+static tarn_rc pbuf_reserve(struct col *c, size_t n)
+{
+	if (n <= c->pbuf_cap)
+		return TARN_OK;
+	size_t cap = c->pbuf_cap ? c->pbuf_cap : 4096;
+	while (cap < n)
+		cap *= 2;
+	uint8_t *p = tarn_malloc(cap);
+	if (!p)
+		return col_fail(c, TARN_ENOMEM, "out of memory for a page");
+	tarn_free(c->pbuf);
+	c->pbuf = p;
+	c->pbuf_cap = cap;
+	return TARN_OK;
+}
+
+/* Cheap plausibility checks of a claimed decompressed size before the
+ * buffer for it is allocated. */
+static bool size_plausible(int codec, const uint8_t *src, size_t src_len, size_t dst_len)
+{
+	if (dst_len > PAGE_LIMIT)
+		return false;
+	switch (codec) {
+	case PQ_UNCOMPRESSED: return src_len == dst_len;
+	case PQ_GZIP: return dst_len / 1100 <= src_len + 64;
+	case PQ_LZ4_RAW:
+	case PQ_LZ4: return dst_len / 256 <= src_len + 64;
+	case PQ_SNAPPY: return dst_len / 8 <= src_len * 4 + 64; /* snappy ratio < 24 in practice */
+	default: (void)src; return true;
+	}
+}
+
+/* Decompresses src (src_len) into c->pbuf, exactly dst_len bytes. */
+static tarn_rc inflate_into(struct col *c, const uint8_t *src, size_t src_len, size_t dst_len,
+			    const uint8_t **out)
+{
+	if (c->codec == PQ_UNCOMPRESSED) {
+		if (src_len != dst_len)
+			return col_fail(c, TARN_EDATA,
+					"uncompressed page size differs from its stored size");
+		*out = src;
+		return TARN_OK;
+	}
+	if (!pq_codec_supported(c->codec)) {
+		char m[96];
+		snprintf(m, sizeof m, "compression codec %s is not supported",
+			 pq_codec_name(c->codec));
+		return col_fail(c, TARN_EUNSUPPORTED, m);
+	}
+	if (!size_plausible(c->codec, src, src_len, dst_len))
+		return col_fail(c, dst_len > PAGE_LIMIT ? TARN_ELIMIT : TARN_EDATA,
+				dst_len > PAGE_LIMIT ? "page larger than 1 GiB"
+						     : "implausible uncompressed page size");
+	TRY(pbuf_reserve(c, dst_len ? dst_len : 1));
+	const char *why;
+	tarn_rc rc = pq_decompress(c->codec, src, src_len, c->pbuf, dst_len, &why);
+	if (rc)
+		return col_fail(c, rc, why);
+	*out = c->pbuf;
+	return TARN_OK;
+}
+
+/* Sets up a level stream of a v1 page: RLE with a 4-byte length, or the
+ * deprecated BIT_PACKED. Advances *p past it. */
+static tarn_rc v1_levels(struct col *c, int enc, int max, int64_t num_values, const uint8_t **p,
+			 const uint8_t *end, struct pq_rle *rle, bool *msb, const uint8_t **raw,
+			 size_t *raw_len)
+{
+	int bw = pq_bit_width((uint64_t)max);
+	if (enc == PQ_ENC_RLE) {
+		if (end - *p < 4)
+			return col_fail(c, TARN_EDATA, "truncated level data");
+		uint32_t len;
+		memcpy(&len, *p, 4);
+		*p += 4;
+		if (len > (size_t)(end - *p))
+			return col_fail(c, TARN_EDATA, "level data length runs past the page");
+		pq_rle_init(rle, *p, len, bw);
+		*msb = false;
+		*p += len;
+		return TARN_OK;
+	}
+	if (enc == PQ_ENC_BIT_PACKED) {
+		uint64_t len = ((uint64_t)num_values * (uint64_t)bw + 7) / 8;
+		if (len > (uint64_t)(end - *p))
+			return col_fail(c, TARN_EDATA, "BIT_PACKED levels run past the page");
+		*msb = true;
+		*raw = *p;
+		*raw_len = (size_t)len;
+		*p += len;
+		return TARN_OK;
+	}
+	return col_fail(c, TARN_EUNSUPPORTED, "unsupported level encoding");
+}
+
+/* Loads the next data page (reading a dictionary page on the way).
+ * *eof = no more pages in the chunk. */
+static tarn_rc next_page(struct col *c, bool *eof)
+{
+	struct pq_reader *r = c->r;
+	const struct pq_leaf *lf = c->lf;
+	*eof = false;
+	c->in_page = false;
+	for (;;) {
+		if (c->p >= c->end) {
+			*eof = true;
+			return TARN_OK;
+		}
+		c->page_off = c->p - r->file;
+		c->page_no++;
+		struct pq_page_header h;
+		size_t used;
+		const char *why;
+		if (pq_page_header_decode(c->p, (size_t)(r->file + r->meta_start - c->p), &h, &used,
+					  &why)) {
+			char m[160];
+			snprintf(m, sizeof m, "corrupt page header: %s", why);
+			return col_fail(c, TARN_EDATA, m);
+		}
+		const uint8_t *body = c->p + used;
+		/* A page may run past the chunk's recorded size (some writers get
+		 * total_compressed_size wrong, as in nation.dict-malformed) but
+		 * never into the footer. */
+		const uint8_t *limit = r->file + r->meta_start;
+		if (h.compressed_size < 0 || h.uncompressed_size < 0 ||
+		    (size_t)h.compressed_size > (size_t)(limit - body))
+			return col_fail(c, TARN_EDATA, "page size runs past the data section");
+		c->p = body + h.compressed_size;
+		if (h.has_crc && r->o.verify_crc) {
+			uint32_t crc = (uint32_t)crc32(0L, body, (uInt)h.compressed_size);
+			if (crc != h.crc)
+				return col_fail(c, TARN_EDATA,
+						"page checksum (CRC-32) mismatch: the page is corrupt");
+		}
+		if (h.type == PQ_DICTIONARY_PAGE) {
+			if (c->dict)
+				return col_fail(c, TARN_EDATA, "more than one dictionary page");
+			if (!h.has_body)
+				return col_fail(c, TARN_EDATA, "dictionary page without its header");
+			if (h.dict_encoding != PQ_ENC_PLAIN &&
+			    h.dict_encoding != PQ_ENC_PLAIN_DICTIONARY)
+				return col_fail(c, TARN_EUNSUPPORTED,
+						"dictionary page in an encoding other than PLAIN");
+			const uint8_t *d;
+			TRY(inflate_into(c, body, (size_t)h.compressed_size,
+					 (size_t)h.uncompressed_size, &d));
+			tarn_rc rc = pq_dict_decode(lf, d, (size_t)h.uncompressed_size,
+						    h.dict_num_values, &c->dict, &why);
+			if (rc)
+				return col_fail(c, rc, why);
+			continue;
+		}
+		if (h.type != PQ_DATA_PAGE && h.type != PQ_DATA_PAGE_V2)
+			continue; /* index pages and unknown kinds are skipped */
+		if (!h.has_body)
+			return col_fail(c, TARN_EDATA, "data page without its header");
+		if (h.num_values < 0)
+			return col_fail(c, TARN_EDATA, "negative value count in a data page");
+		const uint8_t *vals, *vend;
+		if (h.type == PQ_DATA_PAGE) {
+			const uint8_t *d;
+			TRY(inflate_into(c, body, (size_t)h.compressed_size,
+					 (size_t)h.uncompressed_size, &d));
+			const uint8_t *p = d, *end = d + h.uncompressed_size;
+			if (lf->max_rep > 0)
+				TRY(v1_levels(c, h.rep_encoding, lf->max_rep, h.num_values, &p, end,
+					      &c->rep_rle, &c->rep_msb, &c->rep_raw,
+					      &c->rep_raw_len));
+			if (lf->max_def > 0)
+				TRY(v1_levels(c, h.def_encoding, lf->max_def, h.num_values, &p, end,
+					      &c->def_rle, &c->def_msb, &c->def_raw,
+					      &c->def_raw_len));
+			vals = p;
+			vend = end;
+		} else {
+			if (h.rep_len < 0 || h.def_len < 0 ||
+			    (int64_t)h.rep_len + h.def_len > h.compressed_size ||
+			    (int64_t)h.rep_len + h.def_len > h.uncompressed_size)
+				return col_fail(c, TARN_EDATA,
+						"level lengths of a v2 page run past the page");
+			const uint8_t *p = body;
+			c->rep_msb = c->def_msb = false;
+			if (lf->max_rep > 0)
+				pq_rle_init(&c->rep_rle, p, (size_t)h.rep_len,
+					    pq_bit_width((uint64_t)lf->max_rep));
+			p += h.rep_len;
+			if (lf->max_def > 0)
+				pq_rle_init(&c->def_rle, p, (size_t)h.def_len,
+					    pq_bit_width((uint64_t)lf->max_def));
+			p += h.def_len;
+			size_t clen = (size_t)h.compressed_size - (size_t)(h.rep_len + h.def_len);
+			size_t ulen = (size_t)h.uncompressed_size - (size_t)(h.rep_len + h.def_len);
+			if (h.is_compressed && c->codec != PQ_UNCOMPRESSED && !(clen == 0 && ulen == 0)) {
+				TRY(inflate_into(c, p, clen, ulen, &vals));
+				vend = vals + ulen;
+			} else {
+				if (clen != ulen)
+					return col_fail(c, TARN_EDATA,
+							"uncompressed v2 page sizes disagree");
+				vals = p;
+				vend = p + clen;
+			}
+		}
+		c->msb_pos = 0;
+		if (pq_valdec_init(c->vd, lf, h.encoding, vals, (size_t)(vend - vals), c->dict)) {
+			bool known = h.encoding == PQ_ENC_PLAIN ||
+				     (h.encoding >= PQ_ENC_PLAIN_DICTIONARY &&
+				      h.encoding <= PQ_ENC_BYTE_STREAM_SPLIT);
+			char m[160];
+			snprintf(m, sizeof m, "%s (encoding %s)", c->vd->why,
+				 pq_encoding_name(h.encoding));
+			return col_fail(c, known ? TARN_EDATA : TARN_EUNSUPPORTED, m);
+		}
+		c->page_left = h.num_values;
+		c->look_pos = c->look_len = 0;
+		if (h.num_values == 0)
+			continue;
+		c->in_page = true;
+		return TARN_OK;
+	}
+}
+
+/* Decodes up to LOOK more levels of the page into the look buffers. */
+static tarn_rc fill_look(struct col *c)
+{
+	const struct pq_leaf *lf = c->lf;
+	int64_t m = c->page_left < LOOK ? c->page_left : LOOK;
+	if (lf->max_rep > 0) {
+		int64_t got = c->rep_msb ? pq_bitpacked_msb_get_u8(c->rep_raw, c->rep_raw_len,
+								    pq_bit_width((uint64_t)lf->max_rep),
+								    c->msb_pos, c->rep_look, m)
+					 : pq_rle_get_u8(&c->rep_rle, c->rep_look, m);
+		if (got < m)
+			return col_fail(c, TARN_EDATA,
+					"fewer repetition levels than the page's value count");
+	}
+	if (lf->max_def > 0) {
+		int64_t got = c->def_msb ? pq_bitpacked_msb_get_u8(c->def_raw, c->def_raw_len,
+								    pq_bit_width((uint64_t)lf->max_def),
+								    c->msb_pos, c->def_look, m)
+					 : pq_rle_get_u8(&c->def_rle, c->def_look, m);
+		if (got < m)
+			return col_fail(c, TARN_EDATA,
+					"fewer definition levels than the page's value count");
+	}
+	c->msb_pos += m;
+	c->page_left -= m;
+	c->look_pos = 0;
+	c->look_len = (int)m;
+	return TARN_OK;
+}
+
+static tarn_rc levels_reserve(struct col *c, int64_t more)
+{
+	int64_t need = c->n + more;
+	if (need <= c->cap)
+		return TARN_OK;
+	if (need > MAX_ENTRIES)
+		return col_fail(c, TARN_ELIMIT,
+				"more than 67108864 values in one batch of rows; the rows are too "
+				"large");
+	int64_t cap = c->cap ? c->cap : 1024;
+	while (cap < need)
+		cap *= 2;
+	const struct pq_leaf *lf = c->lf;
+	if (lf->max_def > 0) {
+		uint8_t *d = tarn_realloc(c->def, (size_t)cap);
+		if (!d)
+			return col_fail(c, TARN_ENOMEM, "out of memory for levels");
+		c->def = d;
+	}
+	if (lf->max_rep > 0) {
+		uint8_t *d = tarn_realloc(c->rep, (size_t)cap);
+		if (!d)
+			return col_fail(c, TARN_ENOMEM, "out of memory for levels");
+		c->rep = d;
+	}
+	c->cap = cap;
+	return TARN_OK;
+}
+
+/* Consumes k entries of the look buffers: copies their levels into the
+ * batch, validates them, decodes their values. */
+static tarn_rc take(struct col *c, int64_t k, struct tarn_array *vals)
+{
+	const struct pq_leaf *lf = c->lf;
+	TRY(levels_reserve(c, k));
+	int64_t nvals = k;
+	if (lf->max_def > 0) {
+		const uint8_t *d = c->def_look + c->look_pos;
+		uint8_t mx = 0;
+		int64_t cnt = 0;
+		const uint8_t md = (uint8_t)lf->max_def;
+		for (int64_t i = 0; i < k; i++) {
+			mx = d[i] > mx ? d[i] : mx;
+			cnt += d[i] == md;
+		}
+		if (mx > md)
+			return col_fail(c, TARN_EDATA, "definition level above the column's maximum");
+		memcpy(c->def + c->n, d, (size_t)k);
+		nvals = cnt;
+	}
+	if (lf->max_rep > 0) {
+		const uint8_t *rp = c->rep_look + c->look_pos;
+		const uint8_t *d = c->def_look + c->look_pos;
+		for (int64_t i = 0; i < k; i++) {
+			if (rp[i] > lf->max_rep)
+				return col_fail(c, TARN_EDATA,
+						"repetition level above the column's maximum");
+			if (d[i] < c->min_def_for_rep[rp[i]])
+				return col_fail(c, TARN_EDATA,
+						"repetition level inconsistent with its definition "
+						"level");
+		}
+		memcpy(c->rep + c->n, rp, (size_t)k);
+	}
+	c->n += k;
+	c->look_pos += (int)k;
+	if (nvals > 0 && pq_valdec_read(c->vd, vals, nvals)) {
+		if (c->vd->why && strcmp(c->vd->why, "out of memory") == 0)
+			return col_fail(c, TARN_ENOMEM, "out of memory for values");
+		return col_fail(c, TARN_EDATA, c->vd->why ? c->vd->why : "bad values");
+	}
+	return TARN_OK;
+}
+
+/* Reads c->rows rows of the chunk into the batch (levels + dense values). */
+static tarn_rc col_read(struct col *c, struct tarn_array *vals)
+{
+	const struct pq_leaf *lf = c->lf;
+	bool nested = lf->max_rep > 0;
+	int64_t rows_done = 0;
+	c->n = 0;
+	for (;;) {
+		if (c->look_pos >= c->look_len) {
+			if (!nested && rows_done == c->rows)
+				break;
+			if (!c->in_page || c->page_left == 0) {
+				bool eof;
+				TRY(next_page(c, &eof));
+				if (eof)
+					break;
+			}
+			TRY(fill_look(c));
+			if (c->page_left == 0)
+				c->in_page = false;
+			continue;
+		}
+		int64_t avail = c->look_len - c->look_pos;
+		if (!nested) {
+			if (rows_done == c->rows)
+				break;
+			int64_t k = c->rows - rows_done < avail ? c->rows - rows_done : avail;
+			TRY(take(c, k, vals));
+			rows_done += k;
+			continue;
+		}
+		const uint8_t *rp = c->rep_look + c->look_pos;
+		if (!c->chunk_started) {
+			if (rp[0] != 0)
+				return col_fail(c, TARN_EDATA,
+						"repetition levels do not start at 0 (a row begins "
+						"in the middle)");
+			c->chunk_started = true;
+		}
+		int64_t k = 0;
+		bool stop = false;
+		for (; k < avail; k++) {
+			if (rp[k] == 0) {
+				if (rows_done == c->rows) {
+					stop = true;
+					break;
+				}
+				rows_done++;
+			}
+		}
+		if (k > 0)
+			TRY(take(c, k, vals));
+		if (stop)
+			break;
+	}
+	if (rows_done < c->rows) {
+		char m[160];
+		snprintf(m, sizeof m, "the column has fewer rows than its row group (%lld of %lld in this batch)",
+			 (long long)rows_done, (long long)c->rows);
+		return col_fail(c, TARN_EDATA, m);
+	}
+	return TARN_OK;
+}
+
+/* ---- assembly ------------------------------------------------------------------------ */
+
+static tarn_rc set_validity(struct col *c, struct tarn_array *a, const struct pq_plan *p,
+			    int64_t n_slots, const uint8_t *valid_bytes, int64_t nulls)
+{
+	(void)p;
+	a->null_count = nulls;
+	if (nulls == 0)
+		return TARN_OK;
+	size_t nb = (size_t)((n_slots + 7) / 8);
+	uint8_t *v = tarn_alloc_aligned(nb ? nb : 1);
+	if (!v)
+		return col_fail(c, TARN_ENOMEM, "out of memory for validity");
+	memset(v, 0, nb ? nb : 1);
+	for (int64_t i = 0; i < n_slots; i++)
+		v[i >> 3] |= (uint8_t)(valid_bytes[i] << (i & 7));
+	tarn_free_aligned(a->validity);
+	a->validity = v;
+	return TARN_OK;
+}
+
+/* Builds a struct or list node from this column's levels. */
+static tarn_rc build_node(struct col *c, struct pq_plan *p, uint8_t *scratch)
+{
+	struct tarn_array *a = p->arr;
+	const uint8_t *def = c->def, *rep = c->rep;
+	const int64_t n = c->n;
+	const int rs = p->rep_slot, ds = p->def_slot, dv = p->def_valid;
+	int64_t slots = 0, nulls = 0;
+	if (p->kind == PQ_PLAN_STRUCT) {
+		for (int64_t e = 0; e < n; e++) {
+			int d = def ? def[e] : 0, r = rep ? rep[e] : 0;
+			if (r <= rs && d >= ds) {
+				bool ok = d >= dv;
+				scratch[slots++] = ok;
+				nulls += !ok;
+			}
+		}
+		if (tarn_array_reserve(a, slots))
+			return col_fail(c, TARN_ENOMEM, "out of memory for a struct");
+		a->length = slots;
+		return set_validity(c, a, p, slots, scratch, nulls);
+	}
+	/* list / map: offsets count the items (the child's slots) per slot */
+	const struct pq_plan *ch = &p->children[0];
+	const int ri = ch->rep_slot, di = ch->def_slot;
+	for (int64_t e = 0; e < n; e++) {
+		int d = def[e], r = rep[e];
+		if (r <= rs && d >= ds)
+			slots++;
+	}
+	if (tarn_array_reserve(a, slots))
+		return col_fail(c, TARN_ENOMEM, "out of memory for a list");
+	int32_t *off = a->offsets;
+	int64_t cur = -1, items = 0;
+	off[0] = 0;
+	for (int64_t e = 0; e < n; e++) {
+		int d = def[e], r = rep[e];
+		if (r <= rs && d >= ds) {
+			if (cur >= 0)
+				off[cur + 1] = (int32_t)items;
+			cur++;
+			bool ok = d >= dv;
+			scratch[cur] = ok;
+			nulls += !ok;
+		}
+		if (r <= ri && d >= di) {
+			if (cur < 0)
+				return col_fail(c, TARN_EDATA, "list item before any list");
+			if (++items > INT32_MAX)
+				return col_fail(c, TARN_ELIMIT, "more than 2^31 list items in a batch");
+		}
+	}
+	if (cur >= 0)
+		off[cur + 1] = (int32_t)items;
+	a->length = slots;
+	return set_validity(c, a, p, slots, scratch, nulls);
+}
+
+/* Spreads the dense values of the leaf over its slots (in place, from the
+ * back) and sets its validity. */
+static tarn_rc build_leaf(struct col *c, struct pq_plan *p, uint8_t *scratch)
+{
+	struct tarn_array *a = p->arr;
+	const struct pq_leaf *lf = c->lf;
+	const uint8_t *def = c->def, *rep = c->rep;
+	const int64_t n = c->n;
+	const int rs = p->rep_slot, ds = p->def_slot;
+	const int md = lf->max_def;
+	int64_t nvals = a->length;
+	int64_t slots = 0, nulls = 0;
+	if (!def) {
+		/* required, unnested: every entry is a value */
+		return TARN_OK;
+	}
+	if (!rep) {
+		slots = n;
+		for (int64_t e = 0; e < n; e++) {
+			bool ok = def[e] == md;
+			scratch[e] = ok;
+			nulls += !ok;
+		}
+	} else {
+		for (int64_t e = 0; e < n; e++) {
+			int d = def[e], r = rep[e];
+			if (r <= rs && d >= ds) {
+				bool ok = d == md;
+				scratch[slots++] = ok;
+				nulls += !ok;
+			}
+		}
+	}
+	if (slots - nulls != nvals)
+		return col_fail(c, TARN_EDATA, "value count does not match the levels");
+	if (a->type->id == TARN_T_NULL) {
+		a->length = slots;
+		a->null_count = slots;
+		return TARN_OK;
+	}
+	if (nulls == 0)
+		return TARN_OK;
+	if (tarn_array_reserve(a, slots - nvals))
+		return col_fail(c, TARN_ENOMEM, "out of memory for values");
+	enum tarn_type_id id = a->type->id;
+	int64_t j = nvals;
+	if (id == TARN_T_STRING || id == TARN_T_BINARY) {
+		int32_t *off = a->offsets;
+		off[slots] = off[nvals];
+		for (int64_t i = slots; i-- > 0;) {
+			if (scratch[i])
+				j--;
+			off[i] = scratch[i] ? off[j] : off[i + 1];
+		}
+	} else if (id == TARN_T_BOOL) {
+		uint8_t *v = a->values;
+		for (int64_t i = slots; i-- > 0;) {
+			bool b = false;
+			if (scratch[i])
+				b = tarn_bit_get(v, --j);
+			tarn_bit_set(v, i, b);
+		}
+	} else {
+		int w = tarn_type_width(id);
+		uint8_t *v = a->values;
+		switch (w) {
+#define SPREAD(T)                                                     \
+	for (int64_t i = slots; i-- > 0;) {                           \
+		if (scratch[i])                                       \
+			((T *)v)[i] = ((T *)v)[--j];                  \
+		else                                                  \
+			((T *)v)[i] = 0;                              \
+	}                                                             \
+	break;
+		case 1: SPREAD(uint8_t)
+		case 2: SPREAD(uint16_t)
+		case 4: SPREAD(uint32_t)
+		case 8: SPREAD(uint64_t)
+#undef SPREAD
+		default:
+			for (int64_t i = slots; i-- > 0;) {
+				if (scratch[i])
+					memmove(v + i * w, v + (--j) * w, (size_t)w);
+				else
+					memset(v + i * w, 0, (size_t)w);
+			}
+			break;
+		}
+	}
+	a->length = slots;
+	return set_validity(c, a, p, slots, scratch, nulls);
+}
+
+static tarn_rc col_run(struct col *c)
+{
+	const struct pq_leaf *lf = c->lf;
+	struct pq_plan *leaf_plan = c->nodes[c->n_nodes - 1];
+	struct tarn_array *vals = leaf_plan->arr;
+	/* Room for the batch up front, sized from the previous batch, so the
+	 * arrays are not grown (and copied) value by value. */
+	int64_t want = lf->max_rep == 0 ? c->rows : c->rows * c->per_row_values / 1024 + 64;
+	if (vals->type->id != TARN_T_NULL && tarn_array_reserve(vals, want))
+		return col_fail(c, TARN_ENOMEM, "out of memory for values");
+	if ((vals->type->id == TARN_T_STRING || vals->type->id == TARN_T_BINARY) &&
+	    c->per_row_bytes > 0) {
+		int64_t bytes = c->rows * c->per_row_bytes / 1024 + 1024;
+		if (bytes < TARN_ARRAY_MAX_BYTES && tarn_array_reserve_bytes(vals, bytes))
+			return col_fail(c, TARN_ENOMEM, "out of memory for values");
+	}
+	TRY(col_read(c, vals));
+	if (c->rows > 0) {
+		/* Per-row averages in 1/1024ths, with 10% headroom. */
+		c->per_row_values = vals->length * 1126 / c->rows;
+		c->per_row_bytes = vals->values_len * 1126 / c->rows;
+	}
+	if (lf->max_def == 0 && lf->max_rep == 0) {
+		/* Required all the way down: every entry is a slot of every
+		 * node, all valid. */
+		for (int i = 0; i < c->n_nodes; i++) {
+			struct tarn_array *a = c->nodes[i]->arr;
+			if (c->nodes[i]->kind == PQ_PLAN_STRUCT) {
+				if (tarn_array_reserve(a, c->n))
+					return col_fail(c, TARN_ENOMEM, "out of memory for a struct");
+				a->length = c->n;
+			}
+		}
+		return TARN_OK;
+	}
+	uint8_t *scratch = tarn_malloc((size_t)(c->n ? c->n : 1));
+	if (!scratch)
+		return col_fail(c, TARN_ENOMEM, "out of memory");
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; i < c->n_nodes && rc == TARN_OK; i++) {
+		struct pq_plan *p = c->nodes[i];
+		rc = p->kind == PQ_PLAN_LEAF ? build_leaf(c, p, scratch) : build_node(c, p, scratch);
+	}
+	tarn_free(scratch);
+	return rc;
+}
+
+static void col_task(void *arg)
+{
+	struct col *c = arg;
+	c->rc = col_run(c);
+}
+
+/* ---- row groups and jobs ---------------------------------------------------------------- */
+
+static tarn_rc start_row_group(struct pq_reader *r, int g)
+{
+	const struct pq_row_group *rg = &r->meta.row_groups[g];
+	int64_t max_ratio = 1;
+	for (int i = 0; i < r->sch.n_leaves; i++) {
+		struct col *c = &r->cols[i];
+		const struct pq_leaf *lf = c->lf;
+		const struct pq_column_chunk *cc = &rg->columns[lf->index];
+		const struct pq_column_meta *cm = &cc->meta;
+		tarn_array_free(c->dict);
+		c->dict = NULL;
+		c->rg = g;
+		c->page_no = 0;
+		c->in_page = false;
+		c->look_pos = c->look_len = 0;
+		c->page_left = 0;
+		c->chunk_started = false;
+		c->codec = cm->codec;
+		c->page_off = cm->data_page_offset;
+		if (cc->file_path)
+			return col_fail(c, TARN_EUNSUPPORTED,
+					"column data in another file (file_path) is not supported");
+		if (cm->type != lf->phys)
+			return col_fail(c, TARN_EDATA,
+					"column chunk's physical type differs from the schema's");
+		/* The chunk starts at its dictionary page when it has one; some
+		 * writers store 0 there by mistake, so only a plausible offset is
+		 * believed. */
+		int64_t start = cm->data_page_offset;
+		if (cm->dictionary_page_offset > 0 && cm->dictionary_page_offset < start)
+			start = cm->dictionary_page_offset;
+		int64_t len = cm->total_compressed_size;
+		if (start < 4 || start >= r->meta_start || len < 0)
+			return col_fail(c, TARN_EDATA, "column chunk offset outside the file");
+		if (len > r->meta_start - start)
+			return col_fail(c, TARN_EDATA, "column chunk runs past the data section");
+		c->p = r->file + start;
+		c->end = c->p + len;
+		if (rg->num_rows > 0 && cm->num_values > 0) {
+			int64_t ratio = cm->num_values / rg->num_rows + 1;
+			if (ratio > max_ratio)
+				max_ratio = ratio;
+		}
+	}
+	int64_t rows = r->o.batch_rows;
+	if (max_ratio > 1) {
+		int64_t adapt = TARGET_ENTRIES / max_ratio;
+		if (adapt < 1)
+			adapt = 1;
+		if (adapt < rows)
+			rows = adapt;
+	}
+	r->batch_rows = rows;
+	r->rg = g;
+	r->rg_left = rg->num_rows;
+	return TARN_OK;
+}
+
+static tarn_rc bind_arrays(struct pq_plan *p, struct tarn_array *a)
+{
+	p->arr = a;
+	for (int i = 0; i < p->n_children; i++)
+		TRY(bind_arrays(&p->children[i], a->children[i]));
+	return TARN_OK;
+}
+
+/* Starts decoding the next batch on the pool; no-op at the end. */
+static tarn_rc start_job(struct pq_reader *r, struct tarn_err *err)
+{
+	while (r->rg_left <= 0) {
+		if (r->rg + 1 >= r->meta.n_row_groups) {
+			r->done = true;
+			return TARN_OK;
+		}
+		if (r->meta.row_groups[r->rg + 1].num_rows == 0) {
+			r->rg++;
+			continue;
+		}
+		tarn_rc rc = start_row_group(r, r->rg + 1);
+		if (rc) {
+			for (int i = 0; i < r->sch.n_leaves; i++)
+				if (r->cols[i].err.rc)
+					return tarn_err_set(err, r->cols[i].err.rc, "%s",
+							    r->cols[i].err.msg);
+			return rc;
+		}
+	}
+	int64_t rows = r->rg_left;
+	if (rows > r->batch_rows) {
+		rows = r->batch_rows;
+		/* Avoid a tiny last batch in the row group. */
+		if (r->rg_left - rows < r->batch_rows / 4)
+			rows = r->rg_left;
+	}
+	struct tarn_batch *b;
+	if (tarn_batch_new(r->sch.schema, 0, &b))
+		return tarn_err_nomem(err, "Parquet batch");
+	for (int i = 0; i < r->sch.n_fields; i++)
+		TRY(bind_arrays(&r->sch.fields[i], b->cols[i]));
+	r->rg_left -= rows;
+	r->job = b;
+	r->job_rows = rows;
+	if (r->sch.n_leaves == 0)
+		return TARN_OK;
+	for (int i = 0; i < r->sch.n_leaves; i++) {
+		struct col *c = &r->cols[i];
+		c->rows = rows;
+		c->rc = TARN_OK;
+		tarn_err_clear(&c->err);
+		c->task.fn = col_task;
+		c->task.arg = c;
+	}
+	/* The last column runs on this thread when the pool has one worker;
+	 * otherwise everything goes to the pool so the caller is free. */
+	for (int i = 0; i < r->sch.n_leaves; i++)
+		tarn_pool_submit(&r->cols[i].task);
+	return TARN_OK;
+}
+
+static void wait_job(struct pq_reader *r)
+{
+	if (!r->job)
+		return;
+	for (int i = 0; i < r->sch.n_leaves; i++)
+		tarn_task_wait(&r->cols[i].task);
+}
+
+static tarn_rc check_node(struct pq_reader *r, const struct pq_plan *p, const char *field)
+{
+	const struct tarn_array *a = p->arr;
+	if (p->kind == PQ_PLAN_STRUCT) {
+		for (int i = 0; i < p->n_children; i++) {
+			if (p->children[i].arr->length != a->length)
+				return TARN_EDATA;
+			TRY(check_node(r, &p->children[i], field));
+		}
+	} else if (p->kind == PQ_PLAN_LIST) {
+		if (a->length > 0 && a->offsets[a->length] != p->children[0].arr->length)
+			return TARN_EDATA;
+		if (a->length == 0 && p->children[0].arr->length != 0)
+			return TARN_EDATA;
+		TRY(check_node(r, &p->children[0], field));
+	}
+	return TARN_OK;
+}
+
+static tarn_rc finish_job(struct pq_reader *r, struct tarn_batch **out, struct tarn_err *err)
+{
+	wait_job(r);
+	struct tarn_batch *b = r->job;
+	r->job = NULL;
+	for (int i = 0; i < r->sch.n_leaves; i++) {
+		if (r->cols[i].rc) {
+			tarn_batch_free(b);
+			tarn_err_set(err, r->cols[i].err.rc ? r->cols[i].err.rc : r->cols[i].rc,
+				     "%s", r->cols[i].err.msg);
+			return r->cols[i].rc;
+		}
+	}
+	for (int i = 0; i < r->sch.n_fields; i++) {
+		const struct pq_plan *p = &r->sch.fields[i];
+		if (p->arr->length != r->job_rows || check_node(r, p, NULL)) {
+			tarn_batch_free(b);
+			return tarn_err_set(err, TARN_EDATA,
+					    "%s: row group %d: the columns of '%s' disagree on the "
+					    "number of values (corrupt file)",
+					    r->name, r->rg, r->sch.schema->fields[i].name);
+		}
+	}
+	b->n_rows = r->job_rows;
+	if (r->sch.n_fields > 0 && tarn_batch_seal(b, err)) {
+		tarn_batch_free(b);
+		return TARN_EINTERNAL;
+	}
+	*out = b;
+	return TARN_OK;
+}
+
+static tarn_rc reader_next(struct tarn_reader *base, struct tarn_batch **out, struct tarn_err *err)
+{
+	struct pq_reader *r = (struct pq_reader *)base;
+	*out = NULL;
+	if (r->pend_rc) {
+		tarn_err_set(err, r->pend_rc, "%s", r->pend_err.msg);
+		return r->pend_rc;
+	}
+	if (!r->job && !r->done)
+		TRY(start_job(r, err));
+	if (!r->job)
+		return TARN_OK;
+	TRY(finish_job(r, out, err));
+	if (!r->owned && r->base.in && r->sch.n_leaves > 0)
+		tarn_input_set_consumed(r->base.in, r->cols[0].p - r->file);
+	/* Prefetch: decode the next batch while the caller uses this one. A
+	 * failure to start it is reported by the next call. */
+	r->pend_rc = start_job(r, &r->pend_err);
+	return TARN_OK;
+}
+
+static void reader_close(struct tarn_reader *base)
+{
+	struct pq_reader *r = (struct pq_reader *)base;
+	wait_job(r);
+	tarn_batch_free(r->job);
+	if (r->cols) {
+		for (int i = 0; i < r->sch.n_leaves; i++) {
+			struct col *c = &r->cols[i];
+			tarn_array_free(c->dict);
+			tarn_free(c->pbuf);
+			tarn_free(c->def);
+			tarn_free(c->rep);
+			if (c->vd) {
+				pq_valdec_free(c->vd);
+				tarn_free(c->vd);
+			}
+		}
+		tarn_free(r->cols);
+	}
+	pq_schema_free(&r->sch);
+	pq_file_meta_free(&r->meta);
+	tarn_free(r->owned);
+	tarn_free(r);
+}
+
+static const struct tarn_reader_ops reader_ops = { reader_next, reader_close };
+
+/* ---- open ----------------------------------------------------------------------------- */
+
+static tarn_rc read_all(struct tarn_input *in, uint8_t **out, size_t *n, struct tarn_err *err)
+{
+	size_t cap = 1 << 20, len = 0;
+	uint8_t *p = tarn_malloc(cap);
+	if (!p)
+		return tarn_err_nomem(err, "Parquet input");
+	for (;;) {
+		if (len == cap) {
+			size_t ncap = cap * 2;
+			uint8_t *q = tarn_realloc(p, ncap);
+			if (!q) {
+				tarn_free(p);
+				return tarn_err_nomem(err, "Parquet input");
+			}
+			p = q;
+			cap = ncap;
+		}
+		size_t got;
+		tarn_rc rc = tarn_input_read(in, p + len, cap - len, &got, err);
+		if (rc) {
+			tarn_free(p);
+			return rc;
+		}
+		if (got == 0)
+			break;
+		len += got;
+	}
+	*out = p;
+	*n = len;
+	return TARN_OK;
+}
+
+/* Collects, per leaf, the plan nodes it builds (those whose first leaf it
+ * is), top-down. */
+static tarn_rc collect_nodes(struct pq_reader *r, struct pq_plan *p, struct pq_plan **stack,
+			     int depth)
+{
+	stack[depth] = p;
+	if (p->kind == PQ_PLAN_LEAF) {
+		struct col *c = &r->cols[p->leaf];
+		int k = 0;
+		for (int i = 0; i <= depth; i++)
+			k += stack[i]->leaf == p->leaf;
+		c->nodes = tarn_arena_alloc(&r->sch.arena, (size_t)k * sizeof *c->nodes);
+		if (!c->nodes)
+			return TARN_ENOMEM;
+		c->n_nodes = 0;
+		for (int i = 0; i <= depth; i++)
+			if (stack[i]->leaf == p->leaf)
+				c->nodes[c->n_nodes++] = stack[i];
+		/* Definition level a repetition level requires: the def of the
+		 * repeated node at that depth = the def_slot of the list items at
+		 * rep_slot == r. */
+		int mr = c->lf->max_rep;
+		c->min_def_for_rep = tarn_arena_alloc(&r->sch.arena, (size_t)(mr + 1) * sizeof(int16_t));
+		if (!c->min_def_for_rep)
+			return TARN_ENOMEM;
+		for (int i = 0; i <= mr; i++)
+			c->min_def_for_rep[i] = 0;
+		for (int i = 0; i <= depth; i++) {
+			int rs = stack[i]->rep_slot;
+			if (rs > 0 && rs <= mr && stack[i]->def_slot > c->min_def_for_rep[rs])
+				c->min_def_for_rep[rs] = stack[i]->def_slot;
+		}
+		return TARN_OK;
+	}
+	for (int i = 0; i < p->n_children; i++)
+		TRY(collect_nodes(r, &p->children[i], stack, depth + 1));
+	return TARN_OK;
+}
+
+static tarn_rc parse_opts(const struct tarn_opts *opts, struct pq_read_opts *o,
+			  struct tarn_err *err)
+{
+	o->int96_unit = TARN_UNIT_NS;
+	o->columns = tarn_opts_get(opts, "columns");
+	const char *u = tarn_opts_get(opts, "int96-unit");
+	if (u) {
+		if (!strcmp(u, "ns"))
+			o->int96_unit = TARN_UNIT_NS;
+		else if (!strcmp(u, "us"))
+			o->int96_unit = TARN_UNIT_US;
+		else if (!strcmp(u, "ms"))
+			o->int96_unit = TARN_UNIT_MS;
+		else if (!strcmp(u, "s"))
+			o->int96_unit = TARN_UNIT_S;
+		else
+			return tarn_err_set(err, TARN_EUSAGE,
+					    "option int96-unit: '%s' is not one of ns, us, ms, s", u);
+	}
+	TRY(tarn_opts_bool(opts, "verify-crc", true, &o->verify_crc, err));
+	TRY(tarn_opts_int(opts, "batch-rows", TARN_BATCH_ROWS, &o->batch_rows, err));
+	if (o->batch_rows < 1 || o->batch_rows > (1 << 24))
+		return tarn_err_set(err, TARN_EUSAGE, "option batch-rows: must be 1..16777216");
+	return TARN_OK;
+}
+
+static tarn_rc validate_meta(struct pq_reader *r, struct tarn_err *err)
+{
+	const struct pq_file_meta *m = &r->meta;
+	int64_t total = 0;
+	/* Leaves in the whole file (not just the projection). */
+	int leaves = 0;
+	for (int i = 0; i < m->n_schema; i++)
+		leaves += m->schema[i].type >= 0 && i > 0;
+	for (int g = 0; g < m->n_row_groups; g++) {
+		const struct pq_row_group *rg = &m->row_groups[g];
+		if (rg->n_columns != leaves)
+			return tarn_err_set(err, TARN_EDATA,
+					    "%s: row group %d has %d column chunks but the schema has "
+					    "%d columns",
+					    r->name, g, rg->n_columns, leaves);
+		if (rg->num_rows < 0)
+			return tarn_err_set(err, TARN_EDATA, "%s: row group %d has a negative row count",
+					    r->name, g);
+		for (int c = 0; c < rg->n_columns; c++)
+			if (rg->columns[c].encrypted)
+				return tarn_err_set(err, TARN_EUNSUPPORTED,
+						    "%s: encrypted Parquet is not supported yet "
+						    "(column chunk %d of row group %d is encrypted)",
+						    r->name, c, g);
+		if (__builtin_add_overflow(total, rg->num_rows, &total))
+			return tarn_err_set(err, TARN_EDATA, "%s: row counts overflow", r->name);
+	}
+	return TARN_OK;
+}
+
+tarn_rc parquet_open_reader(struct tarn_input *in, const struct tarn_opts *opts,
+			    struct tarn_reader **out, struct tarn_err *err)
+{
+	*out = NULL;
+	struct pq_reader *r = tarn_calloc(1, sizeof *r);
+	if (!r)
+		return tarn_err_nomem(err, "Parquet reader");
+	tarn_rc rc = TARN_OK;
+	r->base.ops = &reader_ops;
+	r->name = tarn_input_name(in);
+	r->rg = -1;
+	TRY_OUT(parse_opts(opts, &r->o, err));
+	size_t n;
+	const uint8_t *p = tarn_input_mapped(in, &n);
+	if (!p) {
+		TRY_OUT(read_all(in, &r->owned, &n, err));
+		p = r->owned;
+	}
+	r->file = p;
+	r->file_len = n;
+	if (n < 12 || (memcmp(p, "PAR1", 4) != 0 && memcmp(p, "PARE", 4) != 0)) {
+		rc = tarn_err_set(err, TARN_EDATA,
+				  "%s: not a Parquet file (%s)", r->name,
+				  n < 12 ? "too short" : "no PAR1 magic at the start");
+		goto out;
+	}
+	if (memcmp(p + n - 4, "PARE", 4) == 0 || memcmp(p, "PARE", 4) == 0) {
+		rc = tarn_err_set(err, TARN_EUNSUPPORTED,
+				  "%s: encrypted Parquet is not supported yet (encrypted footer)",
+				  r->name);
+		goto out;
+	}
+	if (memcmp(p + n - 4, "PAR1", 4) != 0) {
+		rc = tarn_err_set(err, TARN_EDATA,
+				  "%s: not a complete Parquet file (no PAR1 magic at the end; "
+				  "truncated?)",
+				  r->name);
+		goto out;
+	}
+	uint32_t flen;
+	memcpy(&flen, p + n - 8, 4);
+	if ((uint64_t)flen > n - 12) {
+		rc = tarn_err_set(err, TARN_EDATA,
+				  "%s: corrupt Parquet footer: its length %u is larger than the "
+				  "file (byte offset %zu)",
+				  r->name, flen, n - 8);
+		goto out;
+	}
+	r->meta_start = (int64_t)(n - 8 - flen);
+	TRY_OUT(pq_file_meta_decode(p + r->meta_start, flen, &r->meta, r->name, r->meta_start,
+				    err));
+	if (r->meta.encrypted) {
+		rc = tarn_err_set(err, TARN_EUNSUPPORTED,
+				  "%s: encrypted Parquet is not supported yet (plaintext footer "
+				  "with encrypted columns)",
+				  r->name);
+		goto out;
+	}
+	TRY_OUT(validate_meta(r, err));
+	TRY_OUT(pq_schema_build(&r->meta, &r->o, &r->sch, r->name, err));
+	r->cols = tarn_calloc((size_t)(r->sch.n_leaves ? r->sch.n_leaves : 1), sizeof *r->cols);
+	if (!r->cols) {
+		rc = tarn_err_nomem(err, "Parquet reader");
+		goto out;
+	}
+	for (int i = 0; i < r->sch.n_leaves; i++) {
+		struct col *c = &r->cols[i];
+		c->r = r;
+		c->li = i;
+		c->lf = &r->sch.leaves[i];
+		c->vd = tarn_calloc(1, sizeof *c->vd);
+		if (!c->vd) {
+			rc = tarn_err_nomem(err, "Parquet reader");
+			goto out;
+		}
+		tarn_buf_init(&c->vd->prev);
+	}
+	struct pq_plan *stack[PLAN_DEPTH];
+	for (int i = 0; i < r->sch.n_fields; i++) {
+		if (collect_nodes(r, &r->sch.fields[i], stack, 0)) {
+			rc = tarn_err_nomem(err, "Parquet reader");
+			goto out;
+		}
+	}
+	r->base.schema = r->sch.schema;
+	tarn_schema_ref(r->base.schema);
+	*out = &r->base;
+	return TARN_OK;
+out:
+	reader_close(&r->base);
+	return rc;
+}
