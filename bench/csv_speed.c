@@ -26,6 +26,15 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* CPU seconds of the whole process (all threads): steadier than wall time
+ * on a shared machine. */
+static double cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static int die(const char *what, struct tarn_err *e)
 {
 	fprintf(stderr, "%s: %s\n", what, e->msg);
@@ -58,7 +67,7 @@ int main(int argc, char **argv)
 			return die("open", &e);
 		int64_t total = 0;
 		tarn_input_progress(in, &(int64_t){ 0 }, &total);
-		double t0 = now();
+		double t0 = now(), c0 = cpu();
 		struct tarn_reader *r;
 		if (tarn_reader_open_input(in, &tarn_format_csv, o, &r, &e))
 			return die("reader", &e);
@@ -72,7 +81,7 @@ int main(int argc, char **argv)
 			rows += b->n_rows;
 			tarn_batch_free(b);
 		}
-		double tp = now() - t0;
+		double tp = now() - t0, cp = cpu() - c0;
 		tarn_reader_close(r);
 
 		/* write only: hold all batches, then format them to /dev/null */
@@ -99,7 +108,7 @@ int main(int argc, char **argv)
 		if (tarn_opts_new(&wo) || tarn_opts_set(wo, "threads", tv))
 			return 1;
 		struct tarn_writer *w;
-		double t1 = now();
+		double t1 = now(), c1 = cpu();
 		if (tarn_writer_open_output(out, &tarn_format_csv, tarn_reader_schema(r), wo, &w, &e))
 			return die("writer", &e);
 		for (size_t i = 0; i < nb; i++)
@@ -107,7 +116,7 @@ int main(int argc, char **argv)
 				return die("write", &e);
 		if (tarn_writer_finish(w, &e))
 			return die("finish", &e);
-		double tw = now() - t1;
+		double tw = now() - t1, cw = cpu() - c1;
 		int64_t wrote = tarn_output_bytes(out);
 		tarn_writer_close(w);
 		for (size_t i = 0; i < nb; i++)
@@ -117,8 +126,9 @@ int main(int argc, char **argv)
 		tarn_opts_free(o);
 		tarn_opts_free(wo);
 		double mb = (double)total / 1e6;
-		printf("threads=%d rows=%lld  parse %.3f s %.0f MB/s   write %.3f s %.0f MB/s (%lld bytes)\n",
-		       t, (long long)rows, tp, mb / tp, tw, (double)wrote / 1e6 / tw,
+		printf("threads=%d rows=%lld  parse %.3f s %.0f MB/s (cpu %.3f s)   write %.3f s "
+		       "%.0f MB/s (cpu %.3f s, %lld bytes)\n",
+		       t, (long long)rows, tp, mb / tp, cp, tw, (double)wrote / 1e6 / tw, cw,
 		       (long long)wrote);
 	}
 	return 0;

@@ -86,7 +86,8 @@ static struct outcome run(const uint8_t *data, size_t size, const char *const *k
 		size_t n;
 		const uint8_t *p = tarn_output_mem(out, &n);
 		oc.out = malloc(n ? n : 1);
-		memcpy(oc.out, p, n);
+		if (n)
+			memcpy(oc.out, p, n);
 		oc.n = n;
 	}
 	oc.rc = rc;

@@ -388,6 +388,13 @@ TEST(sniff_header)
 	CHECK_STR(r.schema, "k:int64;v:string;w:string");
 	CHECK(r.rows == 5);
 	res_free(&r);
+	/* a header one field short of rows ending in a delimiter is kept (and
+	 * the rows are ragged) */
+	r = rd("k,v\n1,a,\n2,b,\n3,c,\n4,d,\n5,e,\n", NULL);
+	CHECK_STR(r.schema, "k:int64;v:string");
+	CHECK(r.rc == TARN_EDATA);
+	CHECK_CONTAINS(r.err, "t.csv:2: expected 2 fields, found 3");
+	res_free(&r);
 }
 
 /* ---- type inference ------------------------------------------------------------- */
@@ -850,6 +857,24 @@ TEST(parallel_errors_have_exact_lines)
 	free(text);
 }
 
+TEST(simd_env_override)
+{
+	const char *text = "a,b\n\"x,\ny\",1\n";
+	setenv("TARN_CSV_SIMD", "scalar", 1);
+	struct res s = rd(text, NULL);
+	setenv("TARN_CSV_SIMD", "sse2", 1);
+	struct res e = rd(text, NULL);
+	unsetenv("TARN_CSV_SIMD");
+	struct res a = rd(text, NULL);
+	CHECK(s.rc == TARN_OK && e.rc == TARN_OK && a.rc == TARN_OK);
+	CHECK_STR(s.dump, "x,\ny|1\n");
+	CHECK_STR(e.dump, s.dump);
+	CHECK_STR(a.dump, s.dump);
+	res_free(&s);
+	res_free(&e);
+	res_free(&a);
+}
+
 TEST(simd_paths_agree)
 {
 	size_t n;
@@ -1093,6 +1118,7 @@ int main(void)
 	RUN(error_is_sticky);
 	RUN(parallel_equals_sequential);
 	RUN(parallel_errors_have_exact_lines);
+	RUN(simd_env_override);
 	RUN(simd_paths_agree);
 	RUN(compressed_streams);
 	RUN(writer_quoting);

@@ -335,6 +335,8 @@ struct file {
 	const char *name; /* basename */
 	bool bad_data, encrypted;
 	int duck; /* index in DuckDB's outputs, or -1 */
+	char *canon;         /* tarn's rows when the read passed (for the write phase) */
+	const char *options; /* reader options used */
 };
 
 static struct file *files;
@@ -370,6 +372,7 @@ static void walk(const char *dir, bool bad)
 			files = realloc(files, (size_t)cap_files * sizeof *files);
 		}
 		struct file *f = &files[n_files++];
+		memset(f, 0, sizeof *f);
 		f->path = strdup(path);
 		f->name = strrchr(f->path, '/') + 1;
 		f->bad_data = bad;
@@ -483,6 +486,150 @@ static bool pairs_equal(const char *rows, char *why, size_t cap)
 		return false;
 	}
 	return true;
+}
+
+/* ---- the write phase ---------------------------------------------------------------- */
+
+/* Writer options per file, rotating through codecs, page versions, page and
+ * row group sizes and dictionary on/off so the corpus exercises them all. */
+static const char *write_options(int k)
+{
+	static const char *const sets[] = {
+		"compression=snappy",
+		"compression=zstd;page-version=2;page-size=4096",
+		"compression=gzip;compression-level=9;row-group-size=2048",
+		"compression=lz4;dictionary=false",
+		"compression=brotli;page-version=2;row-group-size=4096;page-size=256",
+		"compression=none;dictionary-size=64",
+		"compression=zstd;compression-level=19;statistics=false",
+	};
+	return sets[k % (int)(sizeof sets / sizeof sets[0])];
+}
+
+static tarn_rc tarn_copy(const char *src, const char *ropts, const char *dst, const char *wopts,
+			 struct tarn_err *err)
+{
+	struct tarn_opts *ro = NULL, *wo = NULL;
+	struct tarn_reader *r = NULL;
+	struct tarn_writer *w = NULL;
+	tarn_rc rc = tarn_opts_new(&ro);
+	if (!rc)
+		rc = tarn_opts_new(&wo);
+	char tmp[512];
+	if (!rc && ropts) {
+		snprintf(tmp, sizeof tmp, "%s", ropts);
+		for (char *kv = strtok(tmp, ";"); kv && !rc; kv = strtok(NULL, ";"))
+			rc = tarn_opts_parse(ro, kv, err);
+	}
+	if (!rc && wopts) {
+		snprintf(tmp, sizeof tmp, "%s", wopts);
+		for (char *kv = strtok(tmp, ";"); kv && !rc; kv = strtok(NULL, ";"))
+			rc = tarn_opts_parse(wo, kv, err);
+	}
+	if (!rc)
+		rc = tarn_reader_open(src, "parquet", ro, &r, err);
+	if (!rc)
+		rc = tarn_writer_open(dst, "parquet", tarn_reader_schema(r), wo, &w, err);
+	while (!rc) {
+		struct tarn_batch *b;
+		rc = tarn_reader_next(r, &b, err);
+		if (rc || !b)
+			break;
+		rc = tarn_writer_write(w, b, err);
+		tarn_batch_free(b);
+	}
+	if (!rc)
+		rc = tarn_writer_finish(w, err);
+	tarn_writer_close(w);
+	tarn_reader_close(r);
+	tarn_opts_free(ro);
+	tarn_opts_free(wo);
+	return rc;
+}
+
+/* Every file tarn read correctly is written back by tarn (options rotating)
+ * and must read the same in tarn and in DuckDB. */
+static void write_phase(const char *outdir, int *pass, int *failed)
+{
+	char wdir[4200];
+	snprintf(wdir, sizeof wdir, "%s/written", outdir);
+	if (mkdir(wdir, 0700) != 0) {
+		fprintf(stderr, "FAIL cannot create %s\n", wdir);
+		(*failed)++;
+		return;
+	}
+	int *idx = calloc((size_t)n_files + 1, sizeof *idx);
+	struct tarn_buf cmd;
+	tarn_buf_init(&cmd);
+	must(tarn_buf_printf(&cmd, "node tests/peers/duckdb_dump.mjs '%s/duck'", wdir));
+	int n = 0;
+	for (int i = 0; i < n_files; i++) {
+		struct file *f = &files[i];
+		idx[i] = -1;
+		if (!f->canon)
+			continue;
+		char dst[4300];
+		snprintf(dst, sizeof dst, "%s/%d.parquet", wdir, i);
+		struct tarn_err err = { 0 };
+		const char *wo = write_options(i);
+		if (tarn_copy(f->path, f->options, dst, wo, &err)) {
+			fprintf(stderr, "FAIL write %s (%s): %s\n", f->name, wo, err.msg);
+			(*failed)++;
+			unit_cur_failed = 1;
+			unit_failed_checks++;
+			continue;
+		}
+		struct tarn_buf back;
+		tarn_buf_init(&back);
+		struct tarn_err e2 = { 0 };
+		tarn_rc rc = tarn_dump(dst, NULL, 0, &back, &e2);
+		must(tarn_buf_cstr(&back));
+		if (rc || strcmp(back.data ? back.data : "", f->canon) != 0) {
+			fprintf(stderr, "FAIL write %s (%s): tarn reads its own file differently%s%s\n",
+				f->name, wo, rc ? ": " : "", rc ? e2.msg : "");
+			if (!rc)
+				show_diff(back.data ? back.data : "", f->canon);
+			(*failed)++;
+			unit_cur_failed = 1;
+			unit_failed_checks++;
+			tarn_buf_free(&back);
+			continue;
+		}
+		tarn_buf_free(&back);
+		idx[i] = n++;
+		must(tarn_buf_printf(&cmd, " '%s'", dst));
+	}
+	must(tarn_buf_cstr(&cmd));
+	int st = system(cmd.data);
+	tarn_buf_free(&cmd);
+	if (st != 0) {
+		fprintf(stderr, "FAIL the DuckDB dump of tarn's files failed\n");
+		(*failed)++;
+		free(idx);
+		return;
+	}
+	for (int i = 0; i < n_files; i++) {
+		if (idx[i] < 0)
+			continue;
+		struct file *f = &files[i];
+		char p[4400];
+		snprintf(p, sizeof p, "%s/duck/%d.txt", wdir, idx[i]);
+		char *d = slurp(p);
+		if (d && strcmp(d, f->canon) == 0) {
+			(*pass)++;
+		} else {
+			fprintf(stderr, "FAIL write %s (%s): DuckDB reads tarn's file differently%s%.300s\n",
+				f->name, write_options(i), d && !strncmp(d, "ERROR", 5) ? ": " : "",
+				d && !strncmp(d, "ERROR", 5) ? d : "");
+			if (d && strncmp(d, "ERROR", 5))
+				show_diff(f->canon, d);
+			(*failed)++;
+			unit_cur_failed = 1;
+			unit_failed_checks++;
+		}
+		free(d);
+	}
+	free(idx);
 }
 
 TEST(corpus)
@@ -628,6 +775,10 @@ TEST(corpus)
 				}
 				tarn_buf_free(&dflt);
 			}
+			if (ok) {
+				f->canon = strdup(g);
+				f->options = opts;
+			}
 			if (ok && ref)
 				printf("ok   %s (reference: %s)\n", f->name, ref->why);
 			else if (ok)
@@ -644,14 +795,19 @@ TEST(corpus)
 		}
 		tarn_buf_free(&got);
 	}
-	for (int i = 0; i < n_files; i++)
+	int wpass = 0, wfail = 0;
+	write_phase(outdir, &wpass, &wfail);
+	for (int i = 0; i < n_files; i++) {
 		free(files[i].path);
+		free(files[i].canon);
+	}
 	char rm[4200];
 	snprintf(rm, sizeof rm, "rm -rf '%s'", outdir);
 	if (system(rm) != 0)
 		fprintf(stderr, "could not remove %s\n", outdir);
 	printf("parquet corpus: %d files: %d pass, %d fail, %d known-unsupported\n", n_files, pass,
 	       fail, known);
+	printf("parquet corpus, written by tarn: %d pass, %d fail\n", wpass, wfail);
 	free(files);
 }
 

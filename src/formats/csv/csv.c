@@ -365,6 +365,7 @@ struct csv_reader {
 	size_t buf_len, buf_cap, buf_pos;
 	bool eof;
 	int64_t buf_off, lines_before;
+	int64_t line_prefix; /* bytes of the line at buf_off that lie before it */
 	struct csv_scratch scratch;
 };
 
@@ -531,7 +532,7 @@ static tarn_rc fail_now(struct csv_reader *r, tarn_rc rc, struct tarn_err *err)
 
 static tarn_rc report_chunk(struct csv_reader *r, struct chunk *ck, struct tarn_err *err)
 {
-	tarn_rc rc = csv_fail_format(&ck->fail, &r->plan, r->map, 0, 1, err);
+	tarn_rc rc = csv_fail_format(&ck->fail, &r->plan, r->map, 0, 1, 0, err);
 	return fail_now(r, rc, err);
 }
 
@@ -636,9 +637,14 @@ static tarn_rc stream_refill(struct csv_reader *r, struct tarn_err *err)
 {
 	if (r->buf_pos > 0) {
 		bool ends_cr;
-		r->lines_before += csv_count_lines(r->buf, 0, r->buf_pos, &ends_cr);
+		int64_t nl = csv_count_lines(r->buf, 0, r->buf_pos, &ends_cr);
 		if (ends_cr && r->buf_pos < r->buf_len && r->buf[r->buf_pos] == '\n')
-			r->lines_before--;
+			nl--;
+		r->lines_before += nl;
+		size_t j = r->buf_pos;
+		while (j > 0 && r->buf[j - 1] != '\n' && r->buf[j - 1] != '\r')
+			j--;
+		r->line_prefix = (j == 0 ? r->line_prefix : 0) + (int64_t)(r->buf_pos - j);
 		memmove(r->buf, r->buf + r->buf_pos, r->buf_len - r->buf_pos);
 		r->buf_off += (int64_t)r->buf_pos;
 		r->buf_len -= r->buf_pos;
@@ -695,7 +701,7 @@ static tarn_rc stream_next(struct csv_reader *r, struct tarn_batch **out, struct
 		r->buf_pos = job.pos;
 		if (st == CSV_TOK_FAIL) {
 			rc = csv_fail_format(&job.fail, &r->plan, r->buf, r->buf_off,
-					     1 + r->lines_before, err);
+					     1 + r->lines_before, r->line_prefix, err);
 			tarn_batch_free(b);
 			return fail_now(r, rc, err);
 		}

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/pool.h"
 #include "columnar/array.h"
@@ -227,6 +228,33 @@ static inline bool csv_is_null_token(const struct csv_nulls *nl, const uint8_t *
 	return false;
 }
 
+/* memcpy for the short fields that dominate CSV: overlapping word moves
+ * that read and write exactly [p, p+n), no library call. */
+static inline void csv_copy(void *dst, const void *src, size_t n)
+{
+	uint8_t *o = dst;
+	const uint8_t *p = src;
+	if (n > 16) {
+		memcpy(o, p, n);
+	} else if (n >= 8) {
+		uint64_t a, b;
+		memcpy(&a, p, 8);
+		memcpy(&b, p + n - 8, 8);
+		memcpy(o, &a, 8);
+		memcpy(o + n - 8, &b, 8);
+	} else if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, p, 4);
+		memcpy(&b, p + n - 4, 4);
+		memcpy(o, &a, 4);
+		memcpy(o + n - 4, &b, 4);
+	} else if (n > 0) {
+		o[0] = p[0];
+		o[n / 2] = p[n / 2];
+		o[n - 1] = p[n - 1];
+	}
+}
+
 /* ---- sniffing and inference (csv_sniff.c) -------------------------------- */
 
 /* What the sniffer decided for a sample. */
@@ -319,9 +347,11 @@ tarn_rc csv_batch_finish(struct tarn_batch *b, struct tarn_err *err);
 tarn_rc csv_fail_rc(const struct csv_fail *f);
 /* Formats f into err; line and column of f->pos are computed from
  * `line_at_base` (the line number at file offset base_off) by counting
- * terminators in p (which holds file bytes from base_off). */
+ * terminators in p (which holds file bytes from base_off); `line_prefix`
+ * is how many bytes of the line at base_off lie before it. */
 tarn_rc csv_fail_format(const struct csv_fail *f, const struct csv_plan *plan, const uint8_t *p,
-			int64_t base_off, int64_t line_at_base, struct tarn_err *err);
+			int64_t base_off, int64_t line_at_base, int64_t line_prefix,
+			struct tarn_err *err);
 
 /* ---- writer (csv_write.c) ------------------------------------------------ */
 

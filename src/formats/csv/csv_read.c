@@ -552,20 +552,21 @@ static void conv_float64(struct conv *cv, int c, const struct csv_col *col, stru
 			 uint32_t limit)
 {
 	int64_t base = a->length;
-	double *out = (double *)a->values + base;
+	uint8_t *out = a->values + base * 8;
 	ROWS_LOOP {
 		const struct csv_field *f = FLD(r);
 		const char *s = (const char *)cv->ob + f->start;
 		size_t n = f->len;
-		double x;
+		double x = 0;
 		if (LIKELY(n != 0 && n <= CSV_F_LEN && !(col->inferred && leading_zero(s, n)) &&
 			   tarn_parse_double(s, n, &x))) {
-			out[r] = x;
+			memcpy(out + (size_t)r * 8, &x, 8);
 			continue;
 		}
 		union csv_val v;
-		out[r] = 0;
-		SLOW(out[r] = v.f);
+		x = 0;
+		memcpy(out + (size_t)r * 8, &x, 8);
+		SLOW(memcpy(out + (size_t)r * 8, &v.f, 8));
 	}
 stop:
 	a->length = base + limit;
@@ -705,7 +706,7 @@ static void conv_string(struct conv *cv, int c, const struct csv_col *col, struc
 		if (UNLIKELY(f->len & CSV_F_ESCAPED))
 			n = csv_unescape(s, n, d, dst);
 		else
-			memcpy(dst, s, n);
+			csv_copy(dst, s, n);
 		if (binary && parse_hexbin((const char *)dst, n)) {
 			size_t o = 0;
 			for (size_t i = 2; i < n; i += 2) {
@@ -1034,7 +1035,8 @@ static void show_value(const struct csv_fail *f, char *out, size_t cap)
 }
 
 tarn_rc csv_fail_format(const struct csv_fail *f, const struct csv_plan *plan, const uint8_t *p,
-			int64_t base_off, int64_t line_at_base, struct tarn_err *err)
+			int64_t base_off, int64_t line_at_base, int64_t line_prefix,
+			struct tarn_err *err)
 {
 	tarn_rc rc = csv_fail_rc(f);
 	if (f->kind == CSV_FAIL_NOMEM)
@@ -1045,7 +1047,7 @@ tarn_rc csv_fail_format(const struct csv_fail *f, const struct csv_plan *plan, c
 	size_t ls = pos;
 	while (ls > 0 && p[ls - 1] != '\n' && p[ls - 1] != '\r')
 		ls--;
-	int64_t colno = (int64_t)(pos - ls) + 1;
+	int64_t colno = (int64_t)(pos - ls) + 1 + (ls == 0 ? line_prefix : 0);
 	size_t rpos = (size_t)(f->row_pos - base_off);
 	int64_t row_line = line_at_base + csv_count_lines(p, 0, rpos, NULL);
 	const char *name = plan->name;
@@ -1079,8 +1081,8 @@ tarn_rc csv_fail_format(const struct csv_fail *f, const struct csv_plan *plan, c
 				    name, (long long)line, (long long)colno, val, cname, tbuf);
 	case CSV_FAIL_RAGGED:
 		return tarn_err_set(err, rc,
-				    "%s:%lld: expected %d fields, found %d (use on-bad-row=skip or "
-				    "on-bad-row=null-fill to read past such rows)",
+				    "%s:%lld: expected %d fields, found %d (use --on-bad-row skip or "
+				    "null-fill to read past such rows)",
 				    name, (long long)row_line, plan->ncols, f->nfields);
 	case CSV_FAIL_UNTERMINATED:
 		return tarn_err_set(err, rc,

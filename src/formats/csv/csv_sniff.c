@@ -49,7 +49,9 @@ struct sfield {
 
 struct srow {
 	int n;   /* fields found (may exceed cap) */
-	int cap;
+	int cap; /* fields stored; grows up to max_cap on demand */
+	int max_cap;
+	bool nomem;
 	struct sfield *f;
 	size_t bad_pos; /* SR_BAD: where */
 	bool bad_unterminated;
@@ -180,6 +182,19 @@ static int next_row(const struct csv_dialect *d, const uint8_t *p, size_t end, b
 			return SR_PARTIAL;
 		*row_start = *pos;
 		int st = sniff_row(d, p, end, complete, pos, row);
+		if (st == SR_ROW && row->n > row->cap && row->cap < row->max_cap) {
+			/* Wider than the room so far: grow and split it again. */
+			int cap = row->n < row->max_cap ? row->n : row->max_cap;
+			struct sfield *nf = tarn_realloc(row->f, sizeof *nf * (size_t)cap);
+			if (!nf) {
+				row->nomem = true;
+				return SR_END;
+			}
+			row->f = nf;
+			row->cap = cap;
+			*pos = *row_start;
+			st = sniff_row(d, p, end, complete, pos, row);
+		}
 		if (st != SR_ROW || !row_is_blank(row))
 			return st;
 	}
@@ -921,6 +936,22 @@ static tarn_rc row1_error(const struct sn *s, int st, const char *name, struct t
 				    : '?');
 }
 
+/* Do the rows after the first end with an empty field (a delimiter at the
+ * end of the line)? */
+static bool trailing_delims(struct sn *s, size_t pos)
+{
+	size_t q = pos, qrs;
+	int rows = 0, trailing = 0;
+	if (next_row(&s->d, s->p, s->n, s->complete, &q, &s->row, &qrs) != SR_ROW)
+		return false;
+	while (rows < 64 && next_row(&s->d, s->p, s->n, s->complete, &q, &s->row, &qrs) == SR_ROW) {
+		rows++;
+		int last = s->row.n - 1;
+		trailing += last < s->row.cap && s->row.f[last].len == 0 && !s->row.f[last].quoted;
+	}
+	return rows > 0 && trailing * 10 >= rows * 9;
+}
+
 /* Titles above the table: leading rows whose width differs from the
  * consistent rest are skipped (at most LEADING_SKIP_MAX). Returns the
  * offset of the first row to use. */
@@ -947,7 +978,10 @@ static size_t skip_title_rows(struct sn *s, size_t pos)
 			mode = widths[k];
 		}
 	}
-	if (widths[0] == mode || mode < 2 || best * 10 < (nw - 1) * 9)
+	/* Titles are narrower than the table. A first row one field short of
+	 * rows that end in a delimiter is a header, not a title: keep it. */
+	if (widths[0] >= mode || mode < 2 || best * 10 < (nw - 1) * 9 ||
+	    (widths[0] == mode - 1 && trailing_delims(s, pos)))
 		return pos;
 	for (int k = 0; k < nw && k < LEADING_SKIP_MAX; k++)
 		if (widths[k] == mode)
@@ -964,7 +998,8 @@ tarn_rc csv_sniff(const struct csv_config *cfg, const struct csv_sample *smp, co
 	s.p = smp->p;
 	s.n = smp->n;
 	s.complete = smp->complete;
-	s.row.cap = cfg->max_columns + 1;
+	s.row.cap = 64;
+	s.row.max_cap = cfg->max_columns + 1;
 	s.row.f = tarn_malloc(sizeof *s.row.f * (size_t)s.row.cap);
 	struct icol *ic = NULL;
 	struct saved_field *hdr = NULL;
@@ -1110,6 +1145,8 @@ tarn_rc csv_sniff(const struct csv_config *cfg, const struct csv_sample *smp, co
 	}
 	rc = dedup_names(out, name, cfg->utf8_replace, err);
 out:
+	if (rc == TARN_OK && s.row.nomem)
+		rc = tarn_err_nomem(err, "CSV sniffer");
 	free_saved(hdr, ncols);
 	tarn_free(ic);
 	tarn_free(s.row.f);

@@ -28,7 +28,7 @@
 #include "columnar/text.h"
 #include "formats/csv/csv_int.h"
 
-#define BLOCK_ROWS 256
+#define BLOCK_ROWS 64
 #define PART_MIN_ROWS 8192
 #define MAX_PARTS 64
 
@@ -73,7 +73,7 @@ struct wcol {
 
 /* Recently formatted dates, direct-mapped by day number: columns of dates
  * repeat a few thousand distinct values. */
-#define DATE_CACHE 1024
+#define DATE_CACHE 4096
 struct date_slot {
 	int32_t days;
 	uint8_t n;
@@ -82,8 +82,7 @@ struct date_slot {
 
 struct part {
 	struct tarn_task task;
-	struct date_slot dcache[DATE_CACHE];
-	bool dcache_ready;
+	struct date_slot *dcache; /* DATE_CACHE slots, on first use */
 	struct csv_writer *w;
 	const struct tarn_batch *b;
 	int64_t r0, r1;
@@ -107,36 +106,49 @@ struct csv_writer {
 	struct csv_nulls reread; /* spellings that would read back as null */
 	uint8_t special[256];    /* bytes that force quoting */
 	int max_parts;
-	struct part parts[MAX_PARTS];
+	struct part *parts; /* max_parts */
 };
 
 /* ---- quoting ------------------------------------------------------------------ */
 
-static inline bool has_special(const struct csv_writer *w, const uint8_t *p, size_t n)
+/* Does p[0..n) hold a byte that forces quoting? Eight bytes at a time; the
+ * tail is one more load when `room` bytes may be read past p (masked). */
+static inline bool has_special(const struct csv_writer *w, const uint8_t *p, size_t n,
+			       size_t room)
 {
+	const uint64_t one = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	const uint64_t bd = one * w->delim, bq = one * w->quote, bl = one * '\n',
+		       bc = one * '\r';
 	size_t i = 0;
-	if (n >= 8) {
-		const uint64_t one = 0x0101010101010101ull, high = 0x8080808080808080ull;
-		const uint64_t bd = one * w->delim, bq = one * w->quote, bl = one * '\n',
-			       bc = one * '\r';
-		for (; i + 8 <= n; i += 8) {
-			uint64_t x;
+	for (;; i += 8) {
+		uint64_t x;
+		size_t left = n - i;
+		if (left >= 8) {
 			memcpy(&x, p + i, 8);
-			uint64_t a = x ^ bd, b = x ^ bq, c = x ^ bl, d = x ^ bc;
-			uint64_t z = ((a - one) & ~a) | ((b - one) & ~b) | ((c - one) & ~c) |
-				     ((d - one) & ~d);
-			if (z & high)
-				return true;
+		} else if (left == 0) {
+			return false;
+		} else if (room >= 8 - left) {
+			memcpy(&x, p + i, 8);
+			/* bytes past the end become 0, which matches no needle */
+			x &= ~0ull >> (8 * (8 - left));
+		} else {
+			for (; i < n; i++)
+				if (w->special[p[i]])
+					return true;
+			return false;
 		}
-	}
-	for (; i < n; i++)
-		if (w->special[p[i]])
+		uint64_t a = x ^ bd, b = x ^ bq, c = x ^ bl, d = x ^ bc;
+		uint64_t z = ((a - one) & ~a) | ((b - one) & ~b) | ((c - one) & ~c) |
+			     ((d - one) & ~d);
+		if (z & high) /* exact as a yes/no: some byte equals a needle */
 			return true;
-	return false;
+		if (left <= 8)
+			return false;
+	}
 }
 
 static inline bool string_needs_quote(const struct csv_writer *w, const uint8_t *p, size_t n,
-				      bool first_col)
+				      bool first_col, size_t room)
 {
 	if (n == 0)
 		return true;
@@ -144,7 +156,7 @@ static inline bool string_needs_quote(const struct csv_writer *w, const uint8_t 
 		return true;
 	if (csv_is_null_token(&w->reread, p, n))
 		return true;
-	return has_special(w, p, n);
+	return has_special(w, p, n, room);
 }
 
 /* Appends the quoted form of p[0..n) at dst; returns bytes written. */
@@ -221,30 +233,18 @@ static inline size_t fmt_date_cached(struct part *pt, char *dst, int32_t days)
 	return n;
 }
 
-/* Copies a short cell without a library call: overlapping word moves. */
-static inline void copy_cell(char *o, const char *p, size_t n)
+static inline float load_f32(const uint8_t *p)
 {
-	if (n <= 16) {
-		if (n >= 8) {
-			uint64_t a, b;
-			memcpy(&a, p, 8);
-			memcpy(&b, p + n - 8, 8);
-			memcpy(o, &a, 8);
-			memcpy(o + n - 8, &b, 8);
-		} else if (n >= 4) {
-			uint32_t a, b;
-			memcpy(&a, p, 4);
-			memcpy(&b, p + n - 4, 4);
-			memcpy(o, &a, 4);
-			memcpy(o + n - 4, &b, 4);
-		} else if (n > 0) {
-			o[0] = p[0];
-			o[n / 2] = p[n / 2];
-			o[n - 1] = p[n - 1];
-		}
-	} else {
-		memcpy(o, p, n);
-	}
+	float v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline double load_f64(const uint8_t *p)
+{
+	double v;
+	memcpy(&v, p, 8);
+	return v;
 }
 
 /* ---- formatting one block -------------------------------------------------------- */
@@ -319,7 +319,7 @@ static tarn_rc format_column(struct part *pt, int c, int64_t r0, int n, size_t *
 				cells[k].p = dst;
 				cells[k].n = (uint32_t)(2 + 2 * len);
 				pt->nested.len += 2 + 2 * len;
-				bool q = has_special(w, (const uint8_t *)dst, cells[k].n);
+				bool q = has_special(w, (const uint8_t *)dst, cells[k].n, 0);
 				cells[k].kind = q ? CELL_QUOTE : CELL_PLAIN;
 				total += q ? 2 * cells[k].n + 2 : cells[k].n;
 			}
@@ -332,7 +332,10 @@ static tarn_rc format_column(struct part *pt, int c, int64_t r0, int n, size_t *
 			const uint8_t *s = tarn_array_get_bytes(a, i, &len);
 			cells[k].p = (const char *)s;
 			cells[k].n = (uint32_t)len;
-			if (string_needs_quote(w, s, len, c == 0)) {
+			/* bytes readable past this value inside the buffer */
+			int64_t end = a->offsets[i + 1];
+			size_t room = a->values_cap > end ? (size_t)(a->values_cap - end) : 0;
+			if (string_needs_quote(w, s, len, c == 0, room)) {
 				cells[k].kind = CELL_QUOTE;
 				total += 2 * len + 2;
 			} else {
@@ -360,17 +363,15 @@ static tarn_rc format_column(struct part *pt, int c, int64_t r0, int n, size_t *
 	case W_U16: FIXED_LOOP(tarn_fmt_uint64(dst, ((const uint16_t *)a->values)[i])); break;
 	case W_U32: FIXED_LOOP(tarn_fmt_uint64(dst, ((const uint32_t *)a->values)[i])); break;
 	case W_U64: FIXED_LOOP(tarn_fmt_uint64(dst, ((const uint64_t *)a->values)[i])); break;
-	case W_F32: FIXED_LOOP(tarn_fmt_float(dst, ((const float *)a->values)[i])); break;
-	case W_F64: FIXED_LOOP(tarn_fmt_double(dst, ((const double *)a->values)[i])); break;
+	case W_F32: FIXED_LOOP(tarn_fmt_float(dst, load_f32(a->values + i * 4))); break;
+	case W_F64: FIXED_LOOP(tarn_fmt_double(dst, load_f64(a->values + i * 8))); break;
 	case W_DEC18:
 		FIXED_LOOP(fmt_dec18(dst, (int64_t)tarn_array_get_decimal(a, i), wc->scale));
 		break;
 	case W_DEC: FIXED_LOOP(tarn_fmt_decimal(dst, tarn_array_get_decimal(a, i), wc->scale)); break;
 	case W_DATE:
-		if (!pt->dcache_ready) {
-			memset(pt->dcache, 0, sizeof pt->dcache);
-			pt->dcache_ready = true;
-		}
+		if (!pt->dcache && !(pt->dcache = tarn_calloc(DATE_CACHE, sizeof *pt->dcache)))
+			return TARN_ENOMEM;
 		FIXED_LOOP(fmt_date_cached(pt, dst, ((const int32_t *)a->values)[i]));
 		break;
 	case W_TIME: FIXED_LOOP(tarn_fmt_time(dst, ((const int64_t *)a->values)[i], wc->unit)); break;
@@ -415,7 +416,7 @@ static tarn_rc format_column(struct part *pt, int c, int64_t r0, int n, size_t *
 			}
 			cells[k].p = pt->nested.data + st;
 			cells[k].n = (uint32_t)(en - st);
-			bool q = has_special(w, (const uint8_t *)cells[k].p, cells[k].n);
+			bool q = has_special(w, (const uint8_t *)cells[k].p, cells[k].n, 0);
 			cells[k].kind = q ? CELL_QUOTE : CELL_PLAIN;
 			total += q ? 2 * (size_t)cells[k].n + 2 : cells[k].n;
 			st = en;
@@ -430,7 +431,7 @@ static tarn_rc format_column(struct part *pt, int c, int64_t r0, int n, size_t *
 		/* the delimiter or quote can occur in this type's text */
 		for (int k = 0; k < n; k++) {
 			if (cells[k].kind == CELL_PLAIN &&
-			    has_special(w, (const uint8_t *)cells[k].p, cells[k].n)) {
+			    has_special(w, (const uint8_t *)cells[k].p, cells[k].n, 0)) {
 				cells[k].kind = CELL_QUOTE;
 				total += (size_t)cells[k].n + 2;
 			}
@@ -499,7 +500,7 @@ static tarn_rc format_rows(struct part *pt)
 			for (int c = 0; c < ncols; c++) {
 				const struct cell *ce = &pt->cells[(size_t)c * BLOCK_ROWS + (size_t)k];
 				if (LIKELY(ce->kind == CELL_PLAIN)) {
-					copy_cell(o, ce->p, ce->n);
+					csv_copy(o, ce->p, ce->n);
 					o += ce->n;
 				} else if (ce->kind == CELL_QUOTE) {
 					o += put_quoted(w, o, (const uint8_t *)ce->p, ce->n);
@@ -539,7 +540,7 @@ static tarn_rc write_header(struct csv_writer *w, struct tarn_err *err)
 		if (!rc)
 			rc = tarn_buf_reserve(&b, 2 * n + 2);
 		if (!rc) {
-			if (string_needs_quote(w, (const uint8_t *)nm, n, c == 0))
+			if (string_needs_quote(w, (const uint8_t *)nm, n, c == 0, 0))
 				b.len += put_quoted(w, b.data + b.len, (const uint8_t *)nm, n);
 			else
 				rc = tarn_buf_append(&b, nm, n);
@@ -618,12 +619,14 @@ static tarn_rc csv_finish(struct tarn_writer *base, struct tarn_err *err)
 static void csv_wclose(struct tarn_writer *base)
 {
 	struct csv_writer *w = (struct csv_writer *)base;
-	for (int i = 0; i < MAX_PARTS; i++) {
+	for (int i = 0; w->parts && i < w->max_parts; i++) {
 		tarn_buf_free(&w->parts[i].out);
 		tarn_buf_free(&w->parts[i].nested);
 		tarn_free(w->parts[i].cells);
 		tarn_free(w->parts[i].arena);
+		tarn_free(w->parts[i].dcache);
 	}
+	tarn_free(w->parts);
 	tarn_free(w->cols);
 	tarn_free(w->null_text);
 	csv_nulls_free(&w->reread);
@@ -762,6 +765,11 @@ tarn_rc csv_open_writer(struct tarn_output *out, struct tarn_schema *schema,
 	w->max_parts = threads > 0 ? (int)threads : tarn_pool_size();
 	if (w->max_parts > MAX_PARTS)
 		w->max_parts = MAX_PARTS;
+	w->parts = tarn_calloc((size_t)w->max_parts, sizeof *w->parts);
+	if (!w->parts) {
+		rc = tarn_err_nomem(err, "CSV writer");
+		goto fail;
+	}
 	w->special[w->delim] = w->special[w->quote] = w->special['\n'] = w->special['\r'] = 1;
 	w->ncols = schema->n_fields;
 	w->cols = tarn_calloc((size_t)(w->ncols ? w->ncols : 1), sizeof *w->cols);

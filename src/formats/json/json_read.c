@@ -179,10 +179,13 @@ tarn_rc json_plan_new(const struct tarn_schema *s, bool value_mode, struct jcol 
 
 /* ---- direct appends ------------------------------------------------------------ */
 
-/* Drops rows [len, length) (design note 1). */
+/* Drops rows [len, length) (design note 1), and whatever the children hold
+ * beyond those rows: a record cut short may have appended to a struct's
+ * members or a list's items without ending the parent row, so children are
+ * truncated even when the parent itself has no extra row. */
 static void array_truncate(struct tarn_array *a, int64_t len)
 {
-	if (len >= a->length)
+	if (len > a->length)
 		return;
 	if (a->validity) {
 		int64_t nulls = 0;

@@ -95,6 +95,52 @@ static enum wkind kind_of(const struct tarn_type *t)
 	}
 }
 
+/* Length of the prefix of s that needs no escaping: ASCII other than
+ * '"', '\\' and control characters. */
+static inline size_t plain_prefix(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i sp = _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+				     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+			_mm_cmpeq_epi8(_mm_subs_epu8(v, _mm_set1_epi8(0x1f)), _mm_setzero_si128()));
+		unsigned m = (unsigned)(_mm_movemask_epi8(sp) | _mm_movemask_epi8(v));
+		if (m)
+			return i + (unsigned)__builtin_ctz(m);
+	}
+#endif
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		uint64_t m = json_special_bytes(w) | (w & 0x8080808080808080ull);
+		if (m)
+			return i + ((unsigned)__builtin_ctzll(m) >> 3);
+	}
+	for (; i < n; i++)
+		if (s[i] < 0x20 || s[i] >= 0x80 || s[i] == '"' || s[i] == '\\')
+			break;
+	return i;
+}
+
+/* A JSON string literal: plain text copied in one piece, anything else
+ * (escapes, UTF-8 to check) through tarn_json_quote. */
+static inline tarn_rc put_quoted(struct tarn_buf *out, const uint8_t *s, size_t n)
+{
+	if (plain_prefix(s, n) != n)
+		return tarn_json_quote(s, n, out);
+	TRY(tarn_buf_reserve(out, n + 2));
+	char *p = out->data + out->len;
+	*p++ = '"';
+	if (n)
+		memcpy(p, s, n);
+	p[n] = '"';
+	out->len += n + 2;
+	return TARN_OK;
+}
+
 /* Formats rows [r0, r1) of b, appending to out. */
 static tarn_rc format_rows(const struct jwriter *w, const struct tarn_batch *b, int64_t r0,
 			   int64_t r1, int64_t first_index, struct tarn_buf *out)
@@ -195,7 +241,7 @@ static tarn_rc format_rows(const struct jwriter *w, const struct tarn_batch *b, 
 					size_t n = (size_t)(a->offsets[row + 1] - a->offsets[row]);
 					const uint8_t *s = n ? a->values + a->offsets[row]
 							     : (const uint8_t *)"";
-					TRY(tarn_json_quote(s, n, out));
+					TRY(put_quoted(out, s, n));
 				} else {
 					TRY(tarn_value_to_text(a, row, true, out));
 				}

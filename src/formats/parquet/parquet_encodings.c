@@ -44,12 +44,18 @@ static tarn_rc fail(struct pq_valdec *v, const char *why)
 	return TARN_EDATA;
 }
 
+static tarn_rc fail_rc(struct pq_valdec *v, tarn_rc rc, const char *why)
+{
+	v->why = why;
+	return rc;
+}
+
 static tarn_rc reserve(struct pq_valdec *v, struct tarn_array *dst, int64_t k)
 {
 	tarn_rc rc = tarn_array_reserve(dst, k);
 	if (rc)
-		return fail(v, rc == TARN_ELIMIT ? "too many values for one array"
-						 : "out of memory");
+		return fail_rc(v, rc, rc == TARN_ELIMIT ? "too many values for one array"
+							: "out of memory");
 	return TARN_OK;
 }
 
@@ -183,6 +189,15 @@ static void fmt_uuid(const uint8_t *p, char *out)
 	}
 }
 
+/* The result of an array append: ENOMEM / ELIMIT with a reason. */
+static tarn_rc app(struct pq_valdec *v, tarn_rc rc)
+{
+	if (rc)
+		return fail_rc(v, rc, rc == TARN_ELIMIT ? "more than 2 GiB of values in one batch"
+							: "out of memory");
+	return TARN_OK;
+}
+
 /* Appends one byte-array-like value (BYTE_ARRAY, or one FLBA) by the leaf's
  * conversion. The slow path: used where per-value work dominates anyway. */
 static tarn_rc put_bin(struct pq_valdec *v, struct tarn_array *dst, const uint8_t *p, size_t n)
@@ -192,26 +207,26 @@ static tarn_rc put_bin(struct pq_valdec *v, struct tarn_array *dst, const uint8_
 	case PQ_CV_BYTES:
 	case PQ_CV_FLBA_BYTES:
 		if (n > (size_t)TARN_ARRAY_MAX_BYTES)
-			return fail(v, "value larger than 2 GiB");
-		return tarn_array_append_bytes(dst, p, n);
+			return fail_rc(v, TARN_ELIMIT, "value larger than 2 GiB");
+		return app(v, tarn_array_append_bytes(dst, p, n));
 	case PQ_CV_BIN_DEC: {
 		tarn_i128 x;
 		if (!be_to_i128(p, n, &x))
 			return fail(v, "decimal value does not fit in 38 digits");
-		return tarn_array_append_decimal(dst, x);
+		return app(v, tarn_array_append_decimal(dst, x));
 	}
-	case PQ_CV_BIN_F64: return tarn_array_append_double(dst, be_to_double(p, n, lf->scale));
+	case PQ_CV_BIN_F64: return app(v, tarn_array_append_double(dst, be_to_double(p, n, lf->scale)));
 	case PQ_CV_UUID: {
 		if (n != 16)
 			return fail(v, "UUID value is not 16 bytes");
 		char s[36];
 		fmt_uuid(p, s);
-		return tarn_array_append_bytes(dst, s, 36);
+		return app(v, tarn_array_append_bytes(dst, s, 36));
 	}
 	case PQ_CV_F16_F32: {
 		if (n != 2)
 			return fail(v, "FLOAT16 value is not 2 bytes");
-		return tarn_array_append_double(dst, half_to_float((uint16_t)(p[0] | p[1] << 8)));
+		return app(v, tarn_array_append_double(dst, half_to_float((uint16_t)(p[0] | p[1] << 8))));
 	}
 	case PQ_CV_NULL:
 		TRY(reserve(v, dst, 1));
@@ -488,7 +503,7 @@ static tarn_rc delta_alloc(struct pq_valdec *v, struct pq_delta **d)
 	if (!*d) {
 		*d = tarn_malloc(sizeof **d);
 		if (!*d)
-			return fail(v, "out of memory");
+			return fail_rc(v, TARN_ENOMEM, "out of memory");
 	}
 	return TARN_OK;
 }
@@ -594,7 +609,7 @@ tarn_rc pq_valdec_init(struct pq_valdec *v, const struct pq_leaf *lf, int encodi
 		if (!bulk_fixed(lf) && !v->tmp) {
 			v->tmp = tarn_malloc((size_t)w);
 			if (!v->tmp)
-				return fail(v, "out of memory");
+				return fail_rc(v, TARN_ENOMEM, "out of memory");
 		}
 		return TARN_OK;
 	default: return fail(v, "unsupported value encoding");
@@ -640,11 +655,10 @@ static tarn_rc read_plain(struct pq_valdec *v, struct tarn_array *dst, int64_t k
 				if (UNLIKELY(dst->values_len + len > dst->values_cap)) {
 					tarn_rc rc = tarn_array_reserve_bytes(dst, (int64_t)len);
 					if (rc)
-						return fail(v, rc == TARN_ELIMIT
-								       ? "more than 2 GiB of strings in one batch"
-								       : "out of memory");
+						return app(v, rc);
 				}
-				memcpy(dst->values + dst->values_len, p, len);
+				if (len)
+					memcpy(dst->values + dst->values_len, p, len);
 				dst->values_len += len;
 				p += len;
 				dst->offsets[dst->length + 1] = (int32_t)dst->values_len;
@@ -705,15 +719,14 @@ static tarn_rc read_dict(struct pq_valdec *v, struct tarn_array *dst, int64_t k)
 				total += d->offsets[ix[i] + 1] - d->offsets[ix[i]];
 			tarn_rc rc = tarn_array_reserve_bytes(dst, total);
 			if (rc)
-				return fail(v, rc == TARN_ELIMIT
-						       ? "more than 2 GiB of strings in one batch"
-						       : "out of memory");
+				return app(v, rc);
 			uint8_t *out = dst->values;
 			int64_t len = dst->values_len;
 			int32_t *off = dst->offsets;
 			for (int64_t i = 0; i < m; i++) {
 				int32_t s = d->offsets[ix[i]], e = d->offsets[ix[i] + 1];
-				memcpy(out + len, d->values + s, (size_t)(e - s));
+				if (e > s)
+					memcpy(out + len, d->values + s, (size_t)(e - s));
 				len += e - s;
 				off[at + i + 1] = (int32_t)len;
 			}
@@ -836,8 +849,10 @@ static tarn_rc read_delta_bytes(struct pq_valdec *v, struct tarn_array *dst, int
 			if (suf > (uint64_t)(v->end - v->data))
 				return fail(v, "DELTA_BYTE_ARRAY suffix runs past the page");
 			v->prev.len = (size_t)pre;
-			if (tarn_buf_append(&v->prev, v->data, (size_t)suf))
-				return fail(v, "DELTA_BYTE_ARRAY value too large");
+			tarn_rc rc = tarn_buf_append(&v->prev, v->data, (size_t)suf);
+			if (rc)
+				return fail_rc(v, rc, rc == TARN_ENOMEM ? "out of memory"
+								       : "DELTA_BYTE_ARRAY value too large");
 			v->data += suf;
 			TRY(put_bin(v, dst, (const uint8_t *)(v->prev.data ? v->prev.data : ""),
 				    v->prev.len));
@@ -938,5 +953,89 @@ tarn_rc pq_dict_decode(const struct pq_leaf *lf, const uint8_t *p, size_t n, int
 		return rc;
 	}
 	*out = a;
+	return TARN_OK;
+}
+
+/* ---- DELTA_BINARY_PACKED encoding ---------------------------------------------------------
+ * Blocks of 128 values in 4 miniblocks of 32 (the layout parquet-mr and Arrow
+ * write). Deltas wrap in the physical width: INT32 columns compute them in
+ * 32 bits, so readers that decode INT32 in 32-bit arithmetic get the same
+ * values as 64-bit ones. */
+
+#define DELTA_BLOCK 128
+#define DELTA_MINIS 4
+#define DELTA_MINI (DELTA_BLOCK / DELTA_MINIS)
+
+static tarn_rc put_uleb64(struct tarn_buf *out, uint64_t v)
+{
+	uint8_t tmp[10];
+	size_t n = 0;
+	while (v >= 0x80) {
+		tmp[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	tmp[n++] = (uint8_t)v;
+	return tarn_buf_append(out, tmp, n);
+}
+
+static tarn_rc put_zigzag64(struct tarn_buf *out, int64_t v)
+{
+	return put_uleb64(out, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+tarn_rc pq_delta_encode(struct tarn_buf *out, const int64_t *v, int64_t n, bool i32)
+{
+	TRY(put_uleb64(out, DELTA_BLOCK));
+	TRY(put_uleb64(out, DELTA_MINIS));
+	TRY(put_uleb64(out, (uint64_t)n));
+	TRY(put_zigzag64(out, n ? (i32 ? (int32_t)v[0] : v[0]) : 0));
+	uint64_t d[DELTA_BLOCK];
+	for (int64_t at = 1; at < n; at += DELTA_BLOCK) {
+		int64_t m = n - at < DELTA_BLOCK ? n - at : DELTA_BLOCK;
+		int64_t min = INT64_MAX;
+		for (int64_t k = 0; k < m; k++) {
+			int64_t x;
+			if (i32)
+				x = (int32_t)((uint32_t)v[at + k] - (uint32_t)v[at + k - 1]);
+			else
+				x = (int64_t)((uint64_t)v[at + k] - (uint64_t)v[at + k - 1]);
+			d[k] = (uint64_t)x;
+			min = x < min ? x : min;
+		}
+		TRY(put_zigzag64(out, min));
+		uint8_t widths[DELTA_MINIS] = { 0 };
+		int used = (int)((m + DELTA_MINI - 1) / DELTA_MINI);
+		for (int64_t k = 0; k < DELTA_BLOCK; k++) {
+			/* relative to the minimum, in the physical width */
+			uint64_t r = k < m ? d[k] - (uint64_t)min : 0;
+			if (i32)
+				r &= 0xffffffffu;
+			d[k] = r;
+			int b = pq_bit_width(r);
+			if (b > widths[k / DELTA_MINI])
+				widths[k / DELTA_MINI] = (uint8_t)b;
+		}
+		TRY(tarn_buf_append(out, widths, DELTA_MINIS));
+		for (int mb = 0; mb < used; mb++) {
+			int w = widths[mb];
+			size_t bytes = (size_t)DELTA_MINI * (size_t)w / 8;
+			TRY(tarn_buf_reserve(out, bytes + 8));
+			uint8_t *o = (uint8_t *)out->data + out->len;
+			memset(o, 0, bytes + 8);
+			unsigned __int128 acc = 0;
+			int nbits = 0;
+			size_t pos = 0;
+			for (int k = 0; k < DELTA_MINI; k++) {
+				acc |= (unsigned __int128)d[mb * DELTA_MINI + k] << nbits;
+				nbits += w;
+				while (nbits >= 8) {
+					o[pos++] = (uint8_t)acc;
+					acc >>= 8;
+					nbits -= 8;
+				}
+			}
+			out->len += bytes;
+		}
+	}
 	return TARN_OK;
 }

@@ -418,6 +418,8 @@ struct pq_delta {
 TARN_MUST_USE tarn_rc pq_delta_init(struct pq_delta *d, const uint8_t *p, size_t n);
 /* Up to n values into out; returns how many (fewer at the end of the data). */
 TARN_MUST_USE tarn_rc pq_delta_get(struct pq_delta *d, uint64_t *out, int64_t n, int64_t *got);
+/* Appends v[0..n) DELTA_BINARY_PACKED; i32: the physical type is INT32. */
+TARN_MUST_USE tarn_rc pq_delta_encode(struct tarn_buf *out, const int64_t *v, int64_t n, bool i32);
 /* The byte just past the encoded values (walks the blocks without decoding). */
 TARN_MUST_USE tarn_rc pq_delta_end(const uint8_t *p, size_t n, const uint8_t **end,
 				   const char **why);

@@ -444,10 +444,10 @@ static tarn_rc take(struct col *c, int64_t k, struct tarn_array *vals)
 	}
 	c->n += k;
 	c->look_pos += (int)k;
-	if (nvals > 0 && pq_valdec_read(c->vd, vals, nvals)) {
-		if (c->vd->why && strcmp(c->vd->why, "out of memory") == 0)
-			return col_fail(c, TARN_ENOMEM, "out of memory for values");
-		return col_fail(c, TARN_EDATA, c->vd->why ? c->vd->why : "bad values");
+	if (nvals > 0) {
+		tarn_rc rc = pq_valdec_read(c->vd, vals, nvals);
+		if (rc)
+			return col_fail(c, rc, c->vd->why ? c->vd->why : "bad values");
 	}
 	return TARN_OK;
 }
