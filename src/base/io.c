@@ -70,6 +70,7 @@ struct tarn_input {
 	const uint8_t *mem; /* memory input or mmap of a regular file */
 	size_t mem_len;
 	bool mapped;      /* mem is an mmap we must unmap */
+	size_t released;  /* mapped bytes below this were given back (page-aligned) */
 	size_t mem_pos;   /* raw bytes consumed from mem */
 	int64_t raw_total, raw_done;
 	bool raw_eof;
@@ -287,7 +288,7 @@ tarn_rc tarn_input_open(const char *path, struct tarn_input **out, struct tarn_e
 		if (st.st_size > 0) {
 			void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, in->fd, 0);
 			if (m != MAP_FAILED) {
-				madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL | MADV_WILLNEED);
+				madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
 				in->mem = m;
 				in->mem_len = (size_t)st.st_size;
 				in->mapped = true;
@@ -349,6 +350,18 @@ const uint8_t *tarn_input_mapped(const struct tarn_input *in, size_t *n)
 		return NULL;
 	*n = in->mem_len;
 	return in->mem;
+}
+
+void tarn_input_release(struct tarn_input *in, size_t upto)
+{
+	if (!in->mapped)
+		return;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t hi = (upto < in->mem_len ? upto : in->mem_len) / page * page;
+	if (hi > in->released) {
+		madvise((void *)(in->mem + in->released), hi - in->released, MADV_DONTNEED);
+		in->released = hi;
+	}
 }
 
 void tarn_input_set_consumed(struct tarn_input *in, int64_t raw_bytes)

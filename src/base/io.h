@@ -57,6 +57,11 @@ TARN_MUST_USE tarn_rc tarn_input_peek(struct tarn_input *in, size_t want, const 
 				      size_t *n, struct tarn_err *err);
 /* Raw (compressed) bytes consumed and total (-1 if unknown). */
 void tarn_input_progress(const struct tarn_input *in, int64_t *done, int64_t *total);
+/* Tells the input that mapped bytes [0, upto) will not be read again, so a
+ * file mapping may drop those pages (MADV_DONTNEED: a re-read would come from
+ * the page cache) and keep resident memory flat on large files. A no-op for
+ * memory inputs, whose bytes belong to the caller. */
+void tarn_input_release(struct tarn_input *in, size_t upto);
 /* Marks a mapped input fully consumed (for readers that parse the map). */
 void tarn_input_set_consumed(struct tarn_input *in, int64_t raw_bytes);
 void tarn_input_close(struct tarn_input *in);

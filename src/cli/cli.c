@@ -584,8 +584,10 @@ tarn_rc cli_open_reader(const struct cli_args *a, const char *path, struct tarn_
 			struct tarn_err *err)
 {
 	*out = NULL;
-	const char *extra[] = { CLI_KEY_TYPES, cli_get(a, CLI_O_TYPES), CLI_KEY_BAD_ROW,
-				cli_get(a, CLI_O_BAD_ROW), NULL };
+	const char *extra[] = { CLI_KEY_TYPES,	    cli_get(a, CLI_O_TYPES),
+				CLI_KEY_BAD_ROW,    cli_get(a, CLI_O_BAD_ROW),
+				CLI_KEY_INFER_ROWS, cli_get(a, CLI_O_INFER_ROWS),
+				NULL };
 	const char *mode = cli_get(a, CLI_O_BAD_ROW);
 	if (mode && strcmp(mode, "error") != 0 && strcmp(mode, "skip") != 0 &&
 	    strcmp(mode, "null-fill") != 0)

@@ -58,6 +58,7 @@ enum {
 	CLI_O_WOPT,
 	CLI_O_COMPRESSION,
 	CLI_O_JSON,
+	CLI_O_INFER_ROWS,
 };
 
 #define CLI_OPT_FROM                                                                      \
@@ -67,6 +68,9 @@ enum {
 #define CLI_OPT_TYPES                                                                     \
 	{ CLI_O_TYPES, "types", 0, "COL=TYPE,...",                                        \
 	  "override inferred column types, e.g. zip=string,amount=decimal(10,2)" }
+#define CLI_OPT_INFER_ROWS                                                                \
+	{ CLI_O_INFER_ROWS, "infer-rows", 0, "N",                                         \
+	  "rows sampled to infer types (0 = the whole file; text formats)" }
 #define CLI_OPT_BAD_ROW                                                                   \
 	{ CLI_O_BAD_ROW, "on-bad-row", 0, "MODE",                                         \
 	  "error (default), skip, or null-fill rows that do not parse" }
@@ -84,6 +88,7 @@ enum {
 /* Reader option keys the dedicated flags map to. */
 #define CLI_KEY_TYPES "types"
 #define CLI_KEY_BAD_ROW "on-bad-row"
+#define CLI_KEY_INFER_ROWS "infer-rows"
 
 struct cli_args; /* parsed command line; see below */
 

@@ -9,6 +9,7 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_TO("csv"),
 	CLI_OPT_FROM,
 	CLI_OPT_TYPES,
+	CLI_OPT_INFER_ROWS,
 	CLI_OPT_BAD_ROW,
 	CLI_OPT_ROPT,
 	CLI_OPT_WOPT,

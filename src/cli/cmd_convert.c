@@ -14,6 +14,7 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_FROM,
 	CLI_OPT_TO("from OUTPUT's extension; required when OUTPUT is -"),
 	CLI_OPT_TYPES,
+	CLI_OPT_INFER_ROWS,
 	CLI_OPT_BAD_ROW,
 	CLI_OPT_COMPRESSION,
 	CLI_OPT_ROPT,

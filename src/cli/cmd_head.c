@@ -31,6 +31,7 @@ static const struct cli_opt opts[] = {
 	{ O_ROWS, "rows", 'n', "N", "rows to show (default 10)" },
 	CLI_OPT_FROM,
 	CLI_OPT_TYPES,
+	CLI_OPT_INFER_ROWS,
 	CLI_OPT_BAD_ROW,
 	CLI_OPT_ROPT,
 	{ O_STYLE, "style", 0, "STYLE",

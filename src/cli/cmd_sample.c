@@ -23,6 +23,7 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_FROM,
 	CLI_OPT_TO("from OUTPUT's extension, else INPUT's format"),
 	CLI_OPT_TYPES,
+	CLI_OPT_INFER_ROWS,
 	CLI_OPT_BAD_ROW,
 	CLI_OPT_COMPRESSION,
 	CLI_OPT_ROPT,

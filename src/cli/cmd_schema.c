@@ -10,6 +10,7 @@
 static const struct cli_opt opts[] = {
 	CLI_OPT_FROM,
 	CLI_OPT_TYPES,
+	CLI_OPT_INFER_ROWS,
 	CLI_OPT_ROPT,
 	{ CLI_O_JSON, "json", 0, NULL,
 	  "print {\"fields\":[{\"name\",\"type\",\"nullable\",\"note\"},...]}" },

@@ -11,6 +11,7 @@
  * exits 0 without a message (cli_fail / cli_finish_stdout), and no command
  * is killed halfway through removing its temporary output.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,12 @@ static int parse_leading(int argc, char **argv, int *next)
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	/* Batches are large and short-lived: keep freed column buffers in the
+	 * heap instead of returning them to the kernel after every batch, which
+	 * would make the next batch page-fault its memory in again (measured:
+	 * a quarter of single-threaded CSV parse time). */
+	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	cli.stdout_tty = isatty(1);
 	cli.stderr_tty = isatty(2);
 	const char *nc = getenv("NO_COLOR");

@@ -44,12 +44,19 @@ expect 1 convert ragged.csv x.jsonl --on-bad-row ignore
 err_has "--on-bad-row: 'ignore'"
 no_output x.jsonl
 
-# Unterminated quote. (Quoting is named: the sniffer may otherwise decide a
-# file whose quotes never balance is unquoted.)
+# Unterminated quote, with the quote named and sniffed: a field that starts
+# with '"' keeps quoting on, so the damage is reported, not read as data.
 printf 'a,b\n1,"open\n2,3\n' >quote.csv
 expect 2 convert quote.csv quote.jsonl -r 'quote="'
 err_has "unterminated quoted field starting at line 2"
 no_output quote.jsonl
+expect 2 convert quote.csv quote.jsonl
+err_has "unterminated quoted field starting at line 2, column 3"
+no_output quote.jsonl
+printf 'a,b\n1,"x"y\n' >after.csv
+expect 2 convert after.csv after.jsonl
+err_has "after.csv:2:6: unexpected character 'y' after the closing quote"
+no_output after.jsonl
 
 # Invalid UTF-8.
 printf 'a,b\n1,ok\n2,bad\xff\xfe\n' >utf8.csv

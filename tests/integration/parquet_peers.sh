@@ -55,8 +55,8 @@ node "$PEERS/../../bench/duckdb_run.mjs" "COPY (
     CASE WHEN i % 9 = 0 THEN NULL ELSE {'x': i, 'y': 'v' || (i % 10), 'z': [i % 3]} END AS st,
     MAP {'k' || (i % 3): i, 'z': NULL} AS m,
     [{'p': i % 2 = 0, 'q': i::DOUBLE}] AS l_st
-  FROM range(0, 30000) t(i)
-) TO 'p0.parquet' (FORMAT parquet, ROW_GROUP_SIZE 10000)" || fail "DuckDB could not write p0.parquet"
+  FROM range(0, 12000) t(i)
+) TO 'p0.parquet' (FORMAT parquet, ROW_GROUP_SIZE 4000)" || fail "DuckDB could not write p0.parquet"
 
 duck p0.parquet >ref.txt || fail "DuckDB cannot read its own file"
 hyp p0.parquet >hyp0.txt || fail "hyparquet cannot read DuckDB's file"

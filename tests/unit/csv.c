@@ -1072,6 +1072,29 @@ TEST(roundtrip_large_parallel_writer)
 	free(text);
 }
 
+TEST(wide_table)
+{
+	struct sbuf b = { 0 };
+	for (int c = 0; c < 3000; c++) {
+		char cell[16];
+		snprintf(cell, sizeof cell, "%sc%d", c ? "," : "", c);
+		sb_str(&b, cell);
+	}
+	sb_str(&b, "\n");
+	for (int r = 0; r < 5; r++) {
+		for (int c = 0; c < 3000; c++) {
+			char cell[16];
+			snprintf(cell, sizeof cell, "%s%d", c ? "," : "", r * c);
+			sb_str(&b, cell);
+		}
+		sb_str(&b, "\n");
+	}
+	char *o = rt(b.p, NULL, NULL);
+	CHECK(o && strcmp(o, b.p) == 0);
+	free(o);
+	free(b.p);
+}
+
 /* ---- allocation failures ---------------------------------------------------------- */
 
 TEST(allocation_failures)
@@ -1124,6 +1147,7 @@ int main(void)
 	RUN(writer_quoting);
 	RUN(roundtrip_canonical);
 	RUN(roundtrip_large_parallel_writer);
+	RUN(wide_table);
 	RUN(allocation_failures);
 	return unit_done();
 }

@@ -504,6 +504,8 @@ TEST(syntax_errors)
 		  "t.jsonl:1:7 (byte 6): invalid UTF-8 in a string (byte 0xED)" },
 		{ "{\"a\":\"x\ty\"}", NULL, TARN_EDATA,
 		  "t.jsonl:1:8 (byte 7): control character U+0009 in a string (must be escaped)" },
+		{ "{\"a\\u0000b\":1}", NULL, TARN_EUNSUPPORTED,
+		  "t.jsonl:1:2 (byte 1): an object key containing \\u0000 cannot name a column" },
 		{ "\n\n  {\"a\":\n  @}", NULL, TARN_EDATA,
 		  "t.jsonl:4:3 (byte 12): unexpected '@' where a value was expected" },
 	};

@@ -1347,6 +1347,56 @@ TEST(writer_errors)
 	tarn_schema_unref(s);
 }
 
+TEST(invalid_utf8_and_meta)
+{
+	const char *names[] = { "s" };
+	const char *types[] = { "string" };
+	struct tarn_schema *s = schema_from(names, types, 1);
+	REQUIRE(s);
+	struct tarn_batch *b;
+	REQUIRE(tarn_batch_new(s, 3, &b) == TARN_OK);
+	REQUIRE(tarn_array_append_bytes(b->cols[0], "ok", 2) == TARN_OK);
+	/* a lead byte, then (next value) its continuation: each invalid */
+	REQUIRE(tarn_array_append_bytes(b->cols[0], "\xc3", 1) == TARN_OK);
+	REQUIRE(tarn_array_append_bytes(b->cols[0], "\xa9", 1) == TARN_OK);
+	REQUIRE(tarn_batch_seal(b, NULL) == TARN_OK);
+	const char *path = "/tmp/tarn-unit-parquet-utf8.parquet";
+	struct tarn_err err = { 0 };
+	struct tarn_opts *o;
+	REQUIRE(tarn_opts_new(&o) == TARN_OK);
+	REQUIRE(tarn_opts_set(o, "dictionary", "false") == TARN_OK);
+	struct tarn_writer *w;
+	REQUIRE(tarn_writer_open(path, NULL, s, o, &w, &err) == TARN_OK);
+	REQUIRE(tarn_writer_write(w, b, &err) == TARN_OK);
+	REQUIRE(tarn_writer_finish(w, &err) == TARN_OK);
+	tarn_writer_close(w);
+	struct tarn_reader *r;
+	REQUIRE(tarn_reader_open(path, NULL, NULL, &r, &err) == TARN_OK);
+	int64_t rows;
+	CHECK(read_all(r, &rows, &err) == TARN_EDATA);
+	CHECK_CONTAINS(err.msg, "invalid UTF-8");
+	CHECK_CONTAINS(err.msg, "column 's'");
+	tarn_reader_close(r);
+	/* tarn meta: text and JSON */
+	char *text;
+	tarn_err_clear(&err);
+	REQUIRE(tarn_parquet_meta(path, false, &text, &err) == TARN_OK);
+	CHECK_CONTAINS(text, "created by  tarn version");
+	CHECK_CONTAINS(text, "optional BYTE_ARRAY s STRING");
+	CHECK_CONTAINS(text, "row group 0: 3 rows");
+	CHECK_CONTAINS(text, "nulls 0");
+	tarn_free(text);
+	REQUIRE(tarn_parquet_meta(path, true, &text, &err) == TARN_OK);
+	CHECK_CONTAINS(text, "\"row_groups\":[{\"num_rows\":3");
+	CHECK_CONTAINS(text, "\"encodings\":[\"PLAIN\",\"RLE\"]");
+	tarn_free(text);
+	CHECK(tarn_parquet_meta("/nonexistent.parquet", false, &text, &err) != TARN_OK);
+	remove(path);
+	tarn_opts_free(o);
+	tarn_batch_free(b);
+	tarn_schema_unref(s);
+}
+
 /* Fails the Nth allocation of a write + read cycle for every N: each run
  * must fail cleanly (ASan checks for leaks and bad accesses). */
 TEST(allocation_failures)
@@ -1402,6 +1452,7 @@ int main(void)
 	RUN(round_trip_empty_and_huge);
 	RUN(reader_errors);
 	RUN(writer_errors);
+	RUN(invalid_utf8_and_meta);
 	RUN(allocation_failures);
 	return unit_done();
 }

@@ -70,7 +70,7 @@ static const struct tarn_optdesc reader_opts[] = {
 	{ "types", "COL=TYPE,...  column types instead of the inferred ones" },
 	{ "on-bad-row", "error|skip|null-fill  rows with a wrong field count or a value "
 			"that does not fit (default error)" },
-	{ "infer-rows", "N  rows sampled to infer types (default 20480; -1 = all)" },
+	{ "infer-rows", "N  rows sampled to infer types (default 20480; 0 = all)" },
 	{ "skip-rows", "N  lines to skip before the header (default 0)" },
 	{ "max-field-size", "BYTES  longest field accepted (default 64M)" },
 	{ "max-row-size", "BYTES  longest row accepted (default 256M)" },
@@ -290,10 +290,10 @@ static tarn_rc parse_reader_opts(const struct tarn_opts *o, uint8_t default_deli
 	}
 	int64_t x;
 	TRY(tarn_opts_int(o, "infer-rows", CSV_DEFAULT_INFER_ROWS, &x, err));
-	if (x == 0 || x < -1)
+	if (x < -1)
 		return tarn_err_set(err, TARN_EUSAGE,
-				    "option infer-rows: use a positive row count or -1 for all");
-	c->infer_rows = x;
+				    "option infer-rows: use a positive row count, or 0 for all");
+	c->infer_rows = x == 0 ? -1 : x; /* 0 and -1 both mean the whole file */
 	TRY(tarn_opts_int(o, "skip-rows", 0, &c->skip_rows, err));
 	if (c->skip_rows < 0)
 		return tarn_err_set(err, TARN_EUSAGE, "option skip-rows: must be 0 or more");
@@ -369,58 +369,12 @@ struct csv_reader {
 	struct csv_scratch scratch;
 };
 
-/* Is p inside a read-only private file mapping? Then dropping its pages
- * (MADV_DONTNEED) only costs a re-read from the page cache. Memory inputs
- * (heap, the caller's buffers) must never be dropped. */
-static bool file_map_readonly(const void *p)
-{
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	char buf[8192];
-	size_t have = 0;
-	bool found = false, result = false;
-	uintptr_t a = (uintptr_t)p;
-	for (;;) {
-		ssize_t k = read(fd, buf + have, sizeof buf - 1 - have);
-		if (k <= 0)
-			break;
-		have += (size_t)k;
-		buf[have] = '\0';
-		char *line = buf, *nl;
-		while ((nl = strchr(line, '\n'))) {
-			*nl = '\0';
-			unsigned long lo, hi, off, inode;
-			char perms[8], dev[16];
-			if (sscanf(line, "%lx-%lx %7s %lx %15s %lu", &lo, &hi, perms, &off, dev,
-				   &inode) == 6 &&
-			    a >= lo && a < hi) {
-				found = true;
-				result = perms[1] == '-' && perms[3] == 'p' && inode != 0;
-				break;
-			}
-			line = nl + 1;
-		}
-		if (found)
-			break;
-		have = (size_t)(buf + have - line);
-		memmove(buf, line, have);
-		if (have >= sizeof buf - 1)
-			have = 0;
-	}
-	close(fd);
-	return result;
-}
-
 static void release_map(struct csv_reader *r, size_t upto)
 {
 	if (!r->map_release || upto < r->released + RELEASE_STEP)
 		return;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t lo = r->released / page * page, hi = upto / page * page;
-	if (hi > lo)
-		madvise((void *)(r->map + lo), hi - lo, MADV_DONTNEED);
-	r->released = hi;
+	tarn_input_release(r->base.in, upto);
+	r->released = upto;
 }
 
 static void chunk_clear(struct chunk *ck)
@@ -928,8 +882,7 @@ static tarn_rc open_reader(struct tarn_input *in, const struct tarn_opts *opts, 
 		r->expect = r->data_start;
 		r->next_nominal = r->data_start;
 		r->quote_pos = r->data_start;
-		r->map_release = ((uintptr_t)map % (uintptr_t)sysconf(_SC_PAGESIZE)) == 0 &&
-				 n >= RELEASE_STEP && file_map_readonly(map);
+		r->map_release = n >= RELEASE_STEP;
 		int threads = r->cfg.threads > 0 ? r->cfg.threads : tarn_pool_size();
 		size_t body = n - r->data_start;
 		r->avg_row = sn.avg_row >= 1 ? sn.avg_row : 64;

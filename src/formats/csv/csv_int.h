@@ -135,6 +135,9 @@ struct csv_field {
 
 /* Fields per tokenizer block before the rows are converted. */
 #define CSV_BLOCK_FIELDS 16384
+/* Bytes a block may span before it ends at the next row: field offsets are
+ * 32-bit, and one more row adds at most CSV_MAX_ROW_CEIL. */
+#define CSV_BLOCK_SPAN ((size_t)1 << 30)
 
 enum csv_fail_kind {
 	CSV_FAIL_NONE = 0,

@@ -1071,7 +1071,7 @@ tarn_rc csv_fail_format(const struct csv_fail *f, const struct csv_plan *plan, c
 				err, rc,
 				"%s:%lld:%lld: value %s in column '%s' does not fit its inferred type "
 				"%s%s (inferred from the first %lld rows); use --types %s=string or "
-				"--infer-rows N",
+				"--infer-rows 0 (infer from every row)",
 				name, (long long)line, (long long)colno, val, cname, tbuf,
 				f->kind == CSV_FAIL_LEADING_ZERO ? " (it has leading zeros)" : "",
 				(long long)plan->infer_rows, cname);

@@ -381,6 +381,16 @@ static void sniff_dialect(const struct csv_config *cfg, const uint8_t *p, size_t
 		best.d.quote = cfg->have_quote ? cfg->d.quote : '"';
 		best.d.escape = cfg->have_escape ? cfg->d.escape : CSV_ESC_DOUBLE;
 	}
+	/* A field that starts with '"' means the writer quoted. When quoting
+	 * scored "bad" (an unterminated quote, text after a closing quote) the
+	 * unquoted dialect would read the damage as data: keep the quote so the
+	 * reader reports the malformed field instead of a silent wrong answer. */
+	if (!cfg->have_quote && best.d.quote == 0 && n > 0 &&
+	    (p[0] == '"' || contains_pair(p, n, best.d.delim, '"') ||
+	     contains_pair(p, n, '\n', '"') || contains_pair(p, n, '\r', '"'))) {
+		best.d.quote = '"';
+		best.d.escape = cfg->have_escape ? cfg->d.escape : CSV_ESC_DOUBLE;
+	}
 	/* Comment lines: on when the first line starts with '#', or when
 	 * treating '#' lines as comments makes the rows more consistent. */
 	if (!cfg->have_comment && n > 0) {

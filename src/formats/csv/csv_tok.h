@@ -124,7 +124,8 @@ static enum csv_tok_status TOK_FN(struct csv_tok *t)
 				st = CSV_TOK_STOP;                             \
 				goto done;                                     \
 			}                                                      \
-			if ((int64_t)nrows >= max_rows || nf >= CSV_BLOCK_FIELDS) { \
+			if ((int64_t)nrows >= max_rows || nf >= CSV_BLOCK_FIELDS ||   \
+			    rs - origin > CSV_BLOCK_SPAN) {                        \
 				st = CSV_TOK_BLOCK;                            \
 				goto done;                                     \
 			}                                                      \

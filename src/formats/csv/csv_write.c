@@ -10,7 +10,8 @@
  *
  * Speed: a batch is cut into row ranges formatted in parallel on the pool
  * into per-range buffers and written in order. Within a range, rows go in
- * blocks of BLOCK_ROWS: each column is formatted for the whole block by a
+ * blocks of up to BLOCK_ROWS (fewer for wide tables, so a block's cells
+ * stay within BLOCK_CELLS): each column is formatted for the whole block by a
  * loop chosen once per column (canonical spellings from columnar/text.h),
  * then the cells are stitched into rows.
  *
@@ -29,6 +30,7 @@
 #include "formats/csv/csv_int.h"
 
 #define BLOCK_ROWS 64
+#define BLOCK_CELLS 4096
 #define PART_MIN_ROWS 8192
 #define MAX_PARTS 64
 
@@ -87,7 +89,7 @@ struct part {
 	const struct tarn_batch *b;
 	int64_t r0, r1;
 	struct tarn_buf out;
-	struct cell *cells; /* ncols * BLOCK_ROWS */
+	struct cell *cells; /* ncols * block_rows */
 	char *arena;        /* text of formatted values */
 	size_t arena_cap;
 	struct tarn_buf nested;
@@ -106,6 +108,7 @@ struct csv_writer {
 	struct csv_nulls reread; /* spellings that would read back as null */
 	uint8_t special[256];    /* bytes that force quoting */
 	int max_parts;
+	int block_rows; /* rows per formatting block */
 	struct part *parts; /* max_parts */
 };
 
@@ -268,8 +271,8 @@ static tarn_rc format_column(struct part *pt, int c, int64_t r0, int n, size_t *
 	struct csv_writer *w = pt->w;
 	const struct tarn_array *a = pt->b->cols[c];
 	const struct wcol *wc = &w->cols[c];
-	struct cell *cells = pt->cells + (size_t)c * BLOCK_ROWS;
-	char *ar = pt->arena + (size_t)c * BLOCK_ROWS * TARN_FMT_MAX;
+	struct cell *cells = pt->cells + (size_t)c * (size_t)w->block_rows;
+	char *ar = pt->arena + (size_t)c * (size_t)w->block_rows * TARN_FMT_MAX;
 	size_t total = 0;
 	const bool nulls = a->validity != NULL && a->null_count > 0;
 
@@ -446,16 +449,17 @@ static tarn_rc format_rows(struct part *pt)
 	struct csv_writer *w = pt->w;
 	const int ncols = w->ncols;
 	const size_t eol = w->crlf ? 2 : 1;
+	const int br = w->block_rows;
 	if (!pt->cells) {
-		pt->cells = tarn_malloc(sizeof *pt->cells * (size_t)ncols * BLOCK_ROWS);
+		pt->cells = tarn_malloc(sizeof *pt->cells * (size_t)ncols * (size_t)br);
 		if (!pt->cells)
 			return TARN_ENOMEM;
 	}
-	if (!arena_reserve(pt, (size_t)ncols * BLOCK_ROWS * TARN_FMT_MAX))
+	if (!arena_reserve(pt, (size_t)ncols * (size_t)br * TARN_FMT_MAX))
 		return TARN_ENOMEM;
 	pt->out.len = 0;
-	for (int64_t r0 = pt->r0; r0 < pt->r1; r0 += BLOCK_ROWS) {
-		int n = (int)(pt->r1 - r0 < BLOCK_ROWS ? pt->r1 - r0 : BLOCK_ROWS);
+	for (int64_t r0 = pt->r0; r0 < pt->r1; r0 += br) {
+		int n = (int)(pt->r1 - r0 < br ? pt->r1 - r0 : br);
 		size_t need = (size_t)n * ((size_t)ncols + eol);
 		/* Binary and nested columns share one text buffer (pt->nested):
 		 * such tables are formatted a row at a time. */
@@ -468,7 +472,7 @@ static tarn_rc format_rows(struct part *pt)
 					size_t need1 = 0;
 					TRY(format_column(pt, c, r0 + k, 1, &need1));
 					TRY(tarn_buf_reserve(&pt->out, need1 + 4));
-					struct cell *ce = pt->cells + (size_t)c * BLOCK_ROWS;
+					struct cell *ce = pt->cells + (size_t)c * (size_t)br;
 					char *o = pt->out.data + pt->out.len;
 					if (ce->kind == CELL_PLAIN) {
 						memcpy(o, ce->p, ce->n);
@@ -498,7 +502,7 @@ static tarn_rc format_rows(struct part *pt)
 		const char delim = (char)w->delim;
 		for (int k = 0; k < n; k++) {
 			for (int c = 0; c < ncols; c++) {
-				const struct cell *ce = &pt->cells[(size_t)c * BLOCK_ROWS + (size_t)k];
+				const struct cell *ce = &pt->cells[(size_t)c * (size_t)br + (size_t)k];
 				if (LIKELY(ce->kind == CELL_PLAIN)) {
 					csv_copy(o, ce->p, ce->n);
 					o += ce->n;
@@ -772,6 +776,11 @@ tarn_rc csv_open_writer(struct tarn_output *out, struct tarn_schema *schema,
 	}
 	w->special[w->delim] = w->special[w->quote] = w->special['\n'] = w->special['\r'] = 1;
 	w->ncols = schema->n_fields;
+	w->block_rows = w->ncols > 0 ? BLOCK_CELLS / w->ncols : BLOCK_ROWS;
+	if (w->block_rows > BLOCK_ROWS)
+		w->block_rows = BLOCK_ROWS;
+	if (w->block_rows < 1)
+		w->block_rows = 1;
 	w->cols = tarn_calloc((size_t)(w->ncols ? w->ncols : 1), sizeof *w->cols);
 	if (!w->cols) {
 		rc = tarn_err_nomem(err, "CSV writer");

@@ -186,6 +186,10 @@ static int infer_object(struct jparse *ps, struct shape *sh, int depth)
 		} else if ((rc = json_str_decode(ps, ks, kl, fl, NULL, &dl))) {
 			return rc;
 		}
+		if (UNLIKELY(memchr(key, 0, kl) != NULL))
+			/* Field names are C strings. */
+			return json_fail_at(ps, TARN_EUNSUPPORTED, ps->base + (int64_t)ks - 1,
+					    "an object key containing \\u0000 cannot name a column");
 		struct shape *m = member(ps, sh, key, kl);
 		if (!m)
 			return JS_ERR;

@@ -26,6 +26,9 @@ static const struct tarn_optdesc reader_options[] = {
 	{ "int96-unit", "ns|us|ms|s  unit for legacy INT96 timestamps (default ns)" },
 	{ "verify-crc", "BOOL  check page checksums when present (default true)" },
 	{ "batch-rows", "N  rows per batch at most (default 65536)" },
+	{ "max-page-size", "BYTES  refuse pages larger than this, uncompressed (default 1073741824)" },
+	{ "max-batch-values",
+	  "N  refuse batches needing more values per column than this (default 67108864)" },
 	{ NULL, NULL },
 };
 

@@ -344,6 +344,8 @@ struct pq_read_opts {
 	int int96_unit; /* enum tarn_time_unit */
 	bool verify_crc;
 	int64_t batch_rows;
+	int64_t max_page;   /* largest (uncompressed) page accepted */
+	int64_t max_values; /* level entries per column per batch */
 	const char *columns; /* comma-separated top-level names, or NULL for all */
 };
 
@@ -473,5 +475,10 @@ TARN_MUST_USE tarn_rc parquet_open_reader(struct tarn_input *in, const struct ta
 TARN_MUST_USE tarn_rc parquet_open_writer(struct tarn_output *out, struct tarn_schema *schema,
 					  const struct tarn_opts *opts, struct tarn_writer **w,
 					  struct tarn_err *err);
+
+/* A file's metadata as text or JSON (parquet_inspect.c), for `tarn meta`;
+ * *out is freed with tarn_free. To be declared in include/tarn.h. */
+TARN_MUST_USE tarn_rc tarn_parquet_meta(const char *path, bool json, char **out,
+					struct tarn_err *err);
 
 #endif

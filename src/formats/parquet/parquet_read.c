@@ -36,12 +36,11 @@
 
 #include "base/err.h"
 #include "base/pool.h"
+#include "columnar/utf8.h"
 #include "formats/parquet/parquet_int.h"
 
 #define LOOK 4096                       /* levels decoded ahead per step */
-#define PAGE_LIMIT ((size_t)1 << 30)    /* largest page accepted */
 #define TARGET_ENTRIES ((int64_t)1 << 20) /* level entries per column per batch */
-#define MAX_ENTRIES ((int64_t)1 << 26)  /* hard cap per column per batch */
 #define PLAN_DEPTH 160                  /* deeper than any schema pq_schema_build accepts */
 
 struct pq_reader;
@@ -146,8 +145,6 @@ static tarn_rc pbuf_reserve(struct col *c, size_t n)
  * buffer for it is allocated. */
 static bool size_plausible(int codec, const uint8_t *src, size_t src_len, size_t dst_len)
 {
-	if (dst_len > PAGE_LIMIT)
-		return false;
 	switch (codec) {
 	case PQ_UNCOMPRESSED: return src_len == dst_len;
 	case PQ_GZIP: return dst_len / 1100 <= src_len + 64;
@@ -175,10 +172,14 @@ static tarn_rc inflate_into(struct col *c, const uint8_t *src, size_t src_len, s
 			 pq_codec_name(c->codec));
 		return col_fail(c, TARN_EUNSUPPORTED, m);
 	}
+	if (dst_len > (size_t)c->r->o.max_page) {
+		char m[160];
+		snprintf(m, sizeof m, "page of %zu bytes is larger than max-page-size (%lld)",
+			 dst_len, (long long)c->r->o.max_page);
+		return col_fail(c, TARN_ELIMIT, m);
+	}
 	if (!size_plausible(c->codec, src, src_len, dst_len))
-		return col_fail(c, dst_len > PAGE_LIMIT ? TARN_ELIMIT : TARN_EDATA,
-				dst_len > PAGE_LIMIT ? "page larger than 1 GiB"
-						     : "implausible uncompressed page size");
+		return col_fail(c, TARN_EDATA, "implausible uncompressed page size");
 	TRY(pbuf_reserve(c, dst_len ? dst_len : 1));
 	const char *why;
 	tarn_rc rc = pq_decompress(c->codec, src, src_len, c->pbuf, dst_len, &why);
@@ -383,10 +384,12 @@ static tarn_rc levels_reserve(struct col *c, int64_t more)
 	int64_t need = c->n + more;
 	if (need <= c->cap)
 		return TARN_OK;
-	if (need > MAX_ENTRIES)
-		return col_fail(c, TARN_ELIMIT,
-				"more than 67108864 values in one batch of rows; the rows are too "
-				"large");
+	if (need > c->r->o.max_values) {
+		char m[160];
+		snprintf(m, sizeof m, "more than max-batch-values (%lld) values in one batch of rows",
+			 (long long)c->r->o.max_values);
+		return col_fail(c, TARN_ELIMIT, m);
+	}
 	int64_t cap = c->cap ? c->cap : 1024;
 	while (cap < need)
 		cap *= 2;
@@ -688,6 +691,28 @@ static tarn_rc build_leaf(struct col *c, struct pq_plan *p, uint8_t *scratch)
 	return set_validity(c, a, p, slots, scratch, nulls);
 }
 
+/* STRING values must be UTF-8. Checked over the batch's bytes at once: the
+ * concatenation is valid and no value starts with a continuation byte iff
+ * every value is valid on its own. */
+static tarn_rc check_utf8(struct col *c, const struct tarn_array *a)
+{
+	size_t bad;
+	bool ok = tarn_utf8_valid(a->values, (size_t)a->values_len, &bad);
+	for (int64_t i = 0; ok && i < a->length; i++) {
+		int32_t s = a->offsets[i];
+		if (a->offsets[i + 1] > s && (a->values[s] & 0xc0) == 0x80) {
+			ok = false;
+			bad = (size_t)s;
+		}
+	}
+	if (ok)
+		return TARN_OK;
+	char m[160];
+	snprintf(m, sizeof m, "invalid UTF-8 in a string value (at byte %zu of the batch's strings)",
+		 bad);
+	return col_fail(c, TARN_EDATA, m);
+}
+
 static tarn_rc col_run(struct col *c)
 {
 	const struct pq_leaf *lf = c->lf;
@@ -705,6 +730,8 @@ static tarn_rc col_run(struct col *c)
 			return col_fail(c, TARN_ENOMEM, "out of memory for values");
 	}
 	TRY(col_read(c, vals));
+	if (vals->type->id == TARN_T_STRING && lf->conv == PQ_CV_BYTES)
+		TRY(check_utf8(c, vals));
 	if (c->rows > 0) {
 		/* Per-row averages in 1/1024ths, with 10% headroom. */
 		c->per_row_values = vals->length * 1126 / c->rows;
@@ -1063,6 +1090,12 @@ static tarn_rc parse_opts(const struct tarn_opts *opts, struct pq_read_opts *o,
 	}
 	TRY(tarn_opts_bool(opts, "verify-crc", true, &o->verify_crc, err));
 	TRY(tarn_opts_int(opts, "batch-rows", TARN_BATCH_ROWS, &o->batch_rows, err));
+	TRY(tarn_opts_int(opts, "max-page-size", (int64_t)1 << 30, &o->max_page, err));
+	if (o->max_page < 1 || o->max_page > INT32_MAX)
+		return tarn_err_set(err, TARN_EUSAGE, "option max-page-size: must be 1..2147483647");
+	TRY(tarn_opts_int(opts, "max-batch-values", (int64_t)1 << 26, &o->max_values, err));
+	if (o->max_values < 1)
+		return tarn_err_set(err, TARN_EUSAGE, "option max-batch-values: must be positive");
 	if (o->batch_rows < 1 || o->batch_rows > (1 << 24))
 		return tarn_err_set(err, TARN_EUSAGE, "option batch-rows: must be 1..16777216");
 	return TARN_OK;
