@@ -531,7 +531,7 @@ TEST(type_error_after_sample)
 	CHECK(r.rc == TARN_EDATA);
 	CHECK_CONTAINS(r.err, "t.csv:32:4: value 'lots' in column 'qty'");
 	CHECK_CONTAINS(r.err, "inferred type int64");
-	CHECK_CONTAINS(r.err, "use --types qty=string or --infer-rows N");
+	CHECK_CONTAINS(r.err, "use --types qty=string or --infer-rows 0");
 	res_free(&r);
 
 	/* leading zeros after the sample are not turned into numbers */
