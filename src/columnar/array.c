@@ -51,6 +51,10 @@ tarn_rc tarn_array_new(const struct tarn_type *t, int64_t cap_hint, struct tarn_
 	}
 	if (cap_hint > 0)
 		TRY_OUT(tarn_array_reserve(a, cap_hint));
+	/* String/binary arrays always own a payload buffer, so values + offset
+	 * is defined even when every value so far is empty. */
+	if (is_bytes(t->id))
+		TRY_OUT(tarn_array_reserve_bytes(a, 64));
 out:
 	if (rc) {
 		tarn_array_free(a);

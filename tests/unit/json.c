@@ -1024,7 +1024,7 @@ TEST(writer_all_types)
 	tarn_err_clear(&err);
 	REQUIRE(tarn_schema_new(n, &sc) == TARN_OK);
 	for (int i = 0; i < n; i++) {
-		char name[8];
+		char name[16];
 		snprintf(name, sizeof name, "c%d", i);
 		REQUIRE(tarn_field_set_name(&sc->fields[i], name, strlen(name)) == TARN_OK);
 		REQUIRE(tarn_type_parse(types[i], &sc->fields[i].type, &err) == TARN_OK);

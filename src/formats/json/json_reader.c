@@ -7,7 +7,9 @@
  *    compacted and refilled, and the record parsed again. While inferring,
  *    the buffer keeps every sampled byte, since the sample is parsed a second
  *    time into columns.
- *  - mapped: an uncompressed file or memory block is parsed in place.
+ *  - mapped: an uncompressed file or memory block is parsed in place; the
+ *    pages behind each handed-out batch are released (tarn_input_release),
+ *    so resident memory stays flat on large files.
  *  - parallel: a mapped input with more than one worker thread is cut into
  *    chunks at newlines and the chunks are parsed by the pool, each into its
  *    own batch, and handed out in file order.
@@ -260,8 +262,11 @@ static tarn_rc next_seq(struct jreader *r, struct tarn_batch **out, struct tarn_
 	}
 	if (ps->at_end)
 		r->done = true;
-	if (r->map)
+	if (r->map) {
+		/* Bytes before the next record are never read again. */
 		tarn_input_set_consumed(r->in, json_at(ps));
+		tarn_input_release(r->in, (size_t)json_at(ps));
+	}
 	if (ps->rows == 0) {
 		tarn_batch_free(b);
 		return TARN_OK;
@@ -394,6 +399,9 @@ static tarn_rc next_parallel(struct jreader *r, struct tarn_batch **out, struct 
 			r->line_base += ps->line;
 			r->record_base += ps->records;
 		}
+		/* Chunks still in flight start at or after `end` (the others were
+		 * drained above): the mapping before it can go. */
+		tarn_input_release(r->in, (size_t)end);
 		if (rows == 0) {
 			tarn_batch_free(b);
 			if (r->done)

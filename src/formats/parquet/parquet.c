@@ -5,6 +5,9 @@
  *
  * Parquet files compress page by page (the `compression` writer option),
  * never as a whole, so stream_compression is false.
+ *
+ * Relies on parquet_read.c and parquet_write.c; the descriptor is immutable,
+ * so any thread may use it.
  */
 #include <string.h>
 

@@ -980,7 +980,7 @@ static tarn_rc put_uleb64(struct tarn_buf *out, uint64_t v)
 
 static tarn_rc put_zigzag64(struct tarn_buf *out, int64_t v)
 {
-	return put_uleb64(out, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+	return put_uleb64(out, ((uint64_t)v << 1) ^ (v < 0 ? ~(uint64_t)0 : 0));
 }
 
 tarn_rc pq_delta_encode(struct tarn_buf *out, const int64_t *v, int64_t n, bool i32)

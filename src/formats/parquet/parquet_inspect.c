@@ -176,7 +176,7 @@ static tarn_rc describe(const char *name, size_t size, const struct pq_file_meta
 					    m->kv[i].value && strlen(m->kv[i].value) > 200 ? "..." : ""));
 		TRY(tarn_buf_printf(b, "schema\n"));
 		/* The flat element list, indented by depth. */
-		int depth[128] = { 0 }, left[128] = { 0 }, d = 0;
+		int left[128] = { 0 }, d = 0;
 		left[0] = m->n_schema ? m->schema[0].num_children : 0;
 		for (int i = 1; i < m->n_schema; i++) {
 			while (d > 0 && left[d] == 0)
@@ -198,10 +198,8 @@ static tarn_rc describe(const char *name, size_t size, const struct pq_file_meta
 			if (e->num_children > 0 && d + 1 < 128) {
 				d++;
 				left[d] = e->num_children;
-				depth[d] = d;
 			}
 		}
-		(void)depth;
 	}
 	for (int g = 0; g < m->n_row_groups; g++) {
 		const struct pq_row_group *rg = &m->row_groups[g];

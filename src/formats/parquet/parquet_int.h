@@ -11,9 +11,13 @@
  *   parquet_write.c      the writer (arrays -> levels + pages -> file)
  *   parquet.c            the format descriptor and options
  *
+ *   parquet_inspect.c    metadata as text / JSON (`tarn meta`)
+ *
  * Names: pq_* for everything shared between these files.
  * Facts from apache/parquet-format (parquet.thrift, Encodings.md,
- * LogicalTypes.md, Compression.md).
+ * LogicalTypes.md, Compression.md). Relies on base/ (memory, buffers, I/O,
+ * pool) and columnar/ (types, arrays). Thread-safety is per file; the
+ * structs here belong to one reader or writer at a time.
  */
 #ifndef TARN_PARQUET_INT_H
 #define TARN_PARQUET_INT_H
@@ -299,7 +303,6 @@ enum pq_conv {
 	PQ_CV_UUID,     /* FLBA(16) into its canonical text */
 	PQ_CV_BIN_DEC,  /* big-endian two's complement BYTE_ARRAY/FLBA into decimal128 */
 	PQ_CV_BIN_F64,  /* ... a decimal too wide for decimal128, into float64 */
-	PQ_CV_I32_F64,  /* (unused for now) */
 	PQ_CV_NULL,     /* LogicalType UNKNOWN: values dropped */
 };
 

@@ -47,7 +47,6 @@ struct pq_reader;
 
 struct col {
 	struct pq_reader *r;
-	int li; /* index into schema leaves */
 	const struct pq_leaf *lf;
 	/* nodes this leaf builds, top-down (ends with the leaf itself) */
 	int n_nodes;
@@ -143,7 +142,7 @@ static tarn_rc pbuf_reserve(struct col *c, size_t n)
 
 /* Cheap plausibility checks of a claimed decompressed size before the
  * buffer for it is allocated. */
-static bool size_plausible(int codec, const uint8_t *src, size_t src_len, size_t dst_len)
+static bool size_plausible(int codec, size_t src_len, size_t dst_len)
 {
 	switch (codec) {
 	case PQ_UNCOMPRESSED: return src_len == dst_len;
@@ -151,7 +150,7 @@ static bool size_plausible(int codec, const uint8_t *src, size_t src_len, size_t
 	case PQ_LZ4_RAW:
 	case PQ_LZ4: return dst_len / 256 <= src_len + 64;
 	case PQ_SNAPPY: return dst_len / 8 <= src_len * 4 + 64; /* snappy ratio < 24 in practice */
-	default: (void)src; return true;
+	default: return true;
 	}
 }
 
@@ -178,7 +177,7 @@ static tarn_rc inflate_into(struct col *c, const uint8_t *src, size_t src_len, s
 			 dst_len, (long long)c->r->o.max_page);
 		return col_fail(c, TARN_ELIMIT, m);
 	}
-	if (!size_plausible(c->codec, src, src_len, dst_len))
+	if (!size_plausible(c->codec, src_len, dst_len))
 		return col_fail(c, TARN_EDATA, "implausible uncompressed page size");
 	TRY(pbuf_reserve(c, dst_len ? dst_len : 1));
 	const char *why;
@@ -521,10 +520,9 @@ static tarn_rc col_read(struct col *c, struct tarn_array *vals)
 
 /* ---- assembly ------------------------------------------------------------------------ */
 
-static tarn_rc set_validity(struct col *c, struct tarn_array *a, const struct pq_plan *p,
-			    int64_t n_slots, const uint8_t *valid_bytes, int64_t nulls)
+static tarn_rc set_validity(struct col *c, struct tarn_array *a, int64_t n_slots,
+			    const uint8_t *valid_bytes, int64_t nulls)
 {
-	(void)p;
 	a->null_count = nulls;
 	if (nulls == 0)
 		return TARN_OK;
@@ -560,7 +558,7 @@ static tarn_rc build_node(struct col *c, struct pq_plan *p, uint8_t *scratch)
 		if (tarn_array_reserve(a, slots))
 			return col_fail(c, TARN_ENOMEM, "out of memory for a struct");
 		a->length = slots;
-		return set_validity(c, a, p, slots, scratch, nulls);
+		return set_validity(c, a, slots, scratch, nulls);
 	}
 	/* list / map: offsets count the items (the child's slots) per slot */
 	const struct pq_plan *ch = &p->children[0];
@@ -595,7 +593,7 @@ static tarn_rc build_node(struct col *c, struct pq_plan *p, uint8_t *scratch)
 	if (cur >= 0)
 		off[cur + 1] = (int32_t)items;
 	a->length = slots;
-	return set_validity(c, a, p, slots, scratch, nulls);
+	return set_validity(c, a, slots, scratch, nulls);
 }
 
 /* Spreads the dense values of the leaf over its slots (in place, from the
@@ -688,7 +686,7 @@ static tarn_rc build_leaf(struct col *c, struct pq_plan *p, uint8_t *scratch)
 		}
 	}
 	a->length = slots;
-	return set_validity(c, a, p, slots, scratch, nulls);
+	return set_validity(c, a, slots, scratch, nulls);
 }
 
 /* STRING values must be UTF-8. Checked over the batch's bytes at once: the
@@ -814,6 +812,17 @@ static tarn_rc start_row_group(struct pq_reader *r, int g)
 				max_ratio = ratio;
 		}
 	}
+	/* Bytes before this row group's first chunk are done with: a file
+	 * mapping may drop them (resident memory stays flat on big files;
+	 * everything decoded from them was copied). */
+	if (!r->owned && r->base.in) {
+		int64_t lo = r->meta_start;
+		for (int i = 0; i < r->sch.n_leaves; i++) {
+			int64_t at = r->cols[i].p - r->file;
+			lo = at < lo ? at : lo;
+		}
+		tarn_input_release(r->base.in, (size_t)lo);
+	}
 	int64_t rows = r->o.batch_rows;
 	if (max_ratio > 1) {
 		int64_t adapt = TARGET_ENTRIES / max_ratio;
@@ -882,8 +891,8 @@ static tarn_rc start_job(struct pq_reader *r, struct tarn_err *err)
 		c->task.fn = col_task;
 		c->task.arg = c;
 	}
-	/* The last column runs on this thread when the pool has one worker;
-	 * otherwise everything goes to the pool so the caller is free. */
+	/* All columns go to the pool; the caller steals what is still queued
+	 * when it waits (tarn_task_wait), so nothing idles. */
 	for (int i = 0; i < r->sch.n_leaves; i++)
 		tarn_pool_submit(&r->cols[i].task);
 	return TARN_OK;
@@ -897,21 +906,21 @@ static void wait_job(struct pq_reader *r)
 		tarn_task_wait(&r->cols[i].task);
 }
 
-static tarn_rc check_node(struct pq_reader *r, const struct pq_plan *p, const char *field)
+static tarn_rc check_node(const struct pq_plan *p)
 {
 	const struct tarn_array *a = p->arr;
 	if (p->kind == PQ_PLAN_STRUCT) {
 		for (int i = 0; i < p->n_children; i++) {
 			if (p->children[i].arr->length != a->length)
 				return TARN_EDATA;
-			TRY(check_node(r, &p->children[i], field));
+			TRY(check_node(&p->children[i]));
 		}
 	} else if (p->kind == PQ_PLAN_LIST) {
 		if (a->length > 0 && a->offsets[a->length] != p->children[0].arr->length)
 			return TARN_EDATA;
 		if (a->length == 0 && p->children[0].arr->length != 0)
 			return TARN_EDATA;
-		TRY(check_node(r, &p->children[0], field));
+		TRY(check_node(&p->children[0]));
 	}
 	return TARN_OK;
 }
@@ -931,7 +940,7 @@ static tarn_rc finish_job(struct pq_reader *r, struct tarn_batch **out, struct t
 	}
 	for (int i = 0; i < r->sch.n_fields; i++) {
 		const struct pq_plan *p = &r->sch.fields[i];
-		if (p->arr->length != r->job_rows || check_node(r, p, NULL)) {
+		if (p->arr->length != r->job_rows || check_node(p)) {
 			tarn_batch_free(b);
 			return tarn_err_set(err, TARN_EDATA,
 					    "%s: row group %d: the columns of '%s' disagree on the "
@@ -1199,7 +1208,6 @@ tarn_rc parquet_open_reader(struct tarn_input *in, const struct tarn_opts *opts,
 	for (int i = 0; i < r->sch.n_leaves; i++) {
 		struct col *c = &r->cols[i];
 		c->r = r;
-		c->li = i;
 		c->lf = &r->sch.leaves[i];
 		c->vd = tarn_calloc(1, sizeof *c->vd);
 		if (!c->vd) {

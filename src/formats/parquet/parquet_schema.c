@@ -545,7 +545,6 @@ tarn_rc pq_schema_build(const struct pq_file_meta *m, const struct pq_read_opts 
 	out->n_leaves = b.next_leaf;
 	for (int k = 0; k < n_sel; k++)
 		bind_types(out, &out->fields[k], &ts->fields[k].type);
-	(void)n_leaves;
 	return TARN_OK;
 }
 

@@ -406,7 +406,6 @@ static tarn_rc map_field(struct sbuild *b, const char *name, const struct tarn_t
 			b->n_names = save_n;
 			b->n_steps = save_s;
 		}
-		(void)ei;
 		return TARN_OK;
 	case TARN_T_LIST:
 	case TARN_T_MAP: {

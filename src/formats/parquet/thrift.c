@@ -311,7 +311,7 @@ void thrift_w_varint(struct thrift_out *o, uint64_t v)
 
 static void w_zigzag(struct thrift_out *o, int64_t v)
 {
-	thrift_w_varint(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+	thrift_w_varint(o, ((uint64_t)v << 1) ^ (v < 0 ? ~(uint64_t)0 : 0));
 }
 
 void thrift_w_field(struct thrift_out *o, int type, int16_t id)
