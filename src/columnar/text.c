@@ -852,6 +852,34 @@ bool tarn_parse_double(const char *p, size_t n, double *out)
 	return true;
 }
 
+bool tarn_parse_float(const char *p, size_t n, float *out)
+{
+	double d;
+	if (!tarn_parse_double(p, n, &d))
+		return false;
+	float f = (float)d;
+	/* Narrowing can only go wrong when d is exactly halfway between two
+	 * floats (the text itself may lie off that point), or at the overflow
+	 * threshold; then strtof decides from the text (glibc rounds
+	 * correctly). The syntax was checked above, so strtof reads the same. */
+	bool redo = isinf(f) && isfinite(d);
+	if (!redo && isfinite(f) && (double)f != d) {
+		float o = nextafterf(f, (double)f < d ? INFINITY : -INFINITY);
+		redo = isfinite(o) && ((double)f + (double)o) * 0.5 == d;
+	}
+	if (redo) {
+		char tmp[PARSE_DOUBLE_MAX + 1];
+		memcpy(tmp, p, n);
+		tmp[n] = 0;
+		locale_t c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+		f = c_locale ? strtof_l(tmp, NULL, c_locale) : strtof(tmp, NULL);
+		if (c_locale)
+			freelocale(c_locale);
+	}
+	*out = f;
+	return true;
+}
+
 /* ---- decimals ------------------------------------------------------------ */
 
 

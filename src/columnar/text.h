@@ -86,6 +86,10 @@ bool tarn_parse_uint64(const char *p, size_t n, uint64_t *out);
  * (round-half-even); out-of-range values become +-inf or +-0. No hex floats;
  * texts over 4096 bytes are rejected. */
 bool tarn_parse_double(const char *p, size_t n, double *out);
+/* The same spellings to the nearest float32 (round-half-even on the
+ * decimal value itself: parsing to double and narrowing would round twice,
+ * which gets about one float in 2^29 wrong, e.g. 7.038531e-26). */
+bool tarn_parse_float(const char *p, size_t n, float *out);
 /* [+-]digits[.digits] (no exponent), scaled to `scale` ("12.5" at scale 2
  * is 1250). Exact: fails if the value has nonzero digits past `scale`
  * (trailing zeros are fine) or needs more than `precision` digits in all. */

@@ -1137,6 +1137,34 @@ TEST(round_trip_empty_and_huge)
 	tarn_writer_close(w);
 	tarn_batch_free(b);
 	free(p);
+	/* Only empty strings (arrays without a byte buffer), with and without
+	 * the dictionary. */
+	for (int dict = 0; dict < 2; dict++) {
+		REQUIRE(tarn_batch_new(s, 0, &b) == TARN_OK);
+		for (int i = 0; i < 100; i++) {
+			REQUIRE(tarn_array_append_bytes(b->cols[0], "", 0) == TARN_OK);
+			REQUIRE(tarn_array_append_int(b->cols[1], i) == TARN_OK);
+		}
+		REQUIRE(tarn_batch_seal(b, NULL) == TARN_OK);
+		struct tarn_opts *o;
+		REQUIRE(tarn_opts_new(&o) == TARN_OK);
+		REQUIRE(tarn_opts_set(o, "dictionary", dict ? "true" : "false") == TARN_OK);
+		REQUIRE(tarn_output_open_mem(&out, &err) == TARN_OK);
+		REQUIRE(tarn_writer_open_output(out, &tarn_format_parquet, s, o, &w, &err) == TARN_OK);
+		REQUIRE(tarn_writer_write(w, b, &err) == TARN_OK);
+		REQUIRE(tarn_writer_finish(w, &err) == TARN_OK);
+		bytes = tarn_output_mem(out, &n);
+		REQUIRE(tarn_input_open_mem(bytes, n, "mem.parquet", &in, &err) == TARN_OK);
+		REQUIRE(tarn_reader_open_input(in, &tarn_format_parquet, NULL, &r, &err) == TARN_OK);
+		struct tarn_batch *g;
+		REQUIRE(tarn_reader_next(r, &g, &err) == TARN_OK && g);
+		CHECK(g->n_rows == 100 && g->cols[0]->values_len == 0 && g->cols[0]->values);
+		tarn_batch_free(g);
+		tarn_reader_close(r);
+		tarn_writer_close(w);
+		tarn_opts_free(o);
+		tarn_batch_free(b);
+	}
 	tarn_schema_unref(s);
 }
 

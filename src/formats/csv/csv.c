@@ -46,6 +46,7 @@
 #include "base/pool.h"
 #include "columnar/text.h"
 #include "formats/csv/csv_int.h"
+#include "formats/json/json_value.h"
 
 #define SAMPLE_BYTES ((size_t)8 << 20)  /* sniff sample of a streamed input */
 #define STREAM_BUF ((size_t)4 << 20)    /* initial streaming read buffer */
@@ -762,14 +763,20 @@ static tarn_rc apply_override(void *ctx, const char *name, struct tarn_type *typ
 	if ((type->id == TARN_T_DATE32 && o->r->cols[i].kind == CSV_K_DATE) ||
 	    (type->id == TARN_T_TIMESTAMP && o->r->cols[i].kind == CSV_K_TIMESTAMP))
 		layout = o->r->cols[i].layout;
-	tarn_rc rc = csv_col_plan(type, false, layout, &col, err);
-	if (rc)
-		return rc == TARN_EUNSUPPORTED
-			       ? tarn_err_set(err, TARN_EUSAGE,
-					      "types: column '%s' cannot be read as a nested type "
-					      "from CSV",
-					      name)
-			       : rc;
+	TRY(csv_col_plan(type, false, layout, &col, err));
+	if (col.kind == CSV_K_NESTED) {
+		/* Nested cells are JSON: a type JSON cannot hold fails here,
+		 * not at the first row. */
+		struct json_value_parser *vp;
+		tarn_rc rc = json_value_parser_new(type, NULL, &vp, err);
+		if (rc)
+			return rc == TARN_EUNSUPPORTED
+				       ? tarn_err_set(err, TARN_EUSAGE,
+						      "types: column '%s' cannot be read as %s from CSV",
+						      name, tarn_type_id_name(type->id))
+				       : rc;
+		json_value_parser_free(vp);
+	}
 	struct tarn_field *f = &o->s->fields[i];
 	tarn_type_clear(&f->type);
 	TRY(tarn_type_copy(&f->type, type) ? tarn_err_nomem(err, "types") : TARN_OK);

@@ -92,6 +92,7 @@ enum csv_kind {
 	CSV_K_TIME,
 	CSV_K_TIMESTAMP,
 	CSV_K_NULL,
+	CSV_K_NESTED, /* list, struct, map: JSON text (formats/json/json_value.h) */
 };
 
 /* Date layouts, in the order inference prefers them when several fit. */
@@ -116,8 +117,7 @@ struct csv_col {
 	bool inferred;     /* type came from inference: stricter spellings */
 };
 
-/* Sets up the conversion plan for a schema field's type; TARN_EUNSUPPORTED
- * for nested types. */
+/* Sets up the conversion plan for a schema field's type. */
 tarn_rc csv_col_plan(const struct tarn_type *t, bool inferred, int layout, struct csv_col *out,
 		     struct tarn_err *err);
 
@@ -151,6 +151,7 @@ enum csv_fail_kind {
 	CSV_FAIL_NOMEM,
 	CSV_FAIL_LEADING_ZERO, /* inferred integer column, value with leading zeros */
 	CSV_FAIL_NULL_ONLY,    /* type null column with a value */
+	CSV_FAIL_NESTED,       /* nested column: not JSON of its type (detail) */
 };
 
 /* A structured error from a parse job; the reader turns it into a message
@@ -165,6 +166,8 @@ struct csv_fail {
 	size_t value_len;
 	char value[80];  /* the offending value (truncated) */
 	uint8_t byte;    /* CSV_FAIL_AFTER_QUOTE, CSV_FAIL_UTF8: the byte */
+	tarn_rc rc;      /* CSV_FAIL_NESTED: EDATA, or ELIMIT for JSON limits */
+	char detail[320]; /* CSV_FAIL_NESTED: the JSON reader's message */
 };
 
 /* Input and state of one tokenizer call. */
@@ -309,6 +312,8 @@ struct csv_plan {
 	int64_t infer_rows;    /* for the hint in type errors */
 };
 
+struct json_value_parser;
+
 /* Scratch memory of one parse job. */
 struct csv_scratch {
 	struct csv_field *f;
@@ -316,6 +321,11 @@ struct csv_scratch {
 	size_t tmp_cap;
 	uint8_t *dropped; /* per-row flags of the current block */
 	size_t dropped_cap;
+	/* nested columns: a JSON value parser per column, made on first use */
+	int ncols;
+	struct json_value_parser **json;
+	uint8_t *fix; /* utf8=replace copy of a nested cell */
+	size_t fix_cap;
 };
 
 tarn_rc csv_scratch_init(struct csv_scratch *s, int ncols);

@@ -10,6 +10,11 @@
  * inline fast paths; anything else goes through the text.h kernels, so the
  * accepted set is theirs.
  *
+ * Nested columns (list, struct, map; only by --types) hold JSON text, the
+ * CSV writer's spelling; each cell is parsed by the JSON reader's value
+ * parser (formats/json/json_value.h), so what a cell may hold and the error
+ * text are the JSON reader's.
+ *
  * Bad values: with on-bad-row=error the first bad value in row-major order
  * is reported; null-fill stores a null and counts the row; skip marks the
  * row, and the block is converted again without the marked rows.
@@ -27,6 +32,7 @@
 #include "columnar/text.h"
 #include "columnar/utf8.h"
 #include "formats/csv/csv_int.h"
+#include "formats/json/json_value.h"
 
 /* ---- column plans ------------------------------------------------------------ */
 
@@ -72,10 +78,11 @@ tarn_rc csv_col_plan(const struct tarn_type *t, bool inferred, int layout, struc
 		out->unit = t->unit;
 		out->utc = t->tz != NULL;
 		break;
+	case TARN_T_LIST:
+	case TARN_T_STRUCT:
+	case TARN_T_MAP: out->kind = CSV_K_NESTED; break;
 	default:
-		return tarn_err_set(err, TARN_EUNSUPPORTED,
-				    "CSV columns cannot be of the nested type %s; read the column "
-				    "as string",
+		return tarn_err_set(err, TARN_EUNSUPPORTED, "CSV columns cannot be of type %s",
 				    tarn_type_id_name(t->id));
 	}
 	return TARN_OK;
@@ -86,6 +93,7 @@ tarn_rc csv_col_plan(const struct tarn_type *t, bool inferred, int layout, struc
 tarn_rc csv_scratch_init(struct csv_scratch *s, int ncols)
 {
 	memset(s, 0, sizeof *s);
+	s->ncols = ncols;
 	s->f = tarn_malloc(sizeof *s->f * ((size_t)CSV_BLOCK_FIELDS + (size_t)ncols + 1));
 	s->dropped_cap = (size_t)CSV_BLOCK_FIELDS + 1;
 	s->dropped = tarn_malloc(s->dropped_cap);
@@ -101,6 +109,11 @@ void csv_scratch_free(struct csv_scratch *s)
 	tarn_free(s->f);
 	tarn_free(s->tmp);
 	tarn_free(s->dropped);
+	if (s->json)
+		for (int c = 0; c < s->ncols; c++)
+			json_value_parser_free(s->json[c]);
+	tarn_free(s->json);
+	tarn_free(s->fix);
 	memset(s, 0, sizeof *s);
 }
 
@@ -332,7 +345,14 @@ static enum vres parse_value(const struct csv_col *col, const char *s, size_t n,
 		if (col->width < 8 && v->u >= ((uint64_t)1 << (col->width * 8)))
 			return V_FAIL;
 		return V_OK;
-	case CSV_K_FLOAT32:
+	case CSV_K_FLOAT32: {
+		/* straight to float32: through double it would round twice */
+		float x;
+		if (!tarn_parse_float(s, n, &x))
+			return V_FAIL;
+		v->f = x;
+		return V_OK;
+	}
 	case CSV_K_FLOAT64:
 		if (col->inferred && leading_zero(s, n))
 			return V_ZERO;
@@ -387,6 +407,12 @@ struct conv {
 	enum csv_fail_kind fail_kind;
 	bool nomem;
 	bool too_big;
+	bool fatal; /* a nested cell hit a JSON limit: stop, whatever on-bad-row says */
+	/* CSV_FAIL_NESTED at fail_row: the JSON error and where in the cell */
+	tarn_rc nested_rc;
+	size_t nested_at;
+	bool nested_fixed; /* the cell was parsed from a utf8=replace copy */
+	char nested_msg[320];
 };
 
 static inline bool set_null(struct conv *cv, struct tarn_array *a, int64_t i)
@@ -774,6 +800,118 @@ stop:
 	a->length = base + limit;
 }
 
+/* The JSON value parser of nested column c, made on first use (one per job:
+ * parsers keep per-thread state). */
+static struct json_value_parser *nested_parser(struct conv *cv, int c, const struct tarn_type *t)
+{
+	struct csv_scratch *sc = cv->job->s;
+	if (!sc->json) {
+		sc->json = tarn_calloc((size_t)sc->ncols, sizeof *sc->json);
+		if (!sc->json)
+			return NULL;
+	}
+	if (!sc->json[c]) {
+		struct json_limits lim;
+		json_limits_default(&lim);
+		/* A cell is already bounded by max-field-size. */
+		lim.max_value = cv->pl->cfg->max_field;
+		if (json_value_parser_new(t, &lim, &sc->json[c], NULL) != TARN_OK)
+			return NULL;
+	}
+	return sc->json[c];
+}
+
+/* utf8=replace for a nested cell: a copy with U+FFFD for bad bytes, so the
+ * JSON parser sees valid text. NULL when out of memory. */
+static const char *nested_fix_utf8(struct conv *cv, const char *s, size_t *n)
+{
+	struct csv_scratch *sc = cv->job->s;
+	size_t need = *n * 3 + 1;
+	if (need > sc->fix_cap) {
+		uint8_t *p = tarn_realloc(sc->fix, need);
+		if (!p)
+			return NULL;
+		sc->fix = p;
+		sc->fix_cap = need;
+	}
+	*n = utf8_replace((const uint8_t *)s, *n, sc->fix);
+	return (const char *)sc->fix;
+}
+
+/* List, struct and map cells: JSON text parsed straight into the column
+ * (appends; the array grows its own children). A cell that is not JSON of
+ * the column's type is a bad value; a JSON limit (depth, value size) always
+ * stops the read, as it does in the JSON reader. */
+static void conv_nested(struct conv *cv, int c, const struct csv_col *col, struct tarn_array *a,
+			uint32_t limit)
+{
+	(void)col;
+	const struct csv_nulls *nl = &cv->pl->cfg->nulls;
+	const bool fix = cv->hi && cv->pl->cfg->utf8_replace;
+	struct json_value_parser *vp = nested_parser(cv, c, a->type);
+	if (!vp) {
+		cv->nomem = true;
+		return;
+	}
+	struct tarn_err e;
+	ROWS_LOOP {
+		const struct csv_field *f = FLD(r);
+		size_t n;
+		const char *s = field_text(cv, f, &n);
+		if (cv->nomem)
+			return;
+		if (n == 0 ||
+		    (!(f->len & CSV_F_QUOTED) && csv_is_null_token(nl, (const uint8_t *)s, n))) {
+			if (tarn_array_append_null(a) != TARN_OK) {
+				cv->nomem = true;
+				return;
+			}
+			continue;
+		}
+		size_t bad;
+		bool fixed = fix && !tarn_utf8_valid((const uint8_t *)s, n, &bad);
+		if (fixed && !(s = nested_fix_utf8(cv, s, &n))) {
+			cv->nomem = true;
+			return;
+		}
+		size_t at = 0;
+		tarn_err_clear(&e);
+		tarn_rc rc = json_value_parse(vp, (const uint8_t *)s, n, a, &at, &e);
+		if (LIKELY(rc == TARN_OK))
+			continue;
+		if (rc == TARN_ENOMEM) {
+			cv->nomem = true;
+			return;
+		}
+		if (rc == TARN_EDATA && cv->mark) {
+			if (tarn_array_append_null(a) != TARN_OK) {
+				cv->nomem = true;
+				return;
+			}
+			value_failed(cv, r, c, CSV_FAIL_NESTED);
+			continue;
+		}
+		/* on-bad-row=error, or a limit: the first failure in row-major
+		 * order is reported; this column stops at row r. */
+		if ((int64_t)r < cv->fail_row) {
+			cv->fail_row = r;
+			cv->fail_col = c;
+			cv->fail_kind = CSV_FAIL_NESTED;
+			cv->nested_rc = rc;
+			cv->nested_at = at;
+			cv->nested_fixed = fixed;
+			size_t k = strlen(e.msg);
+			if (k >= sizeof cv->nested_msg)
+				k = sizeof cv->nested_msg - 1;
+			memcpy(cv->nested_msg, e.msg, k);
+			cv->nested_msg[k] = '\0';
+		}
+		if (rc != TARN_EDATA)
+			cv->fatal = true;
+		return;
+	}
+}
+
 /* State of one array before a block, for rolling back (skip mode). */
 struct snap {
 	int64_t length, null_count, values_len;
@@ -784,6 +922,11 @@ static void rollback(struct tarn_array *a, const struct snap *s)
 	if (a->validity)
 		for (int64_t i = s->length; i < a->length; i++)
 			tarn_bit_set(a->validity, i, true);
+	if (tarn_type_is_nested(a->type->id)) {
+		/* children and the null count follow the rows */
+		json_array_truncate(a, s->length);
+		return;
+	}
 	a->length = s->length;
 	a->null_count = s->null_count;
 	a->values_len = s->values_len;
@@ -792,7 +935,7 @@ static void rollback(struct tarn_array *a, const struct snap *s)
 static void convert_columns(struct conv *cv, struct tarn_batch *b)
 {
 	uint32_t limit = cv->nrows;
-	for (uint32_t c = 0; c < cv->ncols && !cv->nomem && !cv->too_big; c++) {
+	for (uint32_t c = 0; c < cv->ncols && !cv->nomem && !cv->too_big && !cv->fatal; c++) {
 		const struct csv_col *col = &cv->pl->cols[c];
 		struct tarn_array *a = b->cols[c];
 		if (cv->fail_row < (int64_t)limit)
@@ -821,9 +964,26 @@ static void convert_columns(struct conv *cv, struct tarn_batch *b)
 		case CSV_K_DATE: conv_date(cv, (int)c, col, a, limit); break;
 		case CSV_K_FLOAT64: conv_float64(cv, (int)c, col, a, limit); break;
 		case CSV_K_NULL: conv_null(cv, (int)c, col, a, limit); break;
+		case CSV_K_NESTED: conv_nested(cv, (int)c, col, a, limit); break;
 		default: conv_generic(cv, (int)c, col, a, limit); break;
 		}
 	}
+}
+
+/* The offset in a field's raw bytes of byte k of its unescaped text (the
+ * inverse of csv_unescape). */
+static size_t raw_offset(const uint8_t *s, size_t n, const struct csv_dialect *d, size_t k)
+{
+	size_t i = 0;
+	for (size_t o = 0; i < n && o < k; i++, o++) {
+		if (d->escape == CSV_ESC_BACKSLASH) {
+			if (s[i] == '\\' && i + 1 < n)
+				i++;
+		} else if (s[i] == d->quote && i + 1 < n && s[i + 1] == d->quote) {
+			i++;
+		}
+	}
+	return i;
 }
 
 /* Copies a value for an error message. */
@@ -866,7 +1026,7 @@ static bool convert_block(struct csv_job *job, struct csv_tok *t)
 			snaps[c] = (struct snap){ b->cols[c]->length, b->cols[c]->null_count,
 						  b->cols[c]->values_len };
 	convert_columns(&cv, b);
-	if (!cv.nomem && !cv.too_big && skip && cv.n_bad) {
+	if (!cv.nomem && !cv.too_big && !cv.fatal && skip && cv.n_bad) {
 		/* Drop the marked rows from the index and convert again. */
 		for (int c = 0; c < pl->ncols; c++)
 			rollback(b->cols[c], &snaps[c]);
@@ -928,6 +1088,13 @@ static bool convert_block(struct csv_job *job, struct csv_tok *t)
 			tarn_utf8_valid(s, n, &bad);
 			fl->pos += (int64_t)bad;
 			fl->byte = s[bad < n ? bad : 0];
+		} else if (fl->kind == CSV_FAIL_NESTED) {
+			fl->rc = cv.nested_rc;
+			memcpy(fl->detail, cv.nested_msg, sizeof fl->detail);
+			/* Point at the JSON error inside the cell (exact unless a
+			 * utf8=replace copy changed the offsets). */
+			if (!cv.nested_fixed)
+				fl->pos += (int64_t)raw_offset(s, n, &pl->cfg->d, cv.nested_at);
 		}
 		return false;
 	}
@@ -938,6 +1105,19 @@ static bool convert_block(struct csv_job *job, struct csv_tok *t)
 
 /* String payload one batch may reach before it is handed out early. */
 #define BATCH_BYTES_SOFT ((int64_t)1 << 30)
+
+/* The largest string payload in a column (nested columns keep theirs in
+ * their children). */
+static int64_t payload_bytes(const struct tarn_array *a)
+{
+	int64_t m = a->values_len;
+	for (int i = 0; i < a->n_children; i++) {
+		int64_t k = payload_bytes(a->children[i]);
+		if (k > m)
+			m = k;
+	}
+	return m;
+}
 
 enum csv_tok_status csv_parse_rows(struct csv_job *job)
 {
@@ -983,7 +1163,7 @@ enum csv_tok_status csv_parse_rows(struct csv_job *job)
 		if (st != CSV_TOK_BLOCK)
 			return st;
 		for (int c = 0; c < pl->ncols; c++)
-			if (b->cols[c]->values_len > BATCH_BYTES_SOFT)
+			if (payload_bytes(b->cols[c]) > BATCH_BYTES_SOFT)
 				return CSV_TOK_BLOCK;
 	}
 }
@@ -1001,6 +1181,7 @@ tarn_rc csv_fail_rc(const struct csv_fail *f)
 	case CSV_FAIL_NOMEM: return TARN_ENOMEM;
 	case CSV_FAIL_FIELD_SIZE:
 	case CSV_FAIL_ROW_SIZE: return TARN_ELIMIT;
+	case CSV_FAIL_NESTED: return f->rc ? f->rc : TARN_EDATA;
 	default: return TARN_EDATA;
 	}
 }
@@ -1079,6 +1260,12 @@ tarn_rc csv_fail_format(const struct csv_fail *f, const struct csv_plan *plan, c
 				    "%s:%lld:%lld: value %s in column '%s' is not a valid %s "
 				    "(the type set with --types)",
 				    name, (long long)line, (long long)colno, val, cname, tbuf);
+	case CSV_FAIL_NESTED:
+		return tarn_err_set(err, rc,
+				    "%s:%lld:%lld: value %s in column '%s' is not a valid %s (the type "
+				    "set with --types; nested values are JSON text): %s",
+				    name, (long long)line, (long long)colno, val, cname, tbuf,
+				    f->detail);
 	case CSV_FAIL_RAGGED:
 		return tarn_err_set(err, rc,
 				    "%s:%lld: expected %d fields, found %d (use --on-bad-row skip or "

@@ -430,6 +430,9 @@ struct icol {
 	bool any_frac, big_int;
 	int time_frac, ts_frac;
 	bool ts_off, ts_nooff;
+	/* timestamps that only microseconds can hold (outside 1677..2262)
+	 * and ones that only nanoseconds can (nonzero digits past the 6th) */
+	bool ts_us_only, ts_ns_only;
 	bool saw_num, saw_text, saw_zero;
 	char num_example[24], text_example[24], zero_example[24];
 };
@@ -439,12 +442,18 @@ static void set_example(char *dst, size_t cap, const char *s, size_t n)
 	if (dst[0])
 		return;
 	size_t k = n < cap - 1 ? n : cap - 1;
+	/* Notes are shown and written as JSON (`tarn schema --json`): cut on a
+	 * character boundary, and keep only valid UTF-8 and no controls. */
+	if (k < n)
+		while (k > 0 && ((uint8_t)s[k] & 0xc0) == 0x80)
+			k--;
 	memcpy(dst, s, k);
 	dst[k] = '\0';
-	/* keep the example printable */
+	size_t bad;
+	bool valid = tarn_utf8_valid((const uint8_t *)dst, k, &bad);
 	for (size_t i = 0; i < k; i++)
-		if ((uint8_t)dst[i] < 0x20)
-			dst[i] = ' ';
+		if ((uint8_t)dst[i] < 0x20 || ((uint8_t)dst[i] >= 0x80 && !valid))
+			dst[i] = (uint8_t)dst[i] < 0x20 ? ' ' : '?';
 }
 
 /*
@@ -598,8 +607,14 @@ static void infer_value(struct icol *ic, const struct csv_nulls *nulls, const ch
 			int64_t v;
 			bool off;
 			int fd;
-			if ((ic->cand & (1u << (C_TS0 + l))) &&
-			    csv_parse_ts_layout(s, n, l, TARN_UNIT_NS, &v, &off, &fd)) {
+			if (!(ic->cand & (1u << (C_TS0 + l))))
+				continue;
+			/* Both units: the column's unit must hold every value. */
+			bool us = csv_parse_ts_layout(s, n, l, TARN_UNIT_US, &v, &off, &fd);
+			bool ns = csv_parse_ts_layout(s, n, l, TARN_UNIT_NS, &v, &off, &fd);
+			if (us || ns) {
+				ic->ts_us_only |= !ns;
+				ic->ts_ns_only |= !us;
 				bits |= 1u << (C_TS0 + l);
 				if (fd > ic->ts_frac)
 					ic->ts_frac = fd;
@@ -651,8 +666,12 @@ static tarn_rc finish_type(const struct icol *ic, struct tarn_type *t, uint8_t *
 		*layout = (uint8_t)lowest_layout(c, C_DATE0);
 	} else if (c & C_TIME) {
 		tarn_type_init_time(t, ic->time_frac > 6 ? TARN_UNIT_NS : TARN_UNIT_US);
-	} else if ((c & C_TSS) && !(ic->ts_off && ic->ts_nooff)) {
-		TRY(tarn_type_init_timestamp(t, ic->ts_frac > 6 ? TARN_UNIT_NS : TARN_UNIT_US,
+	} else if ((c & C_TSS) && !(ic->ts_off && ic->ts_nooff) &&
+		   !(ic->ts_us_only && ic->ts_ns_only)) {
+		/* ns for 7 to 9 fraction digits, unless a value lies outside
+		 * the years ns can hold (1677..2262) */
+		bool ns = ic->ts_ns_only || (ic->ts_frac > 6 && !ic->ts_us_only);
+		TRY(tarn_type_init_timestamp(t, ns ? TARN_UNIT_NS : TARN_UNIT_US,
 					     ic->ts_off ? "UTC" : NULL));
 		*layout = (uint8_t)lowest_layout(c, C_TS0);
 	} else {
@@ -660,6 +679,10 @@ static tarn_rc finish_type(const struct icol *ic, struct tarn_type *t, uint8_t *
 		if ((c & C_TSS) && ic->ts_off && ic->ts_nooff)
 			snprintf(note, note_cap,
 				 "mixed timestamps with and without a zone offset; kept as string");
+		else if (c & C_TSS)
+			snprintf(note, note_cap,
+				 "timestamps with nanoseconds and timestamps outside the years "
+				 "1677..2262 that nanoseconds can hold; kept as string");
 		else if (ic->saw_num && ic->saw_zero && !ic->text_example[0])
 			snprintf(note, note_cap,
 				 "numbers with leading zeros (e.g. '%s') next to plain numbers; kept "

@@ -59,6 +59,33 @@ static struct shape *new_shape(struct jparse *ps)
 	return sh;
 }
 
+/* Whether types= ("col=type,..."; types may hold commas inside <>, () or
+ * []) names the column key[0..len). Its values are then not inferred, only
+ * checked to be JSON: the declared type replaces whatever they would give,
+ * and a declared map's keys need not be usable as column names. */
+static bool named_in_types(const char *types, const uint8_t *key, size_t len)
+{
+	const char *p = types;
+	while (p && *p) {
+		const char *eq = strchr(p, '=');
+		if (!eq)
+			return false;
+		if ((size_t)(eq - p) == len && memcmp(p, key, len) == 0)
+			return true;
+		int depth = 0;
+		const char *e = eq + 1;
+		while (*e && !(*e == ',' && depth == 0)) {
+			if (*e == '<' || *e == '(' || *e == '[')
+				depth++;
+			else if (*e == '>' || *e == ')' || *e == ']')
+				depth--;
+			e++;
+		}
+		p = *e ? e + 1 : e;
+	}
+	return false;
+}
+
 static void index_insert(int32_t *index, uint32_t cap, uint32_t hash, int32_t i)
 {
 	uint32_t m = cap - 1, h = hash & m;
@@ -126,6 +153,8 @@ static struct shape *member(struct jparse *ps, struct shape *sh, const uint8_t *
 			nomem(ps);
 		return NULL;
 	}
+	if (sh == &inf->root)
+		child->declared = named_in_types(ps->opt->types, key, len);
 	int i = sh->n_members++;
 	sh->members[i] = (struct shape_member){ name, len, hash, child };
 	index_insert(sh->index, sh->index_cap, hash, i);
@@ -201,7 +230,13 @@ static int infer_object(struct jparse *ps, struct shape *sh, int depth)
 					    "expected ':' after object key, found %s",
 					    json_describe_char(ps->p[ps->pos], d, sizeof d));
 		ps->pos++;
-		if ((rc = infer_value(ps, m, depth + 1)))
+		if (m->declared) {
+			m->kinds |= K_NULL;
+			rc = json_value_copy(ps, NULL, depth + 1);
+		} else {
+			rc = infer_value(ps, m, depth + 1);
+		}
+		if (rc)
 			return rc;
 		json_ws(ps);
 		if (ps->pos < ps->n && ps->p[ps->pos] == ',') {

@@ -140,6 +140,7 @@ struct shape {
 	uint32_t index_cap;
 	int cursor; /* member expected next */
 	struct shape *elem; /* array items */
+	bool declared; /* a top-level column named in types=: not inferred */
 };
 
 struct jinfer {
@@ -185,8 +186,10 @@ struct jcol {
 	uint32_t *seen; /* generation of the object that last set member i */
 	uint32_t gen;
 	int cursor;
-	/* list items; map values (keys are strings) */
+	/* list items; map values */
 	struct jcol *elem;
+	/* map keys */
+	struct jcol *key;
 };
 
 struct jpath {
@@ -228,6 +231,8 @@ struct jparse {
 	int64_t rows;             /* rows in the current batch */
 	int64_t sample_records;   /* for messages: records the schema came from */
 	bool sample_all;
+	bool value_only; /* json_value.h: one value for another format; messages
+			    carry no hints about the JSON reader's options */
 };
 
 TARN_MUST_USE tarn_rc json_parse_init(struct jparse *ps, const struct jopts *opt,

@@ -7,7 +7,8 @@
  * string column's buffer), and json_parse_records, the loop over the
  * top-level shape: a sequence of values (JSON Lines) or one array of
  * records. The reader drivers (streaming, mapped, parallel) are in
- * json_reader.c.
+ * json_reader.c. The same parser reads single values for other formats
+ * (json_value.h: the CSV reader's nested cells).
  *
  * Relies on json_lex.c for tokens and on array.h's layout for direct
  * appends. Thread-safety: a plan and a struct jparse belong to one thread.
@@ -15,8 +16,9 @@
  * Design notes
  *  1. A record is appended as it is parsed. When it cannot be finished (the
  *     window ends, JS_MORE) every column is truncated back to the row count
- *     before it (array_truncate), so a record is either fully in the batch or
- *     not at all. The same truncation implements "last duplicate key wins".
+ *     before it (json_array_truncate), so a record is either fully in the
+ *     batch or not at all. The same truncation implements "last duplicate
+ *     key wins", and undoes a failed json_value_parse.
  *  2. Struct members are looked up by predicting the next key (records
  *     usually repeat the key order) and comparing raw bytes, falling back to
  *     a hash table; missing members get a null after the object closes,
@@ -26,6 +28,7 @@
 
 #include "columnar/text.h"
 #include "formats/json/json_int.h"
+#include "formats/json/json_value.h"
 
 /* ---- plans -------------------------------------------------------------------- */
 
@@ -39,6 +42,10 @@ static void plan_clear(struct jcol *c)
 	if (c->elem) {
 		plan_clear(c->elem);
 		tarn_free(c->elem);
+	}
+	if (c->key) {
+		plan_clear(c->key);
+		tarn_free(c->key);
 	}
 	memset(c, 0, sizeof *c);
 }
@@ -134,16 +141,20 @@ static tarn_rc plan_type(struct jcol *c, const struct tarn_type *t, struct tarn_
 	case TARN_T_STRUCT:
 		return plan_members(c, t->children, t->n_children, err);
 	case TARN_T_MAP: {
+		/* Keys of any type: an object's keys are read as JSON strings of
+		 * the key type, a list of {"key":..,"value":..} entries holds keys
+		 * as any JSON value (text.c writes that for non-string keys). */
 		const struct tarn_type *e = &t->children[0].type;
-		if (e->n_children != 2 || e->children[0].type.id != TARN_T_STRING)
+		if (e->n_children != 2)
 			return tarn_err_set(err, TARN_EUNSUPPORTED,
-					    "the JSON reader reads maps with string keys only "
-					    "(column '%s')",
-					    c->name);
+					    "map column '%s' has no key and value fields", c->name);
 		c->kind = JK_MAP;
 		c->elem = tarn_calloc(1, sizeof *c->elem);
-		if (!c->elem)
+		c->key = tarn_calloc(1, sizeof *c->key);
+		if (!c->elem || !c->key)
 			return tarn_err_nomem(err, "JSON parse plan");
+		set_name(c->key, e->children[0].name);
+		TRY(plan_type(c->key, &e->children[0].type, err));
 		set_name(c->elem, e->children[1].name);
 		return plan_type(c->elem, &e->children[1].type, err);
 	}
@@ -183,7 +194,7 @@ tarn_rc json_plan_new(const struct tarn_schema *s, bool value_mode, struct jcol 
  * beyond those rows: a record cut short may have appended to a struct's
  * members or a list's items without ending the parent row, so children are
  * truncated even when the parent itself has no extra row. */
-static void array_truncate(struct tarn_array *a, int64_t len)
+void json_array_truncate(struct tarn_array *a, int64_t len)
 {
 	if (len > a->length)
 		return;
@@ -202,11 +213,11 @@ static void array_truncate(struct tarn_array *a, int64_t len)
 		break;
 	case TARN_T_LIST:
 	case TARN_T_MAP:
-		array_truncate(a->children[0], a->offsets[len]);
+		json_array_truncate(a->children[0], a->offsets[len]);
 		break;
 	case TARN_T_STRUCT:
 		for (int i = 0; i < a->n_children; i++)
-			array_truncate(a->children[i], len);
+			json_array_truncate(a->children[i], len);
 		break;
 	default:
 		break;
@@ -309,15 +320,18 @@ static int type_error(struct jparse *ps, const struct jcol *col, struct tarn_arr
 		tarn_buf_free(&b);
 	}
 	char hint[200];
-	if (ps->sample_all)
+	if (ps->value_only)
+		hint[0] = '\0';
+	else if (ps->sample_all)
 		snprintf(hint, sizeof hint, "set the column's type with types=COLUMN=TYPE");
 	else
 		snprintf(hint, sizeof hint,
 			 "the type was inferred from the first %lld records; use infer-rows=0 "
 			 "to infer from all of them, or set it with types=COLUMN=TYPE",
 			 (long long)ps->sample_records);
-	json_fail_at(ps, TARN_EDATA, at, "%s%s%s: %s does not fit the column type %s (%s)",
-		     path[0] ? "key \"" : "value", path, path[0] ? "\"" : "", found, type, hint);
+	json_fail_at(ps, TARN_EDATA, at, "%s%s%s: %s does not fit the column type %s%s%s%s",
+		     path[0] ? "key \"" : "value", path, path[0] ? "\"" : "", found, type,
+		     hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
 	ps->err.record = ps->records;
 	return JS_ERR;
 }
@@ -383,12 +397,19 @@ static int put_number(struct jparse *ps, struct jcol *col, struct tarn_array *a)
 		((double *)a->values)[a->length] = json_num_double(ps, &num);
 		mark_valid(a);
 		return JS_OK;
-	case JK_FLOAT32:
+	case JK_FLOAT32: {
+		/* From the text: through double it would round twice. */
+		float f;
+		if (num.special)
+			f = (float)num.special_value;
+		else if (!tarn_parse_float((const char *)text, num.len, &f))
+			break;
 		if ((rc = room(ps, a)))
 			return rc;
-		((float *)a->values)[a->length] = (float)json_num_double(ps, &num);
+		((float *)a->values)[a->length] = f;
 		mark_valid(a);
 		return JS_OK;
+	}
 	case JK_DECIMAL: {
 		tarn_i128 v;
 		if (num.special || !tarn_parse_decimal((const char *)text, num.len,
@@ -763,7 +784,7 @@ static int parse_members(struct jparse *ps, struct jcol *s, struct tarn_array **
 		} else {
 			struct tarn_array *k = kids[idx];
 			if (UNLIKELY(s->seen[idx] == gen))
-				array_truncate(k, k->length - 1); /* last duplicate wins */
+				json_array_truncate(k, k->length - 1); /* last duplicate wins */
 			else
 				nset++;
 			s->seen[idx] = gen;
@@ -848,12 +869,83 @@ static int parse_list(struct jparse *ps, struct jcol *col, struct tarn_array *a,
 	return trc ? sys_fail(ps, trc, "ending a list") : JS_OK;
 }
 
+/* ---- maps ------------------------------------------------------------------------ */
+
+/* Maps come in the two spellings text.c writes: an object (keys are JSON
+ * strings; a key type other than string reads them as its text spelling,
+ * e.g. dates) or a list of {"key":..,"value":..} objects (keys of any type).
+ * Keys must not be null. */
+
+/* Where a map value starts, to null it as a whole. */
+struct map_start {
+	int64_t at, line, line_start;
+	int path_n;
+};
+
+static inline struct map_start map_start(const struct jparse *ps)
+{
+	return (struct map_start){ json_at(ps), ps->line, ps->line_start, ps->path_n };
+}
+
+/* A map that is valid JSON but not a map of the column's type. null-fill
+ * makes the whole map null (dropping the entries appended so far, and
+ * scanning it again from its start); otherwise the record fails with msg at
+ * `at`. */
+static int bad_map(struct jparse *ps, struct jcol *col, struct tarn_array *a,
+		   const struct map_start *m, int depth, int64_t at, const char *msg)
+{
+	if (ps->opt->bad == BAD_NULL_FILL) {
+		json_array_truncate(a->children[0], a->offsets[a->length]);
+		ps->path_n = m->path_n;
+		ps->line = m->line;
+		ps->line_start = m->line_start;
+		return type_error(ps, col, a, m->at, depth, "a map");
+	}
+	char path[256];
+	json_path_text(ps, path, sizeof path);
+	json_fail_at(ps, TARN_EDATA, at, "%s%s%s: %s", path[0] ? "key \"" : "value", path,
+		     path[0] ? "\"" : "", msg);
+	ps->err.record = ps->records;
+	return JS_ERR;
+}
+
+/* An object key (the JSON string at pos) into keys; *pe gets its text for
+ * messages. String keys are unescaped straight into the key column. */
+static int put_map_key(struct jparse *ps, struct jcol *col, struct tarn_array *keys,
+		       struct jpath *pe)
+{
+	int rc;
+	if (col->key->kind != JK_STRING) {
+		size_t at = ps->pos;
+		if ((rc = put_string_value(ps, col->key, keys)))
+			return rc;
+		pe->name = (const char *)ps->p + at + 1;
+		pe->len = ps->pos - at - 2;
+		return JS_OK;
+	}
+	size_t ks = 0, kl = 0, dl = 0;
+	unsigned fl = 0;
+	if ((rc = json_str_scan(ps, &ks, &kl, &fl)))
+		return rc;
+	if ((rc = room(ps, keys)) || (rc = room_bytes(ps, keys, kl)))
+		return rc;
+	if ((rc = json_str_decode(ps, ks, kl, fl, bytes_end(keys), &dl)))
+		return rc;
+	pe->name = dl ? (const char *)bytes_end(keys) : "";
+	pe->len = dl;
+	keys->values_len += (int64_t)dl;
+	keys->offsets[keys->length + 1] = (int32_t)keys->values_len;
+	mark_valid(keys);
+	return JS_OK;
+}
+
 static int parse_map(struct jparse *ps, struct jcol *col, struct tarn_array *a, int depth)
 {
 	char d[16];
 	int rc;
 	if (depth >= ps->opt->max_depth)
 		return too_deep(ps);
+	struct map_start m = map_start(ps);
 	ps->pos++;
 	struct tarn_array *entries = a->children[0];
 	struct tarn_array *keys = entries->children[0], *vals = entries->children[1];
@@ -873,21 +965,14 @@ static int parse_map(struct jparse *ps, struct jcol *col, struct tarn_array *a, 
 						    "expected '\"' to start an object key, found %s",
 						    json_describe_char(ps->p[ps->pos], d, sizeof d));
 			}
-			size_t ks = 0, kl = 0, dl = 0;
-			unsigned fl = 0;
-			if ((rc = json_str_scan(ps, &ks, &kl, &fl)))
+			int64_t key_at = json_at(ps);
+			struct jpath key = { NULL, 0, 0 };
+			if ((rc = put_map_key(ps, col, keys, &key)))
 				return rc;
-			if ((rc = room(ps, keys)) || (rc = room_bytes(ps, keys, kl)))
-				return rc;
-			if ((rc = json_str_decode(ps, ks, kl, fl, bytes_end(keys),
-						  &dl)))
-				return rc;
-			struct jpath *pe = &ps->path[ps->path_n++];
-			pe->name = dl ? (const char *)bytes_end(keys) : "";
-			pe->len = dl;
-			keys->values_len += (int64_t)dl;
-			keys->offsets[keys->length + 1] = (int32_t)keys->values_len;
-			mark_valid(keys);
+			if (UNLIKELY(tarn_array_is_null(keys, keys->length - 1)))
+				return bad_map(ps, col, a, &m, depth, key_at,
+					       "a map key cannot be null");
+			ps->path[ps->path_n++] = key;
 			json_ws(ps);
 			if (ps->pos >= ps->n)
 				return json_eob(ps, "inside an object");
@@ -912,6 +997,162 @@ static int parse_map(struct jparse *ps, struct jcol *col, struct tarn_array *a, 
 				break;
 			return expect_after(ps, '}', "object member");
 		}
+	}
+	ps->pos++;
+	tarn_rc trc = tarn_array_list_end(a, true);
+	return trc ? sys_fail(ps, trc, "ending a map") : JS_OK;
+}
+
+enum { ENTRY_BAD = 3 }; /* valid JSON, but not a map entry: see *why */
+
+/* One {"key":..,"value":..} object at pos into entries. A missing "value"
+ * is null; a repeated member's last value wins, as in structs. */
+static int parse_entry(struct jparse *ps, struct jcol *col, struct tarn_array *entries,
+		       int depth, int64_t *bad_at, char *why, size_t why_cap)
+{
+	char d[16];
+	int rc;
+	if (depth >= ps->opt->max_depth)
+		return too_deep(ps);
+	struct tarn_array *keys = entries->children[0], *vals = entries->children[1];
+	int64_t rows = entries->length, obj_at = json_at(ps);
+	ps->pos++;
+	json_ws(ps);
+	if (ps->pos >= ps->n)
+		return json_eob(ps, "inside an object");
+	if (ps->p[ps->pos] != '}') {
+		for (;;) {
+			json_ws(ps);
+			if (ps->pos >= ps->n)
+				return json_eob(ps, "inside an object");
+			if (ps->p[ps->pos] != '"') {
+				if (ps->p[ps->pos] == '}')
+					return json_fail_at(ps, TARN_EDATA, json_at(ps),
+							    "trailing comma before '}'");
+				return json_fail_at(ps, TARN_EDATA, json_at(ps),
+						    "expected '\"' to start an object key, found %s",
+						    json_describe_char(ps->p[ps->pos], d, sizeof d));
+			}
+			int64_t key_at = json_at(ps);
+			size_t ks = 0, kl = 0, dl = 0;
+			unsigned fl = 0;
+			if ((rc = json_str_scan(ps, &ks, &kl, &fl)))
+				return rc;
+			ps->scratch.len = 0;
+			if (tarn_buf_reserve(&ps->scratch, kl + 1) != TARN_OK)
+				return sys_fail(ps, TARN_ENOMEM, "decoding a key");
+			if ((rc = json_str_decode(ps, ks, kl, fl, (uint8_t *)ps->scratch.data, &dl)))
+				return rc;
+			const char *k = ps->scratch.data;
+			bool is_key = dl == 3 && memcmp(k, "key", 3) == 0;
+			if (!is_key && !(dl == 5 && memcmp(k, "value", 5) == 0)) {
+				char kb[64];
+				snprintf(why, why_cap,
+					 "member %s in a map entry (an entry has \"key\" and \"value\")",
+					 token_text((const uint8_t *)k, dl, true, kb, sizeof kb));
+				*bad_at = key_at;
+				return ENTRY_BAD;
+			}
+			json_ws(ps);
+			if (ps->pos >= ps->n)
+				return json_eob(ps, "inside an object");
+			if (ps->p[ps->pos] != ':')
+				return json_fail_at(ps, TARN_EDATA, json_at(ps),
+						    "expected ':' after object key, found %s",
+						    json_describe_char(ps->p[ps->pos], d, sizeof d));
+			ps->pos++;
+			struct tarn_array *dst = is_key ? keys : vals;
+			if (dst->length > rows)
+				json_array_truncate(dst, rows); /* last duplicate wins */
+			struct jpath *pe = &ps->path[ps->path_n++];
+			pe->name = is_key ? "key" : "value";
+			pe->len = is_key ? 3 : 5;
+			json_ws(ps);
+			int64_t val_at = json_at(ps);
+			rc = parse_value(ps, is_key ? col->key : col->elem, dst, depth + 1);
+			ps->path_n--;
+			if (rc)
+				return rc;
+			if (is_key && tarn_array_is_null(keys, rows)) {
+				snprintf(why, why_cap, "a map key cannot be null");
+				*bad_at = val_at;
+				return ENTRY_BAD;
+			}
+			json_ws(ps);
+			if (ps->pos < ps->n && ps->p[ps->pos] == ',') {
+				ps->pos++;
+				continue;
+			}
+			if (ps->pos < ps->n && ps->p[ps->pos] == '}')
+				break;
+			return expect_after(ps, '}', "object member");
+		}
+	}
+	ps->pos++;
+	if (keys->length == rows) {
+		snprintf(why, why_cap, "a map entry without \"key\"");
+		*bad_at = obj_at;
+		return ENTRY_BAD;
+	}
+	if (vals->length == rows && (rc = put_null(ps, vals)))
+		return rc;
+	tarn_rc trc = tarn_array_struct_end(entries, true);
+	return trc ? sys_fail(ps, trc, "appending a map entry") : JS_OK;
+}
+
+static int parse_map_entries(struct jparse *ps, struct jcol *col, struct tarn_array *a, int depth)
+{
+	int rc;
+	if (depth >= ps->opt->max_depth)
+		return too_deep(ps);
+	struct map_start m = map_start(ps);
+	ps->pos++;
+	struct tarn_array *entries = a->children[0];
+	json_ws(ps);
+	if (ps->pos >= ps->n)
+		return json_eob(ps, "inside an array");
+	if (ps->p[ps->pos] != ']') {
+		struct jpath *pe = &ps->path[ps->path_n++];
+		pe->name = NULL;
+		pe->index = 0;
+		for (;;) {
+			json_ws(ps);
+			if (ps->pos >= ps->n)
+				return json_eob(ps, "inside an array");
+			int64_t at = json_at(ps);
+			char why[160];
+			int64_t bad_at = at;
+			if (ps->p[ps->pos] == '{') {
+				rc = parse_entry(ps, col, entries, depth + 1, &bad_at, why, sizeof why);
+			} else {
+				/* Check the element first, so bad JSON is reported as such. */
+				uint8_t c = ps->p[ps->pos];
+				if ((rc = json_value_copy(ps, NULL, depth + 1)))
+					return rc;
+				snprintf(why, sizeof why,
+					 "%s where a map entry {\"key\":..,\"value\":..} was expected",
+					 c == '[' ? "an array" : c == '"' ? "a string" : c == 'n' ? "null" : c == 't' || c == 'f' ? "a boolean" : "a number");
+				rc = ENTRY_BAD;
+			}
+			if (rc == ENTRY_BAD)
+				return bad_map(ps, col, a, &m, depth, bad_at, why);
+			if (rc)
+				return rc;
+			json_ws(ps);
+			if (ps->pos < ps->n && ps->p[ps->pos] == ',') {
+				ps->pos++;
+				pe->index++;
+				json_ws(ps);
+				if (ps->pos < ps->n && ps->p[ps->pos] == ']')
+					return json_fail_at(ps, TARN_EDATA, json_at(ps),
+							    "trailing comma before ']'");
+				continue;
+			}
+			if (ps->pos < ps->n && ps->p[ps->pos] == ']')
+				break;
+			return expect_after(ps, ']', "array element");
+		}
+		ps->path_n--;
 	}
 	ps->pos++;
 	tarn_rc trc = tarn_array_list_end(a, true);
@@ -946,6 +1187,8 @@ static int parse_value(struct jparse *ps, struct jcol *col, struct tarn_array *a
 	case '[':
 		if (col->kind == JK_LIST)
 			return parse_list(ps, col, a, depth);
+		if (col->kind == JK_MAP)
+			return parse_map_entries(ps, col, a, depth);
 		if (col->kind == JK_STRING)
 			return put_json_text(ps, a, depth);
 		return type_error(ps, col, a, at, depth, "an array");
@@ -1025,7 +1268,7 @@ static void rollback(struct jparse *ps)
 		return;
 	int n = ps->value_mode ? 1 : ps->plan->n_members;
 	for (int i = 0; i < n; i++)
-		array_truncate(ps->cols[i], ps->rows);
+		json_array_truncate(ps->cols[i], ps->rows);
 }
 
 /* Counts the newlines in p[from, to) into the line state. */
@@ -1254,4 +1497,119 @@ int json_parse_records(struct jparse *ps, int64_t stop_at, int64_t max_rows)
 		if (rc)
 			return rc;
 	}
+}
+
+/* ---- one value for other formats (json_value.h) ------------------------------------ */
+
+struct json_value_parser {
+	struct jopts opt;
+	struct jparse ps;
+	struct jcol *plan;
+};
+
+void json_limits_default(struct json_limits *lim)
+{
+	lim->max_depth = JSON_DEFAULT_MAX_DEPTH;
+	lim->max_value = JSON_DEFAULT_MAX_VALUE;
+	lim->allow_nan = false;
+}
+
+void json_value_parser_free(struct json_value_parser *vp)
+{
+	if (!vp)
+		return;
+	json_parse_free(&vp->ps);
+	json_plan_free(vp->plan);
+	tarn_free(vp);
+}
+
+tarn_rc json_value_parser_new(const struct tarn_type *t, const struct json_limits *lim,
+			      struct json_value_parser **out, struct tarn_err *err)
+{
+	*out = NULL;
+	struct json_limits def;
+	if (!lim) {
+		json_limits_default(&def);
+		lim = &def;
+	}
+	if (lim->max_depth < 1 || lim->max_depth > JSON_MAX_DEPTH_CAP || lim->max_value < 1)
+		return tarn_err_set(err, TARN_EUSAGE, "JSON value limits out of range");
+	struct json_value_parser *vp = tarn_calloc(1, sizeof *vp);
+	if (!vp)
+		return tarn_err_nomem(err, "JSON value parser");
+	/* The reader's options with every misfit an error: the caller decides
+	 * what a bad value costs (the CSV reader's on-bad-row). */
+	vp->opt.bad = BAD_ERROR;
+	vp->opt.max_depth = lim->max_depth;
+	vp->opt.max_value = lim->max_value;
+	vp->opt.max_record = INT64_MAX;
+	vp->opt.allow_nan = lim->allow_nan;
+	tarn_rc rc = json_parse_init(&vp->ps, &vp->opt, err);
+	if (rc == TARN_OK) {
+		vp->plan = tarn_calloc(1, sizeof *vp->plan);
+		if (!vp->plan)
+			rc = tarn_err_nomem(err, "JSON value parser");
+	}
+	if (rc == TARN_OK) {
+		set_name(vp->plan, "");
+		rc = plan_type(vp->plan, t, err);
+	}
+	if (rc) {
+		json_value_parser_free(vp);
+		return rc;
+	}
+	vp->ps.sample_all = true;
+	vp->ps.value_only = true;
+	*out = vp;
+	return TARN_OK;
+}
+
+tarn_rc json_value_parse(struct json_value_parser *vp, const uint8_t *p, size_t n,
+			 struct tarn_array *dst, size_t *err_at, struct tarn_err *err)
+{
+	struct jparse *ps = &vp->ps;
+	ps->p = p;
+	ps->n = n;
+	ps->pos = 0;
+	ps->base = 0;
+	ps->final = true;
+	ps->line = ps->line_start = 0;
+	ps->path_n = 0;
+	ps->records = 0;
+	ps->repaired = false;
+	int64_t rows = dst->length;
+	int rc = parse_value(ps, vp->plan, dst, 0);
+	if (rc == JS_OK) {
+		json_ws(ps);
+		if (ps->pos < ps->n) {
+			char d[16];
+			rc = json_fail_at(ps, TARN_EDATA, json_at(ps), "unexpected %s after the value",
+					  json_describe_char(ps->p[ps->pos], d, sizeof d));
+		}
+	} else if (rc != JS_ERR) {
+		/* JS_MORE cannot happen on a final window. */
+		rc = json_fail_at(ps, TARN_EINTERNAL, json_at(ps), "JSON value parser: unexpected "
+								   "end of input state");
+	}
+	if (rc == JS_OK)
+		return TARN_OK;
+	json_array_truncate(dst, rows);
+	if (err_at)
+		*err_at = ps->err.at < 0 ? 0 : ps->err.at > (int64_t)n ? n : (size_t)ps->err.at;
+	return tarn_err_set(err, ps->err.rc ? ps->err.rc : TARN_EINTERNAL, "%s", ps->err.msg);
+}
+
+tarn_rc json_value_append(const uint8_t *p, size_t n, struct tarn_array *dst,
+			  const struct json_limits *lim, struct tarn_err *err)
+{
+	struct json_value_parser *vp;
+	TRY(json_value_parser_new(dst->type, lim, &vp, err));
+	size_t at = 0;
+	struct tarn_err e;
+	tarn_err_clear(&e);
+	tarn_rc rc = json_value_parse(vp, p, n, dst, &at, &e);
+	json_value_parser_free(vp);
+	if (rc)
+		return tarn_err_set(err, rc, "byte %zu: %s", at, e.msg);
+	return TARN_OK;
 }

@@ -721,8 +721,9 @@ static tarn_rc col_run(struct col *c)
 	int64_t want = lf->max_rep == 0 ? c->rows : c->rows * c->per_row_values / 1024 + 64;
 	if (vals->type->id != TARN_T_NULL && tarn_array_reserve(vals, want))
 		return col_fail(c, TARN_ENOMEM, "out of memory for values");
-	if ((vals->type->id == TARN_T_STRING || vals->type->id == TARN_T_BINARY) &&
-	    c->per_row_bytes > 0) {
+	if (vals->type->id == TARN_T_STRING || vals->type->id == TARN_T_BINARY) {
+		/* Always some byte buffer, even for only empty strings, so
+		 * consumers can index values + offset. */
 		int64_t bytes = c->rows * c->per_row_bytes / 1024 + 1024;
 		if (bytes < TARN_ARRAY_MAX_BYTES && tarn_array_reserve_bytes(vals, bytes))
 			return col_fail(c, TARN_ENOMEM, "out of memory for values");

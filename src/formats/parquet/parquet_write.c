@@ -686,7 +686,7 @@ static tarn_rc dict_find(struct wdict *d, const uint8_t *p, size_t n, uint64_t h
 					return TARN_OK;
 				}
 			} else if ((size_t)(d->offs[e + 1] - d->offs[e]) == n &&
-				   memcmp(d->vals.data + d->offs[e], p, n) == 0) {
+				   (n == 0 || memcmp(d->vals.data + d->offs[e], p, n) == 0)) {
 				*out = (uint32_t)e;
 				return TARN_OK;
 			}
@@ -792,13 +792,16 @@ static tarn_rc stage(struct wleaf *l, const struct tarn_array *a, const int64_t 
 		}
 		break;
 	}
-	case W_BYTES:
+	case W_BYTES: {
+		/* An array of only empty strings may have no byte buffer. */
+		const uint8_t *base = a->values ? a->values : (const uint8_t *)"";
 		for (int64_t k = 0; k < n; k++) {
-			size_t len;
-			l->sbp[k] = tarn_array_get_bytes(a, AT(k), &len);
-			l->sbl[k] = (uint32_t)len;
+			int64_t i = AT(k);
+			l->sbp[k] = base + a->offsets[i];
+			l->sbl[k] = (uint32_t)(a->offsets[i + 1] - a->offsets[i]);
 		}
 		break;
+	}
 	case W_X1000_32:
 		for (int64_t k = 0; k < n; k++) {
 			int64_t x = tarn_array_get_int(a, AT(k));
@@ -1152,7 +1155,7 @@ static tarn_rc plain_from_dict(struct wleaf *l, uint32_t e)
 				       (size_t)d->width);
 	uint32_t len = (uint32_t)(d->offs[e + 1] - d->offs[e]);
 	TRY(tarn_buf_append(&l->plain, &len, 4));
-	return tarn_buf_append(&l->plain, d->vals.data + d->offs[e], len);
+	return len ? tarn_buf_append(&l->plain, d->vals.data + d->offs[e], len) : TARN_OK;
 }
 
 /* ---- pages ------------------------------------------------------------------------ */
@@ -1612,12 +1615,15 @@ static tarn_rc flush_row_group(struct pq_writer *w, struct tarn_err *err)
 			struct wdict *d = &l->dict;
 			l->body.len = 0;
 			if (d->width) {
-				TRY(tarn_buf_append(&l->body, d->vals.data, d->vals.len));
+				if (d->vals.len)
+					TRY(tarn_buf_append(&l->body, d->vals.data, d->vals.len));
 			} else {
 				for (int64_t e = 0; e < d->n; e++) {
 					uint32_t len = (uint32_t)(d->offs[e + 1] - d->offs[e]);
 					TRY(tarn_buf_append(&l->body, &len, 4));
-					TRY(tarn_buf_append(&l->body, d->vals.data + d->offs[e], len));
+					if (len)
+						TRY(tarn_buf_append(&l->body, d->vals.data + d->offs[e],
+								    len));
 				}
 			}
 			l->comp.len = 0;
