@@ -214,6 +214,15 @@ TARN_MUST_USE tarn_rc tarn_sample(struct tarn_reader *r, struct tarn_writer *w,
 TARN_MUST_USE tarn_rc tarn_file_write_atomic(const char *path, const void *data, size_t n,
 					     struct tarn_err *err);
 
+/* ---- format inspection ----------------------------------------------------- */
+
+/* A Parquet file's footer as text (json = false) or JSON: row groups, column
+ * chunks with their encodings, codecs, compressed/uncompressed sizes, value
+ * and null counts and decoded min/max statistics. *out is freed with
+ * tarn_free. */
+TARN_MUST_USE tarn_rc tarn_parquet_meta(const char *path, bool json, char **out,
+					struct tarn_err *err);
+
 /* ---- memory ---------------------------------------------------------------- */
 
 void tarn_free(void *p);

@@ -7,6 +7,9 @@
  *   $TARN_HOME/lake/curated/transactions.csv   tarn convert of the raw JSONL
  *   $TARN_HOME/lake/samples/customers_by_churned_10pct.csv
  *                                              stratified 10% sample by churned
+ *   $TARN_HOME/lake/curated/customers.parquet  tarn convert of the raw CSV
+ *   $TARN_HOME/lake/curated/transactions.parquet
+ *                                              tarn convert of the raw JSONL
  *
  * Every file is published atomically (tarn_file_write_atomic for the raw
  * text, writers for the rest), so running it again replaces the files with
@@ -163,6 +166,9 @@ static int run(const struct cli_cmd *cmd, const struct cli_args *a)
 		{ .rel = "samples/customers_by_churned_10pct.csv",
 		  .how = "stratified 10% sample by churned",
 		  .types = CUSTOMER_TYPES },
+		{ .rel = "curated/customers.parquet", .how = "converted from raw/customers.csv" },
+		{ .rel = "curated/transactions.parquet",
+		  .how = "converted from raw/transactions.jsonl" },
 	};
 	enum { N_FILES = sizeof files / sizeof files[0] };
 	for (int i = 0; i < N_FILES; i++)
@@ -198,6 +204,10 @@ static int run(const struct cli_cmd *cmd, const struct cli_args *a)
 		rc = transform(files[0].path, files[4].path, CUSTOMER_TYPES, &spec, &err);
 	}
 	if (rc == TARN_OK)
+		rc = transform(files[0].path, files[5].path, CUSTOMER_TYPES, NULL, &err);
+	if (rc == TARN_OK)
+		rc = transform(files[1].path, files[6].path, NULL, NULL, &err);
+	if (rc == TARN_OK)
 		printf("tarn demo: built a small lake in %s/lake\n\n", home);
 	for (int i = 0; i < N_FILES && rc == TARN_OK; i++)
 		rc = describe(&files[i], &err);
@@ -212,9 +222,10 @@ static int run(const struct cli_cmd *cmd, const struct cli_args *a)
 		       "  tarn sample %s /tmp/fraud_sample.csv --method stratified --by is_fraud "
 		       "--fraction 20%%\n"
 		       "  tarn convert %s /tmp/customers.csv.zst --types zip=string\n"
+		       "  tarn meta %s\n"
 		       "  tarn cat --to jsonl %s | head -3\n",
 		       files[0].path, files[1].path, files[3].path, files[1].path, files[0].path,
-		       files[4].path);
+		       files[5].path, files[4].path);
 	}
 	return cli_fail(rc, &err);
 }
