@@ -13,14 +13,21 @@
  * unknown-keys=ignore, 3 infer-dates, 4 allow-nan, 5 streaming with
  * read-size=3, 6 parallel chunks of 16 bytes, 7 max-value-size=64.
  * Selector byte 2: bits 0-1 on-bad-row (error, skip, null-fill, error),
- * bit 2 a types override making column "a" int32 (if there is one).
+ * bit 2 a types override for column "a" (if there is one): bits 3-4 pick
+ * int32 or a nested type (maps in both spellings, float32, dates, binary).
+ *
+ * The input is also parsed as one value (json_value.h, the CSV reader's
+ * nested cells) into a type picked by bits 3-4: a failure must leave the
+ * array as it was, a success must validate.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/io.h"
 #include "formats/format.h"
+#include "formats/json/json_value.h"
 
 extern const struct tarn_format tarn_format_json, tarn_format_jsonl;
 
@@ -100,6 +107,46 @@ done:
 	return rc;
 }
 
+static const char *const a_types[] = {
+	"int32",
+	"map<int64, list<string>>",
+	"map<string, struct<x: float32, y: list<date32>>>",
+	"list<map<string, binary>>",
+};
+
+/* One value into an array of a_types[k] (after a first good value, so a
+ * failure has rows and children to keep). */
+static void one_value(const uint8_t *data, size_t size, int k, int depth)
+{
+	struct tarn_type t;
+	if (tarn_type_parse(a_types[k], &t, NULL) != TARN_OK)
+		abort();
+	struct tarn_array *a;
+	if (tarn_array_new(&t, 1, &a) != TARN_OK)
+		abort();
+	static const char *const good[] = { "1", "[{\"key\":1,\"value\":[\"v\"]}]",
+					    "{\"k\":{\"x\":1.5,\"y\":[\"2024-01-02\"]}}",
+					    "[{\"b\":\"AP8=\"}]" };
+	struct json_limits lim;
+	json_limits_default(&lim);
+	lim.max_depth = depth;
+	lim.max_value = 64;
+	if (json_value_append((const uint8_t *)good[k], strlen(good[k]), a, &lim, NULL) != TARN_OK)
+		abort();
+	int64_t len = a->length, kids = a->n_children ? a->children[0]->length : 0;
+	struct tarn_err err;
+	tarn_err_clear(&err);
+	tarn_rc rc = json_value_append(data, size, a, &lim, &err);
+	if (rc == TARN_OK ? a->length != len + 1
+			  : a->length != len || (a->n_children && a->children[0]->length != kids) ||
+				    !err.msg[0])
+		abort();
+	if (tarn_array_validate(a, true, NULL) != TARN_OK)
+		abort();
+	tarn_array_free(a);
+	tarn_type_clear(&t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 2)
@@ -127,8 +174,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		set(o, "max-value-size", "64");
 	static const char *const bad[] = { "error", "skip", "null-fill", "error" };
 	set(o, "on-bad-row", bad[sel2 & 3]);
-	if (sel2 & 4)
-		set(o, "types", "a=int32");
+	int k = (sel2 >> 3) & 3;
+	if (sel2 & 4) {
+		char types[96];
+		snprintf(types, sizeof types, "a=%s", a_types[k]);
+		set(o, "types", types);
+	}
+	one_value(data, size, k, (sel & 64) ? 3 : 8);
 	const struct tarn_format *fmt = (sel & 1) ? &tarn_format_jsonl : &tarn_format_json;
 	char *out = NULL;
 	size_t out_n = 0;

@@ -20,15 +20,17 @@ types_of() { # file [--types T]
 	gen types "$T/out"
 }
 
-# text -> MID -> text, byte for byte.
-text_trip() { # seed rows delim ext mid
+# text -> MID -> text, byte for byte. Extra arguments go to every convert
+# (reader options that force parallel chunks).
+text_trip() { # seed rows delim ext mid [convert options...]
 	local seed=$1 rows=$2 delim=$3 ext=$4 mid=$5
+	shift 5
 	local a=a$seed.$ext b=b$seed.$mid c=c$seed.$ext
 	gen csv "$seed" "$rows" "$delim" "$a"
 	local types
 	types=$(types_of "$a")
-	ok convert "$a" "$b"
-	ok convert --types "$types" "$b" "$c"
+	ok convert "$@" "$a" "$b"
+	ok convert "$@" --types "$types" "$b" "$c"
 	if ! cmp -s "$a" "$c"; then
 		cmp "$a" "$c" >&2 || true
 		python3 - "$a" "$c" <<'PY' >&2
@@ -46,14 +48,15 @@ PY
 }
 
 # JSON -> CSV -> JSON, value by value.
-json_trip() { # seed rows shape ext
+json_trip() { # seed rows shape ext [convert options...]
 	local seed=$1 rows=$2 shape=$3 ext=$4
+	shift 4
 	local a=j$seed.$ext b=j$seed.csv c=k$seed.$ext maps types
 	maps=$(gen maptypes)
 	gen json "$seed" "$rows" "$shape" "$a"
 	types=$(types_of --types "$maps" "$a")
-	ok convert --types "$maps" "$a" "$b"
-	ok convert --types "$types" "$b" "$c"
+	ok convert "$@" --types "$maps" "$a" "$b"
+	ok convert "$@" --types "$types" "$b" "$c"
 	gen compare "$a" "$c" || fail "$ext -> csv -> $ext (seed $seed) changed values"
 }
 
@@ -65,6 +68,7 @@ for seed in 1 2 3; do
 	json_trip "$seed" 1500 array json
 done
 
-# Large enough for parallel chunks (reader) and ranges (writer).
-text_trip 4 40000 , csv jsonl
-json_trip 5 30000 lines jsonl
+# Parallel chunks (both readers) and ranges (both writers): small chunks
+# on a few MB.
+text_trip 4 20000 , csv jsonl -r chunk-size=256K
+json_trip 5 15000 lines jsonl -r chunk-size=256K

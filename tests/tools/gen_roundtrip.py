@@ -293,7 +293,9 @@ def jfloat(rnd):
 
 def jrecord(rnd, first):
     """One record; every key present in every object (a missing key and a
-    null one are the same value in a columnar table: documented)."""
+    null one are the same value in a columnar table: documented), and each
+    key path holding one kind of value (a path mixing kinds is inferred as a
+    string column of JSON text, which comes back as strings: documented)."""
     def deep():
         return maybe(rnd, 0.2, lambda: [maybe(rnd, 0.2, lambda: jfloat(rnd))
                                         for _ in range(rnd.randint(0, 3))])

@@ -3,7 +3,9 @@
  * dialect and header sniffing, type inference, quoting, errors and their
  * messages, limits, the parallel splitter against the sequential parse, the
  * SIMD paths against the scalar one, compressed streams, the writer's
- * quoting and byte-exact round trips, and allocation-failure injection.
+ * quoting and byte-exact round trips, nested columns read as JSON text,
+ * every scalar type read back under --types, and allocation-failure
+ * injection.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -15,6 +17,7 @@
 
 #include "base/io.h"
 #include "base/mem.h"
+#include "columnar/utf8.h"
 #include "formats/format.h"
 #include "unit.h"
 
@@ -497,9 +500,10 @@ TEST(types_override)
 	CHECK_CONTAINS(r.err, "columns: a, b");
 	res_free(&r);
 
-	r = rd("a,b\n1,2\n", OPTS("types=a=list<int64>"));
-	CHECK(r.rc == TARN_EUSAGE);
-	CHECK_CONTAINS(r.err, "nested");
+	/* nested types read JSON text (more in nested_columns) */
+	r = rd("a,b\n\"[1,2]\",2\n", OPTS("types=a=list<int64>"));
+	CHECK(r.rc == TARN_OK);
+	CHECK_STR(r.dump, "[1,2]|2\n");
 	res_free(&r);
 
 	/* every scalar type through an override */
@@ -1095,6 +1099,230 @@ TEST(wide_table)
 	free(b.p);
 }
 
+/* ---- nested columns (JSON text, by --types) ------------------------------------------ */
+
+#define NESTED_TYPES                                                                      \
+	"types=l=list<int64>,s=struct<a: string, b: list<bool>>,m=map<string, float64>,"  \
+	"k=map<int32, date32>"
+
+TEST(nested_columns)
+{
+	/* The writer's spelling of every nested type reads back: JSON text,
+	 * quoted where it holds the delimiter or a quote. */
+	const char *canon = "id,l,s,m,k\n"
+			    "1,\"[1,-2,null]\",\"{\"\"a\"\":\"\"x, \\\"\"y\\\"\"\\n\"\",\"\"b\"\":[true,null]}\","
+			    "\"{\"\"\xc3\xa9\"\":0.1,\"\"\"\":-0.0}\",\"[{\"\"key\"\":-7,\"\"value\"\":\"\"2024-02-29\"\"}]\"\n"
+			    "2,[],\"{\"\"a\"\":null,\"\"b\"\":[]}\",{},[]\n"
+			    "3,,,,\n";
+	struct res r = rd(canon, OPTS(NESTED_TYPES));
+	CHECK(r.rc == TARN_OK);
+	CHECK_STR(r.schema, "id:int64;l:list<int64>;s:struct<a: string, b: list<bool>>;"
+			    "m:map<string, float64>;k:map<int32, date32>");
+	CHECK_STR(r.dump, "1|[1,-2,null]|{\"a\":\"x, \\\"y\\\"\\n\",\"b\":[true,null]}|"
+			  "{\"\xc3\xa9\":0.1,\"\":-0.0}|[{\"key\":-7,\"value\":\"2024-02-29\"}]\n"
+			  "2|[]|{\"a\":null,\"b\":[]}|{}|[]\n"
+			  "3|<null>|<null>|<null>|<null>\n");
+	res_free(&r);
+	char *o = rt(canon, OPTS(NESTED_TYPES), NULL);
+	CHECK_STR(o, canon);
+	free(o);
+
+	/* Nulls: an empty field, a null token, "" (as in every non-string
+	 * column) and JSON null; a quoted null token is text, not JSON. */
+	r = rd("id,l\n1,\n2,NA\n3,\"\"\n4,null\n5, [ 1 ] \n", OPTS("types=l=list<int64>"));
+	CHECK(r.rc == TARN_OK);
+	CHECK_STR(r.dump, "1|<null>\n2|<null>\n3|<null>\n4|<null>\n5|[1]\n");
+	res_free(&r);
+	r = rd("id,l\n1,\"NA\"\n", OPTS("types=l=list<int64>"));
+	CHECK(r.rc == TARN_EDATA);
+	CHECK_CONTAINS(r.err, "t.csv:2:4: value 'NA' in column 'l' is not a valid list<int64>");
+	CHECK_CONTAINS(r.err, "unexpected 'N' where a value was expected");
+	res_free(&r);
+
+	/* Errors point into the cell (line and column of the JSON error, also
+	 * after line breaks and doubled quotes inside it) and give the JSON
+	 * reader's message. */
+	r = rd("id,s\n1,\"{\"\"a\"\":\"\"x\"\",\n \"\"b\"\":[1]}\"\n",
+	       OPTS("types=s=struct<a: string, b: list<bool>>"));
+	CHECK(r.rc == TARN_EDATA);
+	CHECK_STR(r.err, "t.csv:3:9: value '{\"a\":\"x\",\\n \"b\":[1]}' in column 's' is not a "
+			 "valid struct<a: string, b: list<bool>> (the type set with --types; nested "
+			 "values are JSON text): key \"b[0]\": 1 does not fit the column type bool");
+	res_free(&r);
+	r = rd("id,m\n1,{}\n2,\"{\"\"a\"\":1,}\"\n", OPTS("types=m=map<string, int64>"));
+	CHECK(r.rc == TARN_EDATA);
+	CHECK_CONTAINS(r.err, "t.csv:3:13: value '{\"a\":1,}' in column 'm'");
+	CHECK_CONTAINS(r.err, "trailing comma before '}'");
+	res_free(&r);
+	r = rd("id,k\n1,\"[{\"\"key\"\":null,\"\"value\"\":null}]\"\n",
+	       OPTS("types=k=map<int32, date32>"));
+	CHECK(r.rc == TARN_EDATA);
+	CHECK_CONTAINS(r.err, "a map key cannot be null");
+	res_free(&r);
+	r = rd("id,l\n1,[1] [2]\n", OPTS("types=l=list<int64>"));
+	CHECK_CONTAINS(r.err, "t.csv:2:7: value '[1] [2]' in column 'l'");
+	CHECK_CONTAINS(r.err, "unexpected '[' after the value");
+	res_free(&r);
+	r = rd("id,l\n1,[\"\xff\"]\n", OPTS("types=l=list<string>"));
+	CHECK(r.rc == TARN_EDATA);
+	CHECK_CONTAINS(r.err, "invalid UTF-8 in a string (byte 0xFF)");
+	res_free(&r);
+	r = rd("id,l\n1,[\"\xff\"]\n", OPTS("types=l=list<string>", "utf8=replace"));
+	CHECK(r.rc == TARN_OK);
+	CHECK_STR(r.dump, "1|[\"\xef\xbf\xbd\"]\n");
+	res_free(&r);
+
+	/* on-bad-row: null-fill nulls the cell, skip drops the row; a JSON
+	 * limit is never a bad row. */
+	const char *bad = "id,l\n1,[1]\n2,[x]\n3,[3]\n4,\"[1,\"\"2\"\"]\"\n";
+	r = rd(bad, OPTS("types=l=list<int64>", "on-bad-row=null-fill"));
+	CHECK(r.rc == TARN_OK && r.bad == 2);
+	CHECK_STR(r.dump, "1|[1]\n2|<null>\n3|[3]\n4|<null>\n");
+	res_free(&r);
+	r = rd(bad, OPTS("types=l=list<int64>", "on-bad-row=skip"));
+	CHECK(r.rc == TARN_OK && r.bad == 2);
+	CHECK_STR(r.dump, "1|[1]\n3|[3]\n");
+	res_free(&r);
+	struct sbuf deep = { 0 };
+	sb_str(&deep, "id,l\n1,[1]\n2,");
+	for (int i = 0; i < 70; i++)
+		sb_str(&deep, "[");
+	for (int i = 0; i < 70; i++)
+		sb_str(&deep, "]");
+	sb_str(&deep, "\n");
+	r = rd(deep.p, OPTS("types=l=list<string>", "on-bad-row=null-fill"));
+	CHECK(r.rc == TARN_ELIMIT);
+	CHECK_CONTAINS(r.err, "t.csv:3:67: value '[[[");
+	CHECK_CONTAINS(r.err, "nesting deeper than max-depth (64)");
+	res_free(&r);
+	free(deep.p);
+}
+
+TEST(nested_parallel_and_streamed)
+{
+	/* Many rows of nested cells: parallel chunks, streamed (gzip) reads
+	 * and the sequential read agree, and the writer gives the input back. */
+	struct sbuf b = { 0 };
+	sb_str(&b, "id,l,s\n");
+	for (int i = 0; i < 20000; i++) {
+		char row[256];
+		if (i % 7 == 3)
+			snprintf(row, sizeof row, "%d,,\n", i);
+		else
+			snprintf(row, sizeof row,
+				 "%d,\"[%d,%d,null]\",\"{\"\"k\"\":\"\"v%d,\\n\"\",\"\"n\"\":[[%d],[]]}\"\n",
+				 i, i, -i, i, i % 5);
+		sb_str(&b, row);
+	}
+	const char *types = "types=l=list<int64>,s=struct<k: string, n: list<list<int32>>>";
+	struct res seq = read_fmt(&tarn_format_csv, b.p, b.n, OPTS(types, "threads=1"));
+	REQUIRE(seq.rc == TARN_OK);
+	CHECK(seq.rows == 20000);
+	struct res par = read_fmt(&tarn_format_csv, b.p, b.n,
+				  OPTS(types, "threads=4", "chunk-size=8K"));
+	CHECK(par.rc == TARN_OK && par.batches > 1);
+	CHECK(par.dump && seq.dump && strcmp(par.dump, seq.dump) == 0);
+	res_free(&par);
+	size_t gn;
+	unsigned char *gz = gzip_mem(b.p, b.n, &gn);
+	struct res st = read_fmt(&tarn_format_csv, gz, gn, OPTS(types, "chunk-size=333"));
+	CHECK(st.rc == TARN_OK);
+	CHECK(st.dump && seq.dump && strcmp(st.dump, seq.dump) == 0);
+	res_free(&st);
+	free(gz);
+	size_t n;
+	tarn_rc rc;
+	char *o = roundtrip(&tarn_format_csv, b.p, b.n, OPTS(types, "threads=4", "chunk-size=8K"),
+			    OPTS("threads=4"), &n, &rc);
+	CHECK(rc == TARN_OK && o && n == b.n && memcmp(o, b.p, n) == 0);
+	free(o);
+	/* skip mode rolls nested columns back and converts the block again */
+	char *p = strstr(b.p, "\n12345,");
+	REQUIRE(p != NULL);
+	p[9] = 'x'; /* 12345,"[x2345,... */
+	struct res sk = read_fmt(&tarn_format_csv, b.p, b.n,
+				 OPTS(types, "threads=4", "chunk-size=8K", "on-bad-row=skip"));
+	CHECK(sk.rc == TARN_OK && sk.rows == 19999 && sk.bad == 1);
+	res_free(&sk);
+	struct res er = read_fmt(&tarn_format_csv, b.p, b.n, OPTS(types, "threads=4", "chunk-size=8K"));
+	CHECK(er.rc == TARN_EDATA);
+	CHECK_CONTAINS(er.err, "t.csv:12347:9: value '[x");
+	res_free(&er);
+	res_free(&seq);
+	free(b.p);
+}
+
+TEST(every_type_reads_back)
+{
+	/* What the writer writes for each scalar type reads back under that
+	 * type: binary hex, time and timestamp units, zones, decimal(38,x),
+	 * uint64 above INT64_MAX, float32 (straight from the text), the int
+	 * ranges, signed years. */
+	const char *canon =
+		"b,t_s,t_ns,ts_ms,tsz_ns,d,dec,u64,f32,i8,i16,u8,u16,u32,i32\n"
+		"\\x00ff10,23:59:59,00:00:00.000000001,0999-12-31 23:59:59.999,"
+		"1677-09-21 00:12:43.145224192Z,-0044-03-15,-1234567890123456789012345678901234.5678,"
+		"18446744073709551615,7.038531e-26,-128,32767,255,65535,4294967295,-2147483648\n"
+		"\\x,00:00:00,23:59:59.999999999,+12345-01-01 00:00:00,2262-04-11 23:47:16.854775807Z,"
+		"+12345-01-01,0.0001,9223372036854775808,3.4028235e+38,127,-32768,0,0,0,2147483647\n"
+		",,,,,,,,,,,,,,\n";
+	const char *types = "types=b=binary,t_s=time64[s],t_ns=time64[ns],ts_ms=timestamp[ms],"
+			    "tsz_ns=timestamp[ns, UTC],d=date32,dec=decimal(38,4),u64=uint64,"
+			    "f32=float32,i8=int8,i16=int16,u8=uint8,u16=uint16,u32=uint32,i32=int32";
+	char *o = rt(canon, OPTS(types), NULL);
+	CHECK_STR(o, canon);
+	free(o);
+	/* and out of range is an error, not a wrapped value */
+	struct res r = rd("a,b\n-129,1\n", OPTS("types=a=int8"));
+	CHECK(r.rc == TARN_EDATA);
+	res_free(&r);
+	r = rd("a,b\n-1,1\n", OPTS("types=a=uint64"));
+	CHECK(r.rc == TARN_EDATA);
+	res_free(&r);
+	r = rd("a,b\n18446744073709551616,1\n", OPTS("types=a=uint64"));
+	CHECK(r.rc == TARN_EDATA);
+	res_free(&r);
+	r = rd("a,b\n12:00:00.5,1\n", OPTS("types=a=time64[s]"));
+	CHECK(r.rc == TARN_EDATA);
+	res_free(&r);
+}
+
+TEST(infer_timestamps_any_year)
+{
+	/* Timestamps outside the years nanoseconds can hold (1677..2262) are
+	 * timestamps in microseconds, not strings. */
+	struct res r = rd("a,b\n2024-02-29 01:02:03,1\n0999-01-01 00:00:00.5,2\n", NULL);
+	CHECK_STR(r.schema, "a:timestamp[us];b:int64");
+	CHECK_STR(r.dump, "2024-02-29 01:02:03|1\n0999-01-01 00:00:00.5|2\n");
+	res_free(&r);
+	r = rd("a,b\n2024-02-29 01:02:03.123456789,1\n2000-01-01 00:00:00,2\n", NULL);
+	CHECK_STR(r.schema, "a:timestamp[ns];b:int64");
+	res_free(&r);
+	/* nine zero digits still fit microseconds */
+	r = rd("a,b\n2024-02-29 01:02:03.100000000,1\n3000-01-01 00:00:00,2\n", NULL);
+	CHECK_STR(r.schema, "a:timestamp[us];b:int64");
+	res_free(&r);
+	/* nanoseconds that matter and a year ns cannot hold: no unit fits */
+	r = rd("a,b\n2024-02-29 01:02:03.123456789,1\n3000-01-01 00:00:00,2\n", NULL);
+	CHECK_STR(r.schema, "a:string;b:int64");
+	CHECK_CONTAINS(r.notes, "timestamps with nanoseconds and timestamps outside the years");
+	res_free(&r);
+}
+
+TEST(notes_are_valid_utf8)
+{
+	/* An example cut to fit a note ends on a character boundary. */
+	struct res r = rd("a\n1\n\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x83\x86\xe3\x82\xad\xe3\x82"
+			  "\xb9\xe3\x83\x88\xe3\x81\xa7\xe3\x81\x99\n",
+			  OPTS("header=true"));
+	CHECK(r.rc == TARN_OK);
+	REQUIRE(r.notes != NULL);
+	CHECK(tarn_utf8_valid((const uint8_t *)r.notes, strlen(r.notes), NULL));
+	CHECK_CONTAINS(r.notes, "'\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x83\x86\xe3\x82\xad"
+				"\xe3\x82\xb9\xe3\x83\x88'");
+	res_free(&r);
+}
+
 /* ---- allocation failures ---------------------------------------------------------- */
 
 TEST(allocation_failures)
@@ -1119,6 +1347,30 @@ TEST(allocation_failures)
 	CHECK(failed > 0);
 	CHECK(ok > 0);
 	free(text);
+
+	/* nested columns: the JSON value parsers and child arrays */
+	const char *nested = "id,l,m\n1,\"[1,2]\",\"{\"\"a\"\":[\"\"x\"\"]}\"\n2,[],{}\n3,,\n"
+			     "4,\"[3,null,4]\",\"{\"\"b\"\":null,\"\"c\"\":[]}\"\n";
+	ok = failed = 0;
+	for (int64_t k = 0; k < 300; k++) {
+		tarn_mem_fail_after(k);
+		size_t m;
+		tarn_rc rc;
+		char *o = roundtrip(&tarn_format_csv, nested, strlen(nested),
+				    OPTS("types=l=list<int64>,m=map<string, list<string>>"), NULL, &m,
+				    &rc);
+		tarn_mem_fail_after(-1);
+		if (rc == TARN_OK) {
+			ok++;
+			CHECK_STR(o, nested);
+		} else {
+			failed++;
+		}
+		CHECK(rc == TARN_OK || rc == TARN_ENOMEM);
+		free(o);
+	}
+	CHECK(failed > 0);
+	CHECK(ok > 0);
 }
 
 int main(void)
@@ -1148,6 +1400,11 @@ int main(void)
 	RUN(roundtrip_canonical);
 	RUN(roundtrip_large_parallel_writer);
 	RUN(wide_table);
+	RUN(nested_columns);
+	RUN(nested_parallel_and_streamed);
+	RUN(every_type_reads_back);
+	RUN(infer_timestamps_any_year);
+	RUN(notes_are_valid_utf8);
 	RUN(allocation_failures);
 	return unit_done();
 }

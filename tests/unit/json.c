@@ -4,7 +4,9 @@
  * structs/lists/maps, escapes and UTF-8, each error message with its
  * location, limits (including 1e6-deep nesting), compressed input, the
  * streaming / mapped / parallel drivers agreeing with each other, the
- * writer's options, round trips, and allocation failures.
+ * writer's options, round trips, json_value.h (one value into a builder,
+ * the CSV reader's nested cells), maps in both spellings, and allocation
+ * failures.
  *
  * Inputs are memory blocks (tarn_input_open_mem); outputs are memory
  * outputs, so every test is self-contained.
@@ -16,7 +18,9 @@
 #include <zstd.h>
 
 #include "base/mem.h"
+#include "columnar/text.h"
 #include "formats/format.h"
+#include "formats/json/json_value.h"
 #include "unit.h"
 
 extern const struct tarn_format tarn_format_json, tarn_format_jsonl, tarn_format_csv;
@@ -1180,6 +1184,302 @@ TEST(round_trip_through_csv)
 	res_free(&back);
 }
 
+TEST(long_numbers)
+{
+	/* Numbers longer than the text kernels take (4096 bytes) keep their
+	 * value: the first 800 significant digits and a sticky digit for the
+	 * rest decide the rounding. */
+	const char *heads[] = { "0.", "1", "-2.5", "9007199254740993.", "9007199254740993." };
+	const char *tails[] = { "1e5000", "", "e-1", "1", "" };
+	struct sbuf {
+		char *p;
+		size_t n;
+	} b = { malloc(64 * 1024), 0 };
+	REQUIRE(b.p != NULL);
+	for (int i = 0; i < 5; i++) {
+		b.n += (size_t)sprintf(b.p + b.n, "{\"f\":%s", heads[i]);
+		memset(b.p + b.n, '0', 5000);
+		b.n += 5000;
+		b.n += (size_t)sprintf(b.p + b.n, "%s}\n", tails[i]);
+	}
+	b.p[b.n] = '\0';
+	struct res r;
+	run(b.p, NULL, &r);
+	CHECK(r.rc == TARN_OK);
+	/* 1e5000 is infinity (written null); just past the tie between
+	 * 2^53 and 2^53+2 rounds up, the tie itself to even */
+	CHECK_STR(r.out, "{\"f\":0.1}\n{\"f\":null}\n{\"f\":-0.25}\n"
+			 "{\"f\":9007199254740994.0}\n{\"f\":9007199254740992.0}\n");
+	res_free(&r);
+	run(b.p, "types=f=float32", &r);
+	CHECK_STR(r.out, "{\"f\":0.1}\n{\"f\":null}\n{\"f\":-0.25}\n"
+			 "{\"f\":9007199000000000.0}\n{\"f\":9007199000000000.0}\n");
+	res_free(&r);
+	free(b.p);
+}
+
+/* ---- one value for other formats (json_value.h) ---------------------------------------- */
+
+/* A parser for `type` over text; *out gets the array's rows as JSON text
+ * (one per line, "null" for null rows) or "ERR <rc> @<offset>: <message>". */
+struct vres {
+	char text[2048];
+	tarn_rc rc;
+	size_t at;
+	int64_t length;
+};
+
+static void vparse(const char *type, const char *const *values, int n_values,
+		   const struct json_limits *lim, struct vres *res)
+{
+	memset(res, 0, sizeof *res);
+	struct tarn_type t;
+	struct tarn_err err;
+	tarn_err_clear(&err);
+	if (tarn_type_parse(type, &t, &err) != TARN_OK) {
+		snprintf(res->text, sizeof res->text, "bad type");
+		res->rc = TARN_EUSAGE;
+		return;
+	}
+	struct json_value_parser *vp = NULL;
+	struct tarn_array *a = NULL;
+	tarn_rc rc = json_value_parser_new(&t, lim, &vp, &err);
+	if (rc == TARN_OK)
+		rc = tarn_array_new(&t, 4, &a);
+	for (int i = 0; rc == TARN_OK && i < n_values; i++)
+		rc = json_value_parse(vp, (const uint8_t *)values[i], strlen(values[i]), a,
+				      &res->at, &err);
+	res->rc = rc;
+	if (a) {
+		res->length = a->length;
+		CHECK(tarn_array_validate(a, true, NULL) == TARN_OK);
+	}
+	if (rc) {
+		snprintf(res->text, sizeof res->text, "ERR %d @%zu: %s", (int)rc, res->at, err.msg);
+	} else {
+		struct tarn_buf b;
+		tarn_buf_init(&b);
+		for (int64_t i = 0; i < a->length; i++) {
+			if (tarn_array_is_null(a, i))
+				CHECK(tarn_buf_append(&b, "null", 4) == TARN_OK);
+			else
+				CHECK(tarn_value_to_text(a, i, true, &b) == TARN_OK);
+			CHECK(tarn_buf_putc(&b, '\n') == TARN_OK);
+		}
+		snprintf(res->text, sizeof res->text, "%.*s", (int)b.len, b.data ? b.data : "");
+		tarn_buf_free(&b);
+	}
+	tarn_array_free(a);
+	json_value_parser_free(vp);
+	tarn_type_clear(&t);
+}
+
+#define VALS(...) ((const char *const[]){ __VA_ARGS__ }), \
+	(int)(sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
+
+TEST(value_parse_types)
+{
+	struct vres r;
+	vparse("struct<a: int64, b: list<string>, c: struct<d: float64>>",
+	       VALS("{\"a\":1,\"b\":[\"x\",null],\"c\":{\"d\":-0.0}}", " null ",
+		    "{\"c\":null,\"b\":[],\"a\":-9223372036854775808}", "{}",
+		    "{\"a\":1,\"a\":2,\"b\":[\"\\u00e9\"]}"),
+	       NULL, &r);
+	CHECK(r.rc == TARN_OK);
+	CHECK_STR(r.text, "{\"a\":1,\"b\":[\"x\",null],\"c\":{\"d\":-0.0}}\n"
+			  "null\n"
+			  "{\"a\":-9223372036854775808,\"b\":[],\"c\":null}\n"
+			  "{\"a\":null,\"b\":null,\"c\":null}\n"
+			  "{\"a\":2,\"b\":[\"\xc3\xa9\"],\"c\":null}\n");
+	/* Scalars spelled as the JSON reader reads them: dates as strings,
+	 * binary as base64, decimals exact, uint64 above INT64_MAX. */
+	vparse("list<date32>", VALS("[\"2024-02-29\",\"-0044-03-15\",null]"), NULL, &r);
+	CHECK_STR(r.text, "[\"2024-02-29\",\"-0044-03-15\",null]\n");
+	vparse("list<binary>", VALS("[\"AP8Q\",\"\"]"), NULL, &r);
+	CHECK_STR(r.text, "[\"AP8Q\",\"\"]\n");
+	vparse("list<decimal(38,2)>", VALS("[123456789012345678901234567890123456.78,-0.5]"),
+	       NULL, &r);
+	CHECK_STR(r.text, "[123456789012345678901234567890123456.78,-0.50]\n");
+	vparse("list<uint64>", VALS("[18446744073709551615,0]"), NULL, &r);
+	CHECK_STR(r.text, "[18446744073709551615,0]\n");
+	vparse("list<timestamp[ns, UTC]>", VALS("[\"2024-01-02T03:04:05.123456789+01:00\"]"), NULL,
+	       &r);
+	CHECK_STR(r.text, "[\"2024-01-02 02:04:05.123456789Z\"]\n");
+	/* float32 from the text, not through double (which rounds twice). */
+	vparse("list<float32>", VALS("[7.038531e-26,0.1,3.4028235e+38]"), NULL, &r);
+	CHECK_STR(r.text, "[7.038531e-26,0.1,3.4028235e+38]\n");
+	/* A string type takes any value as its JSON text. */
+	vparse("list<string>", VALS("[{\"k\": [1, 2]}, true, 1.50]"), NULL, &r);
+	CHECK_STR(r.text, "[\"{\\\"k\\\":[1,2]}\",\"true\",\"1.50\"]\n");
+}
+
+TEST(value_parse_maps)
+{
+	struct vres r;
+	/* Both spellings text.c writes: an object for string keys, a list of
+	 * {"key":..,"value":..} for any key type. */
+	vparse("map<string, int64>",
+	       VALS("{\"a\":1,\"\":null}", "[{\"key\":\"b\",\"value\":2},{\"value\":3,\"key\":\"c\"}]",
+		    "{}", "[]", "[{\"key\":\"d\"}]"),
+	       NULL, &r);
+	CHECK(r.rc == TARN_OK);
+	CHECK_STR(r.text, "{\"a\":1,\"\":null}\n{\"b\":2,\"c\":3}\n{}\n{}\n{\"d\":null}\n");
+	vparse("map<int64, list<bool>>",
+	       VALS("[{\"key\":-1,\"value\":[true,null]},{\"key\":2,\"value\":null}]"), NULL, &r);
+	CHECK_STR(r.text, "[{\"key\":-1,\"value\":[true,null]},{\"key\":2,\"value\":null}]\n");
+	/* object keys read as the key type's text spelling */
+	vparse("map<date32, int8>", VALS("{\"2024-01-02\":1}"), NULL, &r);
+	CHECK_STR(r.text, "[{\"key\":\"2024-01-02\",\"value\":1}]\n");
+	vparse("map<int64, int64>", VALS("[{\"key\":null,\"value\":1}]"), NULL, &r);
+	CHECK(r.rc == TARN_EDATA);
+	CHECK_CONTAINS(r.text, "a map key cannot be null");
+	vparse("map<int64, int64>", VALS("[{\"value\":1}]"), NULL, &r);
+	CHECK_CONTAINS(r.text, "@1: key \"[0]\": a map entry without \"key\"");
+	vparse("map<int64, int64>", VALS("[{\"key\":1,\"val\":2}]"), NULL, &r);
+	CHECK_CONTAINS(r.text, "member \"val\" in a map entry (an entry has \"key\" and \"value\")");
+	vparse("map<int64, int64>", VALS("[1]"), NULL, &r);
+	CHECK_CONTAINS(r.text, "a number where a map entry {\"key\":..,\"value\":..} was expected");
+	/* numeric keys in an object, as JSON writers spell them */
+	vparse("map<int64, int64>", VALS("{\"1\":2,\"-3\":4}"), NULL, &r);
+	CHECK_STR(r.text, "[{\"key\":1,\"value\":2},{\"key\":-3,\"value\":4}]\n");
+	vparse("map<int8, int64>", VALS("{\"1\":2,\"300\":4}"), NULL, &r);
+	CHECK_CONTAINS(r.text, "\"300\" does not fit the column type int8");
+	vparse("map<decimal(5,2), bool>", VALS("{\"1.5\":true}"), NULL, &r);
+	CHECK_STR(r.text, "[{\"key\":1.50,\"value\":true}]\n");
+	vparse("map<string, int64>", VALS("[{\"key\":\"a\",\"value\":\"x\"}]"), NULL, &r);
+	CHECK_CONTAINS(r.text, "key \"[0].value\": \"x\" does not fit the column type int64");
+}
+
+TEST(value_parse_errors)
+{
+	struct vres r;
+	/* the JSON reader's messages, without its hints, and where */
+	vparse("struct<a: int64>", VALS("{\"a\":1}", "{\"a\":\"x\"}"), NULL, &r);
+	CHECK(r.rc == TARN_EDATA);
+	CHECK_STR(r.text, "ERR 2 @5: key \"a\": \"x\" does not fit the column type int64");
+	CHECK(r.length == 1); /* the failed value left nothing behind */
+	vparse("struct<a: int64>", VALS("{\"b\":1}"), NULL, &r);
+	CHECK_STR(r.text, "ERR 2 @1: key \"b\" is not in the schema");
+	vparse("list<int64>", VALS("[1,2,]"), NULL, &r);
+	CHECK_STR(r.text, "ERR 2 @5: trailing comma before ']'");
+	vparse("list<int64>", VALS("[1] x"), NULL, &r);
+	CHECK_STR(r.text, "ERR 2 @4: unexpected 'x' after the value");
+	vparse("list<int64>", VALS("  "), NULL, &r);
+	CHECK_STR(r.text, "ERR 2 @2: unexpected end of input where a value was expected");
+	vparse("list<list<int64>>", VALS("[[1], [2"), NULL, &r);
+	CHECK_CONTAINS(r.text, "unexpected end of input inside an array");
+	vparse("list<string>", VALS("[\"\xff\"]"), NULL, &r);
+	CHECK_STR(r.text, "ERR 2 @2: invalid UTF-8 in a string (byte 0xFF)");
+	vparse("list<float64>", VALS("[NaN]"), NULL, &r);
+	CHECK(r.rc == TARN_EDATA);
+	vparse("list<int64>", VALS("5"), NULL, &r);
+	CHECK_STR(r.text, "ERR 2 @0: value: 5 does not fit the column type list<int64>");
+	/* A partly appended nested value is rolled back, children included. */
+	vparse("list<struct<a: list<int64>>>", VALS("[{\"a\":[1]}]", "[{\"a\":[1,2]},{\"a\":[3,\"x\"]}]"),
+	       NULL, &r);
+	CHECK(r.rc == TARN_EDATA && r.length == 1);
+
+	/* limits */
+	struct json_limits lim;
+	json_limits_default(&lim);
+	CHECK(lim.max_depth == 64 && lim.max_value == (int64_t)64 << 20 && !lim.allow_nan);
+	lim.max_depth = 2;
+	vparse("list<list<int64>>", VALS("[[1]]"), &lim, &r);
+	CHECK(r.rc == TARN_OK);
+	vparse("list<list<list<int64>>>", VALS("[[[1]]]"), &lim, &r);
+	CHECK_STR(r.text, "ERR 6 @2: nesting deeper than max-depth (2)");
+	vparse("list<string>", VALS("[[[[[[1]]]]]]"), &lim, &r);
+	CHECK(r.rc == TARN_ELIMIT);
+	json_limits_default(&lim);
+	lim.max_value = 4;
+	vparse("list<string>", VALS("[\"abcd\",\"abcde\"]"), &lim, &r);
+	CHECK_STR(r.text, "ERR 6 @8: string longer than max-value-size (4 bytes)");
+	lim.max_value = 64;
+	lim.allow_nan = true;
+	vparse("list<float64>", VALS("[NaN,-Infinity]"), &lim, &r);
+	CHECK_STR(r.text, "[null,null]\n");
+	lim.max_depth = 0;
+	vparse("list<int64>", VALS("[]"), &lim, &r);
+	CHECK(r.rc == TARN_EUSAGE);
+}
+
+TEST(value_append_one_shot)
+{
+	struct tarn_type t;
+	REQUIRE(tarn_type_parse("list<int32>", &t, NULL) == TARN_OK);
+	struct tarn_array *a;
+	REQUIRE(tarn_array_new(&t, 1, &a) == TARN_OK);
+	struct tarn_err err;
+	tarn_err_clear(&err);
+	CHECK(json_value_append((const uint8_t *)"[1,2]", 5, a, NULL, &err) == TARN_OK);
+	CHECK(json_value_append((const uint8_t *)"[1,99999999999]", 15, a, NULL, &err) ==
+	      TARN_EDATA);
+	CHECK_STR(err.msg, "byte 3: key \"[1]\": 99999999999 does not fit the column type int32");
+	CHECK(a->length == 1 && a->children[0]->length == 2);
+	/* Allocation failures: a clean ENOMEM and an intact array. */
+	int ok = 0, failed = 0;
+	for (int64_t k = 0; k < 40; k++) {
+		int64_t len = a->length, items = a->children[0]->length;
+		tarn_mem_fail_after(k);
+		tarn_rc rc = json_value_append((const uint8_t *)"[3,4,5,6,7,8,9,10,11,12]", 24, a,
+					       NULL, NULL);
+		tarn_mem_fail_after(-1);
+		if (rc == TARN_OK) {
+			ok++;
+			CHECK(a->length == len + 1 && a->children[0]->length == items + 10);
+		} else {
+			failed++;
+			CHECK(rc == TARN_ENOMEM);
+			CHECK(a->length == len && a->children[0]->length == items);
+		}
+		CHECK(tarn_array_validate(a, false, NULL) == TARN_OK);
+	}
+	CHECK(ok > 0 && failed > 0);
+	tarn_array_free(a);
+	tarn_type_clear(&t);
+}
+
+TEST(reader_maps_and_declared_columns)
+{
+	struct res r;
+	/* The reader takes both map spellings too, with any key type. */
+	run("{\"m\":[{\"key\":1,\"value\":\"a\"}],\"n\":{\"x\":[1]}}\n"
+	    "{\"m\":{},\"n\":[{\"key\":\"y\",\"value\":null}]}\n",
+	    "types=m=map<int64, string>,n=map<string, list<int64>>", &r);
+	CHECK(r.rc == TARN_OK);
+	CHECK_STR(r.out, "{\"m\":[{\"key\":1,\"value\":\"a\"}],\"n\":{\"x\":[1]}}\n"
+			 "{\"m\":[],\"n\":{\"y\":null}}\n");
+	res_free(&r);
+	/* null-fill nulls a map that is not one, entries and all */
+	run("{\"m\":[{\"key\":1,\"value\":\"a\"},{\"key\":null}]}\n{\"m\":[]}\n",
+	    "types=m=map<int64, string>;on-bad-row=null-fill", &r);
+	CHECK(r.rc == TARN_OK && r.bad_rows == 1);
+	CHECK_STR(r.out, "{\"m\":null}\n{\"m\":[]}\n");
+	res_free(&r);
+	run("{\"m\":[{\"key\":1,\"value\":\"a\"},{\"key\":null}]}\n",
+	    "types=m=map<int64, string>", &r);
+	CHECK(r.rc == TARN_EDATA);
+	CHECK_CONTAINS(r.err, "t.jsonl:1:36 (byte 35, record 1): key \"m[1]\": a map key cannot be null");
+	res_free(&r);
+	/* A declared column is not inferred: map keys need not be usable as
+	 * column names (\u0000), nor agree in type with each other. */
+	run("{\"m\":{\"a\\u0000b\":1,\"c\":2},\"s\":1}\n{\"m\":{\"c\":{\"x\":1}},\"s\":2}\n",
+	    "types=m=map<string, string>", &r);
+	CHECK(r.rc == TARN_OK);
+	CHECK_STR(r.schema, "m: map<string, string>\ns: int64\n");
+	CHECK_STR(r.out, "{\"m\":{\"a\\u0000b\":\"1\",\"c\":\"2\"},\"s\":1}\n"
+			 "{\"m\":{\"c\":\"{\\\"x\\\":1}\"},\"s\":2}\n");
+	res_free(&r);
+	run("{\"m\":{\"a\\u0000b\":1}}\n", NULL, &r);
+	CHECK(r.rc == TARN_EUNSUPPORTED);
+	CHECK_CONTAINS(r.err, "an object key containing \\u0000 cannot name a column");
+	res_free(&r);
+	/* float32 reads the text itself */
+	run("{\"f\":7.038531e-26}\n", "types=f=float32", &r);
+	CHECK_STR(r.out, "{\"f\":7.038531e-26}\n");
+	res_free(&r);
+}
+
 /* ---- allocation failures ---------------------------------------------------------------------- */
 
 TEST(allocation_failures)
@@ -1247,6 +1547,12 @@ int main(void)
 	RUN(writer_parallel_order);
 	RUN(round_trip_json_jsonl_json);
 	RUN(round_trip_through_csv);
+	RUN(long_numbers);
+	RUN(value_parse_types);
+	RUN(value_parse_maps);
+	RUN(value_parse_errors);
+	RUN(value_append_one_shot);
+	RUN(reader_maps_and_declared_columns);
 	RUN(allocation_failures);
 	return unit_done();
 }

@@ -919,14 +919,12 @@ struct snap {
 
 static void rollback(struct tarn_array *a, const struct snap *s)
 {
+	int64_t end = a->length;
+	if (tarn_type_is_nested(a->type->id))
+		json_array_truncate(a, s->length); /* children and the null count too */
 	if (a->validity)
-		for (int64_t i = s->length; i < a->length; i++)
+		for (int64_t i = s->length; i < end; i++)
 			tarn_bit_set(a->validity, i, true);
-	if (tarn_type_is_nested(a->type->id)) {
-		/* children and the null count follow the rows */
-		json_array_truncate(a, s->length);
-		return;
-	}
 	a->length = s->length;
 	a->null_count = s->null_count;
 	a->values_len = s->values_len;

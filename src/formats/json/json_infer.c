@@ -7,7 +7,10 @@
  * path. json_infer_schema turns the tree into types by the rules in
  * docs/formats/json.md ("Schema inference"): integers give int64, integers
  * mixed with floats give float64, any other mix gives string with a note on
- * the field saying so, objects give structs, arrays give lists.
+ * the field saying so, objects give structs, arrays give lists. Top-level
+ * columns named in types= are not inferred (their values are only checked
+ * to be JSON): the declared type wins anyway, and a declared map's keys
+ * need not be usable as member names.
  *
  * Relies on the tokenizer in json_lex.c and on the text kernels for the
  * optional date/timestamp detection. Shapes live in one arena freed with the

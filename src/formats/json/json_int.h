@@ -390,8 +390,15 @@ struct jnum {
 };
 /* Lexes the number (or NaN/Infinity when allowed) at pos. */
 int json_num_scan(struct jparse *ps, struct jnum *num);
-/* The double value of a scanned number, correctly rounded. */
+/* The double value of a scanned number, correctly rounded (any length). */
 double json_num_double(const struct jparse *ps, const struct jnum *num);
+/* The number's text for the text kernels (which take up to
+ * JSON_NUM_TEXT_MAX bytes): the token itself, or an equivalent shorter
+ * spelling written to buf (JSON_NUM_BUF bytes). */
+#define JSON_NUM_TEXT_MAX 4096
+#define JSON_NUM_BUF 832
+const char *json_num_text(const struct jparse *ps, const struct jnum *num, char *buf,
+			  size_t *len);
 /* Matches a literal (true/false/null) at pos; JS_ERR names what was found. */
 int json_literal(struct jparse *ps, const char *word, size_t n);
 /* Copies the value at pos to out as compact JSON text (whitespace outside

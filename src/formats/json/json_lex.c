@@ -361,17 +361,98 @@ int json_num_scan(struct jparse *ps, struct jnum *num)
 	return JS_OK;
 }
 
+/* Significant digits kept of a number too long for the text kernels: more
+ * than any rounding boundary of a double (or float) has, so the value with
+ * the rest replaced by one sticky digit rounds the same way. */
+#define LONG_NUM_DIGITS 800
+
+/* A JSON number of any length as an equivalent short one in buf: its first
+ * LONG_NUM_DIGITS significant digits, a '1' when nonzero digits follow, and
+ * the exponent that puts them in place ("-123...1e-456"). */
+static size_t shorten_number(const uint8_t *s, size_t n, char *buf)
+{
+	size_t i = 0, o = 0;
+	if (s[0] == '-') {
+		buf[o++] = '-';
+		i = 1;
+	}
+	size_t d0 = o;
+	int64_t x = 0; /* the value is digits * 10^x */
+	bool sticky = false;
+	int kept = 0;
+	for (int frac = 0; frac < 2; frac++) {
+		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+			if (kept == 0 && s[i] == '0') {
+				x -= frac; /* leading zeros */
+				continue;
+			}
+			if (kept < LONG_NUM_DIGITS) {
+				buf[o++] = (char)s[i];
+				kept++;
+				x -= frac;
+			} else {
+				sticky |= s[i] != '0';
+				x += !frac;
+			}
+		}
+		if (frac == 0 && i < n && s[i] == '.')
+			i++;
+		else
+			break;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		bool neg = i < n && s[i] == '-';
+		if (i < n && (s[i] == '-' || s[i] == '+'))
+			i++;
+		int64_t e = 0;
+		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			if (e < 100000000)
+				e = e * 10 + (s[i] - '0');
+		x += neg ? -e : e;
+	}
+	if (sticky) {
+		buf[o++] = '1';
+		x--;
+	}
+	if (o == d0) {
+		buf[o++] = '0';
+		x = 0;
+	}
+	/* beyond this, any digits give 0 or infinity */
+	if (x > 10000000)
+		x = 10000000;
+	if (x < -10000000)
+		x = -10000000;
+	return o + (size_t)snprintf(buf + o, 16, "e%lld", (long long)x);
+}
+
+const char *json_num_text(const struct jparse *ps, const struct jnum *num, char *buf,
+			  size_t *len)
+{
+	const uint8_t *s = ps->p + num->start;
+	if (num->len <= JSON_NUM_TEXT_MAX) {
+		*len = num->len;
+		return (const char *)s;
+	}
+	*len = shorten_number(s, num->len, buf);
+	return buf;
+}
+
 double json_num_double(const struct jparse *ps, const struct jnum *num)
 {
 	if (num->special)
 		return num->special_value;
 	if (num->fits && num->mag <= (1ull << 53))
 		return num->neg ? -(double)num->mag : (double)num->mag;
+	/* Valid JSON number syntax, which tarn_parse_double accepts up to
+	 * JSON_NUM_TEXT_MAX bytes; longer numbers are shortened first. */
+	char buf[JSON_NUM_BUF];
+	size_t n;
+	const char *t = json_num_text(ps, num, buf, &n);
 	double d = 0;
-	/* The token is valid JSON number syntax, which tarn_parse_double
-	 * accepts; its length is capped by max-value-size. */
-	if (!tarn_parse_double((const char *)ps->p + num->start, num->len, &d))
-		d = 0;
+	if (!tarn_parse_double(t, n, &d))
+		d = 0; /* not reached: the syntax was checked */
 	return d;
 }
 

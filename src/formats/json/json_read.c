@@ -400,9 +400,12 @@ static int put_number(struct jparse *ps, struct jcol *col, struct tarn_array *a)
 	case JK_FLOAT32: {
 		/* From the text: through double it would round twice. */
 		float f;
+		char nb[JSON_NUM_BUF];
+		size_t nl;
+		const char *nt = json_num_text(ps, &num, nb, &nl);
 		if (num.special)
 			f = (float)num.special_value;
-		else if (!tarn_parse_float((const char *)text, num.len, &f))
+		else if (!tarn_parse_float(nt, nl, &f))
 			break;
 		if ((rc = room(ps, a)))
 			return rc;
@@ -872,9 +875,9 @@ static int parse_list(struct jparse *ps, struct jcol *col, struct tarn_array *a,
 /* ---- maps ------------------------------------------------------------------------ */
 
 /* Maps come in the two spellings text.c writes: an object (keys are JSON
- * strings; a key type other than string reads them as its text spelling,
- * e.g. dates) or a list of {"key":..,"value":..} objects (keys of any type).
- * Keys must not be null. */
+ * strings; a key type other than string reads them in its text spelling:
+ * numbers, dates, ...) or a list of {"key":..,"value":..} objects (keys of
+ * any type, as JSON values). Keys must not be null. */
 
 /* Where a map value starts, to null it as a whole. */
 struct map_start {
@@ -909,15 +912,86 @@ static int bad_map(struct jparse *ps, struct jcol *col, struct tarn_array *a,
 	return JS_ERR;
 }
 
+/* An object key of a number or bool key type: the key's text in the text
+ * kernels' spelling ({"7":..} for int keys, as JSON writers spell maps with
+ * integer keys). */
+static int put_key_text(struct jparse *ps, struct jcol *kc, struct tarn_array *keys)
+{
+	int64_t at = json_at(ps);
+	size_t s = 0, l = 0, dl = 0;
+	unsigned fl = 0;
+	int rc = json_str_scan(ps, &s, &l, &fl);
+	if (rc)
+		return rc;
+	ps->scratch.len = 0;
+	if (tarn_buf_reserve(&ps->scratch, l + 1) != TARN_OK)
+		return sys_fail(ps, TARN_ENOMEM, "decoding a key");
+	if ((rc = json_str_decode(ps, s, l, fl, (uint8_t *)ps->scratch.data, &dl)))
+		return rc;
+	const char *t = ps->scratch.data;
+	tarn_rc trc = TARN_OK;
+	int64_t i;
+	uint64_t u;
+	double d;
+	float f;
+	tarn_i128 dec;
+	switch (kc->kind) {
+	case JK_INT:
+		if (!tarn_parse_int64(t, dl, &i) || i < kc->imin || i > kc->imax)
+			goto mismatch;
+		trc = tarn_array_append_int(keys, i);
+		break;
+	case JK_UINT64:
+		if (!tarn_parse_uint64(t, dl, &u))
+			goto mismatch;
+		trc = tarn_array_append_uint(keys, u);
+		break;
+	case JK_FLOAT64:
+		if (!tarn_parse_double(t, dl, &d))
+			goto mismatch;
+		trc = tarn_array_append_double(keys, d);
+		break;
+	case JK_FLOAT32:
+		if (!tarn_parse_float(t, dl, &f))
+			goto mismatch;
+		trc = tarn_array_append_double(keys, f);
+		break;
+	case JK_DECIMAL:
+		if (!tarn_parse_decimal(t, dl, kc->type->precision, kc->type->scale, &dec))
+			goto mismatch;
+		trc = tarn_array_append_decimal(keys, dec);
+		break;
+	case JK_BOOL:
+		if (!(dl == 4 && !memcmp(t, "true", 4)) && !(dl == 5 && !memcmp(t, "false", 5)))
+			goto mismatch;
+		trc = tarn_array_append_bool(keys, dl == 4);
+		break;
+	default:
+		goto mismatch;
+	}
+	return trc ? sys_fail(ps, trc, "appending a map key") : JS_OK;
+mismatch:;
+	char vb[64];
+	return type_error(ps, kc, keys, at, 0,
+			  token_text((const uint8_t *)t, dl, true, vb, sizeof vb));
+}
+
 /* An object key (the JSON string at pos) into keys; *pe gets its text for
- * messages. String keys are unescaped straight into the key column. */
+ * messages. String keys are unescaped straight into the key column; other
+ * key types read the key's text in their spelling. */
 static int put_map_key(struct jparse *ps, struct jcol *col, struct tarn_array *keys,
 		       struct jpath *pe)
 {
 	int rc;
 	if (col->key->kind != JK_STRING) {
 		size_t at = ps->pos;
-		if ((rc = put_string_value(ps, col->key, keys)))
+		enum jkind k = col->key->kind;
+		if (k == JK_INT || k == JK_UINT64 || k == JK_FLOAT32 || k == JK_FLOAT64 ||
+		    k == JK_DECIMAL || k == JK_BOOL)
+			rc = put_key_text(ps, col->key, keys);
+		else
+			rc = put_string_value(ps, col->key, keys);
+		if (rc)
 			return rc;
 		pe->name = (const char *)ps->p + at + 1;
 		pe->len = ps->pos - at - 2;
@@ -1129,9 +1203,14 @@ static int parse_map_entries(struct jparse *ps, struct jcol *col, struct tarn_ar
 				uint8_t c = ps->p[ps->pos];
 				if ((rc = json_value_copy(ps, NULL, depth + 1)))
 					return rc;
+				const char *what = c == '[' ? "an array"
+						   : c == '"' ? "a string"
+						   : c == 'n' ? "null"
+						   : c == 't' || c == 'f' ? "a boolean"
+									  : "a number";
 				snprintf(why, sizeof why,
 					 "%s where a map entry {\"key\":..,\"value\":..} was expected",
-					 c == '[' ? "an array" : c == '"' ? "a string" : c == 'n' ? "null" : c == 't' || c == 'f' ? "a boolean" : "a number");
+					 what);
 				rc = ENTRY_BAD;
 			}
 			if (rc == ENTRY_BAD)
