@@ -1282,6 +1282,40 @@ bool tarn_parse_time(const char *p, size_t n, enum tarn_time_unit unit, int64_t 
 	return true;
 }
 
+bool tarn_parse_zone(const char *p, size_t n, bool *has_offset, int64_t *offset_secs)
+{
+	*has_offset = false;
+	*offset_secs = 0;
+	if (n == 0)
+		return true;
+	if (n == 1 && (p[0] == 'Z' || p[0] == 'z')) {
+		*has_offset = true;
+		return true;
+	}
+	if (p[0] != '+' && p[0] != '-')
+		return false;
+	unsigned oh, om = 0;
+	size_t rest = n - 1;
+	const char *q = p + 1;
+	if (rest == 2) {
+		if (!two_digits(q, &oh))
+			return false;
+	} else if (rest == 4) {
+		if (!two_digits(q, &oh) || !two_digits(q + 2, &om))
+			return false;
+	} else if (rest == 5) {
+		if (!two_digits(q, &oh) || q[2] != ':' || !two_digits(q + 3, &om))
+			return false;
+	} else {
+		return false;
+	}
+	if (oh > 23 || om > 59)
+		return false;
+	*has_offset = true;
+	*offset_secs = ((int64_t)oh * 3600 + om * 60) * (p[0] == '-' ? -1 : 1);
+	return true;
+}
+
 bool tarn_parse_timestamp(const char *p, size_t n, enum tarn_time_unit unit, int64_t *out,
 			  bool *has_offset)
 {
@@ -1295,36 +1329,10 @@ bool tarn_parse_timestamp(const char *p, size_t n, enum tarn_time_unit unit, int
 	if (used == 0)
 		return false;
 	i += used;
-	bool off = false;
-	int64_t off_secs = 0;
-	if (i < n) {
-		if ((p[i] == 'Z' || p[i] == 'z') && i + 1 == n) {
-			off = true;
-		} else if (p[i] == '+' || p[i] == '-') {
-			bool oneg = p[i] == '-';
-			unsigned oh, om = 0;
-			size_t rest = n - i - 1;
-			const char *q = p + i + 1;
-			if (rest == 2) {
-				if (!two_digits(q, &oh))
-					return false;
-			} else if (rest == 4) {
-				if (!two_digits(q, &oh) || !two_digits(q + 2, &om))
-					return false;
-			} else if (rest == 5) {
-				if (!two_digits(q, &oh) || q[2] != ':' || !two_digits(q + 3, &om))
-					return false;
-			} else {
-				return false;
-			}
-			if (oh > 23 || om > 59)
-				return false;
-			off = true;
-			off_secs = ((int64_t)oh * 3600 + om * 60) * (oneg ? -1 : 1);
-		} else {
-			return false;
-		}
-	}
+	bool off;
+	int64_t off_secs;
+	if (!tarn_parse_zone(p + i, n - i, &off, &off_secs))
+		return false;
 	/* UTC = local - offset, exact in 128 bits (|days| < 4e14), then range
 	 * checked: the extremes of int64 are reachable from either side. */
 	int64_t per = (int64_t)pow10_u64[unit_digits(unit)];

@@ -102,6 +102,9 @@ bool tarn_parse_date(const char *p, size_t n, int32_t *out);
 /* HH:MM[:SS[.fraction]], 00:00 to 23:59:59.999999999; up to 9 fraction
  * digits, and digits finer than `unit` must be zeros. */
 bool tarn_parse_time(const char *p, size_t n, enum tarn_time_unit unit, int64_t *out);
+/* A whole zone designator: "" (none), "Z"/"z", or +HH, +HHMM, +HH:MM (and
+ * '-'). *offset_secs is east of UTC. Shared by every timestamp layout. */
+bool tarn_parse_zone(const char *p, size_t n, bool *has_offset, int64_t *offset_secs);
 /* "YYYY-MM-DD[ T]HH:MM[:SS[.fraction]][Z|+HH:MM|-HH:MM]" (also 't', 'z',
  * +HHMM and +HH). A date alone is not a timestamp. *has_offset tells
  * whether a zone designator was present; the value is then converted to UTC.

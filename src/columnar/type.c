@@ -790,6 +790,8 @@ tarn_rc tarn_type_parse(const char *text, struct tarn_type *out, struct tarn_err
 	struct tparser tp = { text, text, err, 0 };
 	memset(out, 0, sizeof *out);
 	tarn_rc rc = parse_type(&tp, out);
+	if (rc == TARN_ENOMEM)
+		return tarn_err_nomem(err, "parsing a type");
 	if (rc)
 		return rc;
 	skip_ws(&tp);

@@ -203,38 +203,14 @@ bool csv_parse_ts_layout(const char *p, size_t n, int layout, int unit, int64_t 
 			return false;
 		i += used;
 	}
-	bool off = false;
-	int64_t off_secs = 0;
-	if (i < n) {
-		if ((p[i] == 'Z' || p[i] == 'z') && i + 1 == n) {
-			off = true;
-		} else if (p[i] == '+' || p[i] == '-' || (p[i] == ' ' && i + 1 < n &&
-							   (p[i + 1] == '+' || p[i + 1] == '-'))) {
-			if (p[i] == ' ')
-				i++;
-			bool neg = p[i] == '-';
-			const char *q = p + i + 1;
-			size_t rest = n - i - 1;
-			unsigned oh, om = 0;
-			if (rest < 2 || !dig(q[0]) || !dig(q[1]))
-				return false;
-			oh = (unsigned)(q[0] - '0') * 10 + (unsigned)(q[1] - '0');
-			if (rest == 4 || rest == 5) {
-				const char *r = q + (rest == 5 ? 3 : 2);
-				if ((rest == 5 && q[2] != ':') || !dig(r[0]) || !dig(r[1]))
-					return false;
-				om = (unsigned)(r[0] - '0') * 10 + (unsigned)(r[1] - '0');
-			} else if (rest != 2) {
-				return false;
-			}
-			if (oh > 23 || om > 59)
-				return false;
-			off = true;
-			off_secs = ((int64_t)oh * 3600 + om * 60) * (neg ? -1 : 1);
-		} else {
-			return false;
-		}
-	}
+	/* CSV layouts also allow one space before a numeric offset
+	 * ("2024-01-02 03:04:05 +01:00"). */
+	if (i + 1 < n && p[i] == ' ' && (p[i + 1] == '+' || p[i + 1] == '-'))
+		i++;
+	bool off;
+	int64_t off_secs;
+	if (!tarn_parse_zone(p + i, n - i, &off, &off_secs))
+		return false;
 	int64_t v;
 	if (__builtin_mul_overflow(days, 86400 * per, &v) || __builtin_add_overflow(v, tod, &v) ||
 	    __builtin_sub_overflow(v, off_secs * per, &v))
