@@ -253,8 +253,26 @@ static tarn_rc check_opts(const struct tarn_format *f, const struct tarn_opts *o
 	return TARN_OK;
 }
 
-tarn_rc tarn_parse_type_overrides(const char *text,
-				  tarn_rc (*fn)(void *ctx, const char *name, struct tarn_type *type,
+static tarn_rc no_such_column(const struct tarn_schema *s, const char *name,
+			      struct tarn_err *err)
+{
+	char list[400] = "";
+	size_t len = 0;
+	for (int c = 0; c < s->n_fields; c++) {
+		int w = snprintf(list + len, sizeof list - len, "%s%s", c ? ", " : "",
+				 s->fields[c].name);
+		if (w < 0 || (size_t)w >= sizeof list - len) {
+			snprintf(list + len, sizeof list - len, ", ...");
+			break;
+		}
+		len += (size_t)w;
+	}
+	return tarn_err_set(err, TARN_EUSAGE, "types: no column named '%s' (columns: %s)", name,
+			    s->n_fields ? list : "none");
+}
+
+tarn_rc tarn_parse_type_overrides(const char *text, const struct tarn_schema *s,
+				  tarn_rc (*fn)(void *ctx, int col, struct tarn_type *type,
 						struct tarn_err *err),
 				  void *ctx, struct tarn_err *err)
 {
@@ -276,11 +294,17 @@ tarn_rc tarn_parse_type_overrides(const char *text,
 		char *name = tarn_strndup(p, (size_t)(eq - p));
 		char *ttext = tarn_strndup(t, (size_t)(e - t));
 		tarn_rc rc = (!name || !ttext) ? tarn_err_nomem(err, "--types") : TARN_OK;
+		int col = -1;
+		if (rc == TARN_OK) {
+			col = tarn_schema_find(s, name);
+			if (col < 0)
+				rc = no_such_column(s, name, err);
+		}
 		struct tarn_type type;
 		if (rc == TARN_OK)
 			rc = tarn_type_parse(ttext, &type, err);
 		if (rc == TARN_OK) {
-			rc = fn(ctx, name, &type, err);
+			rc = fn(ctx, col, &type, err);
 			tarn_type_clear(&type);
 		}
 		tarn_free(name);

@@ -107,10 +107,12 @@ int tarn_opts_count(const struct tarn_opts *o);
 const char *tarn_opts_key_at(const struct tarn_opts *o, int i);
 const char *tarn_opts_value_at(const struct tarn_opts *o, int i);
 
-/* Parses "--types" text "col=type,col2=type" (types may contain commas inside
- * <> or ()). For each entry calls fn(ctx, name, type). */
-TARN_MUST_USE tarn_rc tarn_parse_type_overrides(const char *text,
-						tarn_rc (*fn)(void *ctx, const char *name,
+/* Applies "--types" text "col=type,col2=type" (types may contain commas
+ * inside <> or ()) to schema S: each named column must exist (otherwise a
+ * TARN_EUSAGE error listing the columns), then fn(ctx, index, type) does the
+ * format's part (replacing the field's type, planning its parser). */
+TARN_MUST_USE tarn_rc tarn_parse_type_overrides(const char *text, const struct tarn_schema *s,
+						tarn_rc (*fn)(void *ctx, int col,
 							      struct tarn_type *type,
 							      struct tarn_err *err),
 						void *ctx, struct tarn_err *err);

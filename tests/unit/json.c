@@ -334,7 +334,7 @@ TEST(types_override)
 	res_free(&r);
 	run("{\"a\":1}\n", "types=zz=int32", &r);
 	CHECK(r.rc == TARN_EUSAGE);
-	CHECK_CONTAINS(r.err, "types: the data has no column 'zz' (columns: a)");
+	CHECK_CONTAINS(r.err, "types: no column named 'zz' (columns: a)");
 	res_free(&r);
 	run("{\"b\":\"!!\"}\n", "types=b=binary", &r);
 	CHECK(r.rc == TARN_EDATA);

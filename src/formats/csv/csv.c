@@ -737,26 +737,10 @@ struct override_ctx {
 	bool *overridden;
 };
 
-static tarn_rc apply_override(void *ctx, const char *name, struct tarn_type *type,
-			      struct tarn_err *err)
+static tarn_rc apply_override(void *ctx, int i, struct tarn_type *type, struct tarn_err *err)
 {
 	struct override_ctx *o = ctx;
-	int i = tarn_schema_find(o->s, name);
-	if (i < 0) {
-		char list[400] = "";
-		size_t len = 0;
-		for (int c = 0; c < o->s->n_fields && len + 4 < sizeof list; c++) {
-			int w = snprintf(list + len, sizeof list - len, "%s%s", c ? ", " : "",
-					 o->s->fields[c].name);
-			if (w < 0 || (size_t)w >= sizeof list - len) {
-				snprintf(list + len, sizeof list - len, ", ...");
-				break;
-			}
-			len += (size_t)w;
-		}
-		return tarn_err_set(err, TARN_EUSAGE, "types: no column named '%s' (columns: %s)",
-				    name, list);
-	}
+	const char *name = o->s->fields[i].name;
 	struct csv_col col;
 	int layout = CSV_DATE_ISO;
 	/* keep a sniffed date layout when the user only changes e.g. the unit */
@@ -813,7 +797,7 @@ static tarn_rc build_schema(struct csv_reader *r, struct csv_sniffed *sn, struct
 	}
 	if (r->cfg.types && *r->cfg.types) {
 		struct override_ctx o = { r, s, ov };
-		TRY_OUT(tarn_parse_type_overrides(r->cfg.types, apply_override, &o, err));
+		TRY_OUT(tarn_parse_type_overrides(r->cfg.types, o.s, apply_override, &o, err));
 	}
 out:
 	tarn_free(ov);

@@ -562,25 +562,9 @@ struct override_ctx {
 	struct tarn_schema *s;
 };
 
-static tarn_rc apply_override(void *vctx, const char *name, struct tarn_type *type,
-			      struct tarn_err *err)
+static tarn_rc apply_override(void *vctx, int i, struct tarn_type *type, struct tarn_err *err)
 {
 	struct override_ctx *ctx = vctx;
-	int i = tarn_schema_find(ctx->s, name);
-	if (i < 0) {
-		char list[400] = "";
-		size_t len = 0;
-		for (int k = 0; k < ctx->s->n_fields && len + 1 < sizeof list; k++) {
-			int w = snprintf(list + len, sizeof list - len, "%s%s", k ? ", " : "",
-					 ctx->s->fields[k].name);
-			if (w < 0)
-				break;
-			len += (size_t)w;
-		}
-		return tarn_err_set(err, TARN_EUSAGE,
-				    "types: the data has no column '%s' (columns: %s)", name,
-				    ctx->s->n_fields ? list : "none");
-	}
 	struct tarn_field *f = &ctx->s->fields[i];
 	struct tarn_type t;
 	if (tarn_type_copy(&t, type) != TARN_OK)
@@ -629,7 +613,7 @@ tarn_rc json_infer_schema(struct jinfer *inf, const struct jopts *opt, bool *val
 	}
 	if (opt->types && *opt->types) {
 		struct override_ctx ctx = { s };
-		rc = tarn_parse_type_overrides(opt->types, apply_override, &ctx, err);
+		rc = tarn_parse_type_overrides(opt->types, ctx.s, apply_override, &ctx, err);
 		if (rc != TARN_OK) {
 			tarn_schema_unref(s);
 			return rc;
