@@ -7,7 +7,10 @@
  * Invariants checked beyond "no crash, no leak": the arrays are valid, and
  * whatever the reader accepts the Parquet writer writes and the reader reads
  * back with the same number of rows. The input is read a second time with
- * 5-row batches (row boundaries inside pages) and must give the same rows.
+ * 5-row batches (row boundaries inside pages) and must give the same rows,
+ * and a third time restricted by pq_reader_prune (statistics, ColumnIndex,
+ * OffsetIndex from the input) on its first column, with a bound taken from
+ * the input's first bytes: never more rows than the whole read.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 
 #include "base/io.h"
 #include "formats/format.h"
+#include "formats/parquet/parquet_int.h"
 
 extern const struct tarn_format tarn_format_parquet;
 
@@ -112,6 +116,51 @@ static tarn_rc read_all(const uint8_t *data, size_t size, const char *batch_rows
 	return rc;
 }
 
+/* A read restricted to the pages where the first column may lie in
+ * [data[0..k), data[k..2k)). */
+static tarn_rc read_pruned(const uint8_t *data, size_t size, int64_t *rows)
+{
+	struct tarn_err err;
+	tarn_err_clear(&err);
+	*rows = 0;
+	struct tarn_input *in;
+	tarn_rc rc = tarn_input_open_mem(data, size, "fuzz.parquet", &in, &err);
+	if (rc)
+		return rc;
+	struct tarn_opts *o = opts("7", true);
+	struct tarn_reader *r;
+	rc = tarn_reader_open_input(in, &tarn_format_parquet, o, &r, &err);
+	tarn_opts_free(o);
+	if (rc)
+		return rc;
+	const struct tarn_schema *s = tarn_reader_schema(r);
+	size_t k = size >= 32 ? (size & 4 ? 4 : 8) : 0;
+	struct pq_bound lo = { data + 4, k }, hi = { data + 4 + k, k };
+	if (k && tarn_schema_num_fields(s) > 0) {
+		rc = pq_reader_prune(r, tarn_schema_field_name(s, 0), &lo, &hi, &err);
+		if (rc && rc != TARN_ENOTFOUND) /* a nested first field has no leaf of its name */
+			abort();
+	}
+	for (;;) {
+		struct tarn_batch *b;
+		rc = tarn_reader_next(r, &b, &err);
+		if (rc || !b)
+			break;
+		for (int c = 0; c < b->n_cols; c++) {
+			struct tarn_err verr;
+			tarn_err_clear(&verr);
+			if (tarn_array_validate(b->cols[c], true, &verr) != TARN_OK)
+				abort();
+		}
+		*rows += b->n_rows;
+		tarn_batch_free(b);
+	}
+	if (rc && !err.msg[0])
+		abort();
+	tarn_reader_close(r);
+	return rc;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tarn_output *out;
@@ -126,5 +175,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * how far the read got). */
 	if (rc == TARN_OK && rc5 == TARN_OK && rows != rows5)
 		abort();
+	int64_t rowsp = 0;
+	if (read_pruned(data, size, &rowsp) == TARN_OK && rc == TARN_OK && rowsp > rows)
+		abort(); /* pruning only ever drops rows */
 	return 0;
 }

@@ -214,6 +214,31 @@ TARN_MUST_USE tarn_rc tarn_sample(struct tarn_reader *r, struct tarn_writer *w,
 TARN_MUST_USE tarn_rc tarn_file_write_atomic(const char *path, const void *data, size_t n,
 					     struct tarn_err *err);
 
+/* ---- partitioned output ---- */
+
+struct tarn_partition_opts {
+	const char *format;                  /* of the files; NULL = "parquet" */
+	const struct tarn_opts *writer_opts; /* for every file; may be NULL */
+	int max_open;                        /* partitions (open writers); 0 = 256 */
+};
+
+/* Writes the rows of R under DIR, Hive-partitioned by COLS (comma-separated
+ * top-level scalar columns): DIR/c1=v1/c2=v2/part-00000.parquet, the
+ * partition columns left out of the files. Values are spelled as tarn
+ * prints them and percent-encoded as Hive escapes path names (%XX for
+ * control characters, DEL, and  " # % ' * / : = ? \ { [ ] ^ ); null and
+ * empty values are __HIVE_DEFAULT_PARTITION__. One writer per partition
+ * stays open (memory: a row group each for Parquet), so more than
+ * max_open distinct partitions is TARN_ELIMIT. DIR must not
+ * exist or be an empty directory; everything is written to a temporary
+ * directory beside it and renamed to DIR on success, so a failure leaves
+ * nothing. *out_rows = rows written, *out_parts (may be NULL) = partitions. */
+TARN_MUST_USE tarn_rc tarn_write_partitioned(struct tarn_reader *r, const char *dir,
+					     const char *cols,
+					     const struct tarn_partition_opts *o,
+					     int64_t *out_rows, int64_t *out_parts,
+					     struct tarn_err *err);
+
 /* ---- format inspection ----------------------------------------------------- */
 
 /* A Parquet file's footer as text (json = false) or JSON: row groups, column

@@ -5,10 +5,15 @@
  * The output is published by tarn_writer_finish; on any failure the writer
  * is closed unfinished, which removes its temporary file, so a failed
  * conversion leaves nothing at OUTPUT (and an existing OUTPUT untouched).
+ * With --partition-by, OUTPUT is a directory written by
+ * tarn_write_partitioned, which is atomic the same way.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+
+enum { O_PARTITION_BY = 300, O_MAX_OPEN };
 
 static const struct cli_opt opts[] = {
 	CLI_OPT_FROM,
@@ -20,6 +25,10 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_ROPT,
 	CLI_OPT_WOPT,
 	{ CLI_O_JSON, "json", 0, NULL, "print the summary as JSON on stdout (not with OUTPUT -)" },
+	{ O_PARTITION_BY, "partition-by", 0, "COL,...",
+	  "write OUTPUT as a directory of Hive partitions (COL=value/part-00000.parquet)" },
+	{ O_MAX_OPEN, "max-open-partitions", 0, "N",
+	  "with --partition-by: most partitions (open files) allowed (default 256)" },
 	CLI_OPT_END,
 };
 
@@ -60,9 +69,65 @@ static void print_summary(const struct cli_args *a, const char *in, const char *
 	fputc('\n', stderr);
 }
 
+/* convert --partition-by: OUTPUT is a directory. */
+static int run_partitioned(const struct cli_cmd *cmd, const struct cli_args *a)
+{
+	const char *in = a->pos[0], *out = a->pos[1];
+	if (strcmp(out, "-") == 0)
+		return cli_usage(cmd, "--partition-by writes a directory, not stdout");
+	const char *max = cli_get(a, O_MAX_OPEN);
+	int max_open = 0;
+	if (max) {
+		char *end;
+		long v = strtol(max, &end, 10);
+		if (end == max || *end || v < 1 || v > 1000000)
+			return cli_usage(cmd, "--max-open-partitions needs a number from 1 to 1000000");
+		max_open = (int)v;
+	}
+	struct tarn_err err;
+	tarn_err_clear(&err);
+	struct tarn_reader *r = NULL;
+	struct tarn_opts *wo = NULL;
+	int64_t rows = 0, parts = 0;
+	double t0 = cli_now();
+	const char *extra[] = { "compression", cli_get(a, CLI_O_COMPRESSION), NULL };
+	tarn_rc rc = cli_open_reader(a, in, &r, &err);
+	if (rc == TARN_OK)
+		rc = cli_opts_build(a, CLI_O_WOPT, extra, &wo, &err);
+	if (rc == TARN_OK) {
+		struct tarn_partition_opts po = { cli_get(a, CLI_O_TO), wo, max_open };
+		rc = tarn_write_partitioned(r, out, cli_get(a, O_PARTITION_BY), &po, &rows, &parts,
+					    &err);
+	}
+	if (rc == TARN_OK) {
+		double secs = cli_now() - t0;
+		if (cli_has(a, CLI_O_JSON)) {
+			printf("{\"rows\":%lld,\"partitions\":%lld,\"input\":", (long long)rows,
+			       (long long)parts);
+			cli_json_string(stdout, in);
+			printf(",\"output\":");
+			cli_json_string(stdout, out);
+			printf(",\"seconds\":%.3f}\n", secs);
+		} else if (!cli.quiet) {
+			char n[32], p[32], t[32];
+			fprintf(stderr, "converted %s rows (%s → %s, %s partition%s) in %s\n",
+				cli_fmt_count(rows, n, sizeof n), cli_path_label(in, false), out,
+				cli_fmt_count(parts, p, sizeof p), parts == 1 ? "" : "s",
+				cli_fmt_secs(secs, t, sizeof t));
+		}
+	}
+	tarn_opts_free(wo);
+	tarn_reader_close(r);
+	return cli_fail(rc, &err);
+}
+
 static int run(const struct cli_cmd *cmd, const struct cli_args *a)
 {
 	const char *in = a->pos[0], *out = a->pos[1];
+	if (cli_has(a, O_PARTITION_BY))
+		return run_partitioned(cmd, a);
+	if (cli_has(a, O_MAX_OPEN))
+		return cli_usage(cmd, "--max-open-partitions goes with --partition-by");
 	if (cli_has(a, CLI_O_JSON) && strcmp(out, "-") == 0)
 		return cli_usage(cmd, "--json prints to stdout, which OUTPUT '-' already uses");
 	struct tarn_err err;
@@ -100,11 +165,18 @@ const struct cli_cmd cli_cmd_convert = {
 		"temporary file and renamed into place, so a failure leaves no output and an\n"
 		"existing OUTPUT unchanged. A one-line summary goes to stderr (unless --quiet).\n"
 		"\n"
+		"With --partition-by COL,... OUTPUT is a new (or empty) directory of Hive\n"
+		"partitions, OUTPUT/COL=value/.../part-00000.parquet (--to picks another\n"
+		"format), without the partition columns in the files; nulls go to\n"
+		"COL=__HIVE_DEFAULT_PARTITION__. More than --max-open-partitions partitions\n"
+		"is an error. The directory appears only when everything was written.\n"
+		"\n"
 		"Examples:\n"
 		"  tarn convert sales.csv sales.jsonl\n"
 		"  tarn convert events.jsonl.gz events.csv.zst\n"
 		"  tarn convert --types zip=string customers.csv customers.jsonl\n"
-		"  cat data.csv | tarn convert - - --to jsonl\n",
+		"  cat data.csv | tarn convert - - --to jsonl\n"
+		"  tarn convert events.csv lake/events/ --partition-by year,month\n",
 	.opts = opts,
 	.min_pos = 2,
 	.max_pos = 2,

@@ -1460,6 +1460,909 @@ TEST(allocation_failures)
 	free(f);
 }
 
+/* ---- page index and pruning ------------------------------------------------------------ */
+
+/* rows of (a int64 = row number, s string "k<row/100>" with nulls every 7th,
+ * n int32 null for the first half) written with wopts ("k=v;k=v");
+ * malloc'd bytes, NULL when the writer refuses. */
+static uint8_t *index_file(size_t *n, int64_t rows, const char *wopts)
+{
+	const char *names[] = { "a", "s", "n" };
+	const char *types[] = { "int64", "string", "int32" };
+	struct tarn_schema *sch = schema_from(names, types, 3);
+	struct tarn_batch *b = NULL;
+	struct tarn_opts *o = NULL;
+	struct tarn_writer *w = NULL;
+	struct tarn_output *out = NULL;
+	uint8_t *copy = NULL;
+	struct tarn_err err = { 0 };
+	if (!sch || tarn_batch_new(sch, rows, &b))
+		goto out;
+	for (int64_t i = 0; i < rows; i++) {
+		char t[32];
+		int k = snprintf(t, sizeof t, "k%06lld", (long long)(i / 100));
+		if (tarn_array_append_int(b->cols[0], i) ||
+		    (i % 7 == 0 ? tarn_array_append_null(b->cols[1])
+				: tarn_array_append_bytes(b->cols[1], t, (size_t)k)) ||
+		    (i < rows / 2 ? tarn_array_append_null(b->cols[2])
+				  : tarn_array_append_int(b->cols[2], i % 1000)))
+			goto out;
+	}
+	if (tarn_batch_seal(b, NULL) || tarn_opts_new(&o))
+		goto out;
+	char kv[200];
+	for (const char *p = wopts; *p;) { /* "k=v;k=v" */
+		size_t k = strcspn(p, ";");
+		snprintf(kv, sizeof kv, "%.*s", (int)k, p);
+		if (tarn_opts_parse(o, kv, &err))
+			goto out;
+		p += k + (p[k] == ';');
+	}
+	if (tarn_output_open_mem(&out, &err) ||
+	    tarn_writer_open_output(out, &tarn_format_parquet, sch, o, &w, &err))
+		goto out;
+	if (tarn_writer_write(w, b, &err) || tarn_writer_finish(w, &err))
+		goto out;
+	const uint8_t *p = tarn_output_mem(out, n);
+	copy = malloc(*n);
+	memcpy(copy, p, *n);
+out:
+	if (err.rc)
+		fprintf(stderr, "index_file: %s\n", err.msg);
+	tarn_writer_close(w);
+	tarn_batch_free(b);
+	if (sch)
+		tarn_schema_unref(sch);
+	tarn_opts_free(o);
+	return copy;
+}
+
+static int64_t get_i64(const uint8_t *p, size_t n)
+{
+	int64_t v = 0;
+	if (n == 8)
+		memcpy(&v, p, 8);
+	else if (n == 4) {
+		int32_t x;
+		memcpy(&x, p, 4);
+		v = x;
+	}
+	return v;
+}
+
+TEST(page_index_written)
+{
+	const int64_t rows = 50000;
+	size_t n;
+	uint8_t *f = index_file(&n, rows, "page-size=2K");
+	REQUIRE(f);
+	uint8_t *g = index_file(&n, rows, "page-size=2K");
+	struct pq_file_meta m;
+	struct tarn_err err = { 0 };
+	int64_t meta_start;
+	REQUIRE(pq_footer_read(f, n, "t.parquet", &m, &meta_start, &err) == TARN_OK);
+	CHECK(memcmp(f, g, n) == 0); /* deterministic */
+	free(g);
+	struct tarn_arena arena;
+	tarn_arena_init(&arena, 0);
+	int64_t rg_first = 0, pages = 0;
+	for (int gi = 0; gi < m.n_row_groups; gi++) {
+		const struct pq_row_group *rg = &m.row_groups[gi];
+		for (int c = 0; c < 3; c++) {
+			const struct pq_column_chunk *cc = &rg->columns[c];
+			struct pq_offset_index oi;
+			bool has;
+			const char *why = NULL;
+			REQUIRE(pq_chunk_offset_index(f, n, rg, c, &arena, &oi, &has, &why) == TARN_OK);
+			REQUIRE(has);
+			CHECK(oi.locs[0].offset == cc->meta.data_page_offset);
+			/* the index lies after the data, before the footer */
+			CHECK(cc->column_index_offset > oi.locs[oi.n - 1].offset);
+			CHECK(cc->offset_index_offset + cc->offset_index_length <= meta_start);
+			struct pq_column_index ci;
+			REQUIRE(pq_column_index_decode(f + cc->column_index_offset,
+						       (size_t)cc->column_index_length, &arena, &ci,
+						       &why) == TARN_OK);
+			REQUIRE(ci.n == oi.n && ci.null_counts);
+			pages += oi.n;
+			int64_t nulls = 0;
+			for (int i = 0; i < oi.n; i++) {
+				int64_t lo = oi.locs[i].first_row;
+				int64_t hi = i + 1 < oi.n ? oi.locs[i + 1].first_row : rg->num_rows;
+				int64_t r0 = rg_first + lo, r1 = rg_first + hi; /* file rows [r0, r1) */
+				nulls += ci.null_counts[i];
+				if (c == 0) {
+					CHECK(!ci.null_pages[i]);
+					CHECK(get_i64(ci.min[i], ci.min_len[i]) == r0);
+					CHECK(get_i64(ci.max[i], ci.max_len[i]) == r1 - 1);
+					CHECK(ci.null_counts[i] == 0);
+				} else if (c == 1) {
+					int64_t want = 0;
+					for (int64_t r = r0; r < r1; r++)
+						want += r % 7 == 0;
+					CHECK(ci.null_counts[i] == want);
+					char t[32];
+					int64_t first = r0 % 7 ? r0 : r0 + 1;
+					int64_t last = (r1 - 1) % 7 ? r1 - 1 : r1 - 2;
+					int k = snprintf(t, sizeof t, "k%06lld", (long long)(first / 100));
+					CHECK(ci.min_len[i] == (size_t)k && memcmp(ci.min[i], t, (size_t)k) == 0);
+					k = snprintf(t, sizeof t, "k%06lld", (long long)(last / 100));
+					CHECK(ci.max_len[i] == (size_t)k && memcmp(ci.max[i], t, (size_t)k) == 0);
+				} else {
+					bool all_null = r1 <= rows / 2;
+					CHECK(ci.null_pages[i] == all_null);
+					if (all_null)
+						CHECK(ci.min_len[i] == 0 && ci.max_len[i] == 0);
+				}
+			}
+			CHECK(nulls == (cc->meta.has_stats ? cc->meta.stats.null_count : -1));
+			if (c < 2)
+				CHECK(ci.boundary == PQ_ASCENDING);
+		}
+		rg_first += rg->num_rows;
+	}
+	CHECK(rg_first == rows);
+	CHECK(pages > 30);
+	/* page header statistics are there too */
+	struct pq_page_header h;
+	size_t used;
+	const char *why;
+	const struct pq_column_chunk *c0 = &m.row_groups[0].columns[0];
+	REQUIRE(pq_page_header_decode(f + c0->meta.data_page_offset, n, &h, &used, &why) == TARN_OK);
+	CHECK(h.has_stats && h.stats.has_min && get_i64(h.stats.min, h.stats.min_len) == 0);
+	tarn_arena_free(&arena);
+	pq_file_meta_free(&m);
+	free(f);
+
+	/* page-index=false: neither index; statistics=false: no column index */
+	f = index_file(&n, 5000, "page-size=1K;page-index=false");
+	REQUIRE(f);
+	REQUIRE(pq_footer_read(f, n, "t.parquet", &m, &meta_start, &err) == TARN_OK);
+	CHECK(m.row_groups[0].columns[0].offset_index_offset < 0);
+	CHECK(m.row_groups[0].columns[0].column_index_offset < 0);
+	pq_file_meta_free(&m);
+	free(f);
+	f = index_file(&n, 5000, "page-size=1K;statistics=false");
+	REQUIRE(f);
+	REQUIRE(pq_footer_read(f, n, "t.parquet", &m, &meta_start, &err) == TARN_OK);
+	CHECK(m.row_groups[0].columns[0].offset_index_offset > 0);
+	CHECK(m.row_groups[0].columns[0].column_index_offset < 0);
+	pq_file_meta_free(&m);
+	free(f);
+}
+
+/* A footer + schema over file bytes, for the pruning tests. */
+struct pfile {
+	uint8_t *bytes;
+	size_t n;
+	struct pq_file_meta m;
+	struct pq_schema sch;
+};
+
+static bool pfile_open(struct pfile *pf, uint8_t *bytes, size_t n)
+{
+	pf->bytes = bytes;
+	pf->n = n;
+	struct tarn_err err = { 0 };
+	int64_t at;
+	struct pq_read_opts o = { .batch_rows = 65536, .max_page = 1 << 30, .max_values = 1 << 26 };
+	if (pq_footer_read(bytes, n, "t.parquet", &pf->m, &at, &err) ||
+	    pq_schema_build(&pf->m, &o, &pf->sch, "t.parquet", &err)) {
+		fprintf(stderr, "pfile_open: %s\n", err.msg);
+		return false;
+	}
+	return true;
+}
+
+static void pfile_close(struct pfile *pf)
+{
+	pq_schema_free(&pf->sch);
+	pq_file_meta_free(&pf->m);
+	free(pf->bytes);
+}
+
+static uint8_t *slurp_file(const char *path, size_t *n)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	long len = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	uint8_t *p = malloc(len > 0 ? (size_t)len : 1);
+	*n = fread(p, 1, (size_t)len, fp);
+	fclose(fp);
+	return p;
+}
+
+/* Row numbers (file order) kept by row group + page pruning of leaf `col`
+ * for [lo, hi]: kept[r]. Returns rows kept. */
+static int64_t prune_rows(struct pfile *pf, int col, const struct pq_bound *lo,
+			  const struct pq_bound *hi, bool *kept, int64_t total)
+{
+	memset(kept, 0, (size_t)total);
+	bool keep_rg[4096];
+	if (pf->m.n_row_groups > 4096) {
+		CHECK(pf->m.n_row_groups <= 4096);
+		return -1;
+	}
+	const struct pq_leaf *lf = &pf->sch.leaves[col];
+	pq_prune_row_groups(&pf->m, lf, lo, hi, keep_rg);
+	struct tarn_arena arena;
+	tarn_arena_init(&arena, 0);
+	int64_t first = 0, n = 0;
+	for (int g = 0; g < pf->m.n_row_groups; g++) {
+		int64_t rows = pf->m.row_groups[g].num_rows;
+		if (keep_rg[g]) {
+			struct pq_row_range *rr;
+			int nr;
+			const char *why = NULL;
+			tarn_rc rc = pq_prune_pages(pf->bytes, pf->n, &pf->m, g, lf, lo, hi, &arena, &rr,
+						    &nr, &why);
+			CHECK(rc == TARN_OK);
+			if (rc)
+				fprintf(stderr, "prune_pages: %s\n", why);
+			for (int i = 0; rc == TARN_OK && i < nr; i++) {
+				CHECK(rr[i].first < rr[i].end && rr[i].end <= rows);
+				CHECK(i == 0 || rr[i].first > rr[i - 1].end);
+				for (int64_t r = rr[i].first; r < rr[i].end && first + r < total; r++)
+					kept[first + r] = true, n++;
+			}
+		}
+		first += rows;
+	}
+	tarn_arena_free(&arena);
+	return n;
+}
+
+TEST(prune_tarn_file)
+{
+	const int64_t rows = 60000;
+	size_t n;
+	uint8_t *f = index_file(&n, rows, "page-size=2K;row-group-size=64K");
+	REQUIRE(f);
+	struct pfile pf;
+	REQUIRE(pfile_open(&pf, f, n));
+	CHECK(pf.m.n_row_groups > 2);
+	bool *kept = malloc((size_t)rows);
+	/* a in [20000, 20099]: those rows kept, few others */
+	int64_t lo_v = 20000, hi_v = 20099;
+	struct pq_bound lo = { (const uint8_t *)&lo_v, 8 }, hi = { (const uint8_t *)&hi_v, 8 };
+	int64_t k = prune_rows(&pf, 0, &lo, &hi, kept, rows);
+	for (int64_t r = lo_v; r <= hi_v; r++)
+		CHECK(kept[r]);
+	CHECK(k >= 100 && k < 3000);
+	/* open bounds */
+	k = prune_rows(&pf, 0, &lo, NULL, kept, rows);
+	CHECK(kept[rows - 1] && !kept[0] && k < rows);
+	k = prune_rows(&pf, 0, NULL, &hi, kept, rows);
+	CHECK(kept[0] && !kept[rows - 1] && k < rows);
+	/* out of range: nothing */
+	int64_t big = rows + 10;
+	struct pq_bound b = { (const uint8_t *)&big, 8 };
+	CHECK(prune_rows(&pf, 0, &b, NULL, kept, rows) == 0);
+	/* strings: s == "k000450" lives in rows 45000..45099 */
+	struct pq_bound sb = { (const uint8_t *)"k000450", 7 };
+	k = prune_rows(&pf, 1, &sb, &sb, kept, rows);
+	for (int64_t r = 45000; r < 45100; r++)
+		CHECK(kept[r]);
+	CHECK(k < rows / 10);
+	/* n: null for the first half (null pages and an all-null row group are
+	 * dropped), then i % 1000 unordered: a value in range keeps pages */
+	int32_t v5 = 5;
+	struct pq_bound nb = { (const uint8_t *)&v5, 4 };
+	k = prune_rows(&pf, 2, &nb, &nb, kept, rows);
+	CHECK(!kept[0] && k < rows);
+	for (int64_t r = rows / 2; r < rows; r++)
+		if (r % 1000 == 5)
+			CHECK(kept[r]);
+	free(kept);
+	pfile_close(&pf);
+}
+
+static const char *corpus_dir(void)
+{
+	const char *root = getenv("PARQUET_TESTING_DIR");
+	return root ? root : "../shared/corpus/parquet-testing";
+}
+
+/* Reads column `name` of a corpus file with tarn and checks pruning for
+ * [lo, hi] keeps every row whose value is in range (ints by value, bytes
+ * byte-wise) and drops some rows when `expect_drop`. */
+static void prune_corpus(const char *file, const char *name, const struct pq_bound *lo,
+			 const struct pq_bound *hi, bool expect_drop)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/data/%s", corpus_dir(), file);
+	size_t n;
+	uint8_t *bytes = slurp_file(path, &n);
+	if (!bytes) {
+		fprintf(stderr, "  (skipped: %s not found)\n", path);
+		return;
+	}
+	struct pfile pf;
+	REQUIRE(pfile_open(&pf, bytes, n));
+	int col = -1;
+	for (int i = 0; i < pf.sch.n_leaves; i++)
+		if (strcmp(pf.sch.leaves[i].path, name) == 0)
+			col = i;
+	REQUIRE(col >= 0);
+	int64_t total = pf.m.num_rows;
+	bool *kept = malloc((size_t)total + 1);
+	int64_t k = prune_rows(&pf, col, lo, hi, kept, total);
+	int order = pq_leaf_order(&pf.m, &pf.sch.leaves[col]);
+	int phys = pf.sch.leaves[col].phys;
+	/* the values, read by tarn */
+	struct tarn_reader *r;
+	struct tarn_err err = { 0 };
+	char ropt[300];
+	snprintf(ropt, sizeof ropt, "columns=%s", name);
+	REQUIRE(open_bytes(pf.bytes, pf.n, ropt, &r, &err) == TARN_OK);
+	int64_t row = 0, matches = 0;
+	for (;;) {
+		struct tarn_batch *b;
+		REQUIRE(tarn_reader_next(r, &b, &err) == TARN_OK);
+		if (!b)
+			break;
+		const struct tarn_array *a = b->cols[0];
+		for (int64_t i = 0; i < b->n_rows; i++, row++) {
+			if (tarn_array_is_null(a, i))
+				continue;
+			uint8_t tmp[8];
+			const uint8_t *v = tmp;
+			size_t vn;
+			if (phys == PQ_INT32) {
+				int32_t x;
+				memcpy(&x, a->values + 4 * i, 4);
+				memcpy(tmp, &x, 4);
+				vn = 4;
+			} else if (phys == PQ_INT64) {
+				memcpy(tmp, a->values + 8 * i, 8);
+				vn = 8;
+			} else {
+				v = a->values + a->offsets[i];
+				vn = (size_t)(a->offsets[i + 1] - a->offsets[i]);
+			}
+			bool ok1 = true, ok2 = true;
+			bool in = (!lo || pq_value_cmp(order, phys, v, vn, lo->p, lo->n, &ok1) >= 0) &&
+				  (!hi || pq_value_cmp(order, phys, v, vn, hi->p, hi->n, &ok2) <= 0);
+			if (in && ok1 && ok2) {
+				matches++;
+				if (!kept[row])
+					fprintf(stderr, "%s: row %lld in range but pruned\n", file,
+						(long long)row);
+				CHECK(kept[row]);
+			}
+		}
+		tarn_batch_free(b);
+	}
+	tarn_reader_close(r);
+	CHECK(row == total);
+	CHECK(matches > 0);
+	if (expect_drop)
+		CHECK(k < total);
+	fprintf(stderr, "  %s %s: %lld of %lld rows kept, %lld match\n", file, name, (long long)k,
+		(long long)total, (long long)matches);
+	free(kept);
+	pfile_close(&pf);
+}
+
+TEST(prune_corpus_files)
+{
+	int32_t a = 1000, b = 1100;
+	struct pq_bound lo = { (const uint8_t *)&a, 4 }, hi = { (const uint8_t *)&b, 4 };
+	prune_corpus("alltypes_tiny_pages.parquet", "id", &lo, &hi, true);
+	prune_corpus("alltypes_tiny_pages_plain.parquet", "id", &lo, &hi, true);
+	int32_t c = 2, d = 3;
+	struct pq_bound lo2 = { (const uint8_t *)&c, 4 }, hi2 = { (const uint8_t *)&d, 4 };
+	prune_corpus("alltypes_tiny_pages.parquet", "int_col", &lo2, &hi2, false);
+	int32_t e = 0, g = 400000000;
+	struct pq_bound lo3 = { (const uint8_t *)&e, 4 }, hi3 = { (const uint8_t *)&g, 4 };
+	prune_corpus("int32_with_null_pages.parquet", "int32_field", &lo3, &hi3, false);
+	struct pq_bound s = { (const uint8_t *)"Hello", 5 };
+	prune_corpus("data_index_bloom_encoding_stats.parquet", "String", &s, &s, false);
+	prune_corpus("data_index_bloom_encoding_with_length.parquet", "String", &s, &s, false);
+	/* FLBA(4), pages in descending order */
+	uint8_t f0[4] = { 0, 0, 0, 10 }, f1[4] = { 0, 0, 0, 20 };
+	struct pq_bound lo4 = { f0, 4 }, hi4 = { f1, 4 };
+	prune_corpus("fixed_length_byte_array.parquet", "flba_field", &lo4, &hi4, true);
+}
+
+/* Row texts (all columns, tab-joined) of a reader, appended to *rows. */
+static int64_t read_rows_text(struct tarn_reader *r, char ***rows, int64_t *key_col_vals, int key)
+{
+	int64_t n = 0, cap = 0;
+	struct tarn_err err = { 0 };
+	char cellb[4096];
+	for (;;) {
+		struct tarn_batch *b;
+		if (tarn_reader_next(r, &b, &err)) {
+			fprintf(stderr, "read_rows_text: %s\n", err.msg);
+			CHECK(0);
+			break;
+		}
+		if (!b)
+			break;
+		for (int64_t i = 0; i < b->n_rows; i++) {
+			struct tarn_buf t;
+			tarn_buf_init(&t);
+			for (int c = 0; c < b->n_cols; c++) {
+				size_t k = tarn_batch_cell_text(b, c, i, cellb, sizeof cellb);
+				CHECK(tarn_buf_append(&t, cellb, k) == TARN_OK);
+				CHECK(tarn_buf_putc(&t, '\t') == TARN_OK);
+			}
+			CHECK(tarn_buf_cstr(&t) == TARN_OK);
+			if (n == cap) {
+				cap = cap ? cap * 2 : 1024;
+				*rows = realloc(*rows, (size_t)cap * sizeof **rows);
+			}
+			(*rows)[n] = tarn_buf_steal(&t);
+			size_t k = tarn_batch_cell_text(b, key, i, cellb, sizeof cellb);
+			cellb[k] = 0;
+			key_col_vals[n] = strtoll(cellb, NULL, 10);
+			n++;
+		}
+		tarn_batch_free(b);
+	}
+	return n;
+}
+
+/* Reads bytes whole and with pq_reader_prune(column, lo, hi): the pruned
+ * read's rows are whole rows of the file (every column aligned, found by
+ * the unique integer column `key`), in order, and include every row whose
+ * key is in [klo, khi]; fewer rows than the file when expect_fewer. */
+static void check_pruned_read(const uint8_t *bytes, size_t n, const char *column, int key,
+			      const struct pq_bound *lo, const struct pq_bound *hi, int64_t klo,
+			      int64_t khi, bool expect_fewer, int64_t batch_rows)
+{
+	struct tarn_reader *r;
+	struct tarn_err err = { 0 };
+	REQUIRE(open_bytes(bytes, n, NULL, &r, &err) == TARN_OK);
+	int64_t total;
+	char **all = NULL;
+	int64_t *keys = malloc(sizeof(int64_t) * 2000000);
+	total = read_rows_text(r, &all, keys, key);
+	tarn_reader_close(r);
+	int64_t kmin = INT64_MAX, kmax = INT64_MIN;
+	for (int64_t i = 0; i < total; i++) {
+		kmin = keys[i] < kmin ? keys[i] : kmin;
+		kmax = keys[i] > kmax ? keys[i] : kmax;
+	}
+	int64_t span = kmax - kmin + 1;
+	int64_t *pos = malloc(sizeof(int64_t) * (size_t)span);
+	for (int64_t i = 0; i < span; i++)
+		pos[i] = -1;
+	for (int64_t i = 0; i < total; i++)
+		pos[keys[i] - kmin] = i;
+	char bo[64];
+	snprintf(bo, sizeof bo, "batch-rows=%lld", (long long)batch_rows);
+	REQUIRE(open_bytes(bytes, n, bo, &r, &err) == TARN_OK);
+	REQUIRE(pq_reader_prune(r, column, lo, hi, &err) == TARN_OK);
+	char **got = NULL;
+	int64_t *gkeys = malloc(sizeof(int64_t) * 2000000);
+	int64_t m = read_rows_text(r, &got, gkeys, key);
+	tarn_reader_close(r);
+	int64_t prev = -1, in_range = 0;
+	for (int64_t i = 0; i < m; i++) {
+		int64_t at = pos[gkeys[i] - kmin];
+		REQUIRE(at >= 0);
+		if (strcmp(got[i], all[at]) != 0) {
+			fprintf(stderr, "pruned row %lld (file row %lld) differs:\n  %s\n  %s\n",
+				(long long)i, (long long)at, got[i], all[at]);
+			CHECK(0);
+			break;
+		}
+		CHECK(at > prev);
+		prev = at;
+		in_range += gkeys[i] >= klo && gkeys[i] <= khi;
+	}
+	int64_t want = 0;
+	for (int64_t i = 0; i < total; i++)
+		want += keys[i] >= klo && keys[i] <= khi;
+	CHECK(in_range == want);
+	if (expect_fewer)
+		CHECK(m < total);
+	fprintf(stderr, "  pruned read on %s: %lld of %lld rows, %lld in range\n", column,
+		(long long)m, (long long)total, (long long)want);
+	for (int64_t i = 0; i < total; i++)
+		tarn_free(all[i]);
+	for (int64_t i = 0; i < m; i++)
+		tarn_free(got[i]);
+	free(all);
+	free(got);
+	free(keys);
+	free(gkeys);
+	free(pos);
+}
+
+TEST(pruned_reads)
+{
+	/* tarn's own file: a = row number, a string column, a half-null column */
+	size_t n;
+	uint8_t *f = index_file(&n, 60000, "page-size=2K;row-group-size=64K");
+	REQUIRE(f);
+	int64_t a = 20000, b = 20099;
+	struct pq_bound lo = { (const uint8_t *)&a, 8 }, hi = { (const uint8_t *)&b, 8 };
+	check_pruned_read(f, n, "a", 0, &lo, &hi, a, b, true, 65536);
+	check_pruned_read(f, n, "a", 0, &lo, &hi, a, b, true, 7);
+	check_pruned_read(f, n, "a", 0, &lo, NULL, a, INT64_MAX, true, 1000);
+	int64_t none = 1 << 30;
+	struct pq_bound nb = { (const uint8_t *)&none, 8 };
+	check_pruned_read(f, n, "a", 0, &nb, NULL, none, INT64_MAX, true, 1000);
+	struct pq_bound sb = { (const uint8_t *)"k000450", 7 };
+	check_pruned_read(f, n, "s", 0, &sb, &sb, 45000, 45099, true, 65536);
+	/* Pages the OffsetIndex lets the reader jump over are never read: a
+	 * corrupt one (CRC) before the selected rows in the same row group
+	 * fails a full read but not the pruned one. */
+	struct pq_file_meta m;
+	struct tarn_err err = { 0 };
+	int64_t at;
+	REQUIRE(pq_footer_read(f, n, "t.parquet", &m, &at, &err) == TARN_OK);
+	int64_t first = 0;
+	int g = 0;
+	while (first + m.row_groups[g].num_rows <= a)
+		first += m.row_groups[g++].num_rows;
+	struct tarn_arena arena;
+	tarn_arena_init(&arena, 0);
+	struct pq_offset_index oi;
+	bool has;
+	const char *why;
+	REQUIRE(pq_chunk_offset_index(f, n, &m.row_groups[g], 0, &arena, &oi, &has, &why) == TARN_OK);
+	REQUIRE(has && oi.n > 2);
+	int64_t tv = first + oi.locs[oi.n - 1].first_row; /* in the last page */
+	struct pq_bound tb = { (const uint8_t *)&tv, 8 };
+	f[oi.locs[1].offset + oi.locs[1].size - 1] ^= 0x55;
+	tarn_arena_free(&arena);
+	pq_file_meta_free(&m);
+	struct tarn_reader *r;
+	int64_t rows;
+	REQUIRE(open_bytes(f, n, NULL, &r, &err) == TARN_OK);
+	CHECK(read_all(r, &rows, &err) == TARN_EDATA);
+	CHECK_CONTAINS(err.msg, "checksum");
+	tarn_reader_close(r);
+	tarn_err_clear(&err);
+	REQUIRE(open_bytes(f, n, NULL, &r, &err) == TARN_OK);
+	REQUIRE(pq_reader_prune(r, "a", &tb, &tb, &err) == TARN_OK);
+	CHECK(read_all(r, &rows, &err) == TARN_OK);
+	CHECK(rows > 0 && rows < 5000);
+	tarn_reader_close(r);
+	/* misuse: unknown column, twice, after reading */
+	REQUIRE(open_bytes(f, n, NULL, &r, &err) == TARN_OK);
+	tarn_err_clear(&err);
+	CHECK(pq_reader_prune(r, "nope", &lo, &hi, &err) == TARN_ENOTFOUND);
+	CHECK(pq_reader_prune(r, "a", &lo, &hi, NULL) == TARN_OK);
+	CHECK(pq_reader_prune(r, "a", &lo, &hi, NULL) == TARN_EUSAGE);
+	tarn_reader_close(r);
+	free(f);
+	/* lists and structs beside the pruned column: pages start at rows */
+	const char *names[] = { "id", "l", "st" };
+	const char *types[] = { "int64", "list<int32>", "struct<x: int32, y: string>" };
+	struct tarn_schema *sch = schema_from(names, types, 3);
+	REQUIRE(sch);
+	struct tarn_batch *bt;
+	REQUIRE(tarn_batch_new(sch, 30000, &bt) == TARN_OK);
+	for (int64_t i = 0; i < 30000; i++) {
+		CHECK(tarn_array_append_int(bt->cols[0], i) == TARN_OK);
+		if (i % 5 == 0) {
+			CHECK(tarn_array_append_null(bt->cols[1]) == TARN_OK);
+		} else {
+			for (int64_t j = 0; j < i % 4; j++)
+				CHECK(tarn_array_append_int(bt->cols[1]->children[0], i + j) == TARN_OK);
+			CHECK(tarn_array_list_end(bt->cols[1], true) == TARN_OK);
+		}
+		char t[32];
+		int k = snprintf(t, sizeof t, "v%lld", (long long)i);
+		CHECK(tarn_array_append_int(bt->cols[2]->children[0], i % 3) == TARN_OK);
+		CHECK(tarn_array_append_bytes(bt->cols[2]->children[1], t, (size_t)k) == TARN_OK);
+		CHECK(tarn_array_struct_end(bt->cols[2], true) == TARN_OK);
+	}
+	REQUIRE(tarn_batch_seal(bt, NULL) == TARN_OK);
+	for (int v = 1; v <= 2; v++) {
+		struct tarn_opts *o;
+		struct tarn_output *out;
+		struct tarn_writer *w;
+		tarn_err_clear(&err);
+		REQUIRE(tarn_opts_new(&o) == TARN_OK);
+		CHECK(tarn_opts_set(o, "page-size", "1K") == TARN_OK);
+		CHECK(tarn_opts_set(o, "page-version", v == 1 ? "1" : "2") == TARN_OK);
+		REQUIRE(tarn_output_open_mem(&out, &err) == TARN_OK);
+		REQUIRE(tarn_writer_open_output(out, &tarn_format_parquet, sch, o, &w, &err) == TARN_OK);
+		REQUIRE(tarn_writer_write(w, bt, &err) == TARN_OK);
+		REQUIRE(tarn_writer_finish(w, &err) == TARN_OK);
+		size_t cn;
+		const uint8_t *p = tarn_output_mem(out, &cn);
+		uint8_t *copy = malloc(cn);
+		memcpy(copy, p, cn);
+		tarn_writer_close(w);
+		tarn_opts_free(o);
+		int64_t x = 12345, y = 12400;
+		struct pq_bound l2 = { (const uint8_t *)&x, 8 }, h2 = { (const uint8_t *)&y, 8 };
+		check_pruned_read(copy, cn, "id", 0, &l2, &h2, x, y, true, 100);
+		free(copy);
+	}
+	tarn_batch_free(bt);
+	tarn_schema_unref(sch);
+}
+
+TEST(pruned_reads_corpus)
+{
+	char path[512];
+	const char *files[] = { "alltypes_tiny_pages.parquet", "alltypes_tiny_pages_plain.parquet" };
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/data/%s", corpus_dir(), files[i]);
+		size_t n;
+		uint8_t *f = slurp_file(path, &n);
+		if (!f) {
+			fprintf(stderr, "  (skipped: %s not found)\n", path);
+			continue;
+		}
+		int32_t a = 1000, b = 1100;
+		struct pq_bound lo = { (const uint8_t *)&a, 4 }, hi = { (const uint8_t *)&b, 4 };
+		check_pruned_read(f, n, "id", 0, &lo, &hi, a, b, true, 65536);
+		check_pruned_read(f, n, "id", 0, &lo, &hi, a, b, true, 3);
+		free(f);
+	}
+}
+
+/* ---- Bloom filters ------------------------------------------------------------------- */
+
+TEST(xxh64_vectors)
+{
+	/* xxHash reference values, seed 0 */
+	static const struct {
+		const char *s;
+		uint64_t h;
+	} v[] = {
+		{ "", 0xEF46DB3751D8E999ULL },
+		{ "a", 0xD24EC4F1A98C6E5BULL },
+		{ "as", 0x1C330FB2D66BE179ULL },
+		{ "asd", 0x631C37CE72A97393ULL },
+		{ "asdf", 0x415872F599CEA71EULL },
+		{ "abc", 0x44BC2CF5AD770999ULL },
+		{ "Nobody inspects the spammish repetition", 0xFBCEA83C8A378BF1ULL },
+	};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		uint64_t h = pq_xxh64(v[i].s, strlen(v[i].s), 0);
+		if (h != v[i].h)
+			fprintf(stderr, "xxh64('%s') = %016llx\n", v[i].s, (unsigned long long)h);
+		CHECK(h == v[i].h);
+	}
+	/* the empty input with seed 1 */
+	CHECK(pq_xxh64("", 0, 1) == 0xD5AFBA1336A3BE4BULL);
+	/* sizes: powers of two, 32 bytes to 128 MiB, growing with ndv */
+	CHECK(pq_bloom_size(1, 0.01) == 32);
+	size_t a = pq_bloom_size(10000, 0.01), b = pq_bloom_size(10000, 0.001);
+	CHECK((a & (a - 1)) == 0 && a >= 10000 && b > a);
+	CHECK(pq_bloom_size((int64_t)1 << 40, 0.01) == PQ_BLOOM_MAX);
+}
+
+/* Fraction of `probes` absent strings ("absent-<i>") the filter lets by. */
+static double bloom_fp(const uint8_t *bits, size_t n, int probes)
+{
+	int hits = 0;
+	for (int i = 0; i < probes; i++) {
+		char t[32];
+		int k = snprintf(t, sizeof t, "absent-%d", i);
+		hits += pq_bloom_check(bits, n, pq_xxh64(t, (size_t)k, 0));
+	}
+	return (double)hits / probes;
+}
+
+TEST(bloom_corpus)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/data/bloom_filter.xxhash.bin", corpus_dir());
+	size_t n;
+	uint8_t *raw = slurp_file(path, &n);
+	if (!raw) {
+		fprintf(stderr, "  (skipped: %s not found)\n", path);
+		return;
+	}
+	/* a bare BloomFilterHeader + bitset: put it at offset 4 of a buffer */
+	uint8_t *buf = malloc(n + 4);
+	memcpy(buf, "PAR1", 4);
+	memcpy(buf + 4, raw, n);
+	struct pq_column_meta cm;
+	memset(&cm, 0, sizeof cm);
+	cm.bloom_filter_offset = 4;
+	cm.bloom_filter_length = -1;
+	const uint8_t *bits;
+	size_t nb;
+	const char *why = NULL;
+	REQUIRE(pq_bloom_read(buf, n + 4, &cm, &bits, &nb, &why) == TARN_OK);
+	REQUIRE(bits && nb >= 32);
+	const char *in[] = { "hello", "parquet", "bloom", "filter" };
+	for (int i = 0; i < 4; i++) {
+		bool maybe = false;
+		CHECK(pq_bloom_might_contain(buf, n + 4, &cm, in[i], strlen(in[i]), &maybe, &why) ==
+		      TARN_OK);
+		CHECK(maybe);
+	}
+	double fp = bloom_fp(bits, nb, 1000);
+	fprintf(stderr, "  bloom_filter.xxhash.bin: %zu bytes, %.1f%% of absent values pass\n", nb,
+		100 * fp);
+	CHECK(fp < 0.1);
+	/* a corrupt size is refused */
+	buf[4 + 1] ^= 0x7f;
+	CHECK(pq_bloom_read(buf, n + 4, &cm, &bits, &nb, &why) != TARN_OK);
+	free(buf);
+	free(raw);
+
+	/* data_index_bloom_encoding_*: every value passes, most others do not */
+	const char *files[] = { "data_index_bloom_encoding_stats.parquet",
+				"data_index_bloom_encoding_with_length.parquet" };
+	for (int f = 0; f < 2; f++) {
+		snprintf(path, sizeof path, "%s/data/%s", corpus_dir(), files[f]);
+		uint8_t *bytes = slurp_file(path, &n);
+		if (!bytes)
+			continue;
+		struct pfile pf;
+		REQUIRE(pfile_open(&pf, bytes, n));
+		const struct pq_column_meta *m = &pf.m.row_groups[0].columns[0].meta;
+		REQUIRE(pq_bloom_read(pf.bytes, pf.n, m, &bits, &nb, &why) == TARN_OK);
+		REQUIRE(bits);
+		struct tarn_reader *r;
+		struct tarn_err err = { 0 };
+		REQUIRE(open_bytes(pf.bytes, pf.n, NULL, &r, &err) == TARN_OK);
+		struct tarn_batch *b;
+		REQUIRE(tarn_reader_next(r, &b, &err) == TARN_OK && b);
+		const struct tarn_array *a = b->cols[0];
+		for (int64_t i = 0; i < b->n_rows; i++) {
+			bool maybe = false;
+			CHECK(pq_bloom_might_contain(pf.bytes, pf.n, m, a->values + a->offsets[i],
+						     (size_t)(a->offsets[i + 1] - a->offsets[i]), &maybe,
+						     &why) == TARN_OK);
+			CHECK(maybe);
+		}
+		tarn_batch_free(b);
+		tarn_reader_close(r);
+		fp = bloom_fp(bits, nb, 1000);
+		fprintf(stderr, "  %s: %.1f%% of absent values pass\n", files[f], 100 * fp);
+		CHECK(fp < 0.1);
+		pfile_close(&pf);
+	}
+}
+
+TEST(bloom_written)
+{
+	const int64_t rows = 40000;
+	size_t n;
+	uint8_t *f = index_file(&n, rows, "bloom-columns=a,s;row-group-size=256K");
+	REQUIRE(f);
+	struct pfile pf;
+	REQUIRE(pfile_open(&pf, f, n));
+	CHECK(pf.m.n_row_groups > 1);
+	int64_t first = 0, absent_hits = 0, absent = 0;
+	for (int g = 0; g < pf.m.n_row_groups; g++) {
+		const struct pq_row_group *rg = &pf.m.row_groups[g];
+		const struct pq_column_meta *ma = &rg->columns[0].meta, *ms = &rg->columns[1].meta;
+		CHECK(ma->bloom_filter_offset > 0 && ma->bloom_filter_length > 32);
+		CHECK(rg->columns[2].meta.bloom_filter_offset < 0);
+		const uint8_t *bits;
+		size_t nb;
+		const char *why;
+		REQUIRE(pq_bloom_read(pf.bytes, pf.n, ma, &bits, &nb, &why) == TARN_OK && bits);
+		/* sized for the chunk's distinct values at 1% */
+		CHECK(nb == pq_bloom_size(rg->num_rows, 0.01));
+		for (int64_t r = first; r < first + rg->num_rows; r++) {
+			bool maybe;
+			CHECK(pq_bloom_might_contain(pf.bytes, pf.n, ma, &r, 8, &maybe, &why) == TARN_OK);
+			CHECK(maybe);
+			char t[32];
+			int k = snprintf(t, sizeof t, "k%06lld", (long long)(r / 100));
+			if (r % 7)
+				CHECK(pq_bloom_might_contain(pf.bytes, pf.n, ms, t, (size_t)k, &maybe,
+							     &why) == TARN_OK &&
+				      maybe);
+		}
+		for (int64_t r = rows; r < rows + 5000; r++) {
+			bool maybe;
+			CHECK(pq_bloom_might_contain(pf.bytes, pf.n, ma, &r, 8, &maybe, &why) == TARN_OK);
+			absent_hits += maybe;
+			absent++;
+		}
+		first += rg->num_rows;
+	}
+	fprintf(stderr, "  tarn's filters: %.2f%% of absent values pass\n",
+		100.0 * (double)absent_hits / (double)absent);
+	CHECK(absent_hits * 100 < absent * 3);
+	pfile_close(&pf);
+	/* the reader still reads the file */
+	f = index_file(&n, 1000, "bloom-columns=s;bloom-fpp=0.001;bloom-ndv=100000");
+	REQUIRE(f);
+	REQUIRE(pfile_open(&pf, f, n));
+	CHECK(pf.m.row_groups[0].columns[1].meta.bloom_filter_length >
+	      (int32_t)pq_bloom_size(100000, 0.001));
+	struct tarn_reader *r;
+	struct tarn_err err = { 0 };
+	int64_t got;
+	REQUIRE(open_bytes(pf.bytes, pf.n, NULL, &r, &err) == TARN_OK);
+	CHECK(read_all(r, &got, &err) == TARN_OK && got == 1000);
+	tarn_reader_close(r);
+	pfile_close(&pf);
+	/* option errors */
+	const char *bad[] = { "bloom-columns=nope", "bloom-fpp=0", "bloom-fpp=1.5", "bloom-ndv=-3" };
+	for (int i = 0; i < 4; i++) {
+		f = index_file(&n, 10, bad[i]);
+		CHECK(f == NULL);
+		free(f);
+	}
+}
+
+/* Row groups decode on several lanes at once: batches still come in file
+ * order, each row group whole, with any batch size. */
+TEST(row_groups_in_parallel)
+{
+	size_t n;
+	uint8_t *f = index_file(&n, 200000, "row-group-size=16K;dictionary=false");
+	REQUIRE(f);
+	struct pfile pf;
+	REQUIRE(pfile_open(&pf, f, n));
+	CHECK(pf.m.n_row_groups > 20);
+	const char *opts[] = { NULL, "batch-rows=333", "batch-rows=1000" };
+	for (int k = 0; k < 3; k++) {
+		struct tarn_reader *r;
+		struct tarn_err err = { 0 };
+		REQUIRE(open_bytes(pf.bytes, pf.n, opts[k], &r, &err) == TARN_OK);
+		int64_t next = 0;
+		bool ok = true;
+		for (;;) {
+			struct tarn_batch *b;
+			REQUIRE(tarn_reader_next(r, &b, &err) == TARN_OK);
+			if (!b)
+				break;
+			const struct tarn_array *a = b->cols[0];
+			for (int64_t i = 0; i < b->n_rows && ok; i++) {
+				int64_t v;
+				memcpy(&v, a->values + 8 * i, 8);
+				ok = v == next++;
+			}
+			tarn_batch_free(b);
+		}
+		CHECK(ok);
+		CHECK(next == 200000);
+		tarn_reader_close(r);
+	}
+	/* A corrupt page in a late row group: every row before it comes
+	 * first, then the error naming that row group. */
+	int g = pf.m.n_row_groups - 2;
+	int64_t before = 0;
+	for (int i = 0; i < g; i++)
+		before += pf.m.row_groups[i].num_rows;
+	struct tarn_arena arena;
+	tarn_arena_init(&arena, 0);
+	struct pq_offset_index oi;
+	bool has;
+	const char *why;
+	REQUIRE(pq_chunk_offset_index(pf.bytes, pf.n, &pf.m.row_groups[g], 0, &arena, &oi, &has,
+				      &why) == TARN_OK && has);
+	pf.bytes[oi.locs[0].offset + oi.locs[0].size - 1] ^= 0x21;
+	tarn_arena_free(&arena);
+	struct tarn_reader *r;
+	struct tarn_err err = { 0 };
+	REQUIRE(open_bytes(pf.bytes, pf.n, NULL, &r, &err) == TARN_OK);
+	int64_t rows = 0;
+	tarn_rc rc;
+	for (;;) {
+		struct tarn_batch *b;
+		rc = tarn_reader_next(r, &b, &err);
+		if (rc || !b)
+			break;
+		rows += b->n_rows;
+		tarn_batch_free(b);
+	}
+	CHECK(rc == TARN_EDATA);
+	CHECK(rows == before);
+	char want[32];
+	snprintf(want, sizeof want, "row group %d,", g);
+	CHECK_CONTAINS(err.msg, want);
+	/* and again on the next call */
+	struct tarn_batch *b2 = NULL;
+	CHECK(tarn_reader_next(r, &b2, &err) == TARN_EDATA && !b2);
+	tarn_reader_close(r);
+	pfile_close(&pf);
+}
+
 int main(void)
 {
 	RUN(thrift_round_trip);
@@ -1482,5 +2385,14 @@ int main(void)
 	RUN(writer_errors);
 	RUN(invalid_utf8_and_meta);
 	RUN(allocation_failures);
+	RUN(page_index_written);
+	RUN(prune_tarn_file);
+	RUN(prune_corpus_files);
+	RUN(pruned_reads);
+	RUN(pruned_reads_corpus);
+	RUN(xxh64_vectors);
+	RUN(bloom_corpus);
+	RUN(bloom_written);
+	RUN(row_groups_in_parallel);
 	return unit_done();
 }

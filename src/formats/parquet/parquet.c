@@ -46,6 +46,10 @@ static const struct tarn_optdesc writer_options[] = {
 	{ "statistics", "BOOL  write min/max/null count per column chunk (default true)" },
 	{ "page-version", "1|2  data page format (default 1)" },
 	{ "delta", "BOOL  DELTA_BINARY_PACKED for sorted integer columns (default true)" },
+	{ "page-index", "BOOL  write the column and offset index of every chunk (default true)" },
+	{ "bloom-columns", "A,B  write a Bloom filter for these columns (dotted paths for nested)" },
+	{ "bloom-fpp", "P  Bloom filter false-positive rate (default 0.01)" },
+	{ "bloom-ndv", "N  distinct values to size Bloom filters for (default: each chunk's count)" },
 	{ NULL, NULL },
 };
 

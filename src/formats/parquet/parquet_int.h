@@ -9,6 +9,8 @@
  *   parquet_codec.c      page compression codecs
  *   parquet_read.c       the reader (pages -> levels + values -> arrays)
  *   parquet_write.c      the writer (arrays -> levels + pages -> file)
+ *   parquet_bloom.c      XXH64, Split Block Bloom Filters (write and check)
+ *   parquet_prune.c      row group / page pruning from statistics and page index
  *   parquet.c            the format descriptor and options
  *
  *   parquet_inspect.c    metadata as text / JSON (`tarn meta`)
@@ -279,6 +281,40 @@ void pq_file_meta_free(struct pq_file_meta *m);
 TARN_MUST_USE tarn_rc pq_page_header_decode(const uint8_t *p, size_t n, struct pq_page_header *h,
 					    size_t *used, const char **why);
 
+/* ---- page index (PageIndex.md) -------------------------------------------------- */
+
+enum pq_boundary { PQ_UNORDERED = 0, PQ_ASCENDING = 1, PQ_DESCENDING = 2 };
+
+struct pq_page_loc {
+	int64_t offset;      /* file offset of the page header */
+	int32_t size;        /* header + compressed body */
+	int64_t first_row;   /* within the row group */
+};
+
+struct pq_offset_index {
+	int n;
+	struct pq_page_loc *locs;
+};
+
+/* min/max point into the bytes decoded. null_counts NULL when absent. */
+struct pq_column_index {
+	int n;
+	bool *null_pages;
+	const uint8_t **min, **max;
+	size_t *min_len, *max_len;
+	int boundary; /* enum pq_boundary */
+	int64_t *null_counts;
+};
+
+/* Decode an OffsetIndex / ColumnIndex from p[0..n) into arena memory. On
+ * failure *why says what is wrong. */
+TARN_MUST_USE tarn_rc pq_offset_index_decode(const uint8_t *p, size_t n, struct tarn_arena *arena,
+					     struct pq_offset_index *out, const char **why);
+TARN_MUST_USE tarn_rc pq_column_index_decode(const uint8_t *p, size_t n, struct tarn_arena *arena,
+					     struct pq_column_index *out, const char **why);
+void pq_offset_index_encode(struct thrift_out *o, const struct pq_offset_index *x);
+void pq_column_index_encode(struct thrift_out *o, const struct pq_column_index *x);
+
 /* Encoding (writer). */
 void pq_file_meta_encode(struct thrift_out *o, const struct pq_file_meta *m);
 void pq_page_header_encode(struct thrift_out *o, const struct pq_page_header *h);
@@ -470,6 +506,95 @@ TARN_MUST_USE tarn_rc pq_decompress(int codec, const uint8_t *src, size_t src_le
 TARN_MUST_USE tarn_rc pq_compress(int codec, int level, const uint8_t *src, size_t src_len,
 				  struct tarn_buf *out);
 bool pq_codec_supported(int codec);
+
+/* ---- pruning (parquet_prune.c) ----------------------------------------------------
+ * Which row groups (chunk statistics) and which pages (ColumnIndex +
+ * OffsetIndex) of a column may hold values in [lo, hi]. For SQL filters:
+ * answers are conservative (kept when unsure: no statistics, an order the
+ * file does not define, NaN bounds), never wrong. Nulls never match. */
+
+/* How a leaf's statistics compare. */
+enum pq_order {
+	PQ_ORDER_NONE,     /* no usable order: never prune */
+	PQ_ORDER_SIGNED,   /* INT32/INT64 two's complement */
+	PQ_ORDER_UNSIGNED, /* INT32/INT64 unsigned, BOOLEAN */
+	PQ_ORDER_FLOAT,    /* FLOAT/DOUBLE, NaN = unknown */
+	PQ_ORDER_BYTES,    /* byte-wise unsigned (strings, binary) */
+	PQ_ORDER_DECIMAL,  /* big-endian two's complement (BYTE_ARRAY/FLBA decimals) */
+};
+
+/* A bound: a PLAIN-encoded physical value (BYTE_ARRAY without its length
+ * prefix); p NULL = unbounded. */
+struct pq_bound {
+	const uint8_t *p;
+	size_t n;
+};
+
+struct pq_row_range {
+	int64_t first, end; /* rows [first, end) of a row group */
+};
+
+int pq_leaf_order(const struct pq_file_meta *m, const struct pq_leaf *lf);
+/* -1/0/1; *ok false when the values cannot be compared (NaN, bad length). */
+int pq_value_cmp(int order, int phys, const uint8_t *a, size_t an, const uint8_t *b, size_t bn,
+		 bool *ok);
+/* keep[g] for every row group: false when chunk statistics show the column
+ * has no value in [lo, hi] there. */
+void pq_prune_row_groups(const struct pq_file_meta *m, const struct pq_leaf *lf,
+			 const struct pq_bound *lo, const struct pq_bound *hi, bool *keep);
+/* Row ranges of row group g whose pages may hold values in [lo, hi], in
+ * order and merged (arena memory). Without a page index: the whole row
+ * group. A page index that is out of range or corrupt is EDATA with *why. */
+TARN_MUST_USE tarn_rc pq_prune_pages(const uint8_t *file, size_t file_len,
+				     const struct pq_file_meta *m, int g, const struct pq_leaf *lf,
+				     const struct pq_bound *lo, const struct pq_bound *hi,
+				     struct tarn_arena *arena, struct pq_row_range **out, int *n_out,
+				     const char **why);
+/* The chunk's OffsetIndex, checked against the file and the row group
+ * (pages inside the chunk, in order, first rows rising from 0); *has false
+ * when the chunk has none. */
+TARN_MUST_USE tarn_rc pq_chunk_offset_index(const uint8_t *file, size_t file_len,
+					    const struct pq_row_group *rg, int col,
+					    struct tarn_arena *arena, struct pq_offset_index *out,
+					    bool *has, const char **why);
+/* Restricts a Parquet reader (before its first batch) to the row groups and
+ * pages where leaf `column` (dotted path, among the columns read) may hold
+ * values in [lo, hi]: batches then hold a superset of the matching rows, in
+ * file order, for a filter applied after. Pages wholly outside are not read
+ * when the chunks have an OffsetIndex. */
+TARN_MUST_USE tarn_rc pq_reader_prune(struct tarn_reader *r, const char *column,
+				      const struct pq_bound *lo, const struct pq_bound *hi,
+				      struct tarn_err *err);
+/* Checks the magic and decodes the footer of a whole file in p[0..n);
+ * *meta_start = where the footer begins. Errors name `name`. */
+TARN_MUST_USE tarn_rc pq_footer_read(const uint8_t *p, size_t n, const char *name,
+				     struct pq_file_meta *m, int64_t *meta_start,
+				     struct tarn_err *err);
+
+/* ---- Bloom filters (parquet_bloom.c) ----------------------------------------------- */
+
+#define PQ_BLOOM_MIN 32                    /* one block */
+#define PQ_BLOOM_MAX ((size_t)128 << 20)   /* largest filter written or read */
+
+/* XXH64 (xxHash specification). */
+uint64_t pq_xxh64(const void *data, size_t n, uint64_t seed);
+/* Filter bytes (a power of two, PQ_BLOOM_MIN..PQ_BLOOM_MAX) for ndv
+ * distinct values at false-positive rate fpp. */
+size_t pq_bloom_size(int64_t ndv, double fpp);
+void pq_bloom_insert(uint8_t *bits, size_t n, uint64_t h);
+bool pq_bloom_check(const uint8_t *bits, size_t n, uint64_t h);
+void pq_bloom_header_encode(struct thrift_out *o, size_t n);
+/* The chunk's filter bitset (pointing into file), or *bits NULL when it has
+ * none. */
+TARN_MUST_USE tarn_rc pq_bloom_read(const uint8_t *file, size_t file_len,
+				    const struct pq_column_meta *cm, const uint8_t **bits,
+				    size_t *n, const char **why);
+/* *maybe false when the chunk's Bloom filter proves the PLAIN-encoded value
+ * (BYTE_ARRAY: its bytes) is absent; true when it may be there or the chunk
+ * has no filter. */
+TARN_MUST_USE tarn_rc pq_bloom_might_contain(const uint8_t *file, size_t file_len,
+					     const struct pq_column_meta *cm, const void *value,
+					     size_t len, bool *maybe, const char **why);
 
 /* ---- entry points (parquet_read.c, parquet_write.c) ------------------------------ */
 

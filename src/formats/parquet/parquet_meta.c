@@ -740,6 +740,147 @@ tarn_rc pq_page_header_decode(const uint8_t *p, size_t n, struct pq_page_header 
 	return TARN_OK;
 }
 
+/* ---- page index --------------------------------------------------------------------- */
+
+tarn_rc pq_offset_index_decode(const uint8_t *p, size_t n, struct tarn_arena *arena,
+			       struct pq_offset_index *out, const char **why)
+{
+	memset(out, 0, sizeof *out);
+	struct dec d = { .arena = arena };
+	thrift_in_init(&d.in, p, n);
+	struct thrift_in *in = &d.in;
+	struct thrift_field f;
+	bool seen = false;
+	if (thrift_struct_begin(in, &f)) {
+		while (thrift_next_field(in, &f)) {
+			if (f.id != 1 || f.type != THRIFT_LIST || seen) {
+				thrift_skip(in, f.type);
+				continue;
+			}
+			int64_t k = dlist(&d, THRIFT_STRUCT, 4);
+			if (k < 0)
+				break;
+			if (k > INT32_MAX) {
+				thrift_fail(in, "too many page locations");
+				break;
+			}
+			out->locs = dalloc(&d, (size_t)k * sizeof *out->locs);
+			for (int64_t i = 0; i < k && out->locs && !in->bad; i++) {
+				struct pq_page_loc *l = &out->locs[i];
+				struct thrift_field g;
+				unsigned got = 0;
+				l->offset = l->first_row = -1;
+				if (!thrift_struct_begin(in, &g))
+					break;
+				while (thrift_next_field(in, &g)) {
+					if (g.id == 1 && g.type == THRIFT_I64)
+						l->offset = thrift_i64(in), got |= 1;
+					else if (g.id == 2 && g.type == THRIFT_I32)
+						l->size = thrift_i32(in), got |= 2;
+					else if (g.id == 3 && g.type == THRIFT_I64)
+						l->first_row = thrift_i64(in), got |= 4;
+					else
+						thrift_skip(in, g.type);
+				}
+				thrift_struct_end(in);
+				if (!in->bad && (got != 7 || l->offset < 0 || l->size <= 0 ||
+						 l->first_row < 0))
+					thrift_fail(in, "page location missing or out of range");
+			}
+			out->n = (int)k;
+			seen = true;
+		}
+		thrift_struct_end(in);
+	}
+	if (!in->bad && !seen)
+		thrift_fail(in, "offset index without page locations");
+	if (in->bad) {
+		*why = in->why;
+		return d.nomem ? TARN_ENOMEM : TARN_EDATA;
+	}
+	return TARN_OK;
+}
+
+tarn_rc pq_column_index_decode(const uint8_t *p, size_t n, struct tarn_arena *arena,
+			       struct pq_column_index *out, const char **why)
+{
+	memset(out, 0, sizeof *out);
+	struct dec d = { .arena = arena };
+	thrift_in_init(&d.in, p, n);
+	struct thrift_in *in = &d.in;
+	struct thrift_field f;
+	int64_t counts[4] = { -1, -1, -1, -1 }; /* null_pages, min, max, null_counts */
+	if (thrift_struct_begin(in, &f)) {
+		while (thrift_next_field(in, &f) && !in->bad) {
+			int id = f.id;
+			if (id == 4 && f.type == THRIFT_I32) {
+				out->boundary = thrift_i32(in);
+				continue;
+			}
+			int want = id == 1 ? THRIFT_BOOL : id == 2 || id == 3 ? THRIFT_BINARY
+							 : id == 5 ? THRIFT_I64 : -1;
+			int slot = id == 5 ? 3 : id - 1;
+			if (want < 0 || f.type != THRIFT_LIST || counts[slot] >= 0) {
+				thrift_skip(in, f.type);
+				continue;
+			}
+			int64_t k;
+			if (id == 1) {
+				/* Bool list elements: Java and C++ Thrift tag them 1
+				 * (BOOLEAN_TRUE), others 2. */
+				int et;
+				k = thrift_list(in, &et);
+				if (!in->bad && k > 0 && et != 1 && et != 2)
+					thrift_fail(in, "null_pages is not a list of booleans");
+				if (!in->bad && (uint64_t)k > (uint64_t)(in->end - in->p))
+					thrift_fail(in, "list count larger than the bytes left");
+				if (in->bad)
+					break;
+			} else {
+				k = dlist(&d, want, 1);
+			}
+			if (k < 0)
+				break;
+			if (k > INT32_MAX) {
+				thrift_fail(in, "too many pages");
+				break;
+			}
+			counts[slot] = k;
+			size_t m = (size_t)k;
+			if (id == 1) {
+				out->null_pages = dalloc(&d, m * sizeof *out->null_pages);
+				for (size_t i = 0; i < m && out->null_pages && !in->bad; i++)
+					out->null_pages[i] = thrift_bool_elem(in);
+			} else if (id == 5) {
+				out->null_counts = dalloc(&d, m * sizeof *out->null_counts);
+				for (size_t i = 0; i < m && out->null_counts && !in->bad; i++)
+					out->null_counts[i] = thrift_i64(in);
+			} else {
+				const uint8_t **v = dalloc(&d, m * sizeof *v);
+				size_t *len = dalloc(&d, m * sizeof *len);
+				for (size_t i = 0; i < m && v && len && !in->bad; i++)
+					v[i] = thrift_binary(in, &len[i]);
+				if (id == 2)
+					out->min = v, out->min_len = len;
+				else
+					out->max = v, out->max_len = len;
+			}
+		}
+		thrift_struct_end(in);
+	}
+	if (!in->bad && (counts[0] < 0 || counts[1] != counts[0] || counts[2] != counts[0] ||
+			 (counts[3] >= 0 && counts[3] != counts[0])))
+		thrift_fail(in, "column index lists missing or of different lengths");
+	if (!in->bad && (out->boundary < 0 || out->boundary > 2))
+		thrift_fail(in, "bad boundary order");
+	if (in->bad) {
+		*why = in->why;
+		return d.nomem ? TARN_ENOMEM : TARN_EDATA;
+	}
+	out->n = (int)counts[0];
+	return TARN_OK;
+}
+
 /* ---- encoding ------------------------------------------------------------------- */
 
 void pq_stats_encode(struct thrift_out *o, int16_t id, const struct pq_stats *s)
@@ -972,6 +1113,41 @@ void pq_page_header_encode(struct thrift_out *o, const struct pq_page_header *h)
 			pq_stats_encode(o, 8, &h->stats);
 		thrift_w_struct_end(o);
 		break;
+	}
+	thrift_w_root_end(o);
+}
+
+void pq_offset_index_encode(struct thrift_out *o, const struct pq_offset_index *x)
+{
+	thrift_w_root_begin(o);
+	thrift_w_list(o, 1, THRIFT_STRUCT, x->n);
+	for (int i = 0; i < x->n; i++) {
+		thrift_e_struct_begin(o);
+		thrift_w_i64(o, 1, x->locs[i].offset);
+		thrift_w_i32(o, 2, x->locs[i].size);
+		thrift_w_i64(o, 3, x->locs[i].first_row);
+		thrift_w_struct_end(o);
+	}
+	thrift_w_root_end(o);
+}
+
+void pq_column_index_encode(struct thrift_out *o, const struct pq_column_index *x)
+{
+	thrift_w_root_begin(o);
+	thrift_w_list(o, 1, THRIFT_BOOL, x->n);
+	for (int i = 0; i < x->n; i++)
+		thrift_e_bool(o, x->null_pages[i]);
+	thrift_w_list(o, 2, THRIFT_BINARY, x->n);
+	for (int i = 0; i < x->n; i++)
+		thrift_e_binary(o, x->min[i], x->min_len[i]);
+	thrift_w_list(o, 3, THRIFT_BINARY, x->n);
+	for (int i = 0; i < x->n; i++)
+		thrift_e_binary(o, x->max[i], x->max_len[i]);
+	thrift_w_i32(o, 4, x->boundary);
+	if (x->null_counts) {
+		thrift_w_list(o, 5, THRIFT_I64, x->n);
+		for (int i = 0; i < x->n; i++)
+			thrift_e_i64(o, x->null_counts[i]);
 	}
 	thrift_w_root_end(o);
 }

@@ -20,14 +20,28 @@
  *     pieces agree (lengths), which catches files whose columns disagree.
  *  4. Column state (page cursor, dictionary, decoders) lives across batches
  *     of a row group; pages of v1 may split a row, which the row counting
- *     over repetition levels handles.
+ *     over repetition levels handles. That state, and the plan arrays being
+ *     filled, belong to a lane (struct lane): up to one lane per worker
+ *     (at most 4) decode different row groups at once, each with one batch
+ *     in flight, so a one-column file with many row groups uses every core
+ *     too. Batches are handed out from the lane on the earliest row group;
+ *     a lane that finishes its row group takes the next one nobody has.
+ *     An error is reported in its row group's turn, after every batch
+ *     before it.
+ *  5. Row selection (pq_reader_prune): row groups the statistics rule out
+ *     are skipped; in the others a batch covers rows of one selected range
+ *     (pq_prune_pages), and each column first passes over the rows since
+ *     the previous batch (col_skip): with an OffsetIndex it jumps to the
+ *     page holding the first wanted row, then decodes and drops the rows
+ *     before it in that page.
  *
- * States of a reader: open (footer decoded, schema built) → per next():
- * [start_job: pick rows, submit column tasks] → [finish_job: wait, check,
- * seal] → batch returned, next job started → ... → no rows left: NULL.
+ * States of a reader: open (footer decoded, schema built, lanes made) →
+ * first next(): every lane starts a job → per next(): [finish_job of the
+ * earliest lane: wait, check, seal] → batch returned, that lane's next job
+ * started → ... → all lanes idle: NULL.
  *
  * Thread-safety: one reader per thread; column tasks touch only their own
- * struct col and the arrays assigned to them.
+ * struct col and the arrays assigned to them (their lane's).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +59,11 @@
 
 struct pq_reader;
 
+struct lane;
+
 struct col {
 	struct pq_reader *r;
+	struct lane *ln;
 	const struct pq_leaf *lf;
 	/* nodes this leaf builds, top-down (ends with the leaf itself) */
 	int n_nodes;
@@ -85,6 +102,13 @@ struct col {
 	int64_t per_row_bytes;  /* previous batch: string bytes per row, x1024 */
 	bool chunk_started;
 
+	/* row selection (pq_reader_prune) */
+	int64_t skip;           /* rows to pass over before this batch's */
+	int64_t row_pos;        /* rows of the chunk read or passed over */
+	bool has_oi;            /* oi holds the chunk's OffsetIndex */
+	struct pq_offset_index oi;
+	struct tarn_array *skip_vals; /* values decoded and dropped */
+
 	struct tarn_task task;
 	struct tarn_err err;
 	tarn_rc rc;
@@ -100,14 +124,40 @@ struct pq_reader {
 	struct pq_file_meta meta;
 	struct pq_schema sch;
 	struct pq_read_opts o;
+	struct lane *lanes;
+	int n_lanes;
+	int next_rg;          /* next row group no lane has taken */
+	bool started;
+	/* row selection (pq_reader_prune): row groups kept */
+	const struct pq_leaf *sel_leaf;
+	struct pq_bound sel_lo, sel_hi;
+	bool *sel_rg;
+	struct tarn_arena sel_arena; /* bounds, kept row groups */
+	tarn_rc fail_rc;        /* an error already reported: sticky */
+	struct tarn_err fail_err;
+};
+
+/* A lane decodes one row group at a time, batch after batch, into its own
+ * column states and plan arrays; lanes work on different row groups at
+ * once and their batches are handed out in row group order. */
+struct lane {
+	struct pq_reader *r;
 	struct col *cols;
-	int rg;               /* current row group (-1 before the first) */
-	int64_t rg_left;      /* rows of it not yet handed to a job */
+	struct pq_plan *fields; /* this lane's copy of the plans (their arr) */
+	struct tarn_arena arena; /* the plan copies, column node lists */
+	int rg;               /* row group being decoded, -1 when idle */
+	int64_t rg_left;      /* rows of it (of the current range) not yet handed to a job */
+	int64_t rg_next;      /* next row of the row group to hand out */
+	int64_t rg_pos;       /* row after the last one handed out */
 	int64_t batch_rows;   /* rows per batch for the current row group */
+	int64_t rg_start;     /* file offset of its first column chunk */
+	/* row selection: the row ranges of the current row group */
+	struct pq_row_range *sel;
+	int sel_n, sel_i;
+	struct tarn_arena rg_arena; /* the current row group's indexes and ranges */
 	struct tarn_batch *job; /* batch being decoded (prefetch), or NULL */
 	int64_t job_rows;
-	bool done;
-	tarn_rc pend_rc;        /* error starting the prefetch, reported next call */
+	tarn_rc pend_rc;        /* error starting the job, reported in its turn */
 	struct tarn_err pend_err;
 };
 
@@ -711,6 +761,55 @@ static tarn_rc check_utf8(struct col *c, const struct tarn_array *a)
 	return col_fail(c, TARN_EDATA, m);
 }
 
+/* Passes over k rows of the chunk: with an OffsetIndex, pages wholly
+ * before the target row are not read at all (pages start at rows there);
+ * the rest are decoded into a scratch array and dropped. */
+static tarn_rc col_skip(struct col *c, int64_t k)
+{
+	struct pq_reader *r = c->r;
+	int64_t target = c->row_pos + k;
+	if (c->has_oi) {
+		int lo = 0, hi = c->oi.n - 1; /* last page with first_row <= target */
+		while (lo < hi) {
+			int mid = lo + (hi - lo + 1) / 2;
+			if (c->oi.locs[mid].first_row <= target)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		const struct pq_page_loc *pl = &c->oi.locs[lo];
+		if (pl->first_row > c->row_pos) {
+			if (c->page_no == 0) {
+				/* Not started: read up to the first data page, so a
+				 * dictionary page is loaded. */
+				bool eof;
+				TRY(next_page(c, &eof));
+			}
+			c->p = r->file + pl->offset;
+			c->in_page = false;
+			c->page_left = 0;
+			c->look_pos = c->look_len = 0;
+			c->page_no = lo + (c->dict ? 1 : 0);
+			c->row_pos = pl->first_row;
+			/* the page must start a row: checked as at a chunk start */
+			c->chunk_started = false;
+		}
+	}
+	if (target > c->row_pos) {
+		if (!c->skip_vals && tarn_array_new(c->lf->type, 0, &c->skip_vals))
+			return col_fail(c, TARN_ENOMEM, "out of memory");
+		tarn_array_reset(c->skip_vals);
+		int64_t want = c->rows;
+		c->rows = target - c->row_pos;
+		tarn_rc rc = col_read(c, c->skip_vals);
+		c->rows = want;
+		c->n = 0;
+		TRY(rc);
+	}
+	c->row_pos = target;
+	return TARN_OK;
+}
+
 static tarn_rc col_run(struct col *c)
 {
 	const struct pq_leaf *lf = c->lf;
@@ -728,7 +827,10 @@ static tarn_rc col_run(struct col *c)
 		if (bytes < TARN_ARRAY_MAX_BYTES && tarn_array_reserve_bytes(vals, bytes))
 			return col_fail(c, TARN_ENOMEM, "out of memory for values");
 	}
+	if (c->skip > 0)
+		TRY(col_skip(c, c->skip));
 	TRY(col_read(c, vals));
+	c->row_pos += c->rows;
 	if (vals->type->id == TARN_T_STRING && lf->conv == PQ_CV_BYTES)
 		TRY(check_utf8(c, vals));
 	if (c->rows > 0) {
@@ -769,12 +871,47 @@ static void col_task(void *arg)
 
 /* ---- row groups and jobs ---------------------------------------------------------------- */
 
-static tarn_rc start_row_group(struct pq_reader *r, int g)
+/* The selected row ranges of row group g (pq_prune_pages), and each
+ * column's OffsetIndex to seek with. */
+static tarn_rc select_rows(struct lane *ln, int g)
 {
+	struct pq_reader *r = ln->r;
+	const struct pq_row_group *rg = &r->meta.row_groups[g];
+	tarn_arena_free(&ln->rg_arena);
+	tarn_arena_init(&ln->rg_arena, 0);
+	const char *why = NULL;
+	for (int i = 0; i < r->sch.n_leaves; i++) {
+		struct col *c = &ln->cols[i];
+		tarn_rc rc = pq_chunk_offset_index(r->file, (size_t)r->meta_start, rg, c->lf->index,
+						   &ln->rg_arena, &c->oi, &c->has_oi, &why);
+		if (rc) {
+			char m[200];
+			snprintf(m, sizeof m, "%s", rc == TARN_ENOMEM ? "out of memory" : why);
+			return col_fail(c, rc, m);
+		}
+	}
+	tarn_rc rc = pq_prune_pages(r->file, (size_t)r->meta_start, &r->meta, g, r->sel_leaf,
+				    &r->sel_lo, &r->sel_hi, &ln->rg_arena, &ln->sel, &ln->sel_n, &why);
+	if (rc) {
+		for (int i = 0; i < r->sch.n_leaves; i++)
+			if (r->sch.leaves[i].index == r->sel_leaf->index)
+				return col_fail(&ln->cols[i], rc,
+						rc == TARN_ENOMEM ? "out of memory" : why);
+		return rc;
+	}
+	ln->sel_i = 0;
+	ln->rg_left = ln->sel_n ? ln->sel[0].end - ln->sel[0].first : 0;
+	ln->rg_next = ln->sel_n ? ln->sel[0].first : 0;
+	return TARN_OK;
+}
+
+static tarn_rc start_row_group(struct lane *ln, int g)
+{
+	struct pq_reader *r = ln->r;
 	const struct pq_row_group *rg = &r->meta.row_groups[g];
 	int64_t max_ratio = 1;
 	for (int i = 0; i < r->sch.n_leaves; i++) {
-		struct col *c = &r->cols[i];
+		struct col *c = &ln->cols[i];
 		const struct pq_leaf *lf = c->lf;
 		const struct pq_column_chunk *cc = &rg->columns[lf->index];
 		const struct pq_column_meta *cm = &cc->meta;
@@ -786,6 +923,9 @@ static tarn_rc start_row_group(struct pq_reader *r, int g)
 		c->look_pos = c->look_len = 0;
 		c->page_left = 0;
 		c->chunk_started = false;
+		c->row_pos = 0;
+		c->skip = 0;
+		c->has_oi = false;
 		c->codec = cm->codec;
 		c->page_off = cm->data_page_offset;
 		if (cc->file_path)
@@ -816,12 +956,19 @@ static tarn_rc start_row_group(struct pq_reader *r, int g)
 	/* Bytes before this row group's first chunk are done with: a file
 	 * mapping may drop them (resident memory stays flat on big files;
 	 * everything decoded from them was copied). */
+	ln->rg = g;
+	ln->rg_start = r->meta_start;
+	for (int i = 0; i < r->sch.n_leaves; i++) {
+		int64_t at = ln->cols[i].p - r->file;
+		ln->rg_start = at < ln->rg_start ? at : ln->rg_start;
+	}
 	if (!r->owned && r->base.in) {
+		/* Below every active lane's row group (others may still be on
+		 * earlier ones; their column cursors belong to their tasks). */
 		int64_t lo = r->meta_start;
-		for (int i = 0; i < r->sch.n_leaves; i++) {
-			int64_t at = r->cols[i].p - r->file;
-			lo = at < lo ? at : lo;
-		}
+		for (int k = 0; k < r->n_lanes; k++)
+			if (r->lanes[k].rg >= 0 && r->lanes[k].rg_start < lo)
+				lo = r->lanes[k].rg_start;
 		tarn_input_release(r->base.in, (size_t)lo);
 	}
 	int64_t rows = r->o.batch_rows;
@@ -832,9 +979,12 @@ static tarn_rc start_row_group(struct pq_reader *r, int g)
 		if (adapt < rows)
 			rows = adapt;
 	}
-	r->batch_rows = rows;
-	r->rg = g;
-	r->rg_left = rg->num_rows;
+	ln->batch_rows = rows;
+	ln->rg_left = rg->num_rows;
+	ln->rg_next = ln->rg_pos = 0;
+	ln->sel_n = 0;
+	if (r->sel_leaf)
+		TRY(select_rows(ln, g));
 	return TARN_OK;
 }
 
@@ -846,47 +996,61 @@ static tarn_rc bind_arrays(struct pq_plan *p, struct tarn_array *a)
 	return TARN_OK;
 }
 
-/* Starts decoding the next batch on the pool; no-op at the end. */
-static tarn_rc start_job(struct pq_reader *r, struct tarn_err *err)
+/* Starts decoding the lane's next batch on the pool: the next rows of its
+ * row group, else the next row group no lane has taken; the lane goes idle
+ * (rg -1, no job) when there is none. */
+static tarn_rc start_job(struct lane *ln, struct tarn_err *err)
 {
-	while (r->rg_left <= 0) {
-		if (r->rg + 1 >= r->meta.n_row_groups) {
-			r->done = true;
-			return TARN_OK;
-		}
-		if (r->meta.row_groups[r->rg + 1].num_rows == 0) {
-			r->rg++;
+	struct pq_reader *r = ln->r;
+	while (ln->rg_left <= 0) {
+		if (r->sel_leaf && ln->rg >= 0 && ln->sel_i + 1 < ln->sel_n) {
+			/* the next selected range of this row group */
+			ln->sel_i++;
+			ln->rg_next = ln->sel[ln->sel_i].first;
+			ln->rg_left = ln->sel[ln->sel_i].end - ln->rg_next;
 			continue;
 		}
-		tarn_rc rc = start_row_group(r, r->rg + 1);
+		ln->rg = -1;
+		int g = r->next_rg;
+		if (g >= r->meta.n_row_groups)
+			return TARN_OK;
+		r->next_rg++;
+		if (r->meta.row_groups[g].num_rows == 0 || (r->sel_rg && !r->sel_rg[g]))
+			continue;
+		tarn_rc rc = start_row_group(ln, g);
 		if (rc) {
+			ln->rg = g; /* the error is reported in this row group's turn */
 			for (int i = 0; i < r->sch.n_leaves; i++)
-				if (r->cols[i].err.rc)
-					return tarn_err_set(err, r->cols[i].err.rc, "%s",
-							    r->cols[i].err.msg);
+				if (ln->cols[i].err.rc)
+					return tarn_err_set(err, ln->cols[i].err.rc, "%s",
+							    ln->cols[i].err.msg);
 			return rc;
 		}
 	}
-	int64_t rows = r->rg_left;
-	if (rows > r->batch_rows) {
-		rows = r->batch_rows;
+	int64_t rows = ln->rg_left;
+	if (rows > ln->batch_rows) {
+		rows = ln->batch_rows;
 		/* Avoid a tiny last batch in the row group. */
-		if (r->rg_left - rows < r->batch_rows / 4)
-			rows = r->rg_left;
+		if (ln->rg_left - rows < ln->batch_rows / 4)
+			rows = ln->rg_left;
 	}
 	struct tarn_batch *b;
 	if (tarn_batch_new(r->sch.schema, 0, &b))
 		return tarn_err_nomem(err, "Parquet batch");
 	for (int i = 0; i < r->sch.n_fields; i++)
-		TRY(bind_arrays(&r->sch.fields[i], b->cols[i]));
-	r->rg_left -= rows;
-	r->job = b;
-	r->job_rows = rows;
+		TRY(bind_arrays(&ln->fields[i], b->cols[i]));
+	ln->rg_left -= rows;
+	int64_t skip = ln->rg_next - ln->rg_pos;
+	ln->rg_next += rows;
+	ln->rg_pos = ln->rg_next;
+	ln->job = b;
+	ln->job_rows = rows;
 	if (r->sch.n_leaves == 0)
 		return TARN_OK;
 	for (int i = 0; i < r->sch.n_leaves; i++) {
-		struct col *c = &r->cols[i];
+		struct col *c = &ln->cols[i];
 		c->rows = rows;
+		c->skip = skip;
 		c->rc = TARN_OK;
 		tarn_err_clear(&c->err);
 		c->task.fn = col_task;
@@ -895,16 +1059,16 @@ static tarn_rc start_job(struct pq_reader *r, struct tarn_err *err)
 	/* All columns go to the pool; the caller steals what is still queued
 	 * when it waits (tarn_task_wait), so nothing idles. */
 	for (int i = 0; i < r->sch.n_leaves; i++)
-		tarn_pool_submit(&r->cols[i].task);
+		tarn_pool_submit(&ln->cols[i].task);
 	return TARN_OK;
 }
 
-static void wait_job(struct pq_reader *r)
+static void wait_job(struct lane *ln)
 {
-	if (!r->job)
+	if (!ln->job)
 		return;
-	for (int i = 0; i < r->sch.n_leaves; i++)
-		tarn_task_wait(&r->cols[i].task);
+	for (int i = 0; i < ln->r->sch.n_leaves; i++)
+		tarn_task_wait(&ln->cols[i].task);
 }
 
 static tarn_rc check_node(const struct pq_plan *p)
@@ -926,30 +1090,31 @@ static tarn_rc check_node(const struct pq_plan *p)
 	return TARN_OK;
 }
 
-static tarn_rc finish_job(struct pq_reader *r, struct tarn_batch **out, struct tarn_err *err)
+static tarn_rc finish_job(struct lane *ln, struct tarn_batch **out, struct tarn_err *err)
 {
-	wait_job(r);
-	struct tarn_batch *b = r->job;
-	r->job = NULL;
+	struct pq_reader *r = ln->r;
+	wait_job(ln);
+	struct tarn_batch *b = ln->job;
+	ln->job = NULL;
 	for (int i = 0; i < r->sch.n_leaves; i++) {
-		if (r->cols[i].rc) {
+		if (ln->cols[i].rc) {
 			tarn_batch_free(b);
-			tarn_err_set(err, r->cols[i].err.rc ? r->cols[i].err.rc : r->cols[i].rc,
-				     "%s", r->cols[i].err.msg);
-			return r->cols[i].rc;
+			tarn_err_set(err, ln->cols[i].err.rc ? ln->cols[i].err.rc : ln->cols[i].rc,
+				     "%s", ln->cols[i].err.msg);
+			return ln->cols[i].rc;
 		}
 	}
 	for (int i = 0; i < r->sch.n_fields; i++) {
-		const struct pq_plan *p = &r->sch.fields[i];
-		if (p->arr->length != r->job_rows || check_node(p)) {
+		const struct pq_plan *p = &ln->fields[i];
+		if (p->arr->length != ln->job_rows || check_node(p)) {
 			tarn_batch_free(b);
 			return tarn_err_set(err, TARN_EDATA,
 					    "%s: row group %d: the columns of '%s' disagree on the "
 					    "number of values (corrupt file)",
-					    r->name, r->rg, r->sch.schema->fields[i].name);
+					    r->name, ln->rg, r->sch.schema->fields[i].name);
 		}
 	}
-	b->n_rows = r->job_rows;
+	b->n_rows = ln->job_rows;
 	if (r->sch.n_fields > 0 && tarn_batch_seal(b, err)) {
 		tarn_batch_free(b);
 		return TARN_EINTERNAL;
@@ -962,32 +1127,59 @@ static tarn_rc reader_next(struct tarn_reader *base, struct tarn_batch **out, st
 {
 	struct pq_reader *r = (struct pq_reader *)base;
 	*out = NULL;
-	if (r->pend_rc) {
-		tarn_err_set(err, r->pend_rc, "%s", r->pend_err.msg);
-		return r->pend_rc;
+	if (r->fail_rc) {
+		tarn_err_set(err, r->fail_rc, "%s", r->fail_err.msg);
+		return r->fail_rc;
 	}
-	if (!r->job && !r->done)
-		TRY(start_job(r, err));
-	if (!r->job)
+	if (!r->started) {
+		r->started = true;
+		for (int k = 0; k < r->n_lanes; k++)
+			r->lanes[k].pend_rc = start_job(&r->lanes[k], &r->lanes[k].pend_err);
+	}
+	/* The lane on the earliest row group has the next batch. */
+	struct lane *ln = NULL;
+	for (int k = 0; k < r->n_lanes; k++) {
+		struct lane *l = &r->lanes[k];
+		if ((l->job || l->pend_rc) && (!ln || l->rg < ln->rg))
+			ln = l;
+	}
+	if (!ln)
 		return TARN_OK;
-	TRY(finish_job(r, out, err));
+	tarn_rc rc = ln->pend_rc;
+	if (rc)
+		tarn_err_set(&r->fail_err, rc, "%s", ln->pend_err.msg);
+	else
+		rc = finish_job(ln, out, &r->fail_err);
+	if (rc) {
+		r->fail_rc = rc;
+		tarn_err_set(err, rc, "%s", r->fail_err.msg);
+		return rc;
+	}
 	if (!r->owned && r->base.in && r->sch.n_leaves > 0)
-		tarn_input_set_consumed(r->base.in, r->cols[0].p - r->file);
-	/* Prefetch: decode the next batch while the caller uses this one. A
-	 * failure to start it is reported by the next call. */
-	r->pend_rc = start_job(r, &r->pend_err);
+		tarn_input_set_consumed(r->base.in, ln->cols[0].p - r->file);
+	/* Prefetch: decode the lane's next batch while the caller uses this
+	 * one (the other lanes are busy with later row groups). A failure to
+	 * start it is reported in its turn. */
+	ln->pend_rc = start_job(ln, &ln->pend_err);
 	return TARN_OK;
 }
 
 static void reader_close(struct tarn_reader *base)
 {
 	struct pq_reader *r = (struct pq_reader *)base;
-	wait_job(r);
-	tarn_batch_free(r->job);
-	if (r->cols) {
+	for (int k = 0; r->lanes && k < r->n_lanes; k++)
+		wait_job(&r->lanes[k]);
+	for (int k = 0; r->lanes && k < r->n_lanes; k++) {
+		struct lane *ln = &r->lanes[k];
+		tarn_batch_free(ln->job);
+		tarn_arena_free(&ln->arena);
+		tarn_arena_free(&ln->rg_arena);
+		if (!ln->cols)
+			continue;
 		for (int i = 0; i < r->sch.n_leaves; i++) {
-			struct col *c = &r->cols[i];
+			struct col *c = &ln->cols[i];
 			tarn_array_free(c->dict);
+			tarn_array_free(c->skip_vals);
 			tarn_free(c->pbuf);
 			tarn_free(c->def);
 			tarn_free(c->rep);
@@ -996,10 +1188,12 @@ static void reader_close(struct tarn_reader *base)
 				tarn_free(c->vd);
 			}
 		}
-		tarn_free(r->cols);
+		tarn_free(ln->cols);
 	}
+	tarn_free(r->lanes);
 	pq_schema_free(&r->sch);
 	pq_file_meta_free(&r->meta);
+	tarn_arena_free(&r->sel_arena);
 	tarn_free(r->owned);
 	tarn_free(r);
 }
@@ -1042,16 +1236,16 @@ static tarn_rc read_all(struct tarn_input *in, uint8_t **out, size_t *n, struct 
 
 /* Collects, per leaf, the plan nodes it builds (those whose first leaf it
  * is), top-down. */
-static tarn_rc collect_nodes(struct pq_reader *r, struct pq_plan *p, struct pq_plan **stack,
+static tarn_rc collect_nodes(struct lane *ln, struct pq_plan *p, struct pq_plan **stack,
 			     int depth)
 {
 	stack[depth] = p;
 	if (p->kind == PQ_PLAN_LEAF) {
-		struct col *c = &r->cols[p->leaf];
+		struct col *c = &ln->cols[p->leaf];
 		int k = 0;
 		for (int i = 0; i <= depth; i++)
 			k += stack[i]->leaf == p->leaf;
-		c->nodes = tarn_arena_alloc(&r->sch.arena, (size_t)k * sizeof *c->nodes);
+		c->nodes = tarn_arena_alloc(&ln->arena, (size_t)k * sizeof *c->nodes);
 		if (!c->nodes)
 			return TARN_ENOMEM;
 		c->n_nodes = 0;
@@ -1062,7 +1256,7 @@ static tarn_rc collect_nodes(struct pq_reader *r, struct pq_plan *p, struct pq_p
 		 * repeated node at that depth = the def_slot of the list items at
 		 * rep_slot == r. */
 		int mr = c->lf->max_rep;
-		c->min_def_for_rep = tarn_arena_alloc(&r->sch.arena, (size_t)(mr + 1) * sizeof(int16_t));
+		c->min_def_for_rep = tarn_arena_alloc(&ln->arena, (size_t)(mr + 1) * sizeof(int16_t));
 		if (!c->min_def_for_rep)
 			return TARN_ENOMEM;
 		for (int i = 0; i <= mr; i++)
@@ -1075,9 +1269,73 @@ static tarn_rc collect_nodes(struct pq_reader *r, struct pq_plan *p, struct pq_p
 		return TARN_OK;
 	}
 	for (int i = 0; i < p->n_children; i++)
-		TRY(collect_nodes(r, &p->children[i], stack, depth + 1));
+		TRY(collect_nodes(ln, &p->children[i], stack, depth + 1));
 	return TARN_OK;
 }
+
+/* A lane's own copy of a plan tree (the arrays it fills are per lane). */
+static tarn_rc copy_plan(struct tarn_arena *a, struct pq_plan *dst, const struct pq_plan *src)
+{
+	*dst = *src;
+	dst->arr = NULL;
+	if (src->n_children == 0)
+		return TARN_OK;
+	dst->children = tarn_arena_alloc(a, (size_t)src->n_children * sizeof *dst->children);
+	if (!dst->children)
+		return TARN_ENOMEM;
+	for (int i = 0; i < src->n_children; i++)
+		TRY(copy_plan(a, &dst->children[i], &src->children[i]));
+	return TARN_OK;
+}
+
+/* Lanes: one per worker (at most 4, at most one per row group), each with
+ * its column states and plan copies. */
+static tarn_rc make_lanes(struct pq_reader *r)
+{
+	int n = tarn_pool_size();
+	n = n < 1 ? 1 : n > 4 ? 4 : n;
+	if (n > r->meta.n_row_groups)
+		n = r->meta.n_row_groups > 0 ? r->meta.n_row_groups : 1;
+	r->lanes = tarn_calloc((size_t)n, sizeof *r->lanes);
+	if (!r->lanes)
+		return TARN_ENOMEM;
+	r->n_lanes = n;
+	for (int k = 0; k < n; k++) {
+		struct lane *ln = &r->lanes[k];
+		ln->r = r;
+		ln->rg = -1;
+		tarn_arena_init(&ln->arena, 0);
+		tarn_arena_init(&ln->rg_arena, 0);
+	}
+	struct pq_plan *stack[PLAN_DEPTH];
+	for (int k = 0; k < n; k++) {
+		struct lane *ln = &r->lanes[k];
+		ln->cols = tarn_calloc((size_t)(r->sch.n_leaves ? r->sch.n_leaves : 1),
+				       sizeof *ln->cols);
+		if (!ln->cols)
+			return TARN_ENOMEM;
+		for (int i = 0; i < r->sch.n_leaves; i++) {
+			struct col *c = &ln->cols[i];
+			c->r = r;
+			c->ln = ln;
+			c->lf = &r->sch.leaves[i];
+			c->vd = tarn_calloc(1, sizeof *c->vd);
+			if (!c->vd)
+				return TARN_ENOMEM;
+			tarn_buf_init(&c->vd->prev);
+		}
+		size_t nf = (size_t)(r->sch.n_fields ? r->sch.n_fields : 1);
+		ln->fields = tarn_arena_alloc(&ln->arena, nf * sizeof *ln->fields);
+		if (!ln->fields)
+			return TARN_ENOMEM;
+		for (int i = 0; i < r->sch.n_fields; i++) {
+			TRY(copy_plan(&ln->arena, &ln->fields[i], &r->sch.fields[i]));
+			TRY(collect_nodes(ln, &ln->fields[i], stack, 0));
+		}
+	}
+	return TARN_OK;
+}
+
 
 static tarn_rc parse_opts(const struct tarn_opts *opts, struct pq_read_opts *o,
 			  struct tarn_err *err)
@@ -1141,6 +1399,35 @@ static tarn_rc validate_meta(struct pq_reader *r, struct tarn_err *err)
 	return TARN_OK;
 }
 
+tarn_rc pq_footer_read(const uint8_t *p, size_t n, const char *name, struct pq_file_meta *m,
+		       int64_t *meta_start, struct tarn_err *err)
+{
+	memset(m, 0, sizeof *m);
+	tarn_arena_init(&m->arena, 1024);
+	if (n < 12 || (memcmp(p, "PAR1", 4) != 0 && memcmp(p, "PARE", 4) != 0))
+		return tarn_err_set(err, TARN_EDATA,
+				    "%s: not a Parquet file (%s)", name,
+				    n < 12 ? "too short" : "no PAR1 magic at the start");
+	if (memcmp(p + n - 4, "PARE", 4) == 0 || memcmp(p, "PARE", 4) == 0)
+		return tarn_err_set(err, TARN_EUNSUPPORTED,
+				    "%s: encrypted Parquet is not supported yet (encrypted footer)",
+				    name);
+	if (memcmp(p + n - 4, "PAR1", 4) != 0)
+		return tarn_err_set(err, TARN_EDATA,
+				    "%s: not a complete Parquet file (no PAR1 magic at the end; "
+				    "truncated?)",
+				    name);
+	uint32_t flen;
+	memcpy(&flen, p + n - 8, 4);
+	if ((uint64_t)flen > n - 12)
+		return tarn_err_set(err, TARN_EDATA,
+				    "%s: corrupt Parquet footer: its length %u is larger than the "
+				    "file (byte offset %zu)",
+				    name, flen, n - 8);
+	*meta_start = (int64_t)(n - 8 - flen);
+	return pq_file_meta_decode(p + *meta_start, flen, m, name, *meta_start, err);
+}
+
 tarn_rc parquet_open_reader(struct tarn_input *in, const struct tarn_opts *opts,
 			    struct tarn_reader **out, struct tarn_err *err)
 {
@@ -1151,7 +1438,7 @@ tarn_rc parquet_open_reader(struct tarn_input *in, const struct tarn_opts *opts,
 	tarn_rc rc = TARN_OK;
 	r->base.ops = &reader_ops;
 	r->name = tarn_input_name(in);
-	r->rg = -1;
+	tarn_arena_init(&r->sel_arena, 0);
 	TRY_OUT(parse_opts(opts, &r->o, err));
 	size_t n;
 	const uint8_t *p = tarn_input_mapped(in, &n);
@@ -1161,37 +1448,7 @@ tarn_rc parquet_open_reader(struct tarn_input *in, const struct tarn_opts *opts,
 	}
 	r->file = p;
 	r->file_len = n;
-	if (n < 12 || (memcmp(p, "PAR1", 4) != 0 && memcmp(p, "PARE", 4) != 0)) {
-		rc = tarn_err_set(err, TARN_EDATA,
-				  "%s: not a Parquet file (%s)", r->name,
-				  n < 12 ? "too short" : "no PAR1 magic at the start");
-		goto out;
-	}
-	if (memcmp(p + n - 4, "PARE", 4) == 0 || memcmp(p, "PARE", 4) == 0) {
-		rc = tarn_err_set(err, TARN_EUNSUPPORTED,
-				  "%s: encrypted Parquet is not supported yet (encrypted footer)",
-				  r->name);
-		goto out;
-	}
-	if (memcmp(p + n - 4, "PAR1", 4) != 0) {
-		rc = tarn_err_set(err, TARN_EDATA,
-				  "%s: not a complete Parquet file (no PAR1 magic at the end; "
-				  "truncated?)",
-				  r->name);
-		goto out;
-	}
-	uint32_t flen;
-	memcpy(&flen, p + n - 8, 4);
-	if ((uint64_t)flen > n - 12) {
-		rc = tarn_err_set(err, TARN_EDATA,
-				  "%s: corrupt Parquet footer: its length %u is larger than the "
-				  "file (byte offset %zu)",
-				  r->name, flen, n - 8);
-		goto out;
-	}
-	r->meta_start = (int64_t)(n - 8 - flen);
-	TRY_OUT(pq_file_meta_decode(p + r->meta_start, flen, &r->meta, r->name, r->meta_start,
-				    err));
+	TRY_OUT(pq_footer_read(p, n, r->name, &r->meta, &r->meta_start, err));
 	if (r->meta.encrypted) {
 		rc = tarn_err_set(err, TARN_EUNSUPPORTED,
 				  "%s: encrypted Parquet is not supported yet (plaintext footer "
@@ -1201,28 +1458,9 @@ tarn_rc parquet_open_reader(struct tarn_input *in, const struct tarn_opts *opts,
 	}
 	TRY_OUT(validate_meta(r, err));
 	TRY_OUT(pq_schema_build(&r->meta, &r->o, &r->sch, r->name, err));
-	r->cols = tarn_calloc((size_t)(r->sch.n_leaves ? r->sch.n_leaves : 1), sizeof *r->cols);
-	if (!r->cols) {
+	if (make_lanes(r)) {
 		rc = tarn_err_nomem(err, "Parquet reader");
 		goto out;
-	}
-	for (int i = 0; i < r->sch.n_leaves; i++) {
-		struct col *c = &r->cols[i];
-		c->r = r;
-		c->lf = &r->sch.leaves[i];
-		c->vd = tarn_calloc(1, sizeof *c->vd);
-		if (!c->vd) {
-			rc = tarn_err_nomem(err, "Parquet reader");
-			goto out;
-		}
-		tarn_buf_init(&c->vd->prev);
-	}
-	struct pq_plan *stack[PLAN_DEPTH];
-	for (int i = 0; i < r->sch.n_fields; i++) {
-		if (collect_nodes(r, &r->sch.fields[i], stack, 0)) {
-			rc = tarn_err_nomem(err, "Parquet reader");
-			goto out;
-		}
 	}
 	r->base.schema = r->sch.schema;
 	tarn_schema_ref(r->base.schema);
@@ -1231,4 +1469,41 @@ tarn_rc parquet_open_reader(struct tarn_input *in, const struct tarn_opts *opts,
 out:
 	reader_close(&r->base);
 	return rc;
+}
+
+tarn_rc pq_reader_prune(struct tarn_reader *base, const char *column, const struct pq_bound *lo,
+			const struct pq_bound *hi, struct tarn_err *err)
+{
+	struct pq_reader *r = (struct pq_reader *)base;
+	if (r->started || r->sel_leaf)
+		return tarn_err_set(err, TARN_EUSAGE,
+				    "%s: pruning must be set once, before the first batch", r->name);
+	const struct pq_leaf *lf = NULL;
+	for (int i = 0; i < r->sch.n_leaves; i++)
+		if (strcmp(r->sch.leaves[i].path, column) == 0)
+			lf = &r->sch.leaves[i];
+	if (!lf)
+		return tarn_err_set(err, TARN_ENOTFOUND, "%s: no column '%s' among those read",
+				    r->name, column);
+	struct pq_bound *b[2] = { &r->sel_lo, &r->sel_hi };
+	const struct pq_bound *src[2] = { lo, hi };
+	for (int k = 0; k < 2; k++) {
+		b[k]->p = NULL;
+		b[k]->n = 0;
+		if (!src[k] || !src[k]->p)
+			continue;
+		uint8_t *p = tarn_arena_alloc(&r->sel_arena, src[k]->n ? src[k]->n : 1);
+		if (!p)
+			return tarn_err_nomem(err, "Parquet reader");
+		memcpy(p, src[k]->p, src[k]->n);
+		b[k]->p = p;
+		b[k]->n = src[k]->n;
+	}
+	int n = r->meta.n_row_groups;
+	r->sel_rg = tarn_arena_alloc(&r->sel_arena, (size_t)(n ? n : 1) * sizeof *r->sel_rg);
+	if (!r->sel_rg)
+		return tarn_err_nomem(err, "Parquet reader");
+	pq_prune_row_groups(&r->meta, lf, &r->sel_lo, &r->sel_hi, r->sel_rg);
+	r->sel_leaf = lf;
+	return TARN_OK;
 }

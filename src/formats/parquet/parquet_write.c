@@ -27,6 +27,13 @@
  *     their metadata kept for the footer. Memory is bounded by one row group
  *     of compressed pages plus one open page per column.
  *  5. Columns encode in parallel: write() runs one pool task per leaf.
+ *  6. Statistics are kept per page (stats_update) and folded into the
+ *     chunk's when the page is cut; each page's location, first row, null
+ *     count and bounds are noted (page_record) and, when its row group is
+ *     written, encoded as the chunk's OffsetIndex and ColumnIndex into two
+ *     writer-wide buffers that finish() writes before the footer (offsets
+ *     in the footer are made absolute then). Pages are only ever cut at row
+ *     starts, as the OffsetIndex requires.
  *
  * Thread-safety: one writer per thread; tasks touch only their own leaf.
  */
@@ -86,6 +93,17 @@ struct wstats {
 	bool max_too_long;
 };
 
+/* One data page of the open chunk, for the page index. */
+struct wpage {
+	int64_t off;        /* header position in the chunk buffer */
+	int32_t size;       /* header + compressed body */
+	int64_t first_row;  /* within the row group */
+	int64_t nulls;
+	bool null_page;     /* no non-null values */
+	size_t mm;          /* min at pmm[mm], max right after it */
+	uint32_t min_len, max_len;
+};
+
 struct wleaf {
 	struct pq_writer *w;
 	/* schema */
@@ -124,8 +142,19 @@ struct wleaf {
 	int64_t chunk_values;
 	int64_t chunk_usize;   /* uncompressed size incl. headers */
 	int64_t chunk_rows;
+	int64_t chunk_at;      /* file offset of the chunk's first data page */
 	unsigned encodings;    /* bit per pq_encoding used */
-	struct wstats st;
+	struct wstats st;      /* the chunk's statistics */
+	struct wstats pst;     /* the open page's; folded into st at flush */
+	/* page index of the chunk */
+	struct wpage *pages;
+	int64_t n_pages, pages_cap;
+	struct tarn_buf pmm;   /* page min/max bytes */
+	bool ci_bad;           /* a page has values but no usable bounds */
+	/* Bloom filter: XXH64 of every value of the chunk */
+	bool bloom;
+	uint64_t *bh;
+	int64_t bh_n, bh_cap;
 	/* scratch */
 	struct tarn_buf body, comp, hdr;
 	int32_t s32[PQ_CHUNK];
@@ -149,8 +178,13 @@ struct pq_writer {
 	/* options */
 	int codec, level;
 	int64_t rg_size, page_size, dict_size;
-	bool use_dict, stats, delta;
+	bool use_dict, stats, delta, page_index;
+	double bloom_fpp;
+	int64_t bloom_ndv;    /* 0 = the chunk's distinct count */
 	int page_version;
+	/* page index of the row groups written, placed before the footer;
+	 * column chunks hold offsets relative to these buffers until then */
+	struct tarn_buf ci, oi;
 	/* state */
 	int64_t offset;       /* bytes written */
 	int64_t rg_rows;      /* rows buffered in the open row group */
@@ -259,6 +293,9 @@ static tarn_rc add_leaf(struct sbuild *b, const struct tarn_type *t, int field, 
 	tarn_buf_init(&l->dict.vals);
 	tarn_buf_init(&l->st.bmin);
 	tarn_buf_init(&l->st.bmax);
+	tarn_buf_init(&l->pst.bmin);
+	tarn_buf_init(&l->pst.bmax);
+	tarn_buf_init(&l->pmm);
 	return TARN_OK;
 }
 
@@ -839,11 +876,12 @@ static int cmp_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 	return c ? c : (an > bn) - (an < bn);
 }
 
-/* Folds n staged values into the chunk's min/max. Floats ignore NaN; a zero
- * min is -0.0 and a zero max +0.0 (parquet.thrift ColumnOrder). */
+/* Folds n staged values into the open page's min/max (flush_page folds the
+ * page into the chunk's). Floats ignore NaN; a zero min is -0.0 and a zero
+ * max +0.0 (parquet.thrift ColumnOrder). */
 static tarn_rc stats_update(struct wleaf *l, int64_t n)
 {
-	struct wstats *st = &l->st;
+	struct wstats *st = &l->pst;
 	if (n == 0)
 		return TARN_OK;
 	switch (l->phys) {
@@ -1030,6 +1068,129 @@ static tarn_rc stats_update(struct wleaf *l, int64_t n)
 	}
 	}
 	return TARN_OK;
+}
+
+/* Compares two physical values (of the stats' encoding) in the column's
+ * sort order: -1, 0, 1. */
+static int stat_cmp(const struct wleaf *l, const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+	switch (l->phys) {
+	case PQ_BOOLEAN: return (a[0] > b[0]) - (a[0] < b[0]);
+	case PQ_INT32:
+		if (l->is_unsigned) {
+			uint32_t x, y;
+			memcpy(&x, a, 4), memcpy(&y, b, 4);
+			return (x > y) - (x < y);
+		} else {
+			int32_t x, y;
+			memcpy(&x, a, 4), memcpy(&y, b, 4);
+			return (x > y) - (x < y);
+		}
+	case PQ_INT64:
+		if (l->is_unsigned) {
+			uint64_t x, y;
+			memcpy(&x, a, 8), memcpy(&y, b, 8);
+			return (x > y) - (x < y);
+		} else {
+			int64_t x, y;
+			memcpy(&x, a, 8), memcpy(&y, b, 8);
+			return (x > y) - (x < y);
+		}
+	case PQ_FLOAT:
+	case PQ_DOUBLE: {
+		double x, y;
+		if (l->phys == PQ_FLOAT) {
+			float f, g;
+			memcpy(&f, a, 4), memcpy(&g, b, 4);
+			x = f, y = g;
+		} else {
+			memcpy(&x, a, 8), memcpy(&y, b, 8);
+		}
+		if (x == y)
+			return (int)!signbit(x) - (int)!signbit(y); /* -0.0 < +0.0 */
+		return x < y ? -1 : 1;
+	}
+	case PQ_FLBA: {
+		/* big-endian two's complement decimals: sign bit flipped */
+		size_t w = (size_t)l->type_length;
+		uint8_t x[16], y[16];
+		memcpy(x, a, w), memcpy(y, b, w);
+		x[0] ^= 0x80, y[0] ^= 0x80;
+		int c = memcmp(x, y, w);
+		return (c > 0) - (c < 0);
+	}
+	default: return cmp_bytes(a, an, b, bn);
+	}
+}
+
+/* The stats' min and max as physical bytes (pointing into st). */
+static void stats_bounds(const struct wleaf *l, const struct wstats *st, const uint8_t **mn,
+			 size_t *mnn, const uint8_t **mx, size_t *mxn)
+{
+	*mn = st->min, *mx = st->max;
+	switch (l->phys) {
+	case PQ_BOOLEAN: *mnn = *mxn = 1; break;
+	case PQ_INT32:
+	case PQ_FLOAT: *mnn = *mxn = 4; break;
+	case PQ_INT64:
+	case PQ_DOUBLE: *mnn = *mxn = 8; break;
+	case PQ_FLBA: *mnn = *mxn = (size_t)l->type_length; break;
+	default:
+		*mn = (const uint8_t *)st->bmin.data;
+		*mnn = st->bmin.len;
+		*mx = (const uint8_t *)st->bmax.data;
+		*mxn = st->bmax.len;
+		break;
+	}
+	if (!*mn)
+		*mn = (const uint8_t *)"";
+	if (!*mx)
+		*mx = (const uint8_t *)"";
+}
+
+/* Folds the page's min/max into the chunk's. */
+static tarn_rc stats_merge(struct wleaf *l)
+{
+	struct wstats *c = &l->st, *p = &l->pst;
+	if (!p->any)
+		return TARN_OK;
+	const uint8_t *pmn, *pmx, *cmn, *cmx;
+	size_t pmnn, pmxn, cmnn, cmxn;
+	stats_bounds(l, p, &pmn, &pmnn, &pmx, &pmxn);
+	stats_bounds(l, c, &cmn, &cmnn, &cmx, &cmxn);
+	bool lo = !c->any || stat_cmp(l, pmn, pmnn, cmn, cmnn) < 0;
+	bool hi = !c->any || stat_cmp(l, pmx, pmxn, cmx, cmxn) > 0;
+	if (l->phys == PQ_BYTE_ARRAY) {
+		if (lo) {
+			c->bmin.len = 0;
+			TRY(tarn_buf_append(&c->bmin, pmn, pmnn));
+		}
+		if (hi) {
+			c->bmax.len = 0;
+			TRY(tarn_buf_append(&c->bmax, pmx, pmxn));
+		}
+	} else {
+		if (lo)
+			memcpy(c->min, pmn, pmnn);
+		if (hi)
+			memcpy(c->max, pmx, pmxn);
+	}
+	c->any = true;
+	return TARN_OK;
+}
+
+/* Strings longer than this are cut in statistics. */
+#define STAT_MAX_BYTES 64
+
+/* Cuts a long string min to a lower bound, at a UTF-8 character start. */
+static size_t cut_min(const uint8_t *mn, size_t n)
+{
+	if (n <= STAT_MAX_BYTES)
+		return n;
+	n = STAT_MAX_BYTES;
+	while (n > 0 && (mn[n] & 0xc0) == 0x80)
+		n--;
+	return n;
 }
 
 /* PLAIN-encodes n staged values onto the page. */
@@ -1243,6 +1404,56 @@ static tarn_rc put_delta(struct wleaf *l, struct tarn_buf *body)
 	return rc;
 }
 
+/* Notes the page just put at chunk[at..] for the page index: location,
+ * nulls, and bounds (a long string min cut, a long max cut and rounded up). */
+static tarn_rc page_record(struct wleaf *l, size_t at, const uint8_t *mn, size_t mnn,
+			   const uint8_t *mx, size_t mxn)
+{
+	if (l->n_pages == l->pages_cap) {
+		int64_t cap = l->pages_cap ? l->pages_cap * 2 : 16;
+		struct wpage *p = tarn_realloc(l->pages, (size_t)cap * sizeof *p);
+		if (!p)
+			return TARN_ENOMEM;
+		l->pages = p;
+		l->pages_cap = cap;
+	}
+	struct wpage *pg = &l->pages[l->n_pages++];
+	memset(pg, 0, sizeof *pg);
+	pg->off = (int64_t)at;
+	pg->size = (int32_t)(l->chunk.len - at);
+	pg->first_row = l->chunk_rows;
+	pg->nulls = l->pnulls;
+	pg->null_page = l->pn == l->pnulls;
+	pg->mm = l->pmm.len;
+	if (pg->null_page)
+		return TARN_OK;
+	if (!l->pst.any) {
+		/* values, but all NaN: no bounds to give */
+		l->ci_bad = true;
+		return TARN_OK;
+	}
+	size_t mn_cut = cut_min(mn, mnn), mx_cut = mxn;
+	TRY(tarn_buf_append(&l->pmm, mn, mn_cut));
+	if (l->phys == PQ_BYTE_ARRAY && mxn > STAT_MAX_BYTES) {
+		/* An upper bound: the first bytes with the last one that can
+		 * be incremented incremented. */
+		mx_cut = STAT_MAX_BYTES;
+		while (mx_cut > 0 && mx[mx_cut - 1] == 0xff)
+			mx_cut--;
+		if (mx_cut == 0) {
+			l->ci_bad = true;
+			return TARN_OK;
+		}
+		TRY(tarn_buf_append(&l->pmm, mx, mx_cut));
+		l->pmm.data[l->pmm.len - 1] = (char)(mx[mx_cut - 1] + 1);
+	} else {
+		TRY(tarn_buf_append(&l->pmm, mx, mx_cut));
+	}
+	pg->min_len = (uint32_t)mn_cut;
+	pg->max_len = (uint32_t)mx_cut;
+	return TARN_OK;
+}
+
 /* Writes the open page (if any entries) to the chunk. */
 static tarn_rc flush_page(struct wleaf *l)
 {
@@ -1312,8 +1523,38 @@ static tarn_rc flush_page(struct wleaf *l)
 	if (body->len > INT32_MAX || l->comp.len > INT32_MAX)
 		return leaf_fail(l, TARN_ELIMIT, "page larger than 2 GiB");
 	h.compressed_size = (int32_t)l->comp.len;
+	const uint8_t *mn = NULL, *mx = NULL;
+	size_t mnn = 0, mxn = 0;
+	if (l->pst.any)
+		stats_bounds(l, &l->pst, &mn, &mnn, &mx, &mxn);
+	if (w->stats) {
+		/* Page statistics: as for the chunk, a long string max is left out. */
+		h.has_stats = true;
+		h.stats.null_count = l->pnulls;
+		h.stats.distinct_count = h.stats.nan_count = -1;
+		h.stats.min_exact = h.stats.max_exact = -1;
+		if (l->pst.any) {
+			h.stats.min = mn;
+			h.stats.min_len = cut_min(mn, mnn);
+			h.stats.has_min = true;
+			h.stats.min_exact = h.stats.min_len == mnn;
+			if (l->phys != PQ_BYTE_ARRAY || mxn <= STAT_MAX_BYTES) {
+				h.stats.max = mx;
+				h.stats.max_len = mxn;
+				h.stats.has_max = true;
+				h.stats.max_exact = 1;
+			}
+		}
+	}
+	size_t page_at = l->chunk.len;
 	TRY(put_page(l, &h, (const uint8_t *)l->comp.data, l->comp.len));
+	if (w->page_index)
+		TRY(page_record(l, page_at, mn, mnn, mx, mxn));
+	TRY(stats_merge(l));
+	l->pst.any = false;
+	l->pst.bmin.len = l->pst.bmax.len = 0;
 	l->chunk_values += l->pn;
+	l->chunk_rows += l->prows;
 	l->pn = l->prows = l->pnulls = 0;
 	l->plain.len = 0;
 	l->pbit = 0;
@@ -1346,6 +1587,51 @@ static size_t page_bytes(const struct wleaf *l)
 	return l->plain.len + (size_t)l->pnidx * 2 + (size_t)l->pn / 4;
 }
 
+/* Hashes n staged values (PLAIN form) for the chunk's Bloom filter. */
+static tarn_rc bloom_hash(struct wleaf *l, int64_t n)
+{
+	if (l->bh_n + n > l->bh_cap) {
+		int64_t cap = l->bh_cap ? l->bh_cap : 4096;
+		while (cap < l->bh_n + n)
+			cap *= 2;
+		uint64_t *h = tarn_realloc(l->bh, (size_t)cap * sizeof *h);
+		if (!h)
+			return TARN_ENOMEM;
+		l->bh = h;
+		l->bh_cap = cap;
+	}
+	uint64_t *h = l->bh + l->bh_n;
+	switch (l->phys) {
+	case PQ_INT32:
+	case PQ_FLOAT:
+		for (int64_t k = 0; k < n; k++)
+			h[k] = pq_xxh64(&l->s32[k], 4, 0);
+		break;
+	case PQ_INT64:
+	case PQ_DOUBLE:
+		for (int64_t k = 0; k < n; k++)
+			h[k] = pq_xxh64(&l->s64[k], 8, 0);
+		break;
+	case PQ_FLBA:
+		for (int64_t k = 0; k < n; k++)
+			h[k] = pq_xxh64(l->sflba + k * l->type_length, (size_t)l->type_length, 0);
+		break;
+	case PQ_BYTE_ARRAY:
+		for (int64_t k = 0; k < n; k++)
+			h[k] = pq_xxh64(l->sbp[k], l->sbl[k], 0);
+		break;
+	default: return TARN_OK;
+	}
+	l->bh_n += n;
+	return TARN_OK;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
 /* Encodes n values (positions idx, or rows from.. when idx is NULL) onto
  * the open page: stage, stats, dictionary or PLAIN. */
 static tarn_rc put_values(struct wleaf *l, const struct tarn_array *a, const int64_t *idx,
@@ -1359,21 +1645,22 @@ static tarn_rc put_values(struct wleaf *l, const struct tarn_array *a, const int
 		TRY(stage(l, a, idx ? idx + k : NULL, from + k, m));
 		if (w->stats)
 			TRY(stats_update(l, m));
+		if (l->bloom)
+			TRY(bloom_hash(l, m));
 		if (l->dict_on) {
 			TRY(dict_put(l, m));
 			if (l->dict.plain_size > (size_t)w->dict_size) {
 				/* Dictionary too large: pages so far keep it (or, if
 				 * none was written yet, this page goes PLAIN), the
 				 * rest of the chunk is PLAIN. */
-				if (!l->dict_pages) {
-					l->plain.len = 0;
-					for (int64_t j = 0; j < l->pnidx; j++)
-						TRY(plain_from_dict(l, l->pidx[j]));
-					l->pnidx = 0;
+				/* The open page goes PLAIN rather than being cut
+				 * here, which may be inside a row. */
+				l->plain.len = 0;
+				for (int64_t j = 0; j < l->pnidx; j++)
+					TRY(plain_from_dict(l, l->pidx[j]));
+				l->pnidx = 0;
+				if (!l->dict_pages)
 					dict_reset(&l->dict);
-				} else {
-					TRY(flush_page(l));
-				}
 				l->dict_on = false;
 			}
 		} else {
@@ -1507,31 +1794,14 @@ static void stats_fill(struct wleaf *l, struct pq_stats *s, struct tarn_arena *a
 	s->min_exact = s->max_exact = -1;
 	if (!l->st.any)
 		return;
-	const uint8_t *mn = l->st.min, *mx = l->st.max;
-	size_t mnn = 0, mxn = 0;
-	switch (l->phys) {
-	case PQ_BOOLEAN: mnn = mxn = 1; break;
-	case PQ_INT32:
-	case PQ_FLOAT: mnn = mxn = 4; break;
-	case PQ_INT64:
-	case PQ_DOUBLE: mnn = mxn = 8; break;
-	case PQ_FLBA: mnn = mxn = (size_t)l->type_length; break;
-	case PQ_BYTE_ARRAY:
-		mn = (const uint8_t *)l->st.bmin.data;
-		mnn = l->st.bmin.len;
-		mx = (const uint8_t *)l->st.bmax.data;
-		mxn = l->st.bmax.len;
-		break;
-	}
+	const uint8_t *mn, *mx;
+	size_t mnn, mxn;
+	stats_bounds(l, &l->st, &mn, &mnn, &mx, &mxn);
 	/* Long strings: a truncated min is still a lower bound (cut at a UTF-8
 	 * character start); a max would need rounding up, so it is left out. */
-	bool long_min = l->phys == PQ_BYTE_ARRAY && mnn > 64;
-	bool long_max = l->phys == PQ_BYTE_ARRAY && mxn > 64;
-	if (long_min) {
-		mnn = 64;
-		while (mnn > 0 && (mn[mnn] & 0xc0) == 0x80)
-			mnn--;
-	}
+	bool long_min = l->phys == PQ_BYTE_ARRAY && mnn > STAT_MAX_BYTES;
+	bool long_max = l->phys == PQ_BYTE_ARRAY && mxn > STAT_MAX_BYTES;
+	mnn = cut_min(mn, mnn);
 	uint8_t *a = tarn_arena_alloc(arena, mnn + mxn + 2);
 	if (!a)
 		return;
@@ -1547,6 +1817,127 @@ static void stats_fill(struct wleaf *l, struct pq_stats *s, struct tarn_arena *a
 		s->has_max = true;
 		s->max_exact = 1;
 	}
+}
+
+/* Writes the chunk's Bloom filter (header + bitset), sized for its distinct
+ * values (or bloom-ndv) at bloom-fpp. */
+static tarn_rc bloom_write(struct pq_writer *w, struct wleaf *l, struct pq_column_meta *m,
+			   struct tarn_err *err)
+{
+	int64_t nd = 0;
+	if (l->bh_n > 0) {
+		qsort(l->bh, (size_t)l->bh_n, sizeof *l->bh, cmp_u64);
+		for (int64_t i = 0; i < l->bh_n; i++)
+			if (i == 0 || l->bh[i] != l->bh[nd - 1])
+				l->bh[nd++] = l->bh[i];
+	}
+	size_t n = pq_bloom_size(w->bloom_ndv > 0 ? w->bloom_ndv : nd, w->bloom_fpp);
+	uint8_t *bits = tarn_calloc(1, n);
+	if (!bits)
+		return tarn_err_nomem(err, "Parquet Bloom filter");
+	for (int64_t i = 0; i < nd; i++)
+		pq_bloom_insert(bits, n, l->bh[i]);
+	l->hdr.len = 0;
+	struct thrift_out o;
+	thrift_out_init(&o, &l->hdr);
+	pq_bloom_header_encode(&o, n);
+	tarn_rc rc = o.rc ? tarn_err_nomem(err, "Parquet Bloom filter") : TARN_OK;
+	m->bloom_filter_offset = w->offset;
+	m->bloom_filter_length = (int32_t)(l->hdr.len + n);
+	if (rc == TARN_OK)
+		rc = out_write(w, l->hdr.data, l->hdr.len, err);
+	if (rc == TARN_OK)
+		rc = out_write(w, bits, n, err);
+	tarn_free(bits);
+	l->bh_n = 0;
+	return rc;
+}
+
+/* Encodes the chunk's OffsetIndex (and ColumnIndex, when every page has
+ * bounds) into w->oi / w->ci; cc gets offsets relative to those buffers,
+ * made absolute by writer_finish. */
+static tarn_rc index_chunk(struct pq_writer *w, struct wleaf *l, struct pq_column_chunk *cc,
+			   struct tarn_err *err)
+{
+	int64_t n = l->n_pages;
+	if (n == 0 || n > INT32_MAX)
+		return TARN_OK;
+	struct pq_page_loc *locs = tarn_malloc((size_t)n * sizeof *locs);
+	bool *nullp = tarn_malloc((size_t)n * sizeof *nullp);
+	const uint8_t **mins = tarn_malloc((size_t)n * sizeof *mins);
+	const uint8_t **maxs = tarn_malloc((size_t)n * sizeof *maxs);
+	size_t *minl = tarn_malloc((size_t)n * sizeof *minl);
+	size_t *maxl = tarn_malloc((size_t)n * sizeof *maxl);
+	int64_t *nulls = tarn_malloc((size_t)n * sizeof *nulls);
+	tarn_rc rc = TARN_OK;
+	if (!locs || !nullp || !mins || !maxs || !minl || !maxl || !nulls) {
+		rc = tarn_err_nomem(err, "Parquet page index");
+		goto out;
+	}
+	/* (no bytes at all when every page is a null page) */
+	const uint8_t *mm = l->pmm.data ? (const uint8_t *)l->pmm.data : (const uint8_t *)"";
+	for (int64_t i = 0; i < n; i++) {
+		const struct wpage *pg = &l->pages[i];
+		locs[i].offset = pg->off + l->chunk_at;
+		locs[i].size = pg->size;
+		locs[i].first_row = pg->first_row;
+		nullp[i] = pg->null_page;
+		mins[i] = mm + pg->mm;
+		minl[i] = pg->min_len;
+		maxs[i] = mm + pg->mm + pg->min_len;
+		maxl[i] = pg->max_len;
+		nulls[i] = pg->nulls;
+	}
+	struct pq_offset_index oi = { .n = (int)n, .locs = locs };
+	struct thrift_out o;
+	size_t at = w->oi.len;
+	thrift_out_init(&o, &w->oi);
+	pq_offset_index_encode(&o, &oi);
+	if (o.rc) {
+		rc = tarn_err_nomem(err, "Parquet page index");
+		goto out;
+	}
+	cc->offset_index_offset = (int64_t)at;
+	cc->offset_index_length = (int32_t)(w->oi.len - at);
+	if (!w->stats || l->ci_bad || l->conv == W_NULL)
+		goto out;
+	/* Boundary order from consecutive non-null pages. */
+	bool asc = true, desc = true;
+	int64_t prev = -1;
+	for (int64_t i = 0; i < n; i++) {
+		if (nullp[i])
+			continue;
+		if (prev >= 0) {
+			int a = stat_cmp(l, mins[prev], minl[prev], mins[i], minl[i]);
+			int b = stat_cmp(l, maxs[prev], maxl[prev], maxs[i], maxl[i]);
+			asc &= a <= 0 && b <= 0;
+			desc &= a >= 0 && b >= 0;
+		}
+		prev = i;
+	}
+	struct pq_column_index ci = {
+		.n = (int)n, .null_pages = nullp, .min = mins, .max = maxs, .min_len = minl,
+		.max_len = maxl, .boundary = asc ? PQ_ASCENDING : desc ? PQ_DESCENDING : PQ_UNORDERED,
+		.null_counts = nulls,
+	};
+	at = w->ci.len;
+	thrift_out_init(&o, &w->ci);
+	pq_column_index_encode(&o, &ci);
+	if (o.rc) {
+		rc = tarn_err_nomem(err, "Parquet page index");
+		goto out;
+	}
+	cc->column_index_offset = (int64_t)at;
+	cc->column_index_length = (int32_t)(w->ci.len - at);
+out:
+	tarn_free(locs);
+	tarn_free(nullp);
+	tarn_free(mins);
+	tarn_free(maxs);
+	tarn_free(minl);
+	tarn_free(maxl);
+	tarn_free(nulls);
+	return rc;
 }
 
 /* Writes the buffered row group: each chunk (dictionary page first), and
@@ -1655,7 +2046,10 @@ static tarn_rc flush_row_group(struct pq_writer *w, struct tarn_err *err)
 			l->encodings |= 1u << PQ_ENC_PLAIN;
 		}
 		m->data_page_offset = w->offset;
+		l->chunk_at = w->offset;
 		TRY(out_write(w, l->chunk.data, l->chunk.len, err));
+		if (w->page_index)
+			TRY(index_chunk(w, l, cc, err));
 		m->total_compressed_size = w->offset - start;
 		m->total_uncompressed_size = l->chunk_usize;
 		m->num_values = l->chunk_values;
@@ -1676,6 +2070,10 @@ static tarn_rc flush_row_group(struct pq_writer *w, struct tarn_err *err)
 		l->chunk.len = 0;
 		l->chunk_values = 0;
 		l->chunk_usize = 0;
+		l->chunk_rows = 0;
+		l->n_pages = 0;
+		l->pmm.len = 0;
+		l->ci_bad = false;
 		l->encodings = 0;
 		l->dict_pages = false;
 		l->dict_on = w->use_dict && l->phys != PQ_BOOLEAN && l->conv != W_NULL;
@@ -1686,6 +2084,10 @@ static tarn_rc flush_row_group(struct pq_writer *w, struct tarn_err *err)
 	}
 	g->total_byte_size = total;
 	g->total_compressed_size = w->offset - rg_start;
+	/* Bloom filters after the row group's chunks. */
+	for (int i = 0; i < w->n_leaves; i++)
+		if (w->leaves[i].bloom)
+			TRY(bloom_write(w, &w->leaves[i], &g->columns[i].meta, err));
 	w->meta.n_row_groups++;
 	w->total_rows += w->rg_rows;
 	w->rg_rows = 0;
@@ -1774,6 +2176,25 @@ static tarn_rc writer_finish(struct tarn_writer *base, struct tarn_err *err)
 		w->started = true;
 	}
 	TRY(flush_row_group(w, err));
+	if (w->page_index) {
+		/* The page index: every ColumnIndex, then every OffsetIndex. */
+		int64_t ci_at = w->offset;
+		if (w->ci.len)
+			TRY(out_write(w, w->ci.data, w->ci.len, err));
+		int64_t oi_at = w->offset;
+		if (w->oi.len)
+			TRY(out_write(w, w->oi.data, w->oi.len, err));
+		for (int g = 0; g < w->meta.n_row_groups; g++) {
+			struct pq_row_group *rg = &w->meta.row_groups[g];
+			for (int c = 0; c < rg->n_columns; c++) {
+				struct pq_column_chunk *cc = &rg->columns[c];
+				if (cc->column_index_offset >= 0)
+					cc->column_index_offset += ci_at;
+				if (cc->offset_index_offset >= 0)
+					cc->offset_index_offset += oi_at;
+			}
+		}
+	}
 	w->meta.version = 1;
 	w->meta.num_rows = w->total_rows;
 	w->meta.created_by = "tarn version " TARN_VERSION;
@@ -1824,9 +2245,16 @@ static void writer_close(struct tarn_writer *base)
 		tarn_buf_free(&l->hdr);
 		tarn_buf_free(&l->st.bmin);
 		tarn_buf_free(&l->st.bmax);
+		tarn_buf_free(&l->pst.bmin);
+		tarn_buf_free(&l->pst.bmax);
+		tarn_buf_free(&l->pmm);
+		tarn_free(l->pages);
+		tarn_free(l->bh);
 		dict_free(&l->dict);
 	}
 	tarn_free(w->leaves);
+	tarn_buf_free(&w->ci);
+	tarn_buf_free(&w->oi);
 	tarn_free(w->meta.row_groups);
 	tarn_arena_free(&w->meta.arena);
 	tarn_free(w);
@@ -1913,6 +2341,56 @@ static tarn_rc parse_opts(struct pq_writer *w, const struct tarn_opts *o, struct
 		return tarn_err_set(err, TARN_EUSAGE, "option page-version: must be 1 or 2");
 	w->page_version = (int)pv;
 	TRY(tarn_opts_bool(o, "delta", true, &w->delta, err));
+	TRY(tarn_opts_bool(o, "page-index", true, &w->page_index, err));
+	const char *fpp = tarn_opts_get(o, "bloom-fpp");
+	w->bloom_fpp = 0.01;
+	if (fpp) {
+		char *end;
+		w->bloom_fpp = strtod(fpp, &end);
+		if (end == fpp || *end || !(w->bloom_fpp > 0 && w->bloom_fpp < 1))
+			return tarn_err_set(err, TARN_EUSAGE,
+					    "option bloom-fpp: '%s' is not a probability in (0, 1)", fpp);
+	}
+	TRY(tarn_opts_int(o, "bloom-ndv", 0, &w->bloom_ndv, err));
+	if (w->bloom_ndv < 0)
+		return tarn_err_set(err, TARN_EUSAGE, "option bloom-ndv: must be positive");
+	return TARN_OK;
+}
+
+/* bloom-columns=a,b.c: leaves by dotted path, or every leaf under a
+ * top-level column of that name. */
+static tarn_rc bloom_columns(struct pq_writer *w, const char *list, struct tarn_err *err)
+{
+	if (!list || !*list)
+		return TARN_OK;
+	for (const char *p = list; *p;) {
+		size_t k = strcspn(p, ",");
+		bool found = false;
+		for (int i = 0; i < w->n_leaves; i++) {
+			struct wleaf *l = &w->leaves[i];
+			char path[1024];
+			size_t at = 0;
+			for (int j = 0; j < l->n_path && at < sizeof path; j++)
+				at += (size_t)snprintf(path + at, sizeof path - at, "%s%s", j ? "." : "",
+						       l->path[j]);
+			bool top = strlen(l->path[0]) == k && memcmp(l->path[0], p, k) == 0;
+			bool full = strlen(path) == k && memcmp(path, p, k) == 0;
+			if (!top && !full)
+				continue;
+			if (l->phys == PQ_BOOLEAN || l->conv == W_NULL)
+				return tarn_err_set(err, TARN_EUSAGE,
+						    "option bloom-columns: column '%.*s' is boolean or "
+						    "null-typed; Bloom filters need other values",
+						    (int)k, p);
+			l->bloom = true;
+			found = true;
+		}
+		if (!found)
+			return tarn_err_set(err, TARN_ENOTFOUND,
+					    "option bloom-columns: no column '%.*s' in the table", (int)k,
+					    p);
+		p += k + (p[k] == ',');
+	}
 	return TARN_OK;
 }
 
@@ -1928,6 +2406,9 @@ tarn_rc parquet_open_writer(struct tarn_output *out, struct tarn_schema *schema,
 	w->base.schema = schema;
 	w->base.out = out;
 	tarn_arena_init(&w->meta.arena, 16 * 1024);
+	tarn_buf_init(&w->ci);
+	tarn_buf_init(&w->oi);
+	w->ci.limit = w->oi.limit = (size_t)1 << 40;
 	tarn_rc rc = parse_opts(w, opts, err);
 	if (rc == TARN_OK)
 		rc = build_schema(w, err);
@@ -1940,6 +2421,11 @@ tarn_rc parquet_open_writer(struct tarn_output *out, struct tarn_schema *schema,
 		l->w = w;
 		l->dict.width = stage_width(l);
 		l->dict_on = w->use_dict && l->phys != PQ_BOOLEAN && l->conv != W_NULL;
+	}
+	rc = bloom_columns(w, tarn_opts_get(opts, "bloom-columns"), err);
+	if (rc) {
+		writer_close(&w->base);
+		return rc;
 	}
 	tarn_schema_ref(schema);
 	*wout = &w->base;
