@@ -43,6 +43,7 @@ CASES=(
   "csv_to_parquet      | lineitem.csv     | parquet | COPY (SELECT * FROM read_csv('{in}')) TO '{out}' (FORMAT parquet, COMPRESSION snappy)"
   "csv_to_parquet_zstd | lineitem.csv     | parquet | COPY (SELECT * FROM read_csv('{in}')) TO '{out}' (FORMAT parquet, COMPRESSION zstd) | -w compression=zstd"
   "parquet_to_csv      | lineitem.parquet | csv     | COPY (SELECT * FROM read_parquet('{in}')) TO '{out}' (HEADER, DELIMITER ',')"
+  "parquet_1col_to_csv | lineitem.parquet | csv     | COPY (SELECT l_comment FROM read_parquet('{in}')) TO '{out}' (HEADER, DELIMITER ',') | -r columns=l_comment"
 )
 
 log() { printf '%s\n' "$*" >&2; }
