@@ -20,6 +20,7 @@ CFLAGS_ALL = $(WARN) $(DEFS) $(OPT) -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
 LIBS    := $(PKG_LIBS) -lpthread -lm
 
 B       ?= build
+NPROC   := $(shell nproc 2>/dev/null || echo 2)
 LIB_SRC := $(sort $(wildcard src/base/*.c src/columnar/*.c src/formats/*.c src/formats/*/*.c src/prep/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC:= $(sort $(wildcard tests/unit/*.c))
@@ -57,9 +58,9 @@ run: deps all
 # The full suite: release unit + integration tests, then unit + integration
 # under ASan+UBSan, lint, then a short libFuzzer smoke run.
 test: deps
-	@$(MAKE) --no-print-directory all unit
-	@$(MAKE) --no-print-directory B=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all unit
-	@$(MAKE) --no-print-directory fuzz-build
+	@$(MAKE) --no-print-directory -j$(NPROC) all unit
+	@$(MAKE) --no-print-directory -j$(NPROC) B=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all unit
+	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
 	@$(MAKE) --no-print-directory lint
 	@tests/run --build build --asan-build build/asan --fuzz-build build/fuzz
 
