@@ -875,6 +875,26 @@ static int cmp_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 	int c = m ? memcmp(a, b, m) : 0;
 	return c ? c : (an > bn) - (an < bn);
 }
+/* Min and max of the n values SRC[0..n) as type T, merged into st's
+ * little-endian min/max bytes (first merge when !st->any). One loop per
+ * physical type, so the comparison is the native one. */
+#define STATS_MINMAX(T, TMIN, TMAX, SRC)                       \
+	do {                                                   \
+		T mn_ = TMAX, mx_ = TMIN;                      \
+		for (int64_t k_ = 0; k_ < n; k_++) {           \
+			T x_ = (T)(SRC)[k_];                   \
+			mn_ = x_ < mn_ ? x_ : mn_;             \
+			mx_ = x_ > mx_ ? x_ : mx_;             \
+		}                                              \
+		T omn_, omx_;                                  \
+		memcpy(&omn_, st->min, sizeof(T));             \
+		memcpy(&omx_, st->max, sizeof(T));             \
+		if (!st->any || mn_ < omn_)                    \
+			memcpy(st->min, &mn_, sizeof(T));      \
+		if (!st->any || mx_ > omx_)                    \
+			memcpy(st->max, &mx_, sizeof(T));      \
+	} while (0)
+
 
 /* Folds n staged values into the open page's min/max (flush_page folds the
  * page into the chunk's). Floats ignore NaN; a zero min is -0.0 and a zero
@@ -903,66 +923,18 @@ static tarn_rc stats_update(struct wleaf *l, int64_t n)
 	}
 	case PQ_INT32: {
 		if (l->is_unsigned) {
-			uint32_t mn = UINT32_MAX, mx = 0;
-			for (int64_t k = 0; k < n; k++) {
-				uint32_t x = (uint32_t)l->s32[k];
-				mn = x < mn ? x : mn;
-				mx = x > mx ? x : mx;
-			}
-			uint32_t omn, omx;
-			memcpy(&omn, st->min, 4);
-			memcpy(&omx, st->max, 4);
-			if (!st->any || mn < omn)
-				memcpy(st->min, &mn, 4);
-			if (!st->any || mx > omx)
-				memcpy(st->max, &mx, 4);
+			STATS_MINMAX(uint32_t, 0, UINT32_MAX, l->s32);
 		} else {
-			int32_t mn = INT32_MAX, mx = INT32_MIN;
-			for (int64_t k = 0; k < n; k++) {
-				int32_t x = l->s32[k];
-				mn = x < mn ? x : mn;
-				mx = x > mx ? x : mx;
-			}
-			int32_t omn, omx;
-			memcpy(&omn, st->min, 4);
-			memcpy(&omx, st->max, 4);
-			if (!st->any || mn < omn)
-				memcpy(st->min, &mn, 4);
-			if (!st->any || mx > omx)
-				memcpy(st->max, &mx, 4);
+			STATS_MINMAX(int32_t, INT32_MIN, INT32_MAX, l->s32);
 		}
 		st->any = true;
 		return TARN_OK;
 	}
 	case PQ_INT64: {
 		if (l->is_unsigned) {
-			uint64_t mn = UINT64_MAX, mx = 0;
-			for (int64_t k = 0; k < n; k++) {
-				uint64_t x = (uint64_t)l->s64[k];
-				mn = x < mn ? x : mn;
-				mx = x > mx ? x : mx;
-			}
-			uint64_t omn, omx;
-			memcpy(&omn, st->min, 8);
-			memcpy(&omx, st->max, 8);
-			if (!st->any || mn < omn)
-				memcpy(st->min, &mn, 8);
-			if (!st->any || mx > omx)
-				memcpy(st->max, &mx, 8);
+			STATS_MINMAX(uint64_t, 0, UINT64_MAX, l->s64);
 		} else {
-			int64_t mn = INT64_MAX, mx = INT64_MIN;
-			for (int64_t k = 0; k < n; k++) {
-				int64_t x = l->s64[k];
-				mn = x < mn ? x : mn;
-				mx = x > mx ? x : mx;
-			}
-			int64_t omn, omx;
-			memcpy(&omn, st->min, 8);
-			memcpy(&omx, st->max, 8);
-			if (!st->any || mn < omn)
-				memcpy(st->min, &mn, 8);
-			if (!st->any || mx > omx)
-				memcpy(st->max, &mx, 8);
+			STATS_MINMAX(int64_t, INT64_MIN, INT64_MAX, l->s64);
 		}
 		st->any = true;
 		return TARN_OK;
