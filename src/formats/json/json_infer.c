@@ -225,14 +225,8 @@ static int infer_object(struct jparse *ps, struct shape *sh, int depth)
 		struct shape *m = member(ps, sh, key, kl);
 		if (!m)
 			return JS_ERR;
-		json_ws(ps);
-		if (ps->pos >= ps->n)
-			return json_eob(ps, "inside an object");
-		if (ps->p[ps->pos] != ':')
-			return json_fail_at(ps, TARN_EDATA, json_at(ps),
-					    "expected ':' after object key, found %s",
-					    json_describe_char(ps->p[ps->pos], d, sizeof d));
-		ps->pos++;
+		if ((rc = json_expect_colon(ps)))
+			return rc;
 		if (m->declared) {
 			m->kinds |= K_NULL;
 			rc = json_value_copy(ps, NULL, depth + 1);

@@ -248,6 +248,9 @@ int json_fail_at(struct jparse *ps, tarn_rc rc, int64_t at, const char *fmt, ...
 /* At the window end: JS_MORE when more input may follow, else an error
  * "unexpected end of input <what>". */
 int json_eob(struct jparse *ps, const char *what);
+/* After an object key: skips whitespace and the ':' (JS_MORE at the window
+ * end, an error naming what was found instead). */
+int json_expect_colon(struct jparse *ps);
 /* Composes the final message "name:line:col (byte N): ..." into err. */
 tarn_rc json_err_report(const struct jerr *e, const char *name, int64_t line_base,
 			int64_t record_base, struct tarn_err *err);

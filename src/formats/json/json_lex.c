@@ -76,6 +76,20 @@ int json_eob(struct jparse *ps, const char *what)
 			    "unexpected end of input %s", what);
 }
 
+int json_expect_colon(struct jparse *ps)
+{
+	json_ws(ps);
+	if (ps->pos >= ps->n)
+		return json_eob(ps, "inside an object");
+	if (ps->p[ps->pos] != ':') {
+		char d[32];
+		return json_fail_at(ps, TARN_EDATA, json_at(ps), "expected ':' after object key, found %s",
+				    json_describe_char(ps->p[ps->pos], d, sizeof d));
+	}
+	ps->pos++;
+	return JS_OK;
+}
+
 const char *json_describe_char(uint8_t c, char *buf, size_t cap)
 {
 	if (c >= 0x21 && c < 0x7f)
@@ -608,14 +622,8 @@ int json_value_copy(struct jparse *ps, struct tarn_buf *out, int depth)
 					    json_describe_char(ps->p[ps->pos], d, sizeof d));
 		if ((rc = copy_string(ps, out)))
 			return rc;
-		json_ws(ps);
-		if (ps->pos >= ps->n)
-			return json_eob(ps, "inside an object");
-		if (ps->p[ps->pos] != ':')
-			return json_fail_at(ps, TARN_EDATA, json_at(ps),
-					    "expected ':' after object key, found %s",
-					    json_describe_char(ps->p[ps->pos], d, sizeof d));
-		ps->pos++;
+		if ((rc = json_expect_colon(ps)))
+			return rc;
 		if ((rc = put(ps, out, ":", 1, json_at(ps))))
 			return rc;
 	}

@@ -550,21 +550,30 @@ static inline int put_string(struct jparse *ps, struct tarn_array *a)
 	return JS_OK;
 }
 
+/* Scans the string at ps->pos and decodes it into ps->scratch (*dl bytes),
+ * for values read through the text kernels rather than stored as strings. */
+static int string_to_scratch(struct jparse *ps, const char *what, size_t *dl)
+{
+	size_t s = 0, l = 0;
+	unsigned fl = 0;
+	int rc = json_str_scan(ps, &s, &l, &fl);
+	if (rc)
+		return rc;
+	ps->scratch.len = 0;
+	if (tarn_buf_reserve(&ps->scratch, l + 1) != TARN_OK)
+		return sys_fail(ps, TARN_ENOMEM, what);
+	return json_str_decode(ps, s, l, fl, (uint8_t *)ps->scratch.data, dl);
+}
+
 /* A string value into a column of another type: dates, times, timestamps,
  * base64 binary; anything else is a type error. */
 static int put_string_value(struct jparse *ps, struct jcol *col, struct tarn_array *a)
 {
 	int64_t at = json_at(ps);
-	size_t s = 0, l = 0, dl = 0;
-	unsigned fl = 0;
-	int rc = json_str_scan(ps, &s, &l, &fl);
-	if (rc)
-		return rc;
+	size_t dl = 0;
 	/* Other types read the decoded text. */
-	ps->scratch.len = 0;
-	if (tarn_buf_reserve(&ps->scratch, l + 1) != TARN_OK)
-		return sys_fail(ps, TARN_ENOMEM, "decoding a string");
-	if ((rc = json_str_decode(ps, s, l, fl, (uint8_t *)ps->scratch.data, &dl)))
+	int rc = string_to_scratch(ps, "decoding a string", &dl);
+	if (rc)
 		return rc;
 	const char *t = ps->scratch.data;
 	tarn_rc trc = TARN_OK;
@@ -771,16 +780,10 @@ static int parse_members(struct jparse *ps, struct jcol *s, struct tarn_array **
 		int idx;
 		if ((rc = find_member(ps, s, &idx)))
 			return rc;
-		if (UNLIKELY(ps->pos >= ps->n || ps->p[ps->pos] != ':')) {
-			json_ws(ps);
-			if (ps->pos >= ps->n)
-				return json_eob(ps, "inside an object");
-			if (ps->p[ps->pos] != ':')
-				return json_fail_at(ps, TARN_EDATA, json_at(ps),
-						    "expected ':' after object key, found %s",
-						    json_describe_char(ps->p[ps->pos], d, sizeof d));
-		}
-		ps->pos++;
+		if (LIKELY(ps->pos < ps->n && ps->p[ps->pos] == ':'))
+			ps->pos++;
+		else if ((rc = json_expect_colon(ps)))
+			return rc;
 		if (idx < 0) {
 			if ((rc = unknown_key(ps, key_at, depth + 1)))
 				return rc;
@@ -918,15 +921,9 @@ static int bad_map(struct jparse *ps, struct jcol *col, struct tarn_array *a,
 static int put_key_text(struct jparse *ps, struct jcol *kc, struct tarn_array *keys)
 {
 	int64_t at = json_at(ps);
-	size_t s = 0, l = 0, dl = 0;
-	unsigned fl = 0;
-	int rc = json_str_scan(ps, &s, &l, &fl);
+	size_t dl = 0;
+	int rc = string_to_scratch(ps, "decoding a key", &dl);
 	if (rc)
-		return rc;
-	ps->scratch.len = 0;
-	if (tarn_buf_reserve(&ps->scratch, l + 1) != TARN_OK)
-		return sys_fail(ps, TARN_ENOMEM, "decoding a key");
-	if ((rc = json_str_decode(ps, s, l, fl, (uint8_t *)ps->scratch.data, &dl)))
 		return rc;
 	const char *t = ps->scratch.data;
 	tarn_rc trc = TARN_OK;
@@ -1047,14 +1044,8 @@ static int parse_map(struct jparse *ps, struct jcol *col, struct tarn_array *a, 
 				return bad_map(ps, col, a, &m, depth, key_at,
 					       "a map key cannot be null");
 			ps->path[ps->path_n++] = key;
-			json_ws(ps);
-			if (ps->pos >= ps->n)
-				return json_eob(ps, "inside an object");
-			if (ps->p[ps->pos] != ':')
-				return json_fail_at(ps, TARN_EDATA, json_at(ps),
-						    "expected ':' after object key, found %s",
-						    json_describe_char(ps->p[ps->pos], d, sizeof d));
-			ps->pos++;
+			if ((rc = json_expect_colon(ps)))
+				return rc;
 			rc = parse_value(ps, col->elem, vals, depth + 1);
 			ps->path_n--;
 			if (rc)
@@ -1127,14 +1118,8 @@ static int parse_entry(struct jparse *ps, struct jcol *col, struct tarn_array *e
 				*bad_at = key_at;
 				return ENTRY_BAD;
 			}
-			json_ws(ps);
-			if (ps->pos >= ps->n)
-				return json_eob(ps, "inside an object");
-			if (ps->p[ps->pos] != ':')
-				return json_fail_at(ps, TARN_EDATA, json_at(ps),
-						    "expected ':' after object key, found %s",
-						    json_describe_char(ps->p[ps->pos], d, sizeof d));
-			ps->pos++;
+			if ((rc = json_expect_colon(ps)))
+				return rc;
 			struct tarn_array *dst = is_key ? keys : vals;
 			if (dst->length > rows)
 				json_array_truncate(dst, rows); /* last duplicate wins */

@@ -522,24 +522,31 @@ out:
 
 /* ---- shredding ---------------------------------------------------------------------- */
 
-static tarn_rc grow_levels(struct wleaf *l, int64_t more)
+/* Grows a pair of level buffers (definition, repetition) that share one
+ * capacity to hold `need` entries, doubling from `first`. */
+static tarn_rc grow_level_pair(uint8_t **def, uint8_t **rep, int64_t *cap, int64_t need,
+			       int64_t first)
 {
-	int64_t need = l->bn + more;
-	if (need <= l->bcap)
+	if (need <= *cap)
 		return TARN_OK;
-	int64_t cap = l->bcap ? l->bcap : 1024;
-	while (cap < need)
-		cap *= 2;
-	uint8_t *d = tarn_realloc(l->bdef, (size_t)cap);
+	int64_t c = *cap ? *cap : first;
+	while (c < need)
+		c *= 2;
+	uint8_t *d = tarn_realloc(*def, (size_t)c);
 	if (!d)
 		return TARN_ENOMEM;
-	l->bdef = d;
-	uint8_t *r = tarn_realloc(l->brep, (size_t)cap);
+	*def = d;
+	uint8_t *r = tarn_realloc(*rep, (size_t)c);
 	if (!r)
 		return TARN_ENOMEM;
-	l->brep = r;
-	l->bcap = cap;
+	*rep = r;
+	*cap = c;
 	return TARN_OK;
+}
+
+static tarn_rc grow_levels(struct wleaf *l, int64_t more)
+{
+	return grow_level_pair(&l->bdef, &l->brep, &l->bcap, l->bn + more, 1024);
 }
 
 static tarn_rc grow_idx(struct wleaf *l, int64_t more)
@@ -1536,22 +1543,7 @@ static tarn_rc flush_page(struct wleaf *l)
 
 static tarn_rc page_levels_reserve(struct wleaf *l, int64_t more)
 {
-	int64_t need = l->pn + more;
-	if (need <= l->pcap)
-		return TARN_OK;
-	int64_t cap = l->pcap ? l->pcap : 4096;
-	while (cap < need)
-		cap *= 2;
-	uint8_t *d = tarn_realloc(l->pdef, (size_t)cap);
-	if (!d)
-		return TARN_ENOMEM;
-	l->pdef = d;
-	uint8_t *r = tarn_realloc(l->prep, (size_t)cap);
-	if (!r)
-		return TARN_ENOMEM;
-	l->prep = r;
-	l->pcap = cap;
-	return TARN_OK;
+	return grow_level_pair(&l->pdef, &l->prep, &l->pcap, l->pn + more, 4096);
 }
 
 static size_t page_bytes(const struct wleaf *l)
