@@ -10,13 +10,15 @@
 // tab-separated lines with a header (handy for spot checks: DESCRIBE, counts).
 // Stdout is otherwise silent so that timing wrappers see only their own output.
 //
-// If bench/node_modules is missing, runs `npm install --prefix bench` first.
+// Uses tests/peers' @duckdb/node-api when installed, else bench's own; if
+// neither is there, runs `npm install --prefix bench` first.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 
@@ -38,13 +40,27 @@ for (let i = 0; i < args.length; i++) {
 }
 if (sql === null || !(threads >= 1)) usage();
 
-if (!existsSync(join(benchDir, 'node_modules', '@duckdb', 'node-api'))) {
+// The test peers (tests/peers, installed by scripts/install-deps) carry the
+// same pinned DuckDB; use them when present so that tests never install
+// anything while they run. npm's own output goes to stderr: stdout belongs to
+// --print.
+const peersDir = join(benchDir, '..', 'tests', 'peers');
+let moduleDir = null;
+for (const dir of [peersDir, benchDir]) {
+  if (existsSync(join(dir, 'node_modules', '@duckdb', 'node-api'))) {
+    moduleDir = dir;
+    break;
+  }
+}
+if (moduleDir === null) {
   process.stderr.write('duckdb_run: installing @duckdb/node-api into bench/node_modules\n');
   execFileSync('npm', ['install', '--prefix', benchDir, '--no-audit', '--no-fund'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 2, 'inherit'],
   });
+  moduleDir = benchDir;
 }
-const { DuckDBInstance } = await import('@duckdb/node-api');
+const require = createRequire(join(moduleDir, 'package.json'));
+const { DuckDBInstance } = await import(pathToFileURL(require.resolve('@duckdb/node-api')).href);
 
 const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
 const connection = await instance.connect();
