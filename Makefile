@@ -10,18 +10,19 @@
 #   make bench      run bench/run.sh (tarn vs DuckDB)
 
 CC      ?= cc
-PKGS    := zlib libzstd liblz4 snappy libbrotlienc libbrotlidec
+PKGS    := zlib libzstd liblz4 snappy libbrotlienc libbrotlidec liblzma
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lz -lzstd -llz4 -lsnappy -lbrotlienc -lbrotlidec)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lz -lzstd -llz4 -lsnappy -lbrotlienc -lbrotlidec -llzma)
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes
 DEFS    := -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 OPT     ?= -O2 -g
 CFLAGS_ALL = $(WARN) $(DEFS) $(OPT) -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
-LIBS    := $(PKG_LIBS) -lpthread -lm
+# libbz2 ships no pkg-config file on Debian 12.
+LIBS    := $(PKG_LIBS) -lbz2 -lpthread -lm
 
 B       ?= build
 NPROC   := $(shell nproc 2>/dev/null || echo 2)
-LIB_SRC := $(sort $(wildcard src/base/*.c src/columnar/*.c src/formats/*.c src/formats/*/*.c src/prep/*.c))
+LIB_SRC := $(sort $(wildcard src/base/*.c src/columnar/*.c src/formats/*.c src/formats/*/*.c src/sql/*.c src/prep/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC:= $(sort $(wildcard tests/unit/*.c))
 FUZZ_SRC:= $(sort $(wildcard fuzz/*.c))
