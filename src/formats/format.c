@@ -379,9 +379,11 @@ tarn_rc tarn_reader_open(const char *path, const char *format, const struct tarn
 		if (!fmt)
 			return tarn_err_set(err, TARN_EUSAGE,
 					    "unknown format '%s' (see `tarn formats`)", format);
-	} else if (strcmp(path, "-") != 0) {
-		fmt = tarn_format_from_path(path);
 	}
+	if (tarn_dataset_path(path))
+		return tarn_dataset_open(path, fmt, opts, out, err);
+	if (!fmt && strcmp(path, "-") != 0)
+		fmt = tarn_format_from_path(path);
 	struct tarn_input *in;
 	TRY(tarn_input_open(path, &in, err));
 	return tarn_reader_open_input(in, fmt, opts, out, err);
@@ -405,6 +407,10 @@ tarn_rc tarn_reader_next(struct tarn_reader *r, struct tarn_batch **out, struct 
 
 void tarn_reader_progress(const struct tarn_reader *r, int64_t *done, int64_t *total)
 {
+	if (r->ops->progress) {
+		r->ops->progress(r, done, total);
+		return;
+	}
 	tarn_input_progress(r->in, done, total);
 }
 

@@ -38,6 +38,9 @@ struct tarn_writer;
 struct tarn_reader_ops {
 	tarn_rc (*next)(struct tarn_reader *r, struct tarn_batch **out, struct tarn_err *err);
 	void (*close)(struct tarn_reader *r); /* frees the format's struct */
+	/* Optional: bytes done and total when the reader has no single input
+	 * (datasets); NULL = the input's progress. */
+	void (*progress)(const struct tarn_reader *r, int64_t *done, int64_t *total);
 };
 
 struct tarn_writer_ops {
@@ -96,6 +99,15 @@ TARN_MUST_USE tarn_rc tarn_writer_open_output(struct tarn_output *o, const struc
 					      const struct tarn_schema *schema,
 					      const struct tarn_opts *opts, struct tarn_writer **out,
 					      struct tarn_err *err);
+
+/* Datasets (dataset.c): many files read as one table. A path is a dataset
+ * when it is a directory, or does not exist and holds a glob character
+ * (* ? [). tarn_reader_open sends those to tarn_dataset_open; fmt NULL = by
+ * each file's extension. */
+bool tarn_dataset_path(const char *path);
+TARN_MUST_USE tarn_rc tarn_dataset_open(const char *path, const struct tarn_format *fmt,
+					const struct tarn_opts *opts, struct tarn_reader **out,
+					struct tarn_err *err);
 
 /* Option helpers for formats. Each returns TARN_EUSAGE with a message naming
  * the option when the value does not parse. */

@@ -183,7 +183,7 @@ static void one_close(struct tarn_reader *r)
 	tarn_batch_free(o->b);
 	tarn_free(o);
 }
-static const struct tarn_reader_ops one_ops = { one_next, one_close };
+static const struct tarn_reader_ops one_ops = { .next = one_next, .close = one_close };
 
 static tarn_rc rc_of_errno(int e)
 {

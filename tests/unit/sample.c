@@ -64,7 +64,7 @@ static void fake_close(struct tarn_reader *r)
 	tarn_free(r);
 }
 
-static const struct tarn_reader_ops fake_ops = { fake_next, fake_close };
+static const struct tarn_reader_ops fake_ops = { .next = fake_next, .close = fake_close };
 
 static struct tarn_schema *make_schema(void)
 {

@@ -727,7 +727,7 @@ static void csv_close(struct tarn_reader *base)
 	tarn_free(r);
 }
 
-static const struct tarn_reader_ops csv_reader_ops = { csv_next, csv_close };
+static const struct tarn_reader_ops csv_reader_ops = { .next = csv_next, .close = csv_close };
 
 /* ---- opening ---------------------------------------------------------------------------- */
 

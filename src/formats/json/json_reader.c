@@ -462,7 +462,7 @@ static void reader_close(struct tarn_reader *base)
 	tarn_free(r);
 }
 
-static const struct tarn_reader_ops reader_ops = { reader_next, reader_close };
+static const struct tarn_reader_ops reader_ops = { .next = reader_next, .close = reader_close };
 
 static tarn_rc setup_parser(struct jreader *r, struct jparse *ps, bool init,
 			    struct tarn_err *err)
