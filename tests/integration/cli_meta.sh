@@ -20,6 +20,21 @@ cols = d["row_groups"][0]["columns"]
 assert [c["path"] for c in cols] == ["id", "name", "price", "day"], cols
 PY
 
+# Page indexes and Bloom filters are shown where present.
+ok convert t.csv tb.parquet -w bloom-columns=name
+ok meta tb.parquet
+grep -q "^  name .*column index, offset index, bloom filter [0-9]* bytes$" "$T/out" || { show; fail "meta lacks the name column's indexes and Bloom filter"; }
+grep -q "^  id .*offset index$" "$T/out" || { show; fail "meta: id line"; }
+ok meta --json tb.parquet
+python3 - "$T/out" <<'PY'
+import json, sys
+cols = json.load(open(sys.argv[1]))["row_groups"][0]["columns"]
+by = {c["path"]: c for c in cols}
+assert by["name"]["bloom_filter_length"] > 0 and "bloom_filter_offset" in by["name"], by["name"]
+assert "bloom_filter_offset" not in by["id"], by["id"]
+assert all(c["column_index_length"] > 0 and c["offset_index_length"] > 0 for c in cols), cols
+PY
+
 # Not Parquet, missing, truncated: clear errors, right exit codes.
 expect 2 meta t.csv
 err_has "t.csv: not a Parquet file"

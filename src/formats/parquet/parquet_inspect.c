@@ -237,6 +237,25 @@ static tarn_rc describe(const char *name, size_t size, const struct pq_file_meta
 				if (cm->dictionary_page_offset >= 0)
 					TRY(tarn_buf_printf(b, ",\"dictionary_page_offset\":%lld",
 							    (long long)cm->dictionary_page_offset));
+				const struct pq_column_chunk *cc = &rg->columns[c];
+				if (cc->column_index_offset >= 0)
+					TRY(tarn_buf_printf(b,
+							    ",\"column_index_offset\":%lld,"
+							    "\"column_index_length\":%d",
+							    (long long)cc->column_index_offset,
+							    (int)cc->column_index_length));
+				if (cc->offset_index_offset >= 0)
+					TRY(tarn_buf_printf(b,
+							    ",\"offset_index_offset\":%lld,"
+							    "\"offset_index_length\":%d",
+							    (long long)cc->offset_index_offset,
+							    (int)cc->offset_index_length));
+				if (cm->bloom_filter_offset >= 0)
+					TRY(tarn_buf_printf(b,
+							    ",\"bloom_filter_offset\":%lld,"
+							    "\"bloom_filter_length\":%d",
+							    (long long)cm->bloom_filter_offset,
+							    (int)cm->bloom_filter_length));
 				TRY(tarn_buf_append(b, ",\"encodings\":[", 14));
 				for (int e = 0; e < cm->n_encodings; e++)
 					TRY(tarn_buf_printf(b, "%s\"%s\"", e ? "," : "",
@@ -286,6 +305,18 @@ static tarn_rc describe(const char *name, size_t size, const struct pq_file_meta
 					TRY(tarn_buf_append(b, ", max ", 6));
 					TRY(stat_text(lf, st->max, st->max_len, false, b));
 				}
+			}
+			const struct pq_column_chunk *cc = &rg->columns[c];
+			if (cc->column_index_offset >= 0)
+				TRY(tarn_buf_append(b, ", column index", 14));
+			if (cc->offset_index_offset >= 0)
+				TRY(tarn_buf_append(b, ", offset index", 14));
+			if (cm->bloom_filter_offset >= 0) {
+				if (cm->bloom_filter_length >= 0)
+					TRY(tarn_buf_printf(b, ", bloom filter %d bytes",
+							    (int)cm->bloom_filter_length));
+				else
+					TRY(tarn_buf_append(b, ", bloom filter", 14));
 			}
 			TRY(tarn_buf_putc(b, '\n'));
 		}
