@@ -31,8 +31,9 @@ const struct cli_cmd cli_cmd_meta = {
 	.description =
 		"Prints the footer of a Parquet file: the schema, each row group with its\n"
 		"rows and size, and each column chunk with its physical type, encodings,\n"
-		"codec, compressed and uncompressed sizes, value and null counts, and\n"
-		"min/max statistics. Only the footer is read, so it is instant on any size.\n"
+		"codec, compressed and uncompressed sizes, value and null counts, min/max\n"
+		"statistics, and its page indexes and Bloom filter when present. Only the\n"
+		"footer is read, so it is instant on any size.\n"
 		"\n"
 		"Examples:\n"
 		"  tarn meta lineitem.parquet\n"
