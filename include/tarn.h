@@ -136,6 +136,8 @@ struct tarn_format_info {
 	bool can_read, can_write;
 };
 const struct tarn_format_info *tarn_format_info_at(int i);
+/* Whether the format's reader (writer) takes option `key`. */
+bool tarn_format_has_option(const char *format, bool writer, const char *key);
 /* The help text for a format's options (one line per option). */
 const char *tarn_format_options_help(const char *format, bool writer);
 

@@ -402,6 +402,7 @@ int cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli_
 		cli_print_cmd_help(cmd, stdout);
 		return 1;
 	}
+	a->cmd = cmd;
 	a->pos = malloc(sizeof *a->pos * (size_t)(argc + 1));
 	a->set = malloc(sizeof *a->set * (size_t)(argc + 1));
 	if (!a->pos || !a->set) {
@@ -580,14 +581,79 @@ tarn_rc cli_copy(struct tarn_reader *r, struct tarn_writer *w, int64_t *out_rows
 
 /* ---- opening files ---------------------------------------------------------------------- */
 
+/* Format shorthand flags and the option key each sets. */
+static const struct {
+	int id;
+	const char *key;
+} fmt_flags[] = {
+	{ CLI_O_SCHEMA, "schema" }, { CLI_O_PROTO, "proto" },	  { CLI_O_MESSAGE, "message" },
+	{ CLI_O_LABEL, "label" },   { CLI_O_SPARSE, "sparse" }, { CLI_O_ROW_GROUP_SIZE, "row-group-size" },
+};
+#define N_FMT_FLAGS (int)(sizeof fmt_flags / sizeof fmt_flags[0])
+
+static bool cmd_writes(const struct cli_args *a)
+{
+	for (const struct cli_opt *o = a->cmd ? a->cmd->opts : NULL; o && o->id; o++)
+		if (o->id == CLI_O_TO)
+			return true;
+	return false;
+}
+
+static const char *flag_value(const struct cli_args *a, int i)
+{
+	const char *v = cli_get(a, fmt_flags[i].id);
+	return v && !*v && fmt_flags[i].id == CLI_O_SPARSE ? "true" : v;
+}
+
+/* Adds the shorthands format `fmt` takes on this side to extra[] (pairs,
+ * from position *n). */
+static void add_fmt_flags(const struct cli_args *a, const char *fmt, bool writer,
+			  const char **extra, int *n)
+{
+	for (int i = 0; i < N_FMT_FLAGS; i++) {
+		const char *v = flag_value(a, i);
+		if (v && tarn_format_has_option(fmt, writer, fmt_flags[i].key)) {
+			extra[(*n)++] = fmt_flags[i].key;
+			extra[(*n)++] = v;
+		}
+	}
+	extra[*n] = NULL;
+}
+
+/* A shorthand neither side's format takes is a usage error. */
+static tarn_rc check_fmt_flags(const struct cli_args *a, const char *rfmt, const char *wfmt,
+			       struct tarn_err *err)
+{
+	for (int i = 0; i < N_FMT_FLAGS; i++) {
+		const char *key = fmt_flags[i].key;
+		if (!flag_value(a, i) || tarn_format_has_option(rfmt, false, key) ||
+		    tarn_format_has_option(wfmt, true, key))
+			continue;
+		if (wfmt)
+			return tarn_err_set(err, TARN_EUSAGE,
+					    "--%s: neither the %s reader nor the %s writer takes it",
+					    key, rfmt ? rfmt : "input's", wfmt);
+		return tarn_err_set(err, TARN_EUSAGE, "--%s: the %s reader does not take it", key,
+				    rfmt ? rfmt : "input's");
+	}
+	return TARN_OK;
+}
+
 tarn_rc cli_open_reader(const struct cli_args *a, const char *path, struct tarn_reader **out,
 			struct tarn_err *err)
 {
 	*out = NULL;
-	const char *extra[] = { CLI_KEY_TYPES,	    cli_get(a, CLI_O_TYPES),
-				CLI_KEY_BAD_ROW,    cli_get(a, CLI_O_BAD_ROW),
-				CLI_KEY_INFER_ROWS, cli_get(a, CLI_O_INFER_ROWS),
-				NULL };
+	const char *extra[8 + 2 * N_FMT_FLAGS] = { CLI_KEY_TYPES,      cli_get(a, CLI_O_TYPES),
+						   CLI_KEY_BAD_ROW,    cli_get(a, CLI_O_BAD_ROW),
+						   CLI_KEY_INFER_ROWS, cli_get(a, CLI_O_INFER_ROWS) };
+	int n = 6;
+	const char *fmt = cli_get(a, CLI_O_FROM);
+	if (!fmt && strcmp(path, "-") != 0)
+		fmt = tarn_format_for_path(path);
+	add_fmt_flags(a, fmt, false, extra, &n);
+	/* A command that only reads knows now whether every shorthand is used. */
+	if (fmt && !cmd_writes(a))
+		TRY_CLI(check_fmt_flags(a, fmt, NULL, err));
 	const char *mode = cli_get(a, CLI_O_BAD_ROW);
 	if (mode && strcmp(mode, "error") != 0 && strcmp(mode, "skip") != 0 &&
 	    strcmp(mode, "null-fill") != 0)
@@ -597,7 +663,25 @@ tarn_rc cli_open_reader(const struct cli_args *a, const char *path, struct tarn_
 	TRY_CLI(cli_opts_build(a, CLI_O_ROPT, extra, &o, err));
 	tarn_rc rc = tarn_reader_open(path, cli_get(a, CLI_O_FROM), o, out, err);
 	tarn_opts_free(o);
+	if (rc == TARN_OK && !fmt && !cmd_writes(a)) {
+		rc = check_fmt_flags(a, tarn_reader_format(*out), NULL, err);
+		if (rc) {
+			tarn_reader_close(*out);
+			*out = NULL;
+		}
+	}
 	return rc;
+}
+
+tarn_rc cli_writer_opts(const struct cli_args *a, const char *wfmt, const char *rfmt,
+			struct tarn_opts **out, struct tarn_err *err)
+{
+	*out = NULL;
+	TRY_CLI(check_fmt_flags(a, rfmt, wfmt, err));
+	const char *extra[4 + 2 * N_FMT_FLAGS] = { "compression", cli_get(a, CLI_O_COMPRESSION) };
+	int n = 2;
+	add_fmt_flags(a, wfmt, true, extra, &n);
+	return cli_opts_build(a, CLI_O_WOPT, extra, out, err);
 }
 
 tarn_rc cli_open_writer(const struct cli_args *a, const char *path, const char *default_to,
@@ -608,9 +692,9 @@ tarn_rc cli_open_writer(const struct cli_args *a, const char *path, const char *
 	const char *to = cli_get(a, CLI_O_TO);
 	if (!to && default_to && (strcmp(path, "-") == 0 || !tarn_format_for_path(path)))
 		to = default_to;
-	const char *extra[] = { "compression", cli_get(a, CLI_O_COMPRESSION), NULL };
 	struct tarn_opts *o;
-	TRY_CLI(cli_opts_build(a, CLI_O_WOPT, extra, &o, err));
+	TRY_CLI(cli_writer_opts(a, to ? to : tarn_format_for_path(path), tarn_reader_format(r), &o,
+				err));
 	tarn_rc rc = tarn_writer_open(path, to, tarn_reader_schema(r), o, out, err);
 	tarn_opts_free(o);
 	return rc;

@@ -59,6 +59,13 @@ enum {
 	CLI_O_COMPRESSION,
 	CLI_O_JSON,
 	CLI_O_INFER_ROWS,
+	/* Format shorthands (cli.c: fmt_flags maps each to an option key). */
+	CLI_O_SCHEMA,
+	CLI_O_PROTO,
+	CLI_O_MESSAGE,
+	CLI_O_LABEL,
+	CLI_O_SPARSE,
+	CLI_O_ROW_GROUP_SIZE,
 };
 
 #define CLI_OPT_FROM                                                                      \
@@ -82,7 +89,21 @@ enum {
 	  "writer option (repeatable; see 'tarn formats FMT')" }
 #define CLI_OPT_COMPRESSION                                                               \
 	{ CLI_O_COMPRESSION, "compression", 0, "CODEC",                                   \
-	  "gzip, zstd or none (default: from the .gz/.zst suffix)" }
+	  "text formats: gzip, zstd or none (default: from the .gz/.zst suffix); "        \
+	  "Parquet: snappy, zstd, gzip, lz4, brotli, none; see 'tarn formats FMT'" }
+/* Shorthands for format options. Each goes to the reader and/or the writer
+ * whose format takes it, and is a usage error when neither does. */
+#define CLI_OPT_FMT_READ                                                                  \
+	{ CLI_O_SCHEMA, "schema", 0, "FILE",                                              \
+	  "Avro: read (and write) with this schema (.avsc), resolving the file's to it" },  \
+	{ CLI_O_PROTO, "proto", 0, "FILE", "Protobuf: the .proto file describing the messages" }, \
+	{ CLI_O_MESSAGE, "message", 0, "NAME", "Protobuf: the message type, e.g. pkg.Event" }
+#define CLI_OPT_FMT_WRITE                                                                 \
+	{ CLI_O_LABEL, "label", 0, "COL", "RecordIO-protobuf: the label column" },         \
+	{ CLI_O_SPARSE, "sparse", 0, NULL,                                                \
+	  "RecordIO-protobuf: write sparse feature tensors (non-zero values only)" },      \
+	{ CLI_O_ROW_GROUP_SIZE, "row-group-size", 0, "BYTES",                             \
+	  "Parquet: target row group size, K/M/G suffixes (default 128M)" }
 #define CLI_OPT_END { 0, NULL, 0, NULL, NULL }
 
 /* Reader option keys the dedicated flags map to. */
@@ -108,6 +129,7 @@ struct cli_setting {
 };
 
 struct cli_args {
+	const struct cli_cmd *cmd;
 	int n_pos;
 	const char **pos;
 	int n_set; /* in command-line order; repeated options appear repeatedly */
@@ -193,6 +215,11 @@ TARN_MUST_USE tarn_rc cli_open_reader(const struct cli_args *a, const char *path
 				      struct tarn_reader **out, struct tarn_err *err);
 /* Opens PATH for R's schema with --to (or default_to when the name does not
  * tell), --compression and -w applied. */
+/* Writer options for format wfmt: -w, --compression and the shorthands (a
+ * shorthand neither rfmt's reader nor wfmt's writer takes is an error). */
+TARN_MUST_USE tarn_rc cli_writer_opts(const struct cli_args *a, const char *wfmt,
+				      const char *rfmt, struct tarn_opts **out,
+				      struct tarn_err *err);
 TARN_MUST_USE tarn_rc cli_open_writer(const struct cli_args *a, const char *path,
 				      const char *default_to, const struct tarn_reader *r,
 				      struct tarn_writer **out, struct tarn_err *err);

@@ -12,6 +12,8 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_INFER_ROWS,
 	CLI_OPT_BAD_ROW,
 	CLI_OPT_ROPT,
+	CLI_OPT_FMT_READ,
+	CLI_OPT_FMT_WRITE,
 	CLI_OPT_WOPT,
 	CLI_OPT_END,
 };

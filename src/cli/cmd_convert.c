@@ -24,6 +24,8 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_COMPRESSION,
 	CLI_OPT_ROPT,
 	CLI_OPT_WOPT,
+	CLI_OPT_FMT_READ,
+	CLI_OPT_FMT_WRITE,
 	{ CLI_O_JSON, "json", 0, NULL, "print the summary as JSON on stdout (not with OUTPUT -)" },
 	{ O_PARTITION_BY, "partition-by", 0, "COL,...",
 	  "write OUTPUT as a directory of Hive partitions (COL=value/part-00000.parquet)" },
@@ -90,10 +92,10 @@ static int run_partitioned(const struct cli_cmd *cmd, const struct cli_args *a)
 	struct tarn_opts *wo = NULL;
 	int64_t rows = 0, parts = 0;
 	double t0 = cli_now();
-	const char *extra[] = { "compression", cli_get(a, CLI_O_COMPRESSION), NULL };
 	tarn_rc rc = cli_open_reader(a, in, &r, &err);
 	if (rc == TARN_OK)
-		rc = cli_opts_build(a, CLI_O_WOPT, extra, &wo, &err);
+		rc = cli_writer_opts(a, cli_get(a, CLI_O_TO) ? cli_get(a, CLI_O_TO) : "parquet",
+				     tarn_reader_format(r), &wo, &err);
 	if (rc == TARN_OK) {
 		struct tarn_partition_opts po = { cli_get(a, CLI_O_TO), wo, max_open };
 		rc = tarn_write_partitioned(r, out, cli_get(a, O_PARTITION_BY), &po, &rows, &parts,

@@ -8,6 +8,7 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_FROM,
 	CLI_OPT_BAD_ROW,
 	CLI_OPT_ROPT,
+	CLI_OPT_FMT_READ,
 	{ CLI_O_JSON, "json", 0, NULL, "print {\"rows\":N}" },
 	CLI_OPT_END,
 };

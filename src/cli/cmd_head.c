@@ -34,6 +34,7 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_INFER_ROWS,
 	CLI_OPT_BAD_ROW,
 	CLI_OPT_ROPT,
+	CLI_OPT_FMT_READ,
 	{ O_STYLE, "style", 0, "STYLE",
 	  "box, or plain (space-aligned); default box on a terminal, else plain" },
 	{ O_MAXW, "max-width", 0, "W", "widest a column may get, in characters (default 40)" },

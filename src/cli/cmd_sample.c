@@ -27,6 +27,8 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_BAD_ROW,
 	CLI_OPT_COMPRESSION,
 	CLI_OPT_ROPT,
+	CLI_OPT_FMT_READ,
+	CLI_OPT_FMT_WRITE,
 	CLI_OPT_WOPT,
 	{ CLI_O_JSON, "json", 0, NULL, "print the summary as JSON on stdout (not with OUTPUT -)" },
 	CLI_OPT_END,

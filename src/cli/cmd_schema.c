@@ -12,6 +12,7 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_TYPES,
 	CLI_OPT_INFER_ROWS,
 	CLI_OPT_ROPT,
+	CLI_OPT_FMT_READ,
 	{ CLI_O_JSON, "json", 0, NULL,
 	  "print {\"fields\":[{\"name\",\"type\",\"nullable\",\"note\"},...]}" },
 	CLI_OPT_END,

@@ -68,6 +68,20 @@ const struct tarn_format_info *tarn_format_info_at(int i)
 	return &infos[i];
 }
 
+bool tarn_format_has_option(const char *format, bool writer, const char *key)
+{
+	const struct tarn_format *f = format ? tarn_format_find(format) : NULL;
+	if (!f)
+		return false;
+	if (writer && f->stream_compression && strcmp(key, "compression") == 0)
+		return true;
+	for (const struct tarn_optdesc *d = writer ? f->writer_options : f->reader_options;
+	     d && d->name; d++)
+		if (strcmp(d->name, key) == 0)
+			return true;
+	return false;
+}
+
 const char *tarn_format_options_help(const char *format, bool writer)
 {
 	/* Built once per (format, side) into a static buffer; formats are few. */

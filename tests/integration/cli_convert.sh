@@ -111,3 +111,20 @@ expect 2 convert ragged.csv keep.jsonl
 no_output "$T/none.jsonl"
 ok convert people.csv keep.jsonl
 [ "$(lines keep.jsonl)" = 3 ] || fail "a good convert did not replace the output"
+
+# Format shorthands reach the format that takes them, and are usage errors
+# where neither side's format does.
+python3 -c "
+print('id,v')
+for i in range(20000): print(f'{i},{i*3}')" >many.csv
+ok convert many.csv rg.parquet --row-group-size 64K
+ok meta --json rg.parquet
+python3 -c "import json,sys; d=json.load(open('$T/out')); assert len(d['row_groups']) > 1, len(d['row_groups'])" ||
+	fail "--row-group-size did not reach the Parquet writer"
+expect 1 convert many.csv x.csv --row-group-size 1K
+err_has "--row-group-size: neither the csv reader nor the csv writer takes it"
+no_output x.csv
+expect 1 head many.csv --schema s.avsc
+err_has "--schema: the csv reader does not take it"
+expect 1 convert many.csv x.parquet --sparse
+err_has "--sparse"

@@ -19,9 +19,10 @@ printf 'a\n1\n' >one.csv
 expect 6 convert one.csv no/such/dir/out.csv
 err_has "no/such/dir/out.csv"
 
-# A directory as input is a usage error.
+# A directory is a dataset; one with no readable files is "not found".
 mkdir adir
-expect 1 count adir
+expect 6 count adir
+err_has "adir: no readable files there"
 
 # Ragged row: bad data (2), the line number in the message, no output.
 printf 'a,b,c\n1,2,3\n4,5,6\n7,8\n10,11,12\n' >ragged.csv
