@@ -224,6 +224,10 @@ TARN_MUST_USE tarn_rc cli_open_writer(const struct cli_args *a, const char *path
 				      const char *default_to, const struct tarn_reader *r,
 				      struct tarn_writer **out, struct tarn_err *err);
 /* How a path is shown in summaries ("-" is stdin or stdout). */
+/* Prints up to `limit` rows of r as `tarn head` does (box: 1 box drawing,
+ * 0 plain, -1 box on a terminal); the reader stays open. */
+TARN_MUST_USE tarn_rc cli_print_table(struct tarn_reader *r, int64_t limit, int64_t maxw,
+				      int box, struct tarn_err *err);
 const char *cli_path_label(const char *path, bool output);
 /* "3.2 s" / "0.04 s" */
 const char *cli_fmt_secs(double s, char *buf, size_t cap);

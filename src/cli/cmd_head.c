@@ -216,27 +216,16 @@ static void free_rows(char ***rows, int64_t n, int n_cols)
 	free(rows);
 }
 
-static int run(const struct cli_cmd *cmd, const struct cli_args *a)
+/* Prints up to `limit` rows of r as a table (box: -1 = on a terminal). */
+tarn_rc cli_print_table(struct tarn_reader *r, int64_t limit, int64_t maxw, int box,
+			struct tarn_err *err_out)
 {
-	int64_t limit = 10, maxw = 40;
-	const char *v;
-	if ((v = cli_get(a, O_ROWS)) && !cli_int_arg(cmd, "-n", v, 0, INT64_MAX, &limit))
-		return 1;
-	if ((v = cli_get(a, O_MAXW)) && !cli_int_arg(cmd, "--max-width", v, 3, 10000, &maxw))
-		return 1;
-	const char *style = cli_get(a, O_STYLE);
-	if (style && strcmp(style, "box") != 0 && strcmp(style, "plain") != 0)
-		return cli_usage(cmd, "--style: '%s' is not box or plain", style);
-
 	struct tarn_err err;
 	tarn_err_clear(&err);
-	struct tarn_reader *r = NULL;
-	tarn_rc rc = cli_open_reader(a, a->pos[0], &r, &err);
-	if (rc)
-		return cli_fail(rc, &err);
+	tarn_rc rc = TARN_OK;
 	const struct tarn_schema *s = tarn_reader_schema(r);
 	struct table t = { .n_cols = tarn_schema_num_fields(s), .cap = (size_t)maxw };
-	t.box = style ? strcmp(style, "box") == 0 : cli.stdout_tty;
+	t.box = box >= 0 ? box != 0 : cli.stdout_tty;
 	t.raw_cap = (t.cap > NUM_CAP ? t.cap : NUM_CAP) * 4 + 16;
 	t.raw = malloc(t.raw_cap);
 	int nc = t.n_cols ? t.n_cols : 1;
@@ -338,7 +327,6 @@ static int run(const struct cli_cmd *cmd, const struct cli_args *a)
 		put_rule(&t, "└", "┴", "┘");
 out:
 	tarn_batch_free(b);
-	tarn_reader_close(r);
 	free_rows(rows, n_first, t.n_cols);
 	for (int c = 0; c < t.n_cols && names && types; c++) {
 		free(names[c]);
@@ -350,6 +338,29 @@ out:
 	free(t.width);
 	free(t.right);
 	free(t.floor);
+	if (rc && err_out)
+		*err_out = err;
+	return rc;
+}
+
+static int run(const struct cli_cmd *cmd, const struct cli_args *a)
+{
+	int64_t limit = 10, maxw = 40;
+	const char *v;
+	if ((v = cli_get(a, O_ROWS)) && !cli_int_arg(cmd, "-n", v, 0, INT64_MAX, &limit))
+		return 1;
+	if ((v = cli_get(a, O_MAXW)) && !cli_int_arg(cmd, "--max-width", v, 3, 10000, &maxw))
+		return 1;
+	const char *style = cli_get(a, O_STYLE);
+	if (style && strcmp(style, "box") != 0 && strcmp(style, "plain") != 0)
+		return cli_usage(cmd, "--style: '%s' is not box or plain", style);
+	struct tarn_err err;
+	tarn_err_clear(&err);
+	struct tarn_reader *r = NULL;
+	tarn_rc rc = cli_open_reader(a, a->pos[0], &r, &err);
+	if (!rc)
+		rc = cli_print_table(r, limit, maxw, style ? strcmp(style, "box") == 0 : -1, &err);
+	tarn_reader_close(r);
 	return cli_fail(rc, &err);
 }
 
