@@ -18,6 +18,9 @@ extern const struct tarn_format tarn_format_tsv;
 extern const struct tarn_format tarn_format_json;
 extern const struct tarn_format tarn_format_jsonl;
 extern const struct tarn_format tarn_format_parquet;
+extern const struct tarn_format tarn_format_arrow, tarn_format_arrows;
+extern const struct tarn_format tarn_format_protobuf;
+extern const struct tarn_format tarn_format_recordio;
 
 static const struct tarn_format *const registry[] = {
 	&tarn_format_csv,
@@ -25,6 +28,9 @@ static const struct tarn_format *const registry[] = {
 	&tarn_format_json,
 	&tarn_format_jsonl,
 	&tarn_format_parquet,
+	&tarn_format_arrow, &tarn_format_arrows,
+	&tarn_format_protobuf,
+	&tarn_format_recordio,
 };
 #define N_FORMATS (int)(sizeof registry / sizeof registry[0])
 
