@@ -18,6 +18,7 @@ extern const struct tarn_format tarn_format_tsv;
 extern const struct tarn_format tarn_format_json;
 extern const struct tarn_format tarn_format_jsonl;
 extern const struct tarn_format tarn_format_parquet;
+extern const struct tarn_format tarn_format_orc;
 extern const struct tarn_format tarn_format_arrow, tarn_format_arrows;
 extern const struct tarn_format tarn_format_protobuf;
 extern const struct tarn_format tarn_format_recordio;
@@ -28,6 +29,7 @@ static const struct tarn_format *const registry[] = {
 	&tarn_format_json,
 	&tarn_format_jsonl,
 	&tarn_format_parquet,
+	&tarn_format_orc,
 	&tarn_format_arrow, &tarn_format_arrows,
 	&tarn_format_protobuf,
 	&tarn_format_recordio,
