@@ -8,6 +8,7 @@
 #   make lint       cppcheck over src/
 #   make fuzz       build fuzz targets with clang libFuzzer and run each briefly
 #   make bench      run bench/run.sh (tarn vs DuckDB)
+#   make bench-tpch run bench/tpch.sh (TPC-H from Parquet, tarn vs DuckDB)
 
 CC      ?= cc
 PKGS    := zlib libzstd liblz4 snappy libbrotlienc libbrotlidec liblzma
@@ -30,7 +31,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 UNIT_BIN:= $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all run test test-fast asan lint fuzz bench clean deps unit
+.PHONY: all run test test-fast asan lint fuzz bench bench-tpch clean deps unit
 all: $(B)/tarn $(B)/libtarn.a
 
 deps:
@@ -102,13 +103,18 @@ fuzz: deps fuzz-build
 	@for f in $(FUZZ_BIN); do \
 	  n=$$(basename $$f); mkdir -p build/fuzz/work/$$n; \
 	  echo "fuzz: $$n ($(FUZZ_SECONDS)s)"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	  d=; [ -f fuzz/$$n.dict ] && d=-dict=fuzz/$$n.dict; \
+	  $$f $$d -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	      -artifact_prefix=build/fuzz/work/$$n/ build/fuzz/work/$$n fuzz/corpus/$$n >build/fuzz/work/$$n.log 2>&1 \
 	    || { echo "fuzz: $$n FAILED, see build/fuzz/work/$$n.log"; tail -30 build/fuzz/work/$$n.log; exit 1; }; \
 	done
 
 bench: deps all
 	bench/run.sh
+
+# TPC-H queries from Parquet against DuckDB (SF=1 RUNS=3 QUERIES=1,6 ...).
+bench-tpch: deps all
+	bench/tpch.sh
 
 clean:
 	rm -rf build

@@ -241,6 +241,20 @@ TARN_MUST_USE tarn_rc tarn_write_partitioned(struct tarn_reader *r, const char *
 					     int64_t *out_rows, int64_t *out_parts,
 					     struct tarn_err *err);
 
+/* ---- SQL --------------------------------------------------------------------- */
+
+struct tarn_sql_opts {
+	int threads;          /* 0 = the worker pool's size */
+	int64_t memory_limit; /* bytes the operators may hold; 0 = unlimited */
+};
+
+/* Runs a SQL script (statements separated by ';'; docs/sql.md) and returns
+ * the last statement's result as a reader: a query's rows, or one status
+ * row for COPY (rows written) and CREATE VIEW. Earlier statements run first
+ * (their rows are dropped). Errors name line:column in the SQL. */
+TARN_MUST_USE tarn_rc tarn_sql_open(const char *sql, size_t len, const struct tarn_sql_opts *o,
+				    struct tarn_reader **out, struct tarn_err *err);
+
 /* ---- format inspection ----------------------------------------------------- */
 
 /* A Parquet file's footer as text (json = false) or JSON: row groups, column

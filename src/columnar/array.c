@@ -572,6 +572,13 @@ tarn_rc tarn_batch_seal(struct tarn_batch *b, struct tarn_err *err)
 	return TARN_OK;
 }
 
+void tarn_array_retype(struct tarn_array *a, const struct tarn_type *t)
+{
+	a->type = t;
+	for (int i = 0; i < a->n_children && i < t->n_children; i++)
+		tarn_array_retype(a->children[i], &t->children[i].type);
+}
+
 void tarn_batch_free(struct tarn_batch *b)
 {
 	if (!b)

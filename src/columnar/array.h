@@ -87,6 +87,10 @@ TARN_MUST_USE tarn_rc tarn_array_struct_end(struct tarn_array *a, bool valid);
 TARN_MUST_USE tarn_rc tarn_array_append_from(struct tarn_array *dst, const struct tarn_array *src,
 					     int64_t i);
 
+/* Points a's type (and its children's) at t, a type equal to a's own that
+ * lives longer (moving arrays between batches of equal schemas). */
+void tarn_array_retype(struct tarn_array *a, const struct tarn_type *t);
+
 /* Marks row i null (validity allocated on demand); i < length. */
 TARN_MUST_USE tarn_rc tarn_array_set_null(struct tarn_array *a, int64_t i);
 

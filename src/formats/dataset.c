@@ -645,15 +645,6 @@ static tarn_rc next_member(struct dataset *ds, struct tarn_err *err)
 	return TARN_OK;
 }
 
-/* Points a's type (and its children's) at t, a structurally equal type in
- * the dataset's schema, so the array outlives the member's schema. */
-static void retype(struct tarn_array *a, const struct tarn_type *t)
-{
-	a->type = t;
-	for (int i = 0; i < a->n_children && i < t->n_children; i++)
-		retype(a->children[i], &t->children[i].type);
-}
-
 static tarn_rc fill_nulls(struct tarn_array *a, int64_t n)
 {
 	TRY(tarn_array_reserve(a, n));
@@ -689,7 +680,7 @@ static tarn_rc reshape(struct dataset *ds, struct tarn_batch *mb, struct tarn_ba
 			continue;
 		b->cols[j] = mb->cols[i];
 		mb->cols[i] = NULL;
-		retype(b->cols[j], &s->fields[j].type);
+		tarn_array_retype(b->cols[j], &s->fields[j].type); /* outlives the member's schema */
 	}
 	for (int j = 0; rc == TARN_OK && j < s->n_fields; j++) {
 		if (b->cols[j])

@@ -1,0 +1,1 @@
+SELECT count(*), count(DISTINCT a), string_agg(x, ',' ORDER BY y DESC), sum(x) FILTER (WHERE x > 0), percentile_cont(0.5) WITHIN GROUP (ORDER BY x), struct_pack(a := 1, b => 2), coalesce(a, b), nullif(c, 0), left(s, 2)

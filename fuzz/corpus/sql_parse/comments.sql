@@ -1,0 +1,3 @@
+-- line comment
+SELECT /* block /* nested */ comment */ 1;
+;;

@@ -1,0 +1,1 @@
+SELECT 1 = 2 = 3, a LIKE b LIKE c, 12abc, $0, E'\xff' /* open

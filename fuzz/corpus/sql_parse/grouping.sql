@@ -1,0 +1,1 @@
+SELECT a, b, grouping(a), sum(c) FROM t GROUP BY ROLLUP(a, (b, c)), CUBE(d), GROUPING SETS ((a, b), (a), (), ROLLUP(e))

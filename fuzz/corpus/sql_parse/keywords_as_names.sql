@@ -1,0 +1,1 @@
+SELECT date, year, value, key, name, type, month, filter, over, first, last, "select", "order" FROM range AS name

@@ -1,0 +1,1 @@
+SELECT 1 + 2 * 3 - 4 / 5 % 6 // 7 ^ 8 ** 9, -2 ^ 2, 'a' || 1 + 2, 1 | 2 & 3 # 4 << 5 >> 6, NOT a = b AND c <> d OR e != f, x IS NOT NULL IS TRUE, a IS DISTINCT FROM b, c ISNULL, d NOTNULL, e IS UNKNOWN

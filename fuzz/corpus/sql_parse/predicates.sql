@@ -1,0 +1,1 @@
+SELECT a BETWEEN SYMMETRIC 1 AND 2, b NOT BETWEEN 3 AND 4, c IN (1, 2), d NOT IN (SELECT 1), e LIKE 'x%' ESCAPE '!', f NOT ILIKE 'y', g SIMILAR TO 'z', h GLOB '*', i ~ 'r', j !~* 's', k = ANY (SELECT 1), l > ALL (arr), EXISTS (SELECT 1), NOT EXISTS (SELECT 2)

@@ -1,0 +1,1 @@
+SELECT * FROM 'lake/x/*.parquet' p, read_csv('a.csv', delim=',', header=true, types={'a': 'INT'}, columns := {'b': 'VARCHAR'}), generate_series(1, 10, 2) g(i), range(3), unnest([1,2]) u(x), (VALUES (1, 'a'), (2, 'b')) v(n, s)

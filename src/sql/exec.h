@@ -1,0 +1,269 @@
+/*
+ * exec.h — physical operators and the query driver.
+ *
+ * A physical plan is a tree of operators (struct ex_op) built bottom-up
+ * with the constructors below; each constructor takes ownership of its
+ * children and expressions (also on failure). The planner hands the root
+ * to ex_query_new and pulls result batches with ex_query_next.
+ *
+ * Execution model (exec.c). The driver cuts the tree into pipelines at the
+ * operators that must see all their input first (hash aggregate, sort, the
+ * build side of a hash join): a pipeline is a source (a scan, an in-memory
+ * batch list, or a finished breaker), a chain of streaming operators
+ * (filter, project, the probe side of joins, limit) and a sink (a breaker,
+ * or the query's output). Pipelines run one after another in dependency
+ * order; within a pipeline, work is split into morsels — one source batch
+ * each (a Parquet reader batch: rows of one row group) — and every morsel
+ * runs the whole chain and the sink's per-morsel step as one task on the
+ * worker pool (base/pool.h), up to `threads` morsels in flight.
+ *
+ * Determinism: sink steps produce a per-morsel partial result (a partial
+ * aggregate, a sorted run, a slice of the build side) which the driver
+ * merges on the calling thread strictly in morsel order; output batches
+ * also leave in morsel order. So a query gives identical results — the
+ * same rows in the same order, the same floating-point sums — with 1 or N
+ * threads. Order-dependent streaming operators (LIMIT) run at that
+ * ordered merge point too.
+ *
+ * Memory: every operator that holds data beyond the morsels in flight
+ * (aggregate tables, sort runs, join build sides) reserves its bytes with
+ * ex_mem_reserve against the query's limit; going over is TARN_ELIMIT
+ * naming the operator and the limit. This is the seam for spilling: an
+ * operator that can spill would do so where its reservation fails.
+ *
+ * Thread-safety: a query runs on the thread that calls ex_query_next (plus
+ * the pool's workers it submits to); operators are not shared between
+ * queries.
+ */
+#ifndef TARN_SQL_EXEC_H
+#define TARN_SQL_EXEC_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sql/expr.h"
+#include "sql/vec.h"
+
+/* ---- query context ------------------------------------------------------------------- */
+
+struct ex_ctx {
+	int threads;                /* morsels in flight; 1 = everything on the caller */
+	int64_t mem_limit;          /* bytes; 0 = unlimited */
+	_Atomic int64_t mem_used;
+	_Atomic int64_t mem_peak;
+};
+
+/* Counts bytes held by operator `op` (its display name); TARN_ELIMIT when
+ * the query would go over its limit (nothing is counted then). */
+TARN_MUST_USE tarn_rc ex_mem_reserve(struct ex_ctx *q, const char *op, int64_t bytes,
+				     struct tarn_err *err);
+void ex_mem_release(struct ex_ctx *q, int64_t bytes);
+
+/* ---- operators --------------------------------------------------------------------------- */
+
+/* Batches produced by one streaming step (0..n, in order). */
+struct ex_emit {
+	struct ex_batch **v;
+	int n, cap;
+};
+TARN_MUST_USE tarn_rc ex_emit_push(struct ex_emit *e, struct ex_batch *b);
+
+struct ex_op;
+
+/* What an operator can do; NULL members are roles it does not play. */
+struct ex_op_vt {
+	const char *name; /* "hash aggregate", for messages and EXPLAIN */
+	/* Source role (serial, on the driver's thread): the next batch in
+	 * order, NULL at the end. */
+	tarn_rc (*next)(struct ex_op *op, struct ex_batch **out, struct tarn_err *err);
+	/* Streaming role (any thread, with a per-task local state): consumes
+	 * `in`, pushes 0..n batches. */
+	tarn_rc (*local_new)(struct ex_op *op, void **out);
+	void (*local_free)(struct ex_op *op, void *local);
+	tarn_rc (*stream)(struct ex_op *op, void *local, struct ex_batch *in, struct ex_emit *out,
+			  struct tarn_err *err);
+	/* After the last input batch (driver's thread): trailing batches
+	 * (the unmatched build rows of right/full joins). */
+	tarn_rc (*stream_end)(struct ex_op *op, struct ex_emit *out, struct tarn_err *err);
+	/* Streaming operators whose output depends on input order (LIMIT)
+	 * run on the driver's thread in morsel order; done() tells the driver
+	 * it needs no more input. */
+	bool ordered;
+	bool (*done)(struct ex_op *op);
+	/* Sink role: sink() folds a batch into a per-task partial (any
+	 * thread); merge() folds a partial into the operator's total, in
+	 * morsel order, and leaves the partial empty for reuse; finish()
+	 * runs after the last merge; then the operator is a source. */
+	tarn_rc (*sink_new)(struct ex_op *op, void **out);
+	void (*sink_free)(struct ex_op *op, void *part);
+	tarn_rc (*sink)(struct ex_op *op, void *part, struct ex_batch *in, struct tarn_err *err);
+	tarn_rc (*merge)(struct ex_op *op, void *part, struct tarn_err *err);
+	tarn_rc (*finish)(struct ex_op *op, struct tarn_err *err);
+	/* For joins: the sink role belongs to child[1] (build side), the
+	 * streaming role to child[0]. */
+	bool two_inputs;
+	void (*free)(struct ex_op *op);
+};
+
+struct ex_op {
+	const struct ex_op_vt *vt;
+	struct ex_op *child[2];
+	struct ex_ctx *q;          /* set by ex_query_new */
+	struct tarn_schema *schema; /* output columns (names, types); referenced */
+	int64_t mem_held;          /* bytes reserved with ex_mem_reserve */
+};
+
+void ex_op_free(struct ex_op *op);
+const struct tarn_schema *ex_op_schema(const struct ex_op *op);
+
+/* Sources. */
+
+/* Reads PATH (any format tarn reads, or a dataset directory/glob) and
+ * returns only COLUMNS (names; NULL = all), in that order. Formats that take
+ * a `columns` option (Parquet) decode only those columns. */
+TARN_MUST_USE tarn_rc ex_op_scan(const char *path, const char *format,
+				 const struct tarn_opts *opts, const char *const *columns,
+				 int n_columns, struct ex_op **out, struct tarn_err *err);
+/* Scans an open reader (taken over). */
+TARN_MUST_USE tarn_rc ex_op_scan_reader(struct tarn_reader *r, struct ex_op **out,
+					struct tarn_err *err);
+/* Predicate hook: only rows whose COLUMN may lie in [lo, hi] (constant
+ * expressions of the column's type, NULL = unbounded) are needed. For a
+ * single Parquet file the reader skips row groups (and pages, with a page
+ * index) whose statistics rule the range out; other formats ignore it. It
+ * is a hint: the filter above must still test every row. One range per
+ * scan is pushed (the first call); later calls are ignored. */
+TARN_MUST_USE tarn_rc ex_op_scan_prune(struct ex_op *scan, const char *column,
+				       const struct ex_expr *lo, const struct ex_expr *hi,
+				       struct tarn_err *err);
+/* In-memory batches (taken over), all of schema s. */
+TARN_MUST_USE tarn_rc ex_op_values(struct tarn_schema *s, struct tarn_batch **batches, int n,
+				   struct ex_op **out, struct tarn_err *err);
+
+/* Streaming. */
+
+TARN_MUST_USE tarn_rc ex_op_filter(struct ex_op *child, struct ex_expr *pred, struct ex_op **out,
+				   struct tarn_err *err);
+/* Output columns = exprs (over the child's columns), named names[i]
+ * (NULL = the expression's text). */
+TARN_MUST_USE tarn_rc ex_op_project(struct ex_op *child, struct ex_expr **exprs,
+				    const char *const *names, int n, struct ex_op **out,
+				    struct tarn_err *err);
+/* Skips `offset` rows, then passes at most `limit` (-1 = no limit). */
+TARN_MUST_USE tarn_rc ex_op_limit(struct ex_op *child, int64_t limit, int64_t offset,
+				  struct ex_op **out, struct tarn_err *err);
+
+/* Hash aggregate. Output: the keys, then one column per aggregate. With no
+ * keys, exactly one row (also for empty input). */
+enum ex_agg_fn {
+	EX_AGG_COUNT_STAR, /* count(*): rows */
+	EX_AGG_COUNT,      /* count(x): non-null x */
+	EX_AGG_SUM,        /* integers: int64 (overflow is an error); decimal(p,s):
+			      decimal(38,s); floats: float64. NULL when no input */
+	EX_AGG_AVG,        /* float64 (decimals: float64, as DuckDB) */
+	EX_AGG_MIN,
+	EX_AGG_MAX,
+	EX_AGG_BOOL_AND,
+	EX_AGG_BOOL_OR,
+	EX_AGG_VAR_SAMP,   /* float64; fewer than 2 values: NULL */
+	EX_AGG_VAR_POP,
+	EX_AGG_STDDEV_SAMP,
+	EX_AGG_STDDEV_POP,
+	EX_AGG_ARG_MIN,    /* arg at the least val (first such row wins) */
+	EX_AGG_ARG_MAX,
+	EX_AGG__COUNT
+};
+
+struct ex_agg_spec {
+	enum ex_agg_fn fn;
+	bool distinct;           /* aggregate over distinct (non-null) values */
+	struct ex_expr *arg;     /* NULL for count(*) */
+	struct ex_expr *val;     /* arg_min/arg_max: the value ordered by */
+	struct ex_expr *filter;  /* FILTER (WHERE ...), or NULL */
+	const char *name;        /* output column name (NULL = "fn") */
+};
+
+/* The result type of fn over an argument of type t (TARN_EUSAGE if fn
+ * does not take t). */
+TARN_MUST_USE tarn_rc ex_agg_type(enum ex_agg_fn fn, const struct tarn_type *t,
+				  struct tarn_type *out, struct tarn_err *err);
+const char *ex_agg_name(enum ex_agg_fn fn);
+
+/* keys/aggs (their expressions) are taken over; the spec arrays are not. */
+TARN_MUST_USE tarn_rc ex_op_agg(struct ex_op *child, struct ex_expr **keys,
+				const char *const *key_names, int n_keys,
+				const struct ex_agg_spec *aggs, int n_aggs, struct ex_op **out,
+				struct tarn_err *err);
+
+/* Hash join: the build side (child[1]) is materialised and hashed on its
+ * keys; the probe side streams. Null keys never match. */
+enum ex_join_kind {
+	EX_JOIN_INNER,
+	EX_JOIN_LEFT,   /* every probe row; build columns NULL when unmatched */
+	EX_JOIN_RIGHT,  /* every build row */
+	EX_JOIN_FULL,
+	EX_JOIN_SEMI,   /* probe rows with a match (once each): EXISTS */
+	EX_JOIN_ANTI,   /* probe rows without a match: NOT EXISTS */
+	EX_JOIN_MARK,   /* probe rows + bool column: x IN (build) with SQL's
+			   NULL rules (NULL when no match and x or a build key
+			   is NULL); single key */
+	EX_JOIN_ANTI_NULL_AWARE, /* NOT IN: probe rows whose key is not NULL, matches
+				    nothing, and the build side has no NULL key (all
+				    rows when the build side is empty); single key */
+};
+
+/* Output columns: probe ++ build for inner/left/right/full; probe only for
+ * semi/anti; probe ++ "mark" for mark. residual (may be NULL) is a
+ * predicate over probe ++ build columns that a key match must also pass.
+ * probe_keys[i] (over the probe columns) pairs with build_keys[i]. */
+TARN_MUST_USE tarn_rc ex_op_hash_join(enum ex_join_kind kind, struct ex_op *probe,
+				      struct ex_op *build, struct ex_expr **probe_keys,
+				      struct ex_expr **build_keys, int n_keys,
+				      struct ex_expr *residual, struct ex_op **out,
+				      struct tarn_err *err);
+
+/* Sort (stable: ties keep input order). top_n >= 0: only the first top_n
+ * rows are wanted (ORDER BY ... LIMIT: a bounded heap per morsel). */
+struct ex_sort_key {
+	struct ex_expr *expr; /* taken over */
+	bool desc;
+	bool nulls_first;     /* the binder picks the default (DuckDB: NULLS LAST
+				 for ASC and DESC alike) */
+};
+
+TARN_MUST_USE tarn_rc ex_op_sort(struct ex_op *child, struct ex_sort_key *keys, int n,
+				 int64_t top_n, struct ex_op **out, struct tarn_err *err);
+
+/* ---- running a plan --------------------------------------------------------------------- */
+
+struct ex_opts {
+	int threads;       /* 0 = the pool's size */
+	int64_t mem_limit; /* 0 = unlimited */
+};
+
+struct ex_query;
+
+/* Takes over the plan (freed with the query, also on failure). */
+TARN_MUST_USE tarn_rc ex_query_new(struct ex_op *root, const struct ex_opts *o,
+				   struct ex_query **out, struct tarn_err *err);
+const struct tarn_schema *ex_query_schema(const struct ex_query *q);
+/* The next result batch (dense, at most 65536 rows), NULL at the end. The
+ * caller frees it. After an error the query stays failed. */
+TARN_MUST_USE tarn_rc ex_query_next(struct ex_query *q, struct tarn_batch **out,
+				    struct tarn_err *err);
+/* Peak bytes the operators held. */
+int64_t ex_query_mem_peak(const struct ex_query *q);
+void ex_query_free(struct ex_query *q);
+
+/* ---- for operator files ------------------------------------------------------------------ */
+
+/* A schema of n fields (names copied; NULL name = "colN"), types copied. */
+TARN_MUST_USE tarn_rc ex_schema_make(int n, const char *const *names,
+				     const struct tarn_type *const *types,
+				     struct tarn_schema **out);
+/* A batch of the selected rows, dense (no selection), arrays owned. */
+TARN_MUST_USE tarn_rc ex_batch_compact(const struct ex_batch *b, const struct tarn_schema *s,
+				       struct ex_batch **out, struct tarn_err *err);
+
+#endif

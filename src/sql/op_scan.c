@@ -1,0 +1,287 @@
+/*
+ * op_scan.c — the table scan: a source operator over a struct tarn_reader.
+ *
+ * Each reader batch is one morsel. Column projection is pushed into the
+ * reader when its format takes a `columns` option (Parquet decodes only
+ * those column chunks); otherwise the scan picks the columns from each
+ * batch. ex_op_scan_prune pushes one range predicate into a single-file
+ * Parquet reader (pq_reader_prune, which skips row groups and pages whose
+ * statistics rule the range out): the bound constants are cast to the
+ * column's type and encoded as Parquet PLAIN values of the physical type
+ * that type is stored as. Decimal columns (whose physical type the tarn
+ * type does not tell) and booleans are not pruned.
+ *
+ * Relies on the generic reader layer (formats/format.h) and the Parquet
+ * internals (parquet_int.h) for pruning. The reader runs on the driver's
+ * thread only (next() is serial); its own decoding is parallel.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "formats/format.h"
+#include "formats/parquet/parquet_int.h"
+#include "sql/exec.h"
+#include "sql/expr_int.h"
+
+extern const struct tarn_format tarn_format_parquet;
+
+struct scan_op {
+	struct ex_op base;
+	struct tarn_reader *r;
+	int *proj;     /* reader column of each output column */
+	int n_proj;
+	bool parquet;  /* a single Parquet file: pruning possible */
+	bool started, pruned;
+};
+
+static tarn_rc scan_next(struct ex_op *op, struct ex_batch **out, struct tarn_err *err)
+{
+	struct scan_op *s = (struct scan_op *)op;
+	*out = NULL;
+	s->started = true;
+	for (;;) {
+		struct tarn_batch *tb = NULL;
+		TRY(tarn_reader_next(s->r, &tb, err));
+		if (!tb)
+			return TARN_OK;
+		if (tb->n_rows == 0) {
+			tarn_batch_free(tb);
+			continue;
+		}
+		struct ex_batch *b;
+		if (ex_batch_new(s->n_proj, &b)) {
+			tarn_batch_free(tb);
+			return tarn_err_nomem(err, "scan");
+		}
+		for (int i = 0; i < s->n_proj; i++)
+			b->cols[i] = tb->cols[s->proj[i]];
+		b->n_rows = b->n_sel = tb->n_rows;
+		if (ex_batch_hold_tarn(b, tb)) {
+			ex_batch_free(b);
+			return tarn_err_nomem(err, "scan");
+		}
+		*out = b;
+		return TARN_OK;
+	}
+}
+
+static void scan_free(struct ex_op *op)
+{
+	struct scan_op *s = (struct scan_op *)op;
+	tarn_reader_close(s->r);
+	tarn_free(s->proj);
+	tarn_free(s);
+}
+
+static const struct ex_op_vt scan_vt = {
+	.name = "scan",
+	.next = scan_next,
+	.free = scan_free,
+};
+
+/* Builds the scan over r: output = the named columns (NULL = all). */
+static tarn_rc scan_make(struct tarn_reader *r, const char *const *columns, int n,
+			 bool parquet, struct ex_op **out, struct tarn_err *err)
+{
+	*out = NULL;
+	const struct tarn_schema *rs = tarn_reader_schema(r);
+	struct scan_op *s = tarn_calloc(1, sizeof *s);
+	int np = columns ? n : rs->n_fields;
+	if (s)
+		s->proj = tarn_calloc((size_t)(np ? np : 1), sizeof *s->proj);
+	if (!s || !s->proj) {
+		if (s)
+			tarn_free(s);
+		tarn_reader_close(r);
+		return tarn_err_nomem(err, "scan");
+	}
+	s->base.vt = &scan_vt;
+	s->r = r;
+	s->n_proj = np;
+	s->parquet = parquet;
+	for (int i = 0; i < np; i++) {
+		int c = columns ? tarn_schema_find(rs, columns[i]) : i;
+		if (c < 0) {
+			ex_op_free(&s->base);
+			return tarn_err_set(err, TARN_ENOTFOUND, "scan: no column '%s' in the input",
+					    columns[i]);
+		}
+		s->proj[i] = c;
+	}
+	tarn_rc rc = tarn_schema_new(np, &s->base.schema);
+	for (int i = 0; i < np && !rc; i++) {
+		rc = tarn_field_copy(&s->base.schema->fields[i], &rs->fields[s->proj[i]]);
+	}
+	if (rc) {
+		ex_op_free(&s->base);
+		return tarn_err_nomem(err, "scan");
+	}
+	*out = &s->base;
+	return TARN_OK;
+}
+
+tarn_rc ex_op_scan_reader(struct tarn_reader *r, struct ex_op **out, struct tarn_err *err)
+{
+	return scan_make(r, NULL, 0, false, out, err);
+}
+
+tarn_rc ex_op_scan(const char *path, const char *format, const struct tarn_opts *opts,
+		   const char *const *columns, int n_columns, struct ex_op **out,
+		   struct tarn_err *err)
+{
+	*out = NULL;
+	const struct tarn_format *fmt = format ? tarn_format_find(format) : NULL;
+	if (!fmt && !format && !tarn_dataset_path(path))
+		fmt = tarn_format_from_path(path);
+	const char *fname = fmt ? fmt->name : format;
+	bool push = columns && n_columns > 0 && fname &&
+		    tarn_format_has_option(fname, false, "columns") &&
+		    !(opts && tarn_opts_get(opts, "columns"));
+	for (int i = 0; push && i < n_columns; i++)
+		push = strchr(columns[i], ',') == NULL;
+	struct tarn_opts *o = NULL;
+	tarn_rc rc = TARN_OK;
+	if (push) {
+		struct tarn_buf list;
+		tarn_buf_init(&list);
+		for (int i = 0; i < n_columns && !rc; i++) {
+			if (i)
+				rc = tarn_buf_putc(&list, ',');
+			if (!rc)
+				rc = tarn_buf_append(&list, columns[i], strlen(columns[i]));
+		}
+		if (!rc)
+			rc = tarn_buf_cstr(&list);
+		if (!rc)
+			rc = tarn_opts_new(&o);
+		for (int i = 0; opts && !rc && i < tarn_opts_count(opts); i++)
+			rc = tarn_opts_set(o, tarn_opts_key_at(opts, i), tarn_opts_value_at(opts, i));
+		if (!rc)
+			rc = tarn_opts_set(o, "columns", list.data);
+		tarn_buf_free(&list);
+		if (rc) {
+			tarn_opts_free(o);
+			return tarn_err_nomem(err, "scan options");
+		}
+	}
+	struct tarn_reader *r;
+	rc = tarn_reader_open(path, format, o ? o : opts, &r, err);
+	tarn_opts_free(o);
+	if (rc)
+		return rc;
+	/* a single Parquet file (not a dataset: those have their own
+	 * progress hook) is a struct pq_reader */
+	bool parquet = r->format == &tarn_format_parquet && !tarn_dataset_path(path) &&
+		       r->ops->progress == NULL;
+	return scan_make(r, columns && n_columns > 0 ? columns : NULL, n_columns, parquet, out, err);
+}
+
+/* PLAIN encoding of a constant as the Parquet physical type its tarn type
+ * is stored as; false when unknown (no pruning then). */
+static bool encode_bound(const struct tarn_array *v, uint8_t *buf, size_t cap, struct pq_bound *b)
+{
+	if (ex_is_null(v, 0) || v->type->id == TARN_T_NULL)
+		return false;
+	switch (v->type->id) {
+	case TARN_T_INT8:
+	case TARN_T_INT16:
+	case TARN_T_INT32:
+	case TARN_T_DATE32: {
+		int32_t x = (int32_t)tarn_array_get_int(v, 0);
+		memcpy(buf, &x, 4);
+		*b = (struct pq_bound){ buf, 4 };
+		return true;
+	}
+	case TARN_T_UINT8:
+	case TARN_T_UINT16:
+	case TARN_T_UINT32: {
+		uint32_t x = (uint32_t)tarn_array_get_uint(v, 0);
+		memcpy(buf, &x, 4);
+		*b = (struct pq_bound){ buf, 4 };
+		return true;
+	}
+	case TARN_T_TIME64:
+		if (v->type->unit == TARN_UNIT_MS) {
+			int32_t x = (int32_t)tarn_array_get_int(v, 0);
+			memcpy(buf, &x, 4);
+			*b = (struct pq_bound){ buf, 4 };
+			return true;
+		}
+		/* fall through */
+	case TARN_T_INT64:
+	case TARN_T_UINT64:
+	case TARN_T_TIMESTAMP:
+		memcpy(buf, v->values, 8);
+		*b = (struct pq_bound){ buf, 8 };
+		return true;
+	case TARN_T_FLOAT32:
+		memcpy(buf, v->values, 4);
+		*b = (struct pq_bound){ buf, 4 };
+		return true;
+	case TARN_T_FLOAT64:
+		memcpy(buf, v->values, 8);
+		*b = (struct pq_bound){ buf, 8 };
+		return true;
+	case TARN_T_STRING:
+	case TARN_T_BINARY: {
+		size_t n;
+		const uint8_t *p = tarn_array_get_bytes(v, 0, &n);
+		if (n > cap)
+			return false;
+		memcpy(buf, p, n);
+		*b = (struct pq_bound){ buf, n };
+		return true;
+	}
+	default: return false;
+	}
+}
+
+/* The constant e as the column's type (a folded cast), or NULL. */
+static struct ex_expr *bound_const(const struct ex_expr *e, const struct tarn_type *t)
+{
+	if (!e || e->kind != EX_E_CONST)
+		return NULL;
+	struct ex_expr *c = NULL, *x = NULL;
+	if (ex_expr_copy(e, &c))
+		return NULL;
+	if (ex_expr_cast(c, t, true, &x, NULL))
+		return NULL;
+	if (x->kind != EX_E_CONST) {
+		ex_expr_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+tarn_rc ex_op_scan_prune(struct ex_op *op, const char *column, const struct ex_expr *lo,
+			 const struct ex_expr *hi, struct tarn_err *err)
+{
+	if (op->vt != &scan_vt)
+		return tarn_err_set(err, TARN_EUSAGE, "prune: not a scan");
+	struct scan_op *s = (struct scan_op *)op;
+	if (!s->parquet || s->pruned || s->started || (!lo && !hi))
+		return TARN_OK;
+	int c = tarn_schema_find(s->base.schema, column);
+	if (c < 0)
+		return tarn_err_set(err, TARN_ENOTFOUND, "prune: no column '%s'", column);
+	const struct tarn_type *t = &s->base.schema->fields[c].type;
+	if (t->id == TARN_T_DECIMAL128 || t->id == TARN_T_BOOL || !ex_type_is_scalar(t->id))
+		return TARN_OK;
+	struct ex_expr *l = bound_const(lo, t), *h = bound_const(hi, t);
+	uint8_t lb[256], hb[256];
+	struct pq_bound blo = { 0 }, bhi = { 0 };
+	bool has_lo = l && encode_bound(l->value, lb, sizeof lb, &blo);
+	bool has_hi = h && encode_bound(h->value, hb, sizeof hb, &bhi);
+	tarn_rc rc = TARN_OK;
+	if (has_lo || has_hi) {
+		/* pq_reader_prune names leaves by path; a top-level scalar column's
+		 * path is its name */
+		rc = pq_reader_prune(s->r, s->base.schema->fields[c].name, has_lo ? &blo : NULL,
+				     has_hi ? &bhi : NULL, err);
+		s->pruned = rc == TARN_OK;
+	}
+	ex_expr_free(l);
+	ex_expr_free(h);
+	return rc;
+}

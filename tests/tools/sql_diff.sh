@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# sql_diff: differential testing of `$TARN query` against DuckDB with
+# tests/tools/sqlfuzz.py: a fixed seed, about 60 seconds of random tables
+# and queries (joins, 3VL filters, grouping, windows, subqueries, set
+# operations, ORDER BY + LIMIT), compared row by row. A mismatch is shrunk
+# and printed (SQL, table rows, both results) and fails the test; the table
+# files stay in $TARN_TEST_TMP. A long session is one command, see
+# docs/sql-testing.md.
+#
+# Needs $TARN and the DuckDB test peer (tests/peers, scripts/install-deps).
+# Fails at once, saying so, when `tarn query` is not available. Lives in
+# tests/tools until the SQL engine lands; then it moves to tests/integration.
+set -euo pipefail
+: "${TARN:?set TARN to the tarn binary}"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+SCRATCH=${TARN_TEST_TMP:-${TMPDIR:-/tmp}}
+SEED=${SQL_DIFF_SEED:-20240611}
+SECONDS_BUDGET=${SQL_DIFF_SECONDS:-45}
+
+[ -d "$ROOT/tests/peers/node_modules/@duckdb/node-api" ] ||
+	{ echo "FAIL: test peers missing: run scripts/install-deps (npm install in tests/peers)" >&2; exit 1; }
+
+probe_err=$(mktemp)
+probe_st=0
+probe=$("$TARN" query --format jsonl "SELECT 1 AS x" 2>"$probe_err") || probe_st=$?
+if [ "$probe_st" != 0 ] || [ "$probe" != '{"x":1}' ]; then
+	echo "FAIL: tarn query is not available: '$TARN query --format jsonl \"SELECT 1 AS x\"' exited $probe_st" >&2
+	echo "  stdout: $(printf '%s' "$probe" | head -c 300)" >&2
+	echo "  stderr: $(head -c 300 "$probe_err")" >&2
+	rm -f "$probe_err"
+	exit 1
+fi
+rm -f "$probe_err"
+
+WORK=$(mktemp -d "$SCRATCH/sql_diff.XXXXXX")
+# 45 s of queries, then at most one mismatch shrunk for 15 s: about a minute.
+exec "$PY" "$ROOT/tests/tools/sqlfuzz.py" --engine-a duckdb --engine-b tarn --tarn "$TARN" \
+	--seed "$SEED" --seconds "$SECONDS_BUDGET" --max-mismatches 1 --shrink-seconds 15 --workdir "$WORK"
