@@ -19,6 +19,7 @@ extern const struct tarn_format tarn_format_json;
 extern const struct tarn_format tarn_format_jsonl;
 extern const struct tarn_format tarn_format_parquet;
 extern const struct tarn_format tarn_format_orc;
+extern const struct tarn_format tarn_format_avro;
 extern const struct tarn_format tarn_format_arrow, tarn_format_arrows;
 extern const struct tarn_format tarn_format_protobuf;
 extern const struct tarn_format tarn_format_recordio;
@@ -30,6 +31,7 @@ static const struct tarn_format *const registry[] = {
 	&tarn_format_jsonl,
 	&tarn_format_parquet,
 	&tarn_format_orc,
+	&tarn_format_avro,
 	&tarn_format_arrow, &tarn_format_arrows,
 	&tarn_format_protobuf,
 	&tarn_format_recordio,
