@@ -106,7 +106,8 @@ static bool class_match(const char **pp, char c)
 	bool first = true;
 	while (*p && (first || *p != ']')) {
 		first = false;
-		char lo = *p, hi = *p;
+		char lo = *p;
+		char hi = lo;
 		if (p[1] == '-' && p[2] && p[2] != ']') {
 			hi = p[2];
 			p += 2;

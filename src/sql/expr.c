@@ -1230,8 +1230,7 @@ static int edit_distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
-/* The registered function closest to an unknown name (2 edits at most). */
-static const char *func_suggest(const char *name)
+const char *ex_func_suggest(const char *name)
 {
 	const char *best = NULL;
 	int bd = 3;
@@ -1269,7 +1268,7 @@ tarn_rc ex_expr_func(const char *name, struct ex_expr **args, int n, struct ex_e
 	const struct ex_func *f = ex_func_find(name);
 	if (!f) {
 		free_list(args, n);
-		const char *near = func_suggest(name);
+		const char *near = ex_func_suggest(name);
 		if (near)
 			return tarn_err_set(err, TARN_ENOTFOUND, "unknown function %s(); did you mean %s()?",
 					    name, near);

@@ -251,6 +251,9 @@ struct ex_func {
 };
 
 const struct ex_func *ex_func_find(const char *name);
+/* The registered name closest to an unknown one (at most 2 edits away,
+ * case-insensitive), for "did you mean" messages; NULL if none. */
+const char *ex_func_suggest(const char *name);
 /* Registry entries in order, NULL past the end. */
 const struct ex_func *ex_func_at(int i);
 

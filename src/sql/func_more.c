@@ -7,9 +7,9 @@
  * monthname, strftime). Same contract as func.c; ex_func_find searches
  * both tables.
  *
- * Semantics follow DuckDB: float math on float64 (ln/sqrt of a negative
- * number is NaN, as IEEE; DuckDB errors there — tarn gives NaN rather than
- * failing a query), greatest/least skip NULLs, date_diff counts part
+ * Semantics follow DuckDB: float math on float64 (the square root of a
+ * negative number and the logarithm of zero or a negative number are
+ * errors), greatest/least skip NULLs, date_diff counts part
  * boundaries crossed, strftime takes C's % codes.
  *
  * Pure kernels over caller-owned arrays; the tables are const.
@@ -67,6 +67,21 @@ static tarn_rc eval_fmath(const struct ex_expr *e, const struct ex_fargs *a, con
 	const double *x = (const double *)a->v[0].a->values;
 	double *z = (double *)r->values;
 	bool c = a->v[0].is_const;
+	int op = e->fn_arg;
+	if (op == F_SQRT || op == F_LN || op == F_LOG10 || op == F_LOG2) {
+		/* domain errors, as DuckDB: no square root of a negative number,
+		 * no logarithm of zero or a negative number (NaN passes) */
+		for (int64_t k = 0; k < n; k++) {
+			int64_t i = ROW(k);
+			double v = x[c ? 0 : i];
+			if (r->validity && !tarn_bit_get(r->validity, i))
+				continue;
+			if (op == F_SQRT ? v < 0 : v <= 0)
+				return tarn_err_set(err, TARN_EDATA, "%s: cannot take %s of %s", e->fn->name,
+						    op == F_SQRT ? "the square root" : "the logarithm",
+						    v == 0 ? "zero" : "a negative number");
+		}
+	}
 	switch (e->fn_arg) {
 	case F_SQRT: FLOOP(sqrt(v)); break;
 	case F_CBRT: FLOOP(cbrt(v)); break;
@@ -1219,8 +1234,9 @@ const int ex_funcs_more_n = (int)(sizeof ex_funcs_more / sizeof *ex_funcs_more);
 
 struct ex_regex {
 	regex_t rx;
-	char *src; /* the pattern as given, for copies */
-	int flags; /* REG_* used */
+	char *src;       /* the pattern as given, for copies */
+	int flags;       /* REG_* used */
+	uint8_t grp[10]; /* the pattern's groups 0..9 in the compiled one */
 };
 
 void ex_regex_free(struct ex_regex *re)
@@ -1232,10 +1248,21 @@ void ex_regex_free(struct ex_regex *re)
 	tarn_free(re);
 }
 
-/* RE2 to POSIX ERE; false (with *why) for constructs POSIX lacks. */
-static bool translate(const char *p, size_t n, struct tarn_buf *out, int *flags, const char **why)
+/* One UTF-8 character (the C locale's '.' is one byte); a group of its own,
+ * which the group map skips. */
+static const char UTF8_DOT[] = "([\x01-\x7f]|[\xc0-\xdf][\x80-\xbf]|"
+			       "[\xe0-\xef][\x80-\xbf][\x80-\xbf]|"
+			       "[\xf0-\xf7][\x80-\xbf][\x80-\xbf][\x80-\xbf])";
+
+/* RE2 to POSIX ERE; false (with *why) for constructs POSIX lacks. grp[u]
+ * gets the compiled group number of the pattern's group u. */
+static bool translate(const char *p, size_t n, struct tarn_buf *out, int *flags, uint8_t *grp,
+		      const char **why)
 {
 	size_t i = 0;
+	int total = 0, user = 0;
+	for (int g = 0; g < 10; g++)
+		grp[g] = (uint8_t)g;
 	if (n >= 4 && !memcmp(p, "(?i)", 4)) {
 		*flags |= REG_ICASE;
 		i = 4;
@@ -1273,6 +1300,17 @@ static bool translate(const char *p, size_t n, struct tarn_buf *out, int *flags,
 		}
 		if (!in_bracket && c == '(' && i + 1 < n && p[i + 1] == '?')
 			return *why = "(?...) groups are not supported", false;
+		if (!in_bracket && c == '(') {
+			total++;
+			if (++user < 10)
+				grp[user] = (uint8_t)(total < 255 ? total : 255);
+		}
+		if (!in_bracket && c == '.') {
+			total++;
+			if (tarn_buf_append(out, UTF8_DOT, sizeof UTF8_DOT - 1))
+				return *why = "out of memory", false;
+			continue;
+		}
 		if (!in_bracket && (c == '*' || c == '+' || c == '?' || c == '}') && i + 1 < n &&
 		    p[i + 1] == '?')
 			return *why = "lazy quantifiers are not supported", false;
@@ -1312,7 +1350,7 @@ static tarn_rc regex_compile(const char *p, size_t n, bool icase, struct ex_rege
 	tarn_buf_init(&b);
 	const char *why = NULL;
 	re->flags = REG_EXTENDED | (icase ? REG_ICASE : 0);
-	if (!translate(p, n, &b, &re->flags, &why) || tarn_buf_cstr(&b)) {
+	if (!translate(p, n, &b, &re->flags, re->grp, &why) || tarn_buf_cstr(&b)) {
 		tarn_buf_free(&b);
 		tarn_free(re->src);
 		tarn_free(re);
@@ -1420,7 +1458,7 @@ static tarn_rc eval_regexp(const struct ex_expr *e, const struct ex_fargs *a, co
 		ex_strout_init(&o, r);
 	tarn_rc rc = TARN_OK;
 	struct ex_regex *row_re = NULL;
-	regmatch_t m[10];
+	regmatch_t m[256];
 	struct tarn_buf tmp;
 	tarn_buf_init(&tmp);
 	for (int64_t k = 0; k < n && !rc; k++) {
@@ -1463,20 +1501,20 @@ static tarn_rc eval_regexp(const struct ex_expr *e, const struct ex_fargs *a, co
 						  (long long)group);
 				break;
 			}
-			if (rx_find(re, &tmp, p, len, 0, m, 10, false) && m[group].rm_so >= 0)
-				rc = ex_strout_put(&o, p + m[group].rm_so,
-						   (size_t)(m[group].rm_eo - m[group].rm_so));
+			if (rx_find(re, &tmp, p, len, 0, m, 256, false) && m[re->grp[group]].rm_so >= 0)
+				rc = ex_strout_put(&o, p + m[re->grp[group]].rm_so,
+						   (size_t)(m[re->grp[group]].rm_eo - m[re->grp[group]].rm_so));
 			break;
 		default: {
 			size_t rl;
 			const uint8_t *rep = ex_str_at(&a->v[2], i, &rl);
 			size_t pos = 0;
-			while (!rc && pos <= len && rx_find(re, &tmp, p, len, pos, m, 10, pos > 0)) {
+			while (!rc && pos <= len && rx_find(re, &tmp, p, len, pos, m, 256, pos > 0)) {
 				rc = ex_strout_put(&o, p + pos, (size_t)m[0].rm_so - pos);
 				/* the replacement, with \0..\9 for groups */
 				for (size_t t = 0; !rc && t < rl; t++) {
 					if (rep[t] == '\\' && t + 1 < rl && rep[t + 1] >= '0' && rep[t + 1] <= '9') {
-						int gi = rep[++t] - '0';
+						int gi = re->grp[rep[++t] - '0'];
 						if (m[gi].rm_so >= 0)
 							rc = ex_strout_put(&o, p + m[gi].rm_so,
 									   (size_t)(m[gi].rm_eo - m[gi].rm_so));

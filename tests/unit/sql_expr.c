@@ -733,6 +733,18 @@ TEST(functions_more)
 	CHECK_STR(r, "héllohéllo|hé|éllo|héllo|hé|olléh|héllo|héllo-1|104\n"
 		     "a,b,,ca,b,,c|a,|,b,,c|a,b,,|a,|c,,b,a|c|a,b,,c|97\n");
 	free(r);
+	/* domain errors */
+	struct ex_expr *sq = fn("sqrt", 1, col(s, "x"));
+	r = select1(s, "4|1|1|a\n-1|1|1|a", sq, &e);
+	CHECK(r == NULL);
+	CHECK_CONTAINS(e.msg, "square root of a negative number");
+	tarn_err_clear(&e);
+	struct ex_expr *ln = fn("ln", 1, col(s, "x"));
+	r = select1(s, "0|1|1|a", ln, &e);
+	CHECK(r == NULL);
+	CHECK_CONTAINS(e.msg, "logarithm of zero");
+	tarn_err_clear(&e);
+	CHECK(ex_func_suggest("lenght") && !strcmp(ex_func_suggest("lenght"), "length"));
 	tarn_schema_unref(s);
 	struct tarn_schema *d = schema_of("a date; b timestamp[us]");
 	struct ex_expr *ex3[8] = {
@@ -770,6 +782,15 @@ TEST(regexps)
 	CHECK_STR(r, "true|true|_bc123|<a>bc123|123|true|abc123\n"
 		     "false|false|h_llo  world|h<e>ll<o>  w<o>rld||false|hello world\n"
 		     "NULL|NULL|NULL|NULL|NULL|NULL|NULL\n");
+	free(r);
+	/* '.' is one UTF-8 character; groups keep their numbers after it */
+	struct ex_expr *u8[3] = {
+		fn("regexp_replace", 3, col(s, "s"), lit("string", "h.l"), lit("string", "X")),
+		fn("regexp_extract", 3, col(s, "s"), lit("string", "h.(l+)(o)"), lit("int32", "2")),
+		fn("regexp_replace", 3, col(s, "s"), lit("string", "(.)(l+)"), lit("string", "\\2\\1")),
+	};
+	r = select_text(s, "héllo", u8, 3, 1, &e);
+	CHECK_STR(r, "Xlo|o|hlléo\n");
 	free(r);
 	struct ex_expr *bad, *args[2] = { col(s, "s"), lit("string", "a(?=b)") };
 	CHECK(ex_expr_func("regexp_matches", args, 2, &bad, &e) == TARN_EUNSUPPORTED);
