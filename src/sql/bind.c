@@ -796,6 +796,8 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 		return ex_expr_arith(EX_DIV, l, r, out, b->err);
 	case SQL_OP_MOD:
 		return ex_expr_arith(EX_MOD, l, r, out, b->err);
+	case SQL_OP_INT_DIV:
+		return ex_expr_arith(EX_IDIV, l, r, out, b->err);
 	case SQL_OP_EQ:
 		return ex_expr_cmp(EX_EQ, l, r, out, b->err);
 	case SQL_OP_NE:
@@ -1893,6 +1895,11 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 				if (!rc)
 					rc = rel_from_op(b, op, NULL, 1, out);
 				tarn_free(v);
+				/* SELECT ... WHERE cond without FROM: the one row, filtered. */
+				if (!rc && sel->where) {
+					const struct sql_expr *w = sel->where;
+					rc = filter_rel(b, out, &w, 1, "WHERE");
+				}
 				return rc;
 			}
 		}
@@ -2852,9 +2859,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 			int col = order_col[i];
 			rc = ex_expr_column(col, cur.cols[col].type, cur.cols[col].name, &keys[i].expr);
 			keys[i].desc = q->order[i].dir == SQL_SORT_DESC;
-			keys[i].nulls_first = q->order[i].nulls == SQL_NULLS_DEFAULT
-						      ? keys[i].desc
-						      : q->order[i].nulls == SQL_NULLS_FIRST;
+			/* DuckDB's default: NULLS LAST whatever the direction. */
+			keys[i].nulls_first = q->order[i].nulls == SQL_NULLS_FIRST;
 		}
 		struct ex_op *sop = NULL;
 		if (!rc) {
