@@ -121,6 +121,12 @@ struct tarn_opts;
 TARN_MUST_USE tarn_rc tarn_opts_new(struct tarn_opts **out);
 /* Copies key and value. Setting a key again replaces its value. */
 TARN_MUST_USE tarn_rc tarn_opts_set(struct tarn_opts *o, const char *key, const char *value);
+/* Levenshtein distance between two names (99 when either is over 63
+ * bytes), for "did you mean" hints; fold_case compares ASCII letters
+ * case-insensitively. */
+int tarn_edit_distance(const char *a, const char *b, bool fold_case);
+/* Parses a byte size: "65536", "128M", "1.5G", "64KiB" (powers of 1024). */
+bool tarn_parse_size(const char *s, int64_t *out);
 /* Parses "key=value". */
 TARN_MUST_USE tarn_rc tarn_opts_parse(struct tarn_opts *o, const char *kv, struct tarn_err *err);
 const char *tarn_opts_get(const struct tarn_opts *o, const char *key);

@@ -82,27 +82,6 @@ int cli_finish_stdout(int status)
 	return status;
 }
 
-static int edit_distance(const char *a, const char *b)
-{
-	/* Small strings only (option and command names). */
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 40 || lb > 40)
-		return 99;
-	int prev[41], cur[41];
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = (int)i;
-		for (size_t j = 1; j <= lb; j++) {
-			int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			int del = prev[j] + 1, ins = cur[j - 1] + 1;
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-		}
-		memcpy(prev, cur, sizeof prev);
-	}
-	return prev[lb];
-}
-
 const char *cli_suggest(const char *word, const char *const *names, int n)
 {
 	const char *best = NULL;
@@ -110,7 +89,7 @@ const char *cli_suggest(const char *word, const char *const *names, int n)
 	for (int i = 0; i < n; i++) {
 		if (!names[i])
 			continue;
-		int d = edit_distance(word, names[i]);
+		int d = tarn_edit_distance(word, names[i], false);
 		/* A prefix ("conv") is as good a hint as a typo. */
 		if (strncmp(names[i], word, strlen(word)) == 0 && strlen(word) >= 2)
 			d = d < 1 ? d : 1;

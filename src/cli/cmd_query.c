@@ -3,7 +3,6 @@
  * prints the last statement's rows: a table on a terminal, CSV in a pipe,
  * or any format tarn writes (--format), to stdout or atomically to -o FILE.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,39 +22,6 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_WOPT,
 	CLI_OPT_END,
 };
-
-static bool parse_size(const char *s, int64_t *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || v < 0)
-		return false;
-	double mul = 1;
-	switch (toupper((unsigned char)*end)) {
-	case 'K':
-		mul = 1024.0;
-		end++;
-		break;
-	case 'M':
-		mul = 1024.0 * 1024;
-		end++;
-		break;
-	case 'G':
-		mul = 1024.0 * 1024 * 1024;
-		end++;
-		break;
-	case 'T':
-		mul = 1024.0 * 1024 * 1024 * 1024;
-		end++;
-		break;
-	}
-	if (toupper((unsigned char)*end) == 'B')
-		end++;
-	if (*end || v * mul > 9e18)
-		return false;
-	*out = (int64_t)(v * mul);
-	return true;
-}
 
 static char *read_all(FILE *f, size_t *len)
 {
@@ -101,7 +67,7 @@ static int run(const struct cli_cmd *cmd, const struct cli_args *a)
 	}
 	struct tarn_sql_opts so = { 0, 0 }; /* threads: the pool, sized by --threads */
 	const char *mem = cli_get(a, O_MEM);
-	if (mem && !parse_size(mem, &so.memory_limit)) {
+	if (mem && !tarn_parse_size(mem, &so.memory_limit)) {
 		free(text);
 		return cli_usage(cmd, "--memory-limit: '%s' is not a size such as 512M or 4G", mem);
 	}

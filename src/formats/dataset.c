@@ -552,20 +552,6 @@ static tarn_rc union_add(struct dataset *ds, struct tarn_schema *u, int *n, cons
 
 /* ---- members --------------------------------------------------------------------- */
 
-static tarn_rc copy_opts(const struct tarn_opts *src, struct tarn_opts **out)
-{
-	TRY(tarn_opts_new(out));
-	for (int i = 0; src && i < tarn_opts_count(src); i++) {
-		tarn_rc rc = tarn_opts_set(*out, tarn_opts_key_at(src, i), tarn_opts_value_at(src, i));
-		if (rc) {
-			tarn_opts_free(*out);
-			*out = NULL;
-			return rc;
-		}
-	}
-	return TARN_OK;
-}
-
 static tarn_rc open_member(struct dataset *ds, const struct tarn_opts *opts, const char *path,
 			   struct tarn_reader **out, struct tarn_err *err)
 {
@@ -605,7 +591,7 @@ static tarn_rc member_opts(struct dataset *ds, const struct dfile *f, struct tar
 	if (!rc && types.len) {
 		rc = tarn_buf_append(&types, "", 1);
 		if (!rc)
-			rc = copy_opts(ds->opts, out);
+			rc = tarn_opts_copy(ds->opts, out);
 		if (!rc)
 			rc = tarn_opts_set(*out, "types", types.data);
 	}
@@ -824,7 +810,7 @@ tarn_rc tarn_dataset_open(const char *path, const struct tarn_format *fmt,
 	if (!ds)
 		return TARN_ENOMEM;
 	ds->base.ops = &ds_ops;
-	tarn_rc rc = copy_opts(opts, &ds->opts);
+	tarn_rc rc = tarn_opts_copy(opts, &ds->opts);
 	const struct dfile **first_seen = NULL;
 	if (!rc)
 		rc = list_files(path, fmt, &ds->files, err);

@@ -234,6 +234,63 @@ tarn_rc tarn_opts_int(const struct tarn_opts *o, const char *key, int64_t def, i
 	return TARN_OK;
 }
 
+bool tarn_parse_size(const char *s, int64_t *out)
+{
+	char *end;
+	double x = strtod(s, &end);
+	if (end == s || !(x >= 0) || *s == '+' || *s == '-' || isspace((unsigned char)*s))
+		return false;
+	double mul = 1;
+	switch (*end) {
+	case 'k': case 'K': mul = 1024.0; break;
+	case 'm': case 'M': mul = 1024.0 * 1024; break;
+	case 'g': case 'G': mul = 1024.0 * 1024 * 1024; break;
+	case 't': case 'T': mul = 1024.0 * 1024 * 1024 * 1024; break;
+	}
+	if (mul > 1) {
+		end++;
+		if (*end == 'i' || *end == 'I')
+			end++;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end || x * mul > 9.0e18)
+		return false;
+	*out = (int64_t)(x * mul);
+	return true;
+}
+
+tarn_rc tarn_opts_size(const struct tarn_opts *o, const char *key, int64_t def, int64_t min,
+		       int64_t max, int64_t *out, struct tarn_err *err)
+{
+	const char *v = tarn_opts_get(o, key);
+	*out = def;
+	if (!v)
+		return TARN_OK;
+	int64_t x;
+	if (!tarn_parse_size(v, &x) || x < min || x > max)
+		return tarn_err_set(err, TARN_EUSAGE,
+				    "option %s: '%s' is not a size from %lld to %lld bytes (K, M, G "
+				    "suffixes allowed)",
+				    key, v, (long long)min, (long long)max);
+	*out = x;
+	return TARN_OK;
+}
+
+tarn_rc tarn_opts_copy(const struct tarn_opts *src, struct tarn_opts **out)
+{
+	TRY(tarn_opts_new(out));
+	for (int i = 0; src && i < src->n; i++) {
+		tarn_rc rc = tarn_opts_set(*out, src->keys[i], src->vals[i]);
+		if (rc) {
+			tarn_opts_free(*out);
+			*out = NULL;
+			return rc;
+		}
+	}
+	return TARN_OK;
+}
+
 tarn_rc tarn_opts_bool(const struct tarn_opts *o, const char *key, bool def, bool *out,
 		       struct tarn_err *err)
 {

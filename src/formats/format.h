@@ -115,6 +115,12 @@ TARN_MUST_USE tarn_rc tarn_opts_int(const struct tarn_opts *o, const char *key, 
 				    int64_t *out, struct tarn_err *err);
 TARN_MUST_USE tarn_rc tarn_opts_bool(const struct tarn_opts *o, const char *key, bool def,
 				     bool *out, struct tarn_err *err);
+/* A byte size: a number with an optional K, M, G or T suffix (powers of
+ * 1024; "KiB", "kb" spellings too), within [min, max]. */
+TARN_MUST_USE tarn_rc tarn_opts_size(const struct tarn_opts *o, const char *key, int64_t def,
+				     int64_t min, int64_t max, int64_t *out, struct tarn_err *err);
+/* A copy of src (NULL = empty options). */
+TARN_MUST_USE tarn_rc tarn_opts_copy(const struct tarn_opts *src, struct tarn_opts **out);
 int tarn_opts_count(const struct tarn_opts *o);
 const char *tarn_opts_key_at(const struct tarn_opts *o, int i);
 const char *tarn_opts_value_at(const struct tarn_opts *o, int i);

@@ -171,36 +171,13 @@ static void rel_retarget(struct rel *r)
 		r->cols[i].type = &s->fields[i].type;
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t na = strlen(a), nb = strlen(b);
-	if (na > 64 || nb > 64)
-		return 99;
-	size_t d[65], prev;
-	for (size_t j = 0; j <= nb; j++)
-		d[j] = j;
-	for (size_t i = 1; i <= na; i++) {
-		prev = d[0];
-		d[0] = i;
-		for (size_t j = 1; j <= nb; j++) {
-			size_t cur = d[j];
-			size_t sub = prev + (tolower((unsigned char)a[i - 1]) !=
-					     tolower((unsigned char)b[j - 1]));
-			size_t m = d[j] + 1 < d[j - 1] + 1 ? d[j] + 1 : d[j - 1] + 1;
-			d[j] = sub < m ? sub : m;
-			prev = cur;
-		}
-	}
-	return d[nb];
-}
-
 /* ", did you mean X?" for the closest column name, or "". */
 static void suggest(const struct rel *r, const char *name, char *out, size_t cap)
 {
 	const char *best = NULL;
 	size_t bd = 99;
 	for (int i = 0; r && i < r->n; i++) {
-		size_t d = edit_distance(name, r->cols[i].name);
+		size_t d = (size_t)tarn_edit_distance(name, r->cols[i].name, true);
 		if (d < bd) {
 			bd = d;
 			best = r->cols[i].name;
@@ -1088,10 +1065,8 @@ struct refs {
 	int n_rels;
 	const struct rel *outer; /* correlated references land here (bit 63) */
 	uint64_t mask;
-	tarn_rc rc;
 	const struct sql_expr *bad;
 	const char *why;
-	bool has_sub;
 };
 
 #define OUTER_BIT ((uint64_t)1 << 63)
@@ -1105,7 +1080,6 @@ static tarn_rc visit_refs(void *ctx, const struct sql_expr *e)
 		/* A subquery may name any table around it (correlation), so the
 		 * conjunct waits until every table is joined. */
 		r->mask |= (((uint64_t)1 << r->n_rels) - 1) | SUB_BIT;
-		r->has_sub = true;
 		return TARN_OK;
 	}
 	if (e->kind != SQL_EXPR_NAME)
@@ -1167,9 +1141,16 @@ static tarn_rc scan_rel(struct binder *b, const char *path, const char *format,
 	if (k == 0 && n > 0)
 		cols[k++] = s->fields[0].name; /* count(*) still needs rows */
 	struct ex_op *op = NULL;
-	rc = ex_op_scan(path, format, opts, cols, k, &op, &sub);
-	tarn_free(cols);
-	tarn_reader_close(r);
+	if (k == n || !tarn_format_has_option(tarn_reader_format(r), false, "columns")) {
+		/* Nothing to prune, or the format cannot skip columns: scan the
+		 * reader already open rather than sniffing the input again. */
+		tarn_free(cols);
+		rc = ex_op_scan_reader(r, &op, &sub);
+	} else {
+		rc = ex_op_scan(path, format, opts, cols, k, &op, &sub);
+		tarn_free(cols);
+		tarn_reader_close(r);
+	}
 	if (rc)
 		return fail(b, loc, rc, "%s", sub.msg);
 	return rel_from_op(b, op, alias, path_est(path), out);
@@ -1584,7 +1565,7 @@ static bool split_eq(const struct sql_expr *e, uint64_t lmask_l, uint64_t lmask_
 static tarn_rc mask_of(struct binder *b, const struct sql_expr *e, const struct rel *rels,
 		       int n, const struct rel *outer, uint64_t *mask)
 {
-	struct refs r = { b, rels, n, outer, 0, TARN_OK, NULL, NULL, false };
+	struct refs r = { b, rels, n, outer, 0, NULL, NULL };
 	TRY(walk(e, visit_refs, &r));
 	if (r.bad) {
 		/* Report against the union of every relation's columns. */
@@ -1667,13 +1648,15 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 	rc = conjuncts(b, t->join.on, &cj, &n, &cap);
 	int nk = 0, n_using = t->join.n_using;
 	struct ex_expr **pk = NULL, **bk = NULL, **res = NULL;
+	int *res_idx = NULL; /* conjuncts left for the residual */
 	int n_res = 0;
 	int max_keys = n + n_using + (t->join.natural ? r.n : 0) + 1;
 	if (!rc) {
 		pk = tarn_calloc((size_t)max_keys, sizeof *pk);
 		bk = tarn_calloc((size_t)max_keys, sizeof *bk);
 		res = tarn_calloc((size_t)max_keys, sizeof *res);
-		if (!pk || !bk || !res)
+		res_idx = tarn_calloc((size_t)max_keys, sizeof *res_idx);
+		if (!pk || !bk || !res || !res_idx)
 			rc = nomem(b);
 	}
 	/* USING / NATURAL: equal names, the right copy hidden. */
@@ -1727,7 +1710,7 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 				continue;
 			}
 		}
-		res[n_res++] = (struct ex_expr *)(uintptr_t)i; /* bound below */
+		res_idx[n_res++] = i; /* bound below, over both sides */
 	}
 	/* The residual is over probe ++ build columns. */
 	struct ex_expr *residual = NULL;
@@ -1741,14 +1724,14 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 			memcpy(comb.cols, l.cols, (size_t)l.n * sizeof *comb.cols);
 			memcpy(comb.cols + l.n, r.cols, (size_t)r.n * sizeof *comb.cols);
 			struct bctx cc = { .r = &comb, .clause = "ON" };
-			for (int i = 0; !rc && i < n_res; i++) {
-				int idx = (int)(uintptr_t)res[i];
-				res[i] = NULL;
-				rc = bind_expr(b, &cc, cj[idx], &res[i]);
-			}
+			for (int i = 0; !rc && i < n_res; i++)
+				rc = bind_expr(b, &cc, cj[res_idx[i]], &res[i]);
 			tarn_free(comb.cols);
 		}
-		if (!rc)
+		if (rc)
+			for (int i = 0; i < n_res; i++)
+				ex_expr_free(res[i]);
+		else /* ex_expr_and owns its operands, also on failure */
 			rc = n_res == 1 ? (residual = res[0], TARN_OK)
 					: ex_expr_and(res, n_res, &residual, b->err);
 	}
@@ -1765,11 +1748,14 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 		tarn_free(pk);
 		tarn_free(bk);
 		tarn_free(res);
+		tarn_free(res_idx);
+		ex_expr_free(residual);
 		rel_clear(&l);
 		rel_clear(&r);
 		return rc;
 	}
 	tarn_free(res);
+	tarn_free(res_idx);
 	rc = join_rels(b, kind, &l, &r, pk, bk, nk, residual, out);
 	tarn_free(pk);
 	tarn_free(bk);
@@ -2351,24 +2337,19 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 			tarn_free(bk); /* the expressions are the operator's now */
 			bk = NULL;
 		}
-		for (int a = 0; specs && a < al.n; a++) {
-			/* ex_op_agg took the expressions; only names remain ours. */
-		}
-		tarn_free(specs);
+		tarn_free(specs); /* ex_op_agg took the expressions */
+		double inner_est = inner.est;
 		rel_clear(&inner);
 		struct rel ar = { 0 };
 		if (!rc)
-			rc = rel_from_op(b, agg, "__sub", inner.est, &ar);
+			rc = rel_from_op(b, agg, "__sub", inner_est * 0.1, &ar);
 		/* The select expression over the aggregate's output, then project
 		 * [keys..., value]. */
 		if (!rc) {
-			struct bctx ca = { .r = &ar, .agg_mode = true, .n_keys = 0, .key_text = NULL,
-					   .n_aggs = al.n, .agg_text = al.text, .clause = "SELECT" };
-			/* keys occupy the first nk columns; aggregates follow */
-			ca.n_keys = 0;
+			/* The aggregate's columns are the nk keys, then the aggregates:
+			 * match texts against all of them, keys never matching. */
+			struct bctx ca = { .r = &ar, .agg_mode = true, .clause = "SELECT" };
 			struct ex_expr *val = NULL;
-			struct bctx cshift = ca;
-			(void)cshift;
 			char **texts = tarn_calloc((size_t)(nk + al.n) + 1, sizeof *texts);
 			if (!texts)
 				rc = nomem(b);
@@ -2378,7 +2359,6 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 				texts[nk + a] = al.text[a];
 			ca.n_keys = nk + al.n;
 			ca.key_text = texts;
-			ca.n_aggs = 0;
 			if (!rc)
 				rc = bind_expr(b, &ca, q->select->items[0].expr, &val);
 			tarn_free(texts);
@@ -2751,8 +2731,7 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 			hit = (int)oe->lit.i - 1;
 		} else if (oe->kind == SQL_EXPR_NAME && oe->name.n == 1) {
 			for (int j = 0; j < visible && hit < 0; j++)
-				if (name_eq(p.names[j], oe->name.parts[0].s) &&
-				    (sel->items[j < sel->n_items ? j : 0].alias.s || true))
+				if (name_eq(p.names[j], oe->name.parts[0].s))
 					hit = j;
 		}
 		if (hit < 0) {

@@ -1206,37 +1206,13 @@ tarn_rc ex_expr_cast(struct ex_expr *x, const struct tarn_type *t, bool try_cast
 	return finish(e, rc, out);
 }
 
-/* Edit distance (case-insensitive), capped: names up to 63 bytes. */
-static int edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 63 || lb > 63)
-		return 99;
-	int d[64][64];
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = (int)i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = (int)j;
-	for (size_t i = 1; i <= la; i++)
-		for (size_t j = 1; j <= lb; j++) {
-			int c = (a[i - 1] | 32) == (b[j - 1] | 32) ? 0 : 1;
-			int v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + c < v)
-				v = d[i - 1][j - 1] + c;
-			d[i][j] = v;
-		}
-	return d[la][lb];
-}
-
 const char *ex_func_suggest(const char *name)
 {
 	const char *best = NULL;
 	int bd = 3;
 	const struct ex_func *f;
 	for (int i = 0; (f = ex_func_at(i)) != NULL; i++) {
-		int d = edit_distance(name, f->name);
+		int d = tarn_edit_distance(name, f->name, true);
 		if (d < bd) {
 			bd = d;
 			best = f->name;

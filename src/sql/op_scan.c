@@ -154,9 +154,7 @@ tarn_rc ex_op_scan(const char *path, const char *format, const struct tarn_opts 
 		if (!rc)
 			rc = tarn_buf_cstr(&list);
 		if (!rc)
-			rc = tarn_opts_new(&o);
-		for (int i = 0; opts && !rc && i < tarn_opts_count(opts); i++)
-			rc = tarn_opts_set(o, tarn_opts_key_at(opts, i), tarn_opts_value_at(opts, i));
+			rc = tarn_opts_copy(opts, &o);
 		if (!rc)
 			rc = tarn_opts_set(o, "columns", list.data);
 		tarn_buf_free(&list);

@@ -1480,32 +1480,6 @@ static tarn_rc open_footer(struct ax_reader *r, struct tarn_err *err)
 	return TARN_OK;
 }
 
-static tarn_rc opt_size(const struct tarn_opts *o, const char *key, int64_t def, int64_t min,
-			int64_t max, int64_t *out, struct tarn_err *err)
-{
-	const char *v = tarn_opts_get(o, key);
-	*out = def;
-	if (!v)
-		return TARN_OK;
-	char *end;
-	long long x = strtoll(v, &end, 10);
-	int shift = 0;
-	if (*end == 'k' || *end == 'K')
-		shift = 10;
-	else if (*end == 'm' || *end == 'M')
-		shift = 20;
-	else if (*end == 'g' || *end == 'G')
-		shift = 30;
-	if (shift)
-		end++;
-	if (end == v || *end || x < 0 || x > (max >> shift) || (x << shift) < min)
-		return tarn_err_set(err, TARN_EUSAGE,
-				    "option %s: '%s' is not a number from %lld to %lld (K, M, G "
-				    "suffixes allowed)",
-				    key, v, (long long)min, (long long)max);
-	*out = (int64_t)x << shift;
-	return TARN_OK;
-}
 
 tarn_rc ax_open_reader(struct tarn_input *in, const struct tarn_opts *opts,
 		       struct tarn_reader **out, struct tarn_err *err)
@@ -1518,9 +1492,9 @@ tarn_rc ax_open_reader(struct tarn_input *in, const struct tarn_opts *opts,
 	r->in = in;
 	r->name = tarn_input_name(in);
 	tarn_rc rc = TARN_OK;
-	TRY_OUT(opt_size(opts, "batch-rows", TARN_BATCH_ROWS, 1, TARN_BATCH_ROWS, &r->batch_rows,
+	TRY_OUT(tarn_opts_size(opts, "batch-rows", TARN_BATCH_ROWS, 1, TARN_BATCH_ROWS, &r->batch_rows,
 			 err));
-	TRY_OUT(opt_size(opts, "max-message-size", (int64_t)1 << 31, 1024, (int64_t)1 << 40,
+	TRY_OUT(tarn_opts_size(opts, "max-message-size", (int64_t)1 << 31, 1024, (int64_t)1 << 40,
 			 &r->max_message, err));
 	r->map = tarn_input_mapped(in, &r->map_n);
 	const uint8_t *p;

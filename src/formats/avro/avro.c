@@ -27,35 +27,6 @@ static int sniff(const uint8_t *p, size_t n)
 	return 0;
 }
 
-tarn_rc avro_opt_size(const struct tarn_opts *o, const char *key, int64_t def, int64_t min,
-		      int64_t max, int64_t *out, struct tarn_err *err)
-{
-	const char *v = tarn_opts_get(o, key);
-	*out = def;
-	if (!v)
-		return TARN_OK;
-	char *end;
-	long long x = strtoll(v, &end, 10);
-	int64_t mul = 1;
-	if (*end == 'k' || *end == 'K')
-		mul = 1024;
-	else if (*end == 'm' || *end == 'M')
-		mul = 1024 * 1024;
-	else if (*end == 'g' || *end == 'G')
-		mul = 1024 * 1024 * 1024;
-	if (mul > 1) {
-		end++;
-		if (*end == 'B' || *end == 'b')
-			end++;
-	}
-	if (end == v || *end || x < 0 || x > max / mul || x * mul < min || x * mul > max)
-		return tarn_err_set(err, TARN_EUSAGE,
-				    "option %s: '%s' is not a size from %lld to %lld bytes (K, M, G "
-				    "suffixes allowed)",
-				    key, v, (long long)min, (long long)max);
-	*out = x * mul;
-	return TARN_OK;
-}
 
 static const struct tarn_optdesc reader_options[] = {
 	{ "schema", "FILE.avsc  reader schema: resolve the file's schema to it (added fields "

@@ -321,9 +321,6 @@ TARN_MUST_USE tarn_rc avro_open_reader(struct tarn_input *in, const struct tarn_
 TARN_MUST_USE tarn_rc avro_open_writer(struct tarn_output *out, struct tarn_schema *schema,
 				       const struct tarn_opts *opts, struct tarn_writer **w,
 				       struct tarn_err *err);
-/* Parses BYTES with an optional K/M/G suffix (powers of 1024). */
-TARN_MUST_USE tarn_rc avro_opt_size(const struct tarn_opts *o, const char *key, int64_t def,
-				    int64_t min, int64_t max, int64_t *out, struct tarn_err *err);
 
 /* Zig-zag varints. */
 static inline uint64_t avro_zigzag(int64_t v)

@@ -782,7 +782,7 @@ static tarn_rc parse_opts(struct areader *r, const struct tarn_opts *o, struct t
 	if (r->batch_rows < 1 || r->batch_rows > (1 << 24))
 		return tarn_err_set(err, TARN_EUSAGE, "option batch-rows: %lld is not in 1..16777216",
 				    (long long)r->batch_rows);
-	TRY(avro_opt_size(o, "max-block-size", (int64_t)1 << 30, 1024, (int64_t)1 << 31, &r->max_block,
+	TRY(tarn_opts_size(o, "max-block-size", (int64_t)1 << 30, 1024, (int64_t)1 << 31, &r->max_block,
 			  err));
 	int64_t threads;
 	TRY(tarn_opts_int(o, "threads", 0, &threads, err));

@@ -1523,7 +1523,7 @@ static tarn_rc parse_wopts(struct awriter *w, const struct tarn_opts *o, struct 
 				    (long long)level, avro_codec_name(w->codec),
 				    w->codec == AC_XZ ? "0..9" : max_level[w->codec] ? "1..max" : "none");
 	w->level = (int)level;
-	TRY(avro_opt_size(o, "block-size", 1 << 20, 16, (int64_t)1 << 30, &w->block_size, err));
+	TRY(tarn_opts_size(o, "block-size", 1 << 20, 16, (int64_t)1 << 30, &w->block_size, err));
 	return TARN_OK;
 }
 

@@ -126,33 +126,6 @@ int csv_parse_char_opt(const char *v, bool allow_none)
 	return -1;
 }
 
-static tarn_rc opt_size(const struct tarn_opts *o, const char *key, int64_t def, int64_t lo,
-			int64_t hi, int64_t *out, struct tarn_err *err)
-{
-	const char *v = tarn_opts_get(o, key);
-	*out = def;
-	if (!v)
-		return TARN_OK;
-	char *end;
-	long long x = strtoll(v, &end, 10);
-	int64_t mul = 1;
-	if (end != v && *end) {
-		switch (*end) {
-		case 'k': case 'K': mul = 1024; break;
-		case 'm': case 'M': mul = 1024 * 1024; break;
-		case 'g': case 'G': mul = 1024 * 1024 * 1024; break;
-		default: mul = 0; break;
-		}
-		if (mul && end[1] && strcasecmp(end + 1, "b") && strcasecmp(end + 1, "ib"))
-			mul = 0;
-	}
-	if (end == v || mul == 0 || x < 0 || x > hi / mul || x * mul < lo)
-		return tarn_err_set(err, TARN_EUSAGE,
-				    "option %s: '%s' is not a size between %lld and %lld bytes", key, v,
-				    (long long)lo, (long long)hi);
-	*out = x * mul;
-	return TARN_OK;
-}
 
 tarn_rc csv_nulls_parse(struct csv_nulls *nl, const char *text, struct tarn_err *err)
 {
@@ -298,9 +271,9 @@ static tarn_rc parse_reader_opts(const struct tarn_opts *o, uint8_t default_deli
 	TRY(tarn_opts_int(o, "skip-rows", 0, &c->skip_rows, err));
 	if (c->skip_rows < 0)
 		return tarn_err_set(err, TARN_EUSAGE, "option skip-rows: must be 0 or more");
-	TRY(opt_size(o, "max-field-size", CSV_DEFAULT_MAX_FIELD, 1, CSV_MAX_FIELD_CEIL,
+	TRY(tarn_opts_size(o, "max-field-size", CSV_DEFAULT_MAX_FIELD, 1, CSV_MAX_FIELD_CEIL,
 		     &c->max_field, err));
-	TRY(opt_size(o, "max-row-size", CSV_DEFAULT_MAX_ROW, 1, CSV_MAX_ROW_CEIL, &c->max_row, err));
+	TRY(tarn_opts_size(o, "max-row-size", CSV_DEFAULT_MAX_ROW, 1, CSV_MAX_ROW_CEIL, &c->max_row, err));
 	if (c->max_row < c->max_field)
 		c->max_row = c->max_field;
 	TRY(tarn_opts_int(o, "max-columns", CSV_DEFAULT_MAX_COLUMNS, &x, err));
@@ -311,7 +284,7 @@ static tarn_rc parse_reader_opts(const struct tarn_opts *o, uint8_t default_deli
 	if (x < 0 || x > 4096)
 		return tarn_err_set(err, TARN_EUSAGE, "option threads: use 0..4096");
 	c->threads = (int)x;
-	TRY(opt_size(o, "chunk-size", 0, 0, (int64_t)1 << 40, &c->chunk_size, err));
+	TRY(tarn_opts_size(o, "chunk-size", 0, 0, (int64_t)1 << 40, &c->chunk_size, err));
 	c->types = tarn_opts_get(o, "types");
 	TRY(csv_nulls_parse(&c->nulls, (v = tarn_opts_get(o, "null")) ? v : CSV_DEFAULT_NULLS,
 			    err));

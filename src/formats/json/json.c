@@ -33,50 +33,6 @@ static const struct tarn_optdesc writer_options[] = {
 	{ NULL, NULL },
 };
 
-/* "123", "64k", "64M", "1G" (binary multiples). */
-static tarn_rc opt_size(const struct tarn_opts *o, const char *key, int64_t def, int64_t min,
-			int64_t max, int64_t *out, struct tarn_err *err)
-{
-	const char *v = tarn_opts_get(o, key);
-	*out = def;
-	if (!v)
-		return TARN_OK;
-	int64_t x = 0;
-	const char *p = v;
-	if (*p < '0' || *p > '9')
-		goto bad;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (x > (INT64_MAX - 9) / 10)
-			goto bad;
-		x = x * 10 + (*p - '0');
-	}
-	int shift = 0;
-	if (*p == 'k' || *p == 'K')
-		shift = 10;
-	else if (*p == 'm' || *p == 'M')
-		shift = 20;
-	else if (*p == 'g' || *p == 'G')
-		shift = 30;
-	if (shift) {
-		p++;
-		if (*p == 'i' || *p == 'I')
-			p++;
-		if (*p == 'b' || *p == 'B')
-			p++;
-		if (x > (INT64_MAX >> shift))
-			goto bad;
-		x <<= shift;
-	}
-	if (*p || x < min || x > max)
-		goto bad;
-	*out = x;
-	return TARN_OK;
-bad:
-	return tarn_err_set(err, TARN_EUSAGE,
-			    "option %s: '%s' is not a size from %lld to %lld (bytes, or with "
-			    "a k, M or G suffix)",
-			    key, v, (long long)min, (long long)max);
-}
 
 tarn_rc json_opts_parse(const struct tarn_opts *o, struct jopts *out, struct tarn_err *err)
 {
@@ -108,14 +64,14 @@ tarn_rc json_opts_parse(const struct tarn_opts *o, struct jopts *out, struct tar
 		return tarn_err_set(err, TARN_EUSAGE, "option max-depth: must be 1..%d",
 				    JSON_MAX_DEPTH_CAP);
 	out->max_depth = (int)v;
-	TRY(opt_size(o, "max-value-size", JSON_DEFAULT_MAX_VALUE, 1, (int64_t)1 << 30,
+	TRY(tarn_opts_size(o, "max-value-size", JSON_DEFAULT_MAX_VALUE, 1, (int64_t)1 << 30,
 		     &out->max_value, err));
-	TRY(opt_size(o, "max-record-size", JSON_DEFAULT_MAX_RECORD, 1, (int64_t)1 << 30,
+	TRY(tarn_opts_size(o, "max-record-size", JSON_DEFAULT_MAX_RECORD, 1, (int64_t)1 << 30,
 		     &out->max_record, err));
-	TRY(opt_size(o, "read-size", (int64_t)JSON_DEFAULT_READ_SIZE, 1, (int64_t)1 << 30, &v,
+	TRY(tarn_opts_size(o, "read-size", (int64_t)JSON_DEFAULT_READ_SIZE, 1, (int64_t)1 << 30, &v,
 		     err));
 	out->read_size = (size_t)v;
-	TRY(opt_size(o, "chunk-size", 0, 1, (int64_t)1 << 30, &v, err));
+	TRY(tarn_opts_size(o, "chunk-size", 0, 1, (int64_t)1 << 30, &v, err));
 	out->chunk_size = (size_t)v;
 	out->types = tarn_opts_get(o, "types");
 	return TARN_OK;

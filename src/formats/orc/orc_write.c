@@ -1334,31 +1334,8 @@ static const struct tarn_writer_ops writer_ops = {
 	.close = writer_close,
 };
 
-/* ---- open ------------------------------------------------------------------------------------- */
 
-static tarn_rc parse_size(const struct tarn_opts *o, const char *key, int64_t def, int64_t min,
-			  int64_t max, int64_t *out, struct tarn_err *err)
-{
-	const char *v = tarn_opts_get(o, key);
-	*out = def;
-	if (!v)
-		return TARN_OK;
-	char *end;
-	long long x = strtoll(v, &end, 10);
-	int64_t mul = 1;
-	if (*end == 'k' || *end == 'K')
-		mul = 1024, end++;
-	else if (*end == 'm' || *end == 'M')
-		mul = 1024 * 1024, end++;
-	else if (*end == 'g' || *end == 'G')
-		mul = 1024 * 1024 * 1024, end++;
-	if (end == v || *end || x < 0 || x > max / mul || x * mul < min)
-		return tarn_err_set(err, TARN_EUSAGE,
-				    "option %s: '%s' is not a size in %lld..%lld (K/M/G suffixes)", key,
-				    v, (long long)min, (long long)max);
-	*out = x * mul;
-	return TARN_OK;
-}
+/* ---- open ------------------------------------------------------------------------------------- */
 
 static tarn_rc parse_opts(struct orc_writer *w, const struct tarn_opts *o, struct tarn_err *err)
 {
@@ -1390,9 +1367,9 @@ static tarn_rc parse_opts(struct orc_writer *w, const struct tarn_opts *o, struc
 		return tarn_err_set(err, TARN_EUSAGE, "option compression-level: must be 0..%d", maxl);
 	w->level = (int)v;
 	/* a chunk header holds lengths below 2^23 */
-	TRY(parse_size(o, "compression-block-size", 256 * 1024, 1024, (1 << 23) - 1, &v, err));
+	TRY(tarn_opts_size(o, "compression-block-size", 256 * 1024, 1024, (1 << 23) - 1, &v, err));
 	w->block = (size_t)v;
-	TRY(parse_size(o, "stripe-size", 64LL << 20, 1024, (int64_t)1 << 40, &w->stripe_size, err));
+	TRY(tarn_opts_size(o, "stripe-size", 64LL << 20, 1024, (int64_t)1 << 40, &w->stripe_size, err));
 	TRY(tarn_opts_int(o, "row-index-stride", 10000, &w->stride, err));
 	if (w->stride < 0 || w->stride > INT32_MAX)
 		return tarn_err_set(err, TARN_EUSAGE,

@@ -2228,35 +2228,6 @@ static const struct tarn_writer_ops writer_ops = { writer_write, writer_finish, 
 
 /* ---- options and open ------------------------------------------------------------- */
 
-static tarn_rc parse_size(const struct tarn_opts *o, const char *key, int64_t def, int64_t min,
-			  int64_t *out, struct tarn_err *err)
-{
-	const char *v = tarn_opts_get(o, key);
-	*out = def;
-	if (!v)
-		return TARN_OK;
-	char *end;
-	double x = strtod(v, &end);
-	int64_t mul = 1;
-	if (*end == 'k' || *end == 'K')
-		mul = 1024, end++;
-	else if (*end == 'm' || *end == 'M')
-		mul = 1024 * 1024, end++;
-	else if (*end == 'g' || *end == 'G')
-		mul = 1024LL * 1024 * 1024, end++;
-	if (*end == 'i' || *end == 'I')
-		end++;
-	if (*end == 'b' || *end == 'B')
-		end++;
-	if (end == v || *end || !(x >= 0) || x * (double)mul > 1e15)
-		return tarn_err_set(err, TARN_EUSAGE,
-				    "option %s: '%s' is not a size (e.g. 128M, 1G, 65536)", key, v);
-	*out = (int64_t)(x * (double)mul);
-	if (*out < min)
-		return tarn_err_set(err, TARN_EUSAGE, "option %s: must be at least %lld bytes", key,
-				    (long long)min);
-	return TARN_OK;
-}
 
 static tarn_rc parse_opts(struct pq_writer *w, const struct tarn_opts *o, struct tarn_err *err)
 {
@@ -2294,9 +2265,9 @@ static tarn_rc parse_opts(struct pq_writer *w, const struct tarn_opts *o, struct
 				       : "option compression-level: the codec has no levels",
 				    lo, hi);
 	w->level = (int)level;
-	TRY(parse_size(o, "row-group-size", 128LL << 20, 1024, &w->rg_size, err));
-	TRY(parse_size(o, "page-size", 1 << 20, 64, &w->page_size, err));
-	TRY(parse_size(o, "dictionary-size", 1 << 20, 64, &w->dict_size, err));
+	TRY(tarn_opts_size(o, "row-group-size", 128LL << 20, 1024, (int64_t)1 << 50, &w->rg_size, err));
+	TRY(tarn_opts_size(o, "page-size", 1 << 20, 64, (int64_t)1 << 50, &w->page_size, err));
+	TRY(tarn_opts_size(o, "dictionary-size", 1 << 20, 64, (int64_t)1 << 50, &w->dict_size, err));
 	TRY(tarn_opts_bool(o, "dictionary", true, &w->use_dict, err));
 	TRY(tarn_opts_bool(o, "statistics", true, &w->stats, err));
 	int64_t pv;

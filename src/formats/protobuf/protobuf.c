@@ -42,31 +42,6 @@ static const struct tarn_optdesc writer_options[] = {
 };
 
 /* "123", "64k", "64M", "1G". */
-static tarn_rc opt_size(const struct tarn_opts *o, const char *key, int64_t def, int64_t max,
-			int64_t *out, struct tarn_err *err)
-{
-	const char *v = tarn_opts_get(o, key);
-	*out = def;
-	if (!v)
-		return TARN_OK;
-	int64_t x = 0;
-	const char *p = v;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (x > max)
-			break;
-		x = x * 10 + (*p - '0');
-	}
-	int shift = *p == 'k' || *p == 'K' ? 10 : *p == 'm' || *p == 'M' ? 20 : *p == 'g' || *p == 'G' ? 30 : 0;
-	if (shift)
-		p++;
-	if (p == v || *p || x > (max >> shift) || x <= 0)
-		return tarn_err_set(err, TARN_EUSAGE,
-				    "option %s: '%s' is not a size from 1 to %lld (bytes, or with a "
-				    "k, M or G suffix)",
-				    key, v, (long long)max);
-	*out = x << shift;
-	return TARN_OK;
-}
 
 static tarn_rc read_file(const char *path, uint8_t **out, size_t *out_n, struct tarn_err *err)
 {
@@ -148,8 +123,8 @@ tarn_rc pb_open_reader(struct tarn_input *in, const struct tarn_opts *opts,
 	TRY(tarn_opts_int(opts, "batch-rows", TARN_BATCH_ROWS, &batch_rows, err));
 	if (batch_rows < 1 || batch_rows > ((int64_t)1 << 24))
 		return tarn_err_set(err, TARN_EUSAGE, "option batch-rows: must be 1..16777216");
-	TRY(opt_size(opts, "max-message-size", PB_DEFAULT_MAX_MESSAGE, (int64_t)1 << 30,
-		     &max_message, err));
+	TRY(tarn_opts_size(opts, "max-message-size", PB_DEFAULT_MAX_MESSAGE, 1, (int64_t)1 << 30,
+			   &max_message, err));
 	struct pb_schema *s;
 	TRY(pb_schema_from_opts(opts, false, &s, err));
 	return pb_reader_open_schema(in, s, batch_rows, max_message, out, err);

@@ -889,31 +889,6 @@ static void read_close(struct tarn_reader *base)
 
 static const struct tarn_reader_ops ops = { .next = read_next, .close = read_close };
 
-static tarn_rc opt_size(const struct tarn_opts *o, const char *key, int64_t def, int64_t max,
-			int64_t *out, struct tarn_err *err)
-{
-	const char *v = tarn_opts_get(o, key);
-	*out = def;
-	if (!v)
-		return TARN_OK;
-	int64_t x = 0;
-	const char *p = v;
-	for (; *p >= '0' && *p <= '9' && x <= max; p++)
-		x = x * 10 + (*p - '0');
-	int shift = *p == 'k' || *p == 'K'   ? 10
-		    : *p == 'm' || *p == 'M' ? 20
-		    : *p == 'g' || *p == 'G' ? 30
-					     : 0;
-	if (shift)
-		p++;
-	if (p == v || *p || x <= 0 || x > (max >> shift))
-		return tarn_err_set(err, TARN_EUSAGE,
-				    "option %s: '%s' is not a size from 1 to %lld (bytes, or with a "
-				    "k, M or G suffix)",
-				    key, v, (long long)max);
-	*out = x << shift;
-	return TARN_OK;
-}
 
 tarn_rc rio_open_reader(struct tarn_input *in, const struct tarn_opts *opts,
 			struct tarn_reader **out, struct tarn_err *err)
@@ -935,8 +910,8 @@ tarn_rc rio_open_reader(struct tarn_input *in, const struct tarn_opts *opts,
 		rc = tarn_err_set(err, TARN_EUSAGE, "option infer-rows: must be 0 (all) or more");
 		goto out;
 	}
-	TRY_OUT(opt_size(opts, "max-record-size", RIO_DEFAULT_MAX_RECORD, (int64_t)1 << 30,
-			 &r->max_record, err));
+	TRY_OUT(tarn_opts_size(opts, "max-record-size", RIO_DEFAULT_MAX_RECORD, 1, (int64_t)1 << 30,
+			       &r->max_record, err));
 	const char *f = tarn_opts_get(opts, "features");
 	if (f && strcasecmp(f, "list") != 0 && strcasecmp(f, "columns") != 0) {
 		rc = tarn_err_set(err, TARN_EUSAGE, "option features: '%s' is not list or columns",
