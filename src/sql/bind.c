@@ -88,6 +88,8 @@ struct bctx {
 	const struct sql_expr **subs;
 	int *sub_col;
 	const char *clause; /* "WHERE", "SELECT", ... for messages */
+	/* QUALIFY: a name that is no column may be a select item's alias */
+	const struct sql_select *alias_sel;
 };
 
 static tarn_rc bind_query_rel(struct binder *b, const struct sql_query *q, struct rel *out);
@@ -809,7 +811,8 @@ static tarn_rc bind_func(struct binder *b, const struct bctx *c, const struct sq
 	const struct sql_func *f = &e->func;
 	const char *name = func_name(e);
 	if (f->over)
-		return fail(b, e->loc, TARN_EUNSUPPORTED, "window functions are not supported yet");
+		return fail(b, e->loc, TARN_EUSAGE, "window functions are not allowed in %s",
+			    c->clause ? c->clause : "this place");
 	if (agg_index(e) >= 0)
 		return fail(b, e->loc, TARN_EUSAGE, "the aggregate %s() is not allowed in %s", name,
 			    c->clause ? c->clause : "this place");
@@ -922,6 +925,13 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 	case SQL_EXPR_NAME: {
 		const char *why;
 		int col = find_col(c->r, &e->name, &why);
+		if (col < 0 && c->alias_sel && e->name.n == 1 && !why)
+			for (int i = 0; i < c->alias_sel->n_items; i++)
+				if (name_eq(c->alias_sel->items[i].alias.s, e->name.parts[0].s)) {
+					struct bctx ca = *c;
+					ca.alias_sel = NULL;
+					return bind_expr(b, &ca, c->alias_sel->items[i].expr, out);
+				}
 		if (col < 0)
 			return unknown_column(b, c, e, why);
 		return ex_expr_column(col, c->r->cols[col].type, c->r->cols[col].name, out);
@@ -2580,11 +2590,620 @@ static tarn_rc expand_star(struct binder *b, const struct bctx *c, const struct 
 	return TARN_OK;
 }
 
+/* ---- window functions ------------------------------------------------------------------
+ * Window calls in the SELECT list, QUALIFY and ORDER BY are computed after
+ * GROUP BY/HAVING and before the SELECT list: calls are grouped by their
+ * (PARTITION BY, ORDER BY) text and each group becomes one window operator
+ * (op_window.c) appending one column per distinct call; the call nodes are
+ * then bound as references to those columns (bctx.subs). */
+
+struct win_call {
+	const struct sql_expr *e;
+	struct sql_window w; /* resolved against the WINDOW clause */
+	char *text;          /* the call's text (dedup) */
+	char *key;           /* partition/order text (grouping) */
+	int col;             /* output column, once computed */
+};
+
+struct win_list {
+	struct binder *b;
+	const struct sql_select *sel;
+	int n, cap;
+	struct win_call *v;
+	struct agg_list *al; /* visit_agg_win: aggregates inside windows */
+};
+
+static bool is_window_call(const struct sql_expr *e)
+{
+	return e && e->kind == SQL_EXPR_FUNC && e->func.over;
+}
+
+/* OVER w / OVER (w ...) merged with the WINDOW clause's definition of w. */
+static tarn_rc resolve_window(struct binder *b, const struct sql_select *sel,
+			      const struct sql_window *w, struct sql_window *out, int depth)
+{
+	*out = *w;
+	if (!w->ref.s)
+		return TARN_OK;
+	if (depth > 16)
+		return fail(b, w->loc, TARN_EUSAGE, "window definitions refer to each other in a cycle");
+	for (int i = 0; i < sel->n_windows; i++) {
+		if (!name_eq(sel->windows[i].name.s, w->ref.s))
+			continue;
+		struct sql_window base;
+		TRY(resolve_window(b, sel, sel->windows[i].spec, &base, depth + 1));
+		if (w->n_partition)
+			return fail(b, w->loc, TARN_EUSAGE,
+				    "PARTITION BY cannot be given with window '%s'", w->ref.s);
+		if (w->n_order && base.n_order)
+			return fail(b, w->loc, TARN_EUSAGE,
+				    "window '%s' has an ORDER BY already", w->ref.s);
+		out->ref.s = NULL;
+		out->n_partition = base.n_partition;
+		out->partition = base.partition;
+		if (!w->n_order) {
+			out->n_order = base.n_order;
+			out->order = base.order;
+		}
+		if (w->frame == SQL_FRAME_DEFAULT) {
+			out->frame = base.frame;
+			out->frame_between = base.frame_between;
+			out->start = base.start;
+			out->end = base.end;
+			out->exclude = base.exclude;
+		}
+		return TARN_OK;
+	}
+	return fail(b, w->loc, TARN_ENOTFOUND, "no window named '%s'", w->ref.s);
+}
+
+/* Aggregates (visit_agg) including those in the OVER clauses of window
+ * calls: rank() OVER (ORDER BY sum(x)). */
+static tarn_rc visit_agg_win(void *ctx, const struct sql_expr *e)
+{
+	struct win_list *wl = ctx;
+	TRY(visit_agg(wl->al, e));
+	if (!is_window_call(e))
+		return TARN_OK;
+	struct sql_window w;
+	TRY(resolve_window(wl->b, wl->sel, e->func.over, &w, 0));
+	for (int i = 0; i < w.n_partition; i++)
+		TRY(walk(w.partition[i], visit_agg_win, ctx));
+	for (int i = 0; i < w.n_order; i++)
+		TRY(walk(w.order[i].expr, visit_agg_win, ctx));
+	return TARN_OK;
+}
+
+static tarn_rc visit_nested_win(void *ctx, const struct sql_expr *e)
+{
+	struct binder *b = ctx;
+	if (is_window_call(e))
+		return fail(b, e->loc, TARN_EUSAGE, "window functions cannot be nested");
+	return TARN_OK;
+}
+
+static tarn_rc window_key(struct binder *b, const struct sql_window *w, char **out)
+{
+	struct tarn_buf t;
+	tarn_buf_init(&t);
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < w->n_partition; i++) {
+		rc = sql_print_expr(w->partition[i], &t);
+		if (!rc)
+			rc = tarn_buf_append(&t, ",", 1);
+	}
+	if (!rc)
+		rc = tarn_buf_append(&t, "|", 1);
+	for (int i = 0; !rc && i < w->n_order; i++) {
+		rc = sql_print_expr(w->order[i].expr, &t);
+		if (!rc)
+			rc = tarn_buf_printf(&t, " %d %d,", w->order[i].dir == SQL_SORT_DESC,
+					     w->order[i].nulls == SQL_NULLS_FIRST);
+	}
+	if (!rc)
+		rc = tarn_buf_cstr(&t);
+	if (rc) {
+		tarn_buf_free(&t);
+		return nomem(b);
+	}
+	*out = tarn_buf_steal(&t);
+	return TARN_OK;
+}
+
+static tarn_rc visit_win(void *ctx, const struct sql_expr *e)
+{
+	struct win_list *wl = ctx;
+	if (!is_window_call(e))
+		return TARN_OK;
+	struct binder *b = wl->b;
+	for (int i = 0; i < e->func.n_args; i++)
+		TRY(walk(e->func.args[i].value, visit_nested_win, b));
+	TRY(walk(e->func.filter, visit_nested_win, b));
+	if (wl->n == wl->cap) {
+		int cap = wl->cap ? wl->cap * 2 : 8;
+		struct win_call *v = tarn_realloc(wl->v, (size_t)cap * sizeof *v);
+		if (!v)
+			return nomem(b);
+		wl->v = v;
+		wl->cap = cap;
+	}
+	struct win_call *w = &wl->v[wl->n];
+	memset(w, 0, sizeof *w);
+	w->e = e;
+	w->col = -1;
+	TRY(resolve_window(b, wl->sel, e->func.over, &w->w, 0));
+	for (int i = 0; i < w->w.n_partition; i++)
+		TRY(walk(w->w.partition[i], visit_nested_win, b));
+	for (int i = 0; i < w->w.n_order; i++)
+		TRY(walk(w->w.order[i].expr, visit_nested_win, b));
+	wl->n++;
+	TRY(expr_text(b, e, &w->text));
+	return window_key(b, &w->w, &w->key);
+}
+
+static void win_list_free(struct win_list *wl)
+{
+	for (int i = 0; i < wl->n; i++) {
+		tarn_free(wl->v[i].text);
+		tarn_free(wl->v[i].key);
+	}
+	tarn_free(wl->v);
+	wl->v = NULL;
+	wl->n = wl->cap = 0;
+}
+
+static const struct {
+	const char *name;
+	enum ex_win_fn fn;
+	int min_args, max_args;
+} win_names[] = {
+	{ "row_number", EX_WIN_ROW_NUMBER, 0, 0 },
+	{ "rank", EX_WIN_RANK, 0, 0 },
+	{ "dense_rank", EX_WIN_DENSE_RANK, 0, 0 },
+	{ "ntile", EX_WIN_NTILE, 1, 1 },
+	{ "percent_rank", EX_WIN_PERCENT_RANK, 0, 0 },
+	{ "cume_dist", EX_WIN_CUME_DIST, 0, 0 },
+	{ "lag", EX_WIN_LAG, 1, 3 },
+	{ "lead", EX_WIN_LEAD, 1, 3 },
+	{ "first_value", EX_WIN_FIRST_VALUE, 1, 1 },
+	{ "first", EX_WIN_FIRST_VALUE, 1, 1 },
+	{ "last_value", EX_WIN_LAST_VALUE, 1, 1 },
+	{ "last", EX_WIN_LAST_VALUE, 1, 1 },
+	{ "nth_value", EX_WIN_NTH_VALUE, 2, 2 },
+	{ "string_agg", EX_WIN_STRING_AGG, 1, 2 },
+	{ "group_concat", EX_WIN_STRING_AGG, 1, 2 },
+	{ "listagg", EX_WIN_STRING_AGG, 1, 2 },
+};
+
+/* Binds x and casts it to type id (BIGINT offsets, VARCHAR separators). */
+static tarn_rc bind_as(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+		       enum tarn_type_id id, struct ex_expr **out)
+{
+	struct ex_expr *x;
+	TRY(bind_expr(b, c, e, &x));
+	if (x->type.id == id) {
+		*out = x;
+		return TARN_OK;
+	}
+	struct tarn_type t;
+	tarn_type_init(&t, id);
+	return ex_expr_cast(x, &t, false, out, b->err);
+}
+
+/* A ROWS/GROUPS offset: a non-negative integer constant. */
+static tarn_rc frame_offset(struct binder *b, const struct sql_frame_bound *fb, int64_t *out)
+{
+	struct bctx none = { .r = NULL, .clause = "a frame offset" };
+	struct ex_expr *x;
+	TRY(bind_expr(b, &none, fb->offset, &x));
+	bool ok = ex_expr_is_const(x) && tarn_type_is_integer(x->type.id) &&
+		  !tarn_array_is_null(x->value, 0) && tarn_array_get_int(x->value, 0) >= 0;
+	if (ok)
+		*out = tarn_array_get_int(x->value, 0);
+	ex_expr_free(x);
+	if (!ok)
+		return fail(b, fb->offset->loc, TARN_EUSAGE,
+			    "a ROWS or GROUPS frame offset must be a non-negative integer constant");
+	return TARN_OK;
+}
+
+static enum ex_frame_bound bound_kind(enum sql_bound_kind k)
+{
+	switch (k) {
+	case SQL_BOUND_UNBOUNDED_PRECEDING: return EX_FB_UNBOUNDED_PRECEDING;
+	case SQL_BOUND_PRECEDING: return EX_FB_PRECEDING;
+	case SQL_BOUND_CURRENT_ROW: return EX_FB_CURRENT_ROW;
+	case SQL_BOUND_FOLLOWING: return EX_FB_FOLLOWING;
+	default: return EX_FB_UNBOUNDED_FOLLOWING;
+	}
+}
+
+/* RANGE n PRECEDING/FOLLOWING: the bound's value per row, key -/+ n. */
+static tarn_rc range_bound(struct binder *b, const struct bctx *c, const struct sql_window *w,
+			   const struct sql_frame_bound *fb, struct ex_expr **out)
+{
+	const struct sql_order_item *oi = &w->order[0];
+	if (fb->offset->kind != SQL_EXPR_INTERVAL) {
+		struct bctx none = { .r = NULL, .clause = "a frame offset" };
+		struct ex_expr *x;
+		TRY(bind_expr(b, &none, fb->offset, &x));
+		bool ok = ex_expr_is_const(x) && !tarn_array_is_null(x->value, 0) &&
+			  (tarn_type_is_integer(x->type.id) || x->type.id == TARN_T_FLOAT32 ||
+			   x->type.id == TARN_T_FLOAT64 || x->type.id == TARN_T_DECIMAL128);
+		if (ok && x->type.id != TARN_T_DECIMAL128)
+			ok = tarn_array_get_double(x->value, 0) >= 0;
+		if (ok && x->type.id == TARN_T_DECIMAL128)
+			ok = tarn_array_get_decimal(x->value, 0) >= 0;
+		ex_expr_free(x);
+		if (!ok)
+			return fail(b, fb->offset->loc, TARN_EUSAGE,
+				    "a RANGE frame offset must be a non-negative constant number or "
+				    "interval");
+	}
+	bool plus = (fb->kind == SQL_BOUND_FOLLOWING) != (oi->dir == SQL_SORT_DESC);
+	struct sql_expr e;
+	memset(&e, 0, sizeof e);
+	e.kind = SQL_EXPR_BINARY;
+	e.loc = fb->loc;
+	e.binary.op = plus ? SQL_OP_ADD : SQL_OP_SUB;
+	e.binary.l = oi->expr;
+	e.binary.r = fb->offset;
+	return bind_expr(b, c, &e, out);
+}
+
+/* Casts *x to t when it is not of type t already. */
+static tarn_rc coerce_to(struct binder *b, struct ex_expr **x, const struct tarn_type *t)
+{
+	if (!*x || tarn_type_equal(&(*x)->type, t))
+		return TARN_OK;
+	struct ex_expr *y = *x;
+	*x = NULL;
+	return ex_expr_cast(y, t, false, x, b->err);
+}
+
+static tarn_rc bind_frame(struct binder *b, const struct bctx *c, const struct sql_window *w,
+			  struct ex_win_frame *f)
+{
+	memset(f, 0, sizeof *f);
+	if (w->frame == SQL_FRAME_DEFAULT) {
+		/* SQL's default: RANGE UNBOUNDED PRECEDING .. CURRENT ROW (the
+		 * whole partition without ORDER BY: every row is a peer). */
+		f->unit = EX_FRAME_RANGE;
+		f->start = EX_FB_UNBOUNDED_PRECEDING;
+		f->end = EX_FB_CURRENT_ROW;
+		return TARN_OK;
+	}
+	f->unit = w->frame == SQL_FRAME_ROWS	 ? EX_FRAME_ROWS
+		  : w->frame == SQL_FRAME_GROUPS ? EX_FRAME_GROUPS
+						 : EX_FRAME_RANGE;
+	const struct sql_frame_bound *sb = &w->start;
+	struct sql_frame_bound cur = { SQL_BOUND_CURRENT_ROW, NULL, w->loc };
+	const struct sql_frame_bound *eb = w->frame_between ? &w->end : &cur;
+	if (sb->kind == SQL_BOUND_UNBOUNDED_FOLLOWING)
+		return fail(b, sb->loc, TARN_EUSAGE, "a frame cannot start at UNBOUNDED FOLLOWING");
+	if (eb->kind == SQL_BOUND_UNBOUNDED_PRECEDING)
+		return fail(b, eb->loc, TARN_EUSAGE, "a frame cannot end at UNBOUNDED PRECEDING");
+	f->start = bound_kind(sb->kind);
+	f->end = bound_kind(eb->kind);
+	switch (w->exclude) {
+	case SQL_EXCLUDE_CURRENT_ROW: f->exclude = EX_EXCLUDE_CURRENT_ROW; break;
+	case SQL_EXCLUDE_GROUP: f->exclude = EX_EXCLUDE_GROUP; break;
+	case SQL_EXCLUDE_TIES: f->exclude = EX_EXCLUDE_TIES; break;
+	default: f->exclude = EX_EXCLUDE_NONE; break;
+	}
+	bool s_off = sb->kind == SQL_BOUND_PRECEDING || sb->kind == SQL_BOUND_FOLLOWING;
+	bool e_off = eb->kind == SQL_BOUND_PRECEDING || eb->kind == SQL_BOUND_FOLLOWING;
+	if (f->unit == EX_FRAME_GROUPS && !w->n_order)
+		return fail(b, w->loc, TARN_EUSAGE, "a GROUPS frame needs an ORDER BY");
+	if (f->unit != EX_FRAME_RANGE) {
+		if (s_off)
+			TRY(frame_offset(b, sb, &f->start_n));
+		if (e_off)
+			TRY(frame_offset(b, eb, &f->end_n));
+		return TARN_OK;
+	}
+	if (!s_off && !e_off)
+		return TARN_OK;
+	if (w->n_order != 1)
+		return fail(b, (s_off ? sb : eb)->loc, TARN_EUSAGE,
+			    "a RANGE frame with an offset needs exactly one ORDER BY key");
+	tarn_rc rc = TARN_OK;
+	if (s_off)
+		rc = range_bound(b, c, w, sb, &f->start_val);
+	if (!rc && e_off)
+		rc = range_bound(b, c, w, eb, &f->end_val);
+	if (!rc)
+		rc = bind_expr(b, c, w->order[0].expr, &f->range_key);
+	if (!rc) {
+		struct tarn_type t;
+		rc = tarn_type_copy(&t, &(f->start_val ? f->start_val : f->end_val)->type);
+		if (!rc) {
+			if (!ex_type_is_scalar(t.id) || t.id == TARN_T_STRING || t.id == TARN_T_BOOL)
+				rc = fail(b, w->order[0].loc, TARN_EUSAGE,
+					  "a RANGE frame with an offset needs a numeric, date or "
+					  "timestamp ORDER BY key");
+			if (!rc)
+				rc = coerce_to(b, &f->range_key, &t);
+			if (!rc)
+				rc = coerce_to(b, &f->start_val, &t);
+			if (!rc)
+				rc = coerce_to(b, &f->end_val, &t);
+			tarn_type_clear(&t);
+		}
+	}
+	if (rc) {
+		ex_expr_free(f->start_val);
+		ex_expr_free(f->end_val);
+		ex_expr_free(f->range_key);
+		memset(f, 0, sizeof *f);
+	}
+	return rc;
+}
+
+static void win_spec_clear(struct ex_win_spec *s)
+{
+	ex_expr_free(s->arg);
+	ex_expr_free(s->arg2);
+	ex_expr_free(s->arg3);
+	ex_expr_free(s->filter);
+	ex_expr_free(s->frame.range_key);
+	ex_expr_free(s->frame.start_val);
+	ex_expr_free(s->frame.end_val);
+	memset(s, 0, sizeof *s);
+}
+
+/* One window call into an ex_win_spec (expressions over c's columns). */
+static tarn_rc win_spec(struct binder *b, const struct bctx *c, const struct win_call *wc,
+			struct ex_win_spec *s)
+{
+	memset(s, 0, sizeof *s);
+	const struct sql_expr *e = wc->e;
+	const struct sql_func *f = &e->func;
+	const char *name = func_name(e);
+	int ai = -1, wi = -1;
+	for (size_t i = 0; i < sizeof win_names / sizeof win_names[0] && wi < 0; i++)
+		if (name_eq(name, win_names[i].name))
+			wi = (int)i;
+	for (size_t i = 0; i < sizeof agg_names / sizeof agg_names[0] && wi < 0 && ai < 0; i++)
+		if (name_eq(name, agg_names[i].name))
+			ai = (int)i;
+	if (wi < 0 && ai < 0) {
+		for (int i = 0; agg_later[i]; i++)
+			if (name_eq(name, agg_later[i]))
+				return fail(b, e->loc, TARN_EUNSUPPORTED,
+					    "%s() is not supported as a window function yet", name);
+		return fail(b, e->loc, TARN_EUSAGE, "%s() is not a window function or aggregate",
+			    name);
+	}
+	if (f->distinct)
+		return fail(b, e->loc, TARN_EUNSUPPORTED,
+			    "DISTINCT in a window function is not supported yet");
+	if (f->n_order || f->n_within)
+		return fail(b, e->loc, TARN_EUNSUPPORTED,
+			    "ORDER BY inside %s() OVER (...) is not supported yet", name);
+	for (int i = 0; i < f->n_args; i++)
+		if (f->args[i].name.s)
+			return fail(b, f->args[i].name.loc, TARN_EUSAGE,
+				    "%s() takes no named arguments", name);
+	struct bctx ca = *c;
+	ca.clause = "a window function's argument";
+	tarn_rc rc = TARN_OK;
+	const struct sql_expr *a0 = f->n_args > 0 ? f->args[0].value : NULL,
+			      *a1 = f->n_args > 1 ? f->args[1].value : NULL,
+			      *a2 = f->n_args > 2 ? f->args[2].value : NULL;
+	if (ai >= 0) {
+		enum ex_agg_fn fn = agg_names[ai].fn;
+		int want = fn == EX_AGG_ARG_MIN || fn == EX_AGG_ARG_MAX ? 2 : 1;
+		if (fn == EX_AGG_COUNT && (f->star || f->n_args == 0)) {
+			fn = EX_AGG_COUNT_STAR;
+			want = 0;
+		}
+		if (f->n_args != want)
+			return fail(b, e->loc, TARN_EUSAGE, "%s() takes %d argument%s", name, want,
+				    want == 1 ? "" : "s");
+		if (f->nulls == SQL_NULLS_IGNORE)
+			return fail(b, e->loc, TARN_EUSAGE, "IGNORE NULLS does not apply to %s()",
+				    name);
+		s->fn = EX_WIN_AGG;
+		s->agg = fn;
+		if (want >= 1)
+			rc = bind_expr(b, &ca, a0, &s->arg);
+		if (!rc && want == 2)
+			rc = bind_expr(b, &ca, a1, &s->arg2);
+	} else {
+		enum ex_win_fn fn = win_names[wi].fn;
+		int lo = win_names[wi].min_args, hi = win_names[wi].max_args;
+		if (f->star || f->n_args < lo || f->n_args > hi) {
+			if (lo == hi)
+				return fail(b, e->loc, TARN_EUSAGE, "%s() takes %d argument%s", name, lo,
+					    lo == 1 ? "" : "s");
+			return fail(b, e->loc, TARN_EUSAGE, "%s() takes %d to %d arguments", name, lo,
+				    hi);
+		}
+		bool value_fn = fn == EX_WIN_LAG || fn == EX_WIN_LEAD || fn == EX_WIN_FIRST_VALUE ||
+				fn == EX_WIN_LAST_VALUE || fn == EX_WIN_NTH_VALUE;
+		if (f->nulls == SQL_NULLS_IGNORE && !value_fn)
+			return fail(b, e->loc, TARN_EUSAGE, "IGNORE NULLS does not apply to %s()",
+				    name);
+		if (f->filter && fn != EX_WIN_STRING_AGG)
+			return fail(b, f->filter->loc, TARN_EUSAGE,
+				    "FILTER applies only to aggregates, not to %s()", name);
+		s->fn = fn;
+		s->ignore_nulls = f->nulls == SQL_NULLS_IGNORE;
+		if (fn == EX_WIN_NTILE) {
+			rc = bind_as(b, &ca, a0, TARN_T_INT64, &s->arg2);
+		} else if (fn == EX_WIN_STRING_AGG) {
+			rc = bind_as(b, &ca, a0, TARN_T_STRING, &s->arg);
+			if (!rc && a1)
+				rc = bind_as(b, &ca, a1, TARN_T_STRING, &s->arg2);
+			else if (!rc)
+				rc = ex_expr_const_string(",", 1, &s->arg2);
+		} else if (a0) {
+			rc = bind_expr(b, &ca, a0, &s->arg);
+			if (!rc && a1)
+				rc = bind_as(b, &ca, a1, TARN_T_INT64, &s->arg2);
+			if (!rc && a2) {
+				rc = bind_expr(b, &ca, a2, &s->arg3);
+				if (!rc)
+					rc = coerce_to(b, &s->arg3, &s->arg->type);
+			}
+		}
+	}
+	if (!rc && f->filter) {
+		struct ex_expr *x = NULL;
+		rc = bind_expr(b, &ca, f->filter, &x);
+		if (!rc && x->type.id != TARN_T_BOOL) {
+			ex_expr_free(x);
+			rc = fail(b, f->filter->loc, TARN_EUSAGE, "FILTER needs a boolean condition");
+		} else if (!rc) {
+			s->filter = x;
+		}
+	}
+	if (!rc)
+		rc = bind_frame(b, c, &wc->w, &s->frame);
+	if (rc)
+		win_spec_clear(s);
+	return rc;
+}
+
+/* Appends the columns op adds past r's to r (unnamed to SQL: "__win"). */
+static tarn_rc rel_extend(struct binder *b, struct rel *r, struct ex_op *op)
+{
+	const struct tarn_schema *s = ex_op_schema(op);
+	struct bcol *cols = tarn_realloc(r->cols, (size_t)(s->n_fields + 1) * sizeof *cols);
+	if (!cols) {
+		ex_op_free(op);
+		return nomem(b);
+	}
+	r->cols = cols;
+	r->op = op;
+	for (int i = r->n; i < s->n_fields; i++) {
+		memset(&r->cols[i], 0, sizeof r->cols[i]);
+		r->cols[i].name = tarn_strdup(s->fields[i].name);
+		r->n = i + 1;
+		if (!r->cols[i].name)
+			return nomem(b);
+	}
+	rel_retarget(r);
+	return TARN_OK;
+}
+
+/* One window operator for calls v[idx[0..n)] (same PARTITION BY/ORDER BY). */
+static tarn_rc apply_window_group(struct binder *b, struct rel *cur, const struct bctx *c,
+				  struct win_call *v, const int *idx, int n, int *n_cols)
+{
+	const struct sql_window *w = &v[idx[0]].w;
+	int np = w->n_partition, no = w->n_order;
+	struct ex_expr **part = tarn_calloc((size_t)np + 1, sizeof *part);
+	struct ex_sort_key *order = tarn_calloc((size_t)no + 1, sizeof *order);
+	struct ex_win_spec *specs = tarn_calloc((size_t)n + 1, sizeof *specs);
+	char **names = tarn_calloc((size_t)n + 1, sizeof *names);
+	tarn_rc rc = part && order && specs && names ? TARN_OK : nomem(b);
+	struct bctx ck = *c;
+	ck.clause = "a window's PARTITION BY or ORDER BY";
+	for (int i = 0; !rc && i < np; i++)
+		rc = bind_expr(b, &ck, w->partition[i], &part[i]);
+	for (int i = 0; !rc && i < no; i++) {
+		rc = bind_expr(b, &ck, w->order[i].expr, &order[i].expr);
+		order[i].desc = w->order[i].dir == SQL_SORT_DESC;
+		order[i].nulls_first = w->order[i].nulls == SQL_NULLS_FIRST;
+	}
+	int ns = 0;
+	for (int i = 0; !rc && i < n; i++) {
+		struct win_call *wc = &v[idx[i]];
+		int dup = -1;
+		for (int j = 0; j < i && dup < 0; j++)
+			if (strcmp(v[idx[j]].text, wc->text) == 0)
+				dup = j;
+		if (dup >= 0) {
+			wc->col = v[idx[dup]].col;
+			continue;
+		}
+		rc = win_spec(b, c, wc, &specs[ns]);
+		if (!rc) {
+			names[ns] = tarn_malloc(24);
+			if (!names[ns])
+				rc = nomem(b);
+			else
+				snprintf(names[ns], 24, "__win%d", (*n_cols)++);
+			specs[ns].name = names[ns];
+			wc->col = cur->n + ns;
+			ns++;
+		}
+	}
+	struct ex_op *op = NULL;
+	if (!rc) {
+		rc = ex_op_window(cur->op, part, np, order, no, specs, ns, &op, b->err);
+		cur->op = NULL;
+		if (!rc)
+			rc = rel_extend(b, cur, op);
+	} else {
+		for (int i = 0; part && i < np; i++)
+			ex_expr_free(part[i]);
+		for (int i = 0; order && i < no; i++)
+			ex_expr_free(order[i].expr);
+		for (int i = 0; specs && i < ns; i++)
+			win_spec_clear(&specs[i]);
+	}
+	for (int i = 0; names && i < ns; i++)
+		tarn_free(names[i]);
+	tarn_free(names);
+	tarn_free(part);
+	tarn_free(order);
+	tarn_free(specs);
+	return rc;
+}
+
+/* Computes every window call of the statement over cur (one operator per
+ * distinct PARTITION BY/ORDER BY) and records call node -> column in c. */
+static tarn_rc apply_windows(struct binder *b, const struct sql_query *q, struct rel *cur,
+			     struct bctx *c)
+{
+	const struct sql_select *sel = q->select;
+	struct win_list wl = { .b = b, .sel = sel };
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < sel->n_items; i++)
+		if (!is_star(sel->items[i].expr))
+			rc = walk(sel->items[i].expr, visit_win, &wl);
+	if (!rc)
+		rc = walk(sel->qualify, visit_win, &wl);
+	for (int i = 0; !rc && i < q->n_order; i++)
+		rc = walk(q->order[i].expr, visit_win, &wl);
+	int *idx = NULL;
+	bool *done = NULL;
+	if (!rc && wl.n) {
+		idx = tarn_calloc((size_t)wl.n, sizeof *idx);
+		done = tarn_calloc((size_t)wl.n, sizeof *done);
+		c->subs = tarn_calloc((size_t)wl.n, sizeof *c->subs);
+		c->sub_col = tarn_calloc((size_t)wl.n, sizeof *c->sub_col);
+		if (!idx || !done || !c->subs || !c->sub_col)
+			rc = nomem(b);
+	}
+	int n_cols = 0;
+	for (int i = 0; !rc && i < wl.n; i++) {
+		if (done[i])
+			continue;
+		int n = 0;
+		for (int j = i; j < wl.n; j++)
+			if (!done[j] && strcmp(wl.v[j].key, wl.v[i].key) == 0) {
+				idx[n++] = j;
+				done[j] = true;
+			}
+		rc = apply_window_group(b, cur, c, wl.v, idx, n, &n_cols);
+	}
+	for (int i = 0; !rc && i < wl.n; i++) {
+		c->subs[c->n_subs] = wl.v[i].e;
+		c->sub_col[c->n_subs++] = wl.v[i].col;
+	}
+	tarn_free(idx);
+	tarn_free(done);
+	win_list_free(&wl);
+	return rc;
+}
+
 static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out)
 {
 	const struct sql_select *sel = q->select;
-	if (sel->n_windows || sel->qualify)
-		return fail(b, q->loc, TARN_EUNSUPPORTED, "window functions are not supported yet");
 	if (sel->distinct == SQL_DISTINCT_ON)
 		return fail(b, q->loc, TARN_EUNSUPPORTED, "DISTINCT ON is not supported yet");
 	struct rel cur;
@@ -2595,14 +3214,17 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 
 	/* Aggregates in SELECT, HAVING, ORDER BY. */
 	struct agg_list al = { b, 0, 0, NULL, NULL };
+	struct win_list awl = { .b = b, .sel = sel, .al = &al };
 	tarn_rc rc = TARN_OK;
 	for (int i = 0; !rc && i < sel->n_items; i++)
 		if (!is_star(sel->items[i].expr))
-			rc = walk(sel->items[i].expr, visit_agg, &al);
+			rc = walk(sel->items[i].expr, visit_agg_win, &awl);
 	if (!rc)
 		rc = walk(sel->having, visit_agg, &al);
+	if (!rc)
+		rc = walk(sel->qualify, visit_agg_win, &awl);
 	for (int i = 0; !rc && i < q->n_order; i++)
-		rc = walk(q->order[i].expr, visit_agg, &al);
+		rc = walk(q->order[i].expr, visit_agg_win, &awl);
 	bool grouped = sel->n_group || sel->group_all || al.n || sel->having;
 	char **key_text = NULL;
 	int nk = 0;
@@ -2687,6 +3309,25 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 				rel_retarget(&cur);
 			}
 			c.clause = "SELECT";
+		}
+	}
+
+	/* Window functions, then QUALIFY (which may name select aliases). */
+	if (!rc)
+		rc = apply_windows(b, q, &cur, &c);
+	if (!rc && sel->qualify) {
+		struct bctx cq = c;
+		cq.clause = "QUALIFY";
+		cq.alias_sel = sel;
+		struct ex_expr *pred;
+		rc = bind_expr(b, &cq, sel->qualify, &pred);
+		struct ex_op *fop;
+		if (!rc)
+			rc = ex_op_filter(cur.op, pred, &fop, b->err);
+		cur.op = NULL;
+		if (!rc) {
+			cur.op = fop;
+			rel_retarget(&cur);
 		}
 	}
 
@@ -2889,6 +3530,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		if (!rc)
 			cur = nr;
 	}
+	tarn_free(c.subs);
+	tarn_free(c.sub_col);
 	if (rc) {
 		rel_clear(&cur);
 		return rc;

@@ -235,6 +235,68 @@ struct ex_sort_key {
 TARN_MUST_USE tarn_rc ex_op_sort(struct ex_op *child, struct ex_sort_key *keys, int n,
 				 int64_t top_n, struct ex_op **out, struct tarn_err *err);
 
+/* Window functions (op_window.c): one operator per (PARTITION BY, ORDER BY)
+ * spec. It sorts its input by (partition keys ASC NULLS LAST, order keys)
+ * with a sort operator it puts below itself, materialises it, and outputs
+ * the rows in that order: the child's columns, then one column per
+ * function. */
+enum ex_win_fn {
+	EX_WIN_ROW_NUMBER, /* BIGINT */
+	EX_WIN_RANK,
+	EX_WIN_DENSE_RANK,
+	EX_WIN_NTILE,        /* arg2: bucket count (BIGINT) */
+	EX_WIN_PERCENT_RANK, /* DOUBLE */
+	EX_WIN_CUME_DIST,
+	EX_WIN_LAG,          /* arg; arg2: offset (BIGINT); arg3: default (arg's type) */
+	EX_WIN_LEAD,
+	EX_WIN_FIRST_VALUE,  /* over the frame */
+	EX_WIN_LAST_VALUE,
+	EX_WIN_NTH_VALUE,    /* arg2: n (BIGINT) */
+	EX_WIN_AGG,          /* agg over the frame (arg; arg2: arg_min/max's value) */
+	EX_WIN_STRING_AGG,   /* arg (VARCHAR); arg2: separator (VARCHAR) */
+};
+
+enum ex_frame_unit { EX_FRAME_ROWS, EX_FRAME_RANGE, EX_FRAME_GROUPS };
+enum ex_frame_bound {
+	EX_FB_UNBOUNDED_PRECEDING,
+	EX_FB_PRECEDING,
+	EX_FB_CURRENT_ROW,
+	EX_FB_FOLLOWING,
+	EX_FB_UNBOUNDED_FOLLOWING,
+};
+enum ex_frame_exclude { EX_EXCLUDE_NONE, EX_EXCLUDE_CURRENT_ROW, EX_EXCLUDE_GROUP, EX_EXCLUDE_TIES };
+
+struct ex_win_frame {
+	enum ex_frame_unit unit;
+	enum ex_frame_bound start, end;
+	int64_t start_n, end_n; /* ROWS/GROUPS offsets (>= 0) */
+	/* RANGE with an offset (one ORDER BY key): range_key is the key, and
+	 * start_val/end_val the bounds' values per row (key -/+ offset as the
+	 * direction says), all three of one type. */
+	struct ex_expr *range_key, *start_val, *end_val;
+	enum ex_frame_exclude exclude;
+};
+
+struct ex_win_spec {
+	enum ex_win_fn fn;
+	enum ex_agg_fn agg;                /* EX_WIN_AGG */
+	struct ex_expr *arg, *arg2, *arg3; /* as enum ex_win_fn says; NULL = absent */
+	struct ex_expr *filter;            /* aggregates: FILTER (WHERE ...) */
+	bool ignore_nulls;                 /* lag/lead/first/last/nth_value */
+	struct ex_win_frame frame;
+	const char *name;                  /* output column name */
+};
+
+/* The result type of a window function (TARN_EUSAGE when it does not take
+ * its argument's type). */
+TARN_MUST_USE tarn_rc ex_win_type(const struct ex_win_spec *s, struct tarn_type *out,
+				  struct tarn_err *err);
+/* part/order/spec expressions are taken over (also on failure); the arrays
+ * are not. */
+TARN_MUST_USE tarn_rc ex_op_window(struct ex_op *child, struct ex_expr **part, int n_part,
+				   struct ex_sort_key *order, int n_order, struct ex_win_spec *specs,
+				   int n_specs, struct ex_op **out, struct tarn_err *err);
+
 /* ---- running a plan --------------------------------------------------------------------- */
 
 struct ex_opts {
