@@ -2907,13 +2907,19 @@ static tarn_rc bind_frame(struct binder *b, const struct bctx *c, const struct s
 	if (w->n_order != 1)
 		return fail(b, (s_off ? sb : eb)->loc, TARN_EUSAGE,
 			    "a RANGE frame with an offset needs exactly one ORDER BY key");
-	tarn_rc rc = TARN_OK;
-	if (s_off)
+	tarn_rc rc = bind_expr(b, c, w->order[0].expr, &f->range_key);
+	if (!rc) {
+		enum tarn_type_id id = f->range_key->type.id;
+		if (!tarn_type_is_integer(id) && id != TARN_T_FLOAT32 && id != TARN_T_FLOAT64 &&
+		    id != TARN_T_DECIMAL128 && id != TARN_T_DATE32 && id != TARN_T_TIMESTAMP)
+			rc = fail(b, w->order[0].loc, TARN_EUSAGE,
+				  "a RANGE frame with an offset needs a numeric, date or timestamp "
+				  "ORDER BY key");
+	}
+	if (!rc && s_off)
 		rc = range_bound(b, c, w, sb, &f->start_val);
 	if (!rc && e_off)
 		rc = range_bound(b, c, w, eb, &f->end_val);
-	if (!rc)
-		rc = bind_expr(b, c, w->order[0].expr, &f->range_key);
 	if (!rc) {
 		struct tarn_type t;
 		rc = tarn_type_copy(&t, &(f->start_val ? f->start_val : f->end_val)->type);
@@ -3044,8 +3050,15 @@ static tarn_rc win_spec(struct binder *b, const struct bctx *c, const struct win
 				rc = bind_as(b, &ca, a1, TARN_T_INT64, &s->arg2);
 			if (!rc && a2) {
 				rc = bind_expr(b, &ca, a2, &s->arg3);
+				struct tarn_err sub;
+				tarn_err_clear(&sub);
+				struct tarn_err *keep = b->err;
+				b->err = &sub;
 				if (!rc)
 					rc = coerce_to(b, &s->arg3, &s->arg->type);
+				b->err = keep;
+				if (rc && sub.msg[0])
+					rc = fail(b, a2->loc, rc, "%s() default: %s", name, sub.msg);
 			}
 		}
 	}
@@ -3058,6 +3071,16 @@ static tarn_rc win_spec(struct binder *b, const struct bctx *c, const struct win
 		} else if (!rc) {
 			s->filter = x;
 		}
+	}
+	if (!rc) {
+		struct tarn_type t;
+		struct tarn_err sub;
+		tarn_err_clear(&sub);
+		rc = ex_win_type(s, &t, &sub);
+		if (rc)
+			rc = fail(b, e->loc, rc, "%s", sub.msg);
+		else
+			tarn_type_clear(&t);
 	}
 	if (!rc)
 		rc = bind_frame(b, c, &wc->w, &s->frame);
