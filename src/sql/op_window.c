@@ -30,6 +30,10 @@
  *                entry of `wagg_vt`: a leaf state of one row, an ordered
  *                combine, and a final value.
  *   string_agg   concatenates its frame per row (the output is that big)
+ * Per function, what all rows share (segment tree, IGNORE NULLS positions)
+ * is built first; then chunks of whole partitions (at least WIN_CHUNK_MIN
+ * rows, at most one per thread) run as tasks on the pool, each into an
+ * array of its own, concatenated in order.
  * next() then emits the kept morsels in order with slices of the results.
  *
  * Frames (SQL:2011): ROWS counts rows, GROUPS peer groups, RANGE compares
@@ -38,16 +42,21 @@
  * whose key is NULL frame their NULL peers. EXCLUDE CURRENT ROW|GROUP|TIES
  * cut at most three ranges out of a frame.
  *
- * Determinism: the sort is stable and merges in morsel order; finish()
- * runs on the driver's thread; so results do not depend on threads.
+ * Determinism: the sort is stable and merges in morsel order, and a row's
+ * result depends only on its partition, so results do not depend on the
+ * thread count (the chunking) at all.
  */
 #include <math.h>
 #include <string.h>
 
 #include "base/buf.h"
 #include "base/mem.h"
+#include "base/pool.h"
 #include "sql/exec.h"
 #include "sql/expr_int.h"
+
+/* Rows a pool task computes at least (finish() splits at partitions). */
+#define WIN_CHUNK_MIN 16384
 
 /* Input slots per function. */
 enum { IN_ARG, IN_ARG2, IN_ARG3, IN_FILTER, IN_RKEY, IN_SVAL, IN_EVAL, IN__N };
@@ -226,7 +235,6 @@ struct wctx {
 	int64_t *gid;     /* global peer-group number */
 	int64_t *gstart;  /* group g starts at gstart[g]; gstart[n_groups] = n */
 	int64_t *fs, *fe; /* frame of the current function */
-	struct tarn_err *err;
 };
 
 static const struct tarn_array *input(const struct wctx *c, int s, int slot)
@@ -274,7 +282,7 @@ static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
 }
 
 /* Frame [fs, fe) of every row of partition [ps, pe) for function s. */
-static tarn_rc frame_bounds(struct wctx *c, int s, int64_t ps, int64_t pe)
+static void frame_bounds(struct wctx *c, int s, int64_t ps, int64_t pe)
 {
 	const struct ex_win_frame *f = &c->o->specs[s].frame;
 	const struct tarn_array *rk = input(c, s, IN_RKEY), *sv = input(c, s, IN_SVAL),
@@ -343,7 +351,6 @@ static tarn_rc frame_bounds(struct wctx *c, int s, int64_t ps, int64_t pe)
 		c->fs[i] = a;
 		c->fe[i] = b;
 	}
-	return TARN_OK;
 }
 
 /* The frame of row i minus its EXCLUDE part, as up to three ranges. */
@@ -672,105 +679,194 @@ static void stree_query(const struct wagg *g, const struct stree *s, int64_t l, 
 	g->vt->comb(g, acc, &left, acc);
 }
 
-static tarn_rc run_agg(struct wctx *c, int s, struct tarn_array *out)
+/* ---- computing one function -----------------------------------------------------------------
+ * prepare() builds what the whole function shares (segment tree, IGNORE NULLS positions, the
+ * gather source) on the driver thread; then chunks of whole partitions run as tasks on the
+ * pool, each appending its rows' results to an array of its own; the chunks' arrays are
+ * concatenated in order. A row's result depends only on its partition, so the output is the
+ * same for any number of chunks. */
+
+struct wfn {
+	struct wctx *c;
+	int s;
+	const struct ex_win_spec *sp;
+	struct wagg g; /* aggregates */
+	bool incremental;
+	struct stree st;
+	int64_t held;          /* tree bytes reserved */
+	uint32_t *idx;         /* row-valued results: the row to gather, per row */
+	int64_t *cnt;          /* IGNORE NULLS: non-null rows before row j (n + 1 entries) */
+	uint32_t *nnpos;       /* ... and the positions of the non-null rows */
+	struct tarn_array *src; /* value functions: the gather source (arg, or arg ++ default) */
+	bool own_src;
+};
+
+/* The rows of partitions [p_lo, p_hi), computed by one task. */
+struct wchunk {
+	struct wfn *f;
+	int64_t p_lo, p_hi;
+	struct tarn_array *out;
+	tarn_rc rc;
+	struct tarn_err err;
+	struct tarn_task task;
+};
+
+static bool is_value_fn(enum ex_win_fn fn)
 {
-	struct win_op *o = c->o;
-	const struct ex_win_spec *sp = &o->specs[s];
-	struct wagg g = { wagg_find(sp->agg), sp->agg, input(c, s, IN_ARG), input(c, s, IN_ARG2),
-			  input(c, s, IN_FILTER), { { 0 } } };
-	if (!g.vt)
-		return tarn_err_set(c->err, TARN_EUNSUPPORTED,
-				    "%s() is not supported as a window function yet",
-				    ex_agg_name(sp->agg));
-	wagg_identity(&g);
-	bool incremental = sp->frame.start == EX_FB_UNBOUNDED_PRECEDING &&
-			   sp->frame.exclude == EX_EXCLUDE_NONE;
-	struct stree st = { NULL, 0 };
-	uint32_t *idx = NULL;
+	return fn == EX_WIN_LAG || fn == EX_WIN_LEAD || fn == EX_WIN_FIRST_VALUE ||
+	       fn == EX_WIN_LAST_VALUE || fn == EX_WIN_NTH_VALUE;
+}
+
+static void wfn_release(struct wfn *f)
+{
+	tarn_free(f->st.t);
+	f->st.t = NULL;
+	ex_mem_release(f->c->o->base.q, f->held);
+	f->held = 0;
+	tarn_free(f->idx);
+	tarn_free(f->cnt);
+	tarn_free(f->nnpos);
+	f->idx = NULL;
+	f->cnt = NULL;
+	f->nnpos = NULL;
+	if (f->own_src)
+		tarn_array_free(f->src);
+	f->src = NULL;
+	f->own_src = false;
+}
+
+static tarn_rc wfn_prepare(struct wfn *f, struct tarn_err *err)
+{
+	struct wctx *c = f->c;
+	const struct ex_win_spec *sp = f->sp;
+	int64_t n = c->n;
 	tarn_rc rc = TARN_OK;
-	int64_t held = 0;
-	if (g.vt->row_valued) {
-		idx = tarn_malloc((size_t)(c->n ? c->n : 1) * sizeof *idx);
-		if (!idx)
-			return tarn_err_nomem(c->err, "window");
+	if (sp->fn == EX_WIN_AGG) {
+		struct wagg g = { wagg_find(sp->agg), sp->agg, input(c, f->s, IN_ARG),
+				  input(c, f->s, IN_ARG2), input(c, f->s, IN_FILTER), { { 0 } } };
+		if (!g.vt)
+			return tarn_err_set(err, TARN_EUNSUPPORTED,
+					    "%s() is not supported as a window function yet",
+					    ex_agg_name(sp->agg));
+		wagg_identity(&g);
+		f->g = g;
+		f->incremental = sp->frame.start == EX_FB_UNBOUNDED_PRECEDING &&
+				 sp->frame.exclude == EX_EXCLUDE_NONE;
+		if (g.vt->row_valued) {
+			f->idx = tarn_malloc((size_t)(n ? n : 1) * sizeof *f->idx);
+			if (!f->idx)
+				return tarn_err_nomem(err, "window");
+		}
+		if (!f->incremental) {
+			int64_t P = 1;
+			while (P < n)
+				P *= 2;
+			int64_t bytes = 2 * P * (int64_t)sizeof(union wst);
+			TRY(ex_mem_reserve(c->o->base.q, "window", bytes, err));
+			f->held = bytes;
+			f->st.P = P;
+			f->st.t = tarn_malloc((size_t)bytes);
+			if (!f->st.t)
+				return tarn_err_nomem(err, "window");
+			for (int64_t i = 0; i < P; i++) {
+				if (i < n)
+					g.vt->leaf(&f->g, i, &f->st.t[P + i]);
+				else
+					f->st.t[P + i] = f->g.id;
+			}
+			for (int64_t k = P - 1; k >= 1; k--)
+				g.vt->comb(&f->g, &f->st.t[2 * k], &f->st.t[2 * k + 1], &f->st.t[k]);
+		}
+		return TARN_OK;
 	}
-	if (!incremental) {
-		int64_t P = 1;
-		while (P < c->n)
-			P *= 2;
-		held = 2 * P * (int64_t)sizeof(union wst);
-		rc = ex_mem_reserve(o->base.q, "window", held, c->err);
-		if (rc) {
-			held = 0;
-			goto out;
+	if (!is_value_fn(sp->fn))
+		return TARN_OK;
+	const struct tarn_array *x = input(c, f->s, IN_ARG), *def = input(c, f->s, IN_ARG3);
+	f->idx = tarn_malloc((size_t)(n ? n : 1) * sizeof *f->idx);
+	if (!f->idx)
+		return tarn_err_nomem(err, "window");
+	if (sp->ignore_nulls) {
+		f->cnt = tarn_malloc((size_t)(n + 1) * sizeof *f->cnt);
+		f->nnpos = tarn_malloc((size_t)(n ? n : 1) * sizeof *f->nnpos);
+		if (!f->cnt || !f->nnpos)
+			return tarn_err_nomem(err, "window");
+		int64_t k = 0;
+		for (int64_t j = 0; j < n; j++) {
+			f->cnt[j] = k;
+			if (!val_null(x, j))
+				f->nnpos[k++] = (uint32_t)j;
 		}
-		st.P = P;
-		st.t = tarn_malloc((size_t)held);
-		if (!st.t) {
-			rc = tarn_err_nomem(c->err, "window");
-			goto out;
-		}
-		for (int64_t i = 0; i < P; i++) {
-			if (i < c->n)
-				g.vt->leaf(&g, i, &st.t[P + i]);
-			else
-				st.t[P + i] = g.id;
-		}
-		for (int64_t k = P - 1; k >= 1; k--)
-			g.vt->comb(&g, &st.t[2 * k], &st.t[2 * k + 1], &st.t[k]);
+		f->cnt[n] = k;
 	}
-	for (int64_t p = 0; !rc && p < c->n_parts; p++) {
+	if (!def) {
+		f->src = (struct tarn_array *)x;
+		return TARN_OK;
+	}
+	/* gather source: x ++ default */
+	rc = tarn_array_new(x->type, 2 * n, &f->src);
+	if (!rc) {
+		f->own_src = true;
+		rc = ex_array_gather(f->src, x, NULL, 0, n);
+	}
+	if (!rc)
+		rc = ex_array_gather(f->src, def, NULL, 0, n);
+	if (!rc && f->src->validity)
+		f->src->null_count = -1;
+	return rc ? tarn_err_nomem(err, "window") : TARN_OK;
+}
+
+static tarn_rc chunk_agg(struct wchunk *ch)
+{
+	struct wfn *f = ch->f;
+	struct wctx *c = f->c;
+	const struct wagg *g = &f->g;
+	tarn_rc rc = TARN_OK;
+	for (int64_t p = ch->p_lo; !rc && p < ch->p_hi; p++) {
 		int64_t ps = c->pstart[p], pe = c->pstart[p + 1];
-		rc = frame_bounds(c, s, ps, pe);
-		union wst acc = g.id;
+		frame_bounds(c, f->s, ps, pe);
+		union wst acc = g->id;
 		int64_t at = ps;
 		for (int64_t i = ps; !rc && i < pe; i++) {
-			if (incremental) {
+			if (f->incremental) {
 				union wst one;
 				for (; at < c->fe[i]; at++) {
-					g.vt->leaf(&g, at, &one);
-					g.vt->comb(&g, &acc, &one, &acc);
+					g->vt->leaf(g, at, &one);
+					g->vt->comb(g, &acc, &one, &acc);
 				}
-				rc = g.vt->fin(&g, &acc, out, idx, i, c->err);
+				rc = g->vt->fin(g, &acc, ch->out, f->idx, i, &ch->err);
 				continue;
 			}
 			int64_t r[3][2];
-			int nr = frame_ranges(c, sp->frame.exclude, i, r);
-			union wst a = g.id;
+			int nr = frame_ranges(c, f->sp->frame.exclude, i, r);
+			union wst a = g->id;
 			for (int k = 0; k < nr; k++)
-				stree_query(&g, &st, r[k][0], r[k][1], &a);
-			rc = g.vt->fin(&g, &a, out, idx, i, c->err);
+				stree_query(g, &f->st, r[k][0], r[k][1], &a);
+			rc = g->vt->fin(g, &a, ch->out, f->idx, i, &ch->err);
 		}
 	}
-	if (!rc && idx) {
-		rc = ex_array_gather(out, g.x, idx, 0, c->n);
-		if (rc)
-			rc = tarn_err_nomem(c->err, "window");
+	if (!rc && g->vt->row_valued) {
+		int64_t r0 = c->pstart[ch->p_lo], r1 = c->pstart[ch->p_hi];
+		rc = ex_array_gather(ch->out, g->x, f->idx + r0, 0, r1 - r0);
 	}
-out:
-	tarn_free(st.t);
-	tarn_free(idx);
-	ex_mem_release(o->base.q, held);
-	if (rc == TARN_ENOMEM)
-		rc = tarn_err_nomem(c->err, "window");
 	return rc;
 }
 
 /* string_agg(x, sep) over each row's frame, in frame order. */
-static tarn_rc run_string_agg(struct wctx *c, int s, struct tarn_array *out)
+static tarn_rc chunk_string_agg(struct wchunk *ch)
 {
-	const struct ex_win_spec *sp = &c->o->specs[s];
-	const struct tarn_array *x = input(c, s, IN_ARG), *sep = input(c, s, IN_ARG2),
-				*filt = input(c, s, IN_FILTER);
+	struct wfn *f = ch->f;
+	struct wctx *c = f->c;
+	const struct tarn_array *x = input(c, f->s, IN_ARG), *sep = input(c, f->s, IN_ARG2),
+				*filt = input(c, f->s, IN_FILTER);
 	struct tarn_buf buf;
 	tarn_buf_init(&buf);
 	tarn_rc rc = TARN_OK;
-	for (int64_t p = 0; !rc && p < c->n_parts; p++) {
+	for (int64_t p = ch->p_lo; !rc && p < ch->p_hi; p++) {
 		int64_t ps = c->pstart[p], pe = c->pstart[p + 1];
-		rc = frame_bounds(c, s, ps, pe);
+		frame_bounds(c, f->s, ps, pe);
 		for (int64_t i = ps; !rc && i < pe; i++) {
 			int64_t r[3][2];
-			int nr = frame_ranges(c, sp->frame.exclude, i, r);
+			int nr = frame_ranges(c, f->sp->frame.exclude, i, r);
 			bool any = false;
 			buf.len = 0;
 			for (int k = 0; !rc && k < nr; k++)
@@ -778,41 +874,40 @@ static tarn_rc run_string_agg(struct wctx *c, int s, struct tarn_array *out)
 					if (val_null(x, j) ||
 					    (filt && (val_null(filt, j) || !tarn_bit_get(filt->values, j))))
 						continue;
-					size_t n;
+					size_t len;
 					const uint8_t *v;
 					if (any && sep && !val_null(sep, j)) {
-						v = tarn_array_get_bytes(sep, j, &n);
-						rc = tarn_buf_append(&buf, v, n);
+						v = tarn_array_get_bytes(sep, j, &len);
+						rc = tarn_buf_append(&buf, v, len);
 					}
-					v = tarn_array_get_bytes(x, j, &n);
+					v = tarn_array_get_bytes(x, j, &len);
 					if (!rc)
-						rc = tarn_buf_append(&buf, v, n);
+						rc = tarn_buf_append(&buf, v, len);
 					any = true;
 				}
 			if (!rc)
-				rc = any ? tarn_array_append_bytes(out, buf.data ? buf.data : "", buf.len)
-					 : tarn_array_append_null(out);
+				rc = any ? tarn_array_append_bytes(ch->out, buf.data ? buf.data : "", buf.len)
+					 : tarn_array_append_null(ch->out);
 		}
 	}
 	tarn_buf_free(&buf);
-	if (rc)
-		rc = rc == TARN_ENOMEM ? tarn_err_nomem(c->err, "window")
-				       : tarn_err_set(c->err, rc, "string_agg() OVER (...): result too large");
+	if (rc && rc != TARN_ENOMEM)
+		rc = tarn_err_set(&ch->err, rc, "string_agg() OVER (...): result too large");
 	return rc;
 }
 
-/* ---- ranking and value functions ---------------------------------------------------------- */
-
-static tarn_rc run_rank(struct wctx *c, int s, struct tarn_array *out)
+static tarn_rc chunk_rank(struct wchunk *ch)
 {
-	const struct ex_win_spec *sp = &c->o->specs[s];
-	const struct tarn_array *nt = input(c, s, IN_ARG2);
+	struct wfn *f = ch->f;
+	struct wctx *c = f->c;
+	const struct tarn_array *nt = input(c, f->s, IN_ARG2);
+	struct tarn_array *out = ch->out;
 	tarn_rc rc = TARN_OK;
-	for (int64_t p = 0; !rc && p < c->n_parts; p++) {
+	for (int64_t p = ch->p_lo; !rc && p < ch->p_hi; p++) {
 		int64_t ps = c->pstart[p], pe = c->pstart[p + 1], m = pe - ps;
 		for (int64_t i = ps; !rc && i < pe; i++) {
 			int64_t rank = c->peer_b[i] - ps + 1;
-			switch (sp->fn) {
+			switch (f->sp->fn) {
 			case EX_WIN_ROW_NUMBER: rc = tarn_array_append_int(out, i - ps + 1); break;
 			case EX_WIN_RANK: rc = tarn_array_append_int(out, rank); break;
 			case EX_WIN_DENSE_RANK:
@@ -830,13 +925,13 @@ static tarn_rc run_rank(struct wctx *c, int s, struct tarn_array *out)
 					rc = tarn_array_append_null(out);
 					break;
 				}
-				int64_t n = tarn_array_get_int(nt, i);
-				if (n <= 0)
-					return tarn_err_set(c->err, TARN_EUSAGE,
+				int64_t nb = tarn_array_get_int(nt, i);
+				if (nb <= 0)
+					return tarn_err_set(&ch->err, TARN_EUSAGE,
 							    "ntile(): the bucket count must be greater than zero");
-				if (n > m)
-					n = m;
-				int64_t q = m / n, r = m % n, row = i - ps, b;
+				if (nb > m)
+					nb = m;
+				int64_t q = m / nb, r = m % nb, row = i - ps, b;
 				if (row < r * (q + 1))
 					b = row / (q + 1) + 1;
 				else
@@ -848,44 +943,28 @@ static tarn_rc run_rank(struct wctx *c, int s, struct tarn_array *out)
 			}
 		}
 	}
-	return rc == TARN_ENOMEM ? tarn_err_nomem(c->err, "window") : rc;
+	return rc;
 }
 
-/* Row indexes into a gather source: value functions. With IGNORE NULLS,
+/* Row indexes into the gather source: value functions. With IGNORE NULLS,
  * nnpos lists the non-null rows and cnt[j] counts those before row j. */
-static tarn_rc run_value(struct wctx *c, int s, struct tarn_array *out)
+static tarn_rc chunk_value(struct wchunk *ch)
 {
-	struct win_op *o = c->o;
-	const struct ex_win_spec *sp = &o->specs[s];
-	const struct tarn_array *x = input(c, s, IN_ARG), *a2 = input(c, s, IN_ARG2),
-				*def = input(c, s, IN_ARG3);
-	int64_t n = c->n;
-	uint32_t *idx = tarn_malloc((size_t)(n ? n : 1) * sizeof *idx);
-	int64_t *cnt = NULL;
-	uint32_t *nnpos = NULL;
-	struct tarn_array *src = NULL;
-	tarn_rc rc = idx ? TARN_OK : TARN_ENOMEM;
+	struct wfn *f = ch->f;
+	struct wctx *c = f->c;
+	const struct ex_win_spec *sp = f->sp;
+	const struct tarn_array *a2 = input(c, f->s, IN_ARG2);
+	bool has_def = input(c, f->s, IN_ARG3) != NULL;
+	int64_t n = c->n, *cnt = f->cnt;
+	const uint32_t *nnpos = f->nnpos;
+	uint32_t *idx = f->idx;
 	bool ign = sp->ignore_nulls;
-	if (!rc && ign) {
-		cnt = tarn_malloc((size_t)(n + 1) * sizeof *cnt);
-		nnpos = tarn_malloc((size_t)(n ? n : 1) * sizeof *nnpos);
-		if (!cnt || !nnpos)
-			rc = TARN_ENOMEM;
-		int64_t k = 0;
-		for (int64_t j = 0; !rc && j < n; j++) {
-			cnt[j] = k;
-			if (!val_null(x, j))
-				nnpos[k++] = (uint32_t)j;
-		}
-		if (!rc)
-			cnt[n] = k;
-	}
 	bool lagl = sp->fn == EX_WIN_LAG || sp->fn == EX_WIN_LEAD;
-	for (int64_t p = 0; !rc && p < c->n_parts; p++) {
+	for (int64_t p = ch->p_lo; p < ch->p_hi; p++) {
 		int64_t ps = c->pstart[p], pe = c->pstart[p + 1];
 		if (!lagl)
-			rc = frame_bounds(c, s, ps, pe);
-		for (int64_t i = ps; !rc && i < pe; i++) {
+			frame_bounds(c, f->s, ps, pe);
+		for (int64_t i = ps; i < pe; i++) {
 			int64_t t = -1; /* row, or -1: NULL; -2: the default */
 			if (lagl) {
 				if (a2 && val_null(a2, i)) {
@@ -915,11 +994,9 @@ static tarn_rc run_value(struct wctx *c, int s, struct tarn_array *out)
 						continue;
 					}
 					want = tarn_array_get_int(a2, i);
-					if (want <= 0) {
-						rc = tarn_err_set(c->err, TARN_EUSAGE,
-								  "nth_value(): the position must be greater than zero");
-						break;
-					}
+					if (want <= 0)
+						return tarn_err_set(&ch->err, TARN_EUSAGE,
+								    "nth_value(): the position must be greater than zero");
 				}
 				bool last = sp->fn == EX_WIN_LAST_VALUE;
 				for (int kk = 0; kk < nr && t < 0; kk++) {
@@ -936,26 +1013,81 @@ static tarn_rc run_value(struct wctx *c, int s, struct tarn_array *out)
 					}
 				}
 			}
-			idx[i] = t == -2 ? (def ? (uint32_t)(n + i) : EX_NULL_ROW)
+			idx[i] = t == -2 ? (has_def ? (uint32_t)(n + i) : EX_NULL_ROW)
 				 : t < 0 ? EX_NULL_ROW
 					 : (uint32_t)t;
 		}
 	}
-	if (!rc && def) {
-		/* gather source: x ++ default */
-		rc = tarn_array_new(x->type, 2 * n, &src);
-		if (!rc)
-			rc = ex_array_gather(src, x, NULL, 0, n);
-		if (!rc)
-			rc = ex_array_gather(src, def, NULL, 0, n);
+	int64_t r0 = c->pstart[ch->p_lo], r1 = c->pstart[ch->p_hi];
+	return ex_array_gather(ch->out, f->src, idx + r0, 0, r1 - r0);
+}
+
+static void chunk_run(void *arg)
+{
+	struct wchunk *ch = arg;
+	enum ex_win_fn fn = ch->f->sp->fn;
+	tarn_rc rc = fn == EX_WIN_AGG		 ? chunk_agg(ch)
+		     : fn == EX_WIN_STRING_AGG ? chunk_string_agg(ch)
+		     : is_value_fn(fn)	 ? chunk_value(ch)
+					 : chunk_rank(ch);
+	if (rc == TARN_ENOMEM)
+		rc = tarn_err_nomem(&ch->err, "window");
+	else if (rc && !ch->err.rc)
+		rc = tarn_err_set(&ch->err, rc, "window: column too large");
+	if (!rc && ch->out->validity)
+		ch->out->null_count = -1;
+	ch->rc = rc;
+}
+
+/* Function s into o->res[s], over chunks ch[0..k) (their bounds set). */
+static tarn_rc compute_fn(struct wctx *c, int s, struct wchunk *ch, int k, struct tarn_err *err)
+{
+	struct win_op *o = c->o;
+	const struct tarn_type *t = &o->base.schema->fields[o->nc + s].type;
+	struct wfn f = { .c = c, .s = s, .sp = &o->specs[s] };
+	tarn_rc rc = wfn_prepare(&f, err);
+	for (int j = 0; !rc && j < k; j++) {
+		int64_t rows = c->pstart[ch[j].p_hi] - c->pstart[ch[j].p_lo];
+		ch[j].f = &f;
+		ch[j].rc = TARN_OK;
+		tarn_err_clear(&ch[j].err);
+		ch[j].out = NULL;
+		if (tarn_array_new(t, rows, &ch[j].out))
+			rc = tarn_err_nomem(err, "window");
 	}
-	if (!rc)
-		rc = ex_array_gather(out, src ? src : x, idx, 0, n);
-	tarn_array_free(src);
-	tarn_free(idx);
-	tarn_free(cnt);
-	tarn_free(nnpos);
-	return rc == TARN_ENOMEM ? tarn_err_nomem(c->err, "window") : rc;
+	if (!rc) {
+		for (int j = 1; j < k; j++) {
+			ch[j].task.fn = chunk_run;
+			ch[j].task.arg = &ch[j];
+			tarn_pool_submit(&ch[j].task);
+		}
+		chunk_run(&ch[0]);
+		for (int j = 1; j < k; j++)
+			tarn_task_wait(&ch[j].task);
+		for (int j = 0; !rc && j < k; j++)
+			if (ch[j].rc) {
+				*err = ch[j].err;
+				rc = ch[j].rc;
+			}
+	}
+	if (!rc && k == 1) {
+		o->res[s] = ch[0].out;
+		ch[0].out = NULL;
+	} else if (!rc) {
+		rc = tarn_array_new(t, c->n, &o->res[s]);
+		for (int j = 0; !rc && j < k; j++)
+			rc = ex_array_gather(o->res[s], ch[j].out, NULL, 0, ch[j].out->length);
+		if (rc)
+			rc = tarn_err_nomem(err, "window");
+		else if (o->res[s]->validity)
+			o->res[s]->null_count = -1;
+	}
+	for (int j = 0; j < k; j++) {
+		tarn_array_free(ch[j].out);
+		ch[j].out = NULL;
+	}
+	wfn_release(&f);
+	return rc;
 }
 
 /* ---- finish: boundaries, then every function ------------------------------------------------- */
@@ -993,7 +1125,7 @@ static tarn_rc win_finish(struct ex_op *op, struct tarn_err *err)
 	int64_t aux = (n + 1) * 8 * 7;
 	TRY(ex_mem_reserve(op->q, "window", aux, err));
 	op->mem_held += aux;
-	struct wctx c = { .o = o, .n = n, .err = err };
+	struct wctx c = { .o = o, .n = n };
 	size_t sz = (size_t)(n + 1) * sizeof(int64_t);
 	c.pstart = tarn_malloc(sz);
 	c.peer_b = tarn_malloc(sz);
@@ -1032,31 +1164,41 @@ static tarn_rc win_finish(struct ex_op *op, struct tarn_err *err)
 		rc = tarn_err_nomem(err, "window");
 		goto out;
 	}
+	/* chunks of whole partitions for the pool: at most one per thread, at
+	 * least WIN_CHUNK_MIN rows each (small inputs run on this thread) */
+	int want = op->q && op->q->threads > 1 ? op->q->threads : 1;
+	if (want > n / WIN_CHUNK_MIN)
+		want = (int)(n / WIN_CHUNK_MIN);
+	if (want < 1)
+		want = 1;
+	struct wchunk *ch = tarn_calloc((size_t)want, sizeof *ch);
+	if (!ch) {
+		rc = tarn_err_nomem(err, "window");
+		goto out;
+	}
+	int nch = 0;
+	for (int64_t p = 0; p < c.n_parts;) {
+		int64_t goal = c.pstart[p] + (n - c.pstart[p]) / (want - nch), q = p + 1;
+		while (q < c.n_parts && c.pstart[q] < goal)
+			q++;
+		if (nch == want - 1)
+			q = c.n_parts;
+		ch[nch].p_lo = p;
+		ch[nch++].p_hi = q;
+		p = q;
+	}
+	if (nch == 0)
+		ch[nch++] = (struct wchunk){ .p_lo = 0, .p_hi = 0 };
 	for (int s = 0; !rc && s < o->n_specs; s++) {
-		const struct tarn_type *t = &op->schema->fields[o->nc + s].type;
-		if (tarn_array_new(t, n, &o->res[s])) {
-			rc = tarn_err_nomem(err, "window");
-			break;
-		}
-		switch (o->specs[s].fn) {
-		case EX_WIN_LAG:
-		case EX_WIN_LEAD:
-		case EX_WIN_FIRST_VALUE:
-		case EX_WIN_LAST_VALUE:
-		case EX_WIN_NTH_VALUE: rc = run_value(&c, s, o->res[s]); break;
-		case EX_WIN_AGG: rc = run_agg(&c, s, o->res[s]); break;
-		case EX_WIN_STRING_AGG: rc = run_string_agg(&c, s, o->res[s]); break;
-		default: rc = run_rank(&c, s, o->res[s]); break;
-		}
+		rc = compute_fn(&c, s, ch, nch, err);
 		if (!rc) {
-			if (o->res[s]->validity)
-				o->res[s]->null_count = -1;
 			int64_t b = ex_array_bytes(o->res[s]);
 			rc = ex_mem_reserve(op->q, "window", b, err);
 			if (!rc)
 				op->mem_held += b;
 		}
 	}
+	tarn_free(ch);
 	/* the inputs are not needed any more */
 	for (int k = 0; !rc && k < o->n_in; k++) {
 		int64_t b = ex_array_bytes(o->full[k]);

@@ -235,11 +235,11 @@ TEST(rows_frames_large_partitions)
 
 /* ---- RANGE frames and ranks over ties and NULLs ----------------------------------------- */
 
-static struct table tie_table(int n)
+static struct table tie_table(int n, int groups)
 {
 	struct table t = { n, malloc((size_t)n * 8), malloc((size_t)n * 8), malloc((size_t)n * 8), NULL };
 	for (int i = 0; i < n; i++) {
-		t.g[i] = (int64_t)(rnd() % 2);
+		t.g[i] = (int64_t)(rnd() % (uint64_t)groups);
 		t.o[i] = rnd() % 20 == 0 ? NUL : (int64_t)(rnd() % 300);
 		t.x[i] = rnd() % 10 == 0 ? NUL : (int64_t)(rnd() % 100);
 	}
@@ -250,7 +250,7 @@ static struct table tie_table(int n)
 static void range_case(bool desc, bool nulls_first)
 {
 	enum { N = 6000, NC = 9 };
-	struct table t = tie_table(N);
+	struct table t = tie_table(N, 2);
 	struct tarn_schema *s = schema_of("g int64; o int64; x int64");
 	struct ex_win_spec sp[6];
 	/* sum(x) RANGE BETWEEN 5 PRECEDING AND 3 FOLLOWING */
@@ -380,17 +380,20 @@ static struct ex_op *small_plan(struct tarn_schema *s, const char *text, int per
 
 TEST(threads_equal)
 {
-	struct table t = tie_table(20000);
-	struct tarn_schema *s = schema_of("g int64; o int64; x int64");
-	struct tarn_err e = { 0 };
-	char *r1 = run_text(small_plan(s, t.text, 700), 1, &e);
-	char *r4 = run_text(small_plan(s, t.text, 700), 4, &e);
-	REQUIRE(r1 && r4);
-	CHECK(strcmp(r1, r4) == 0);
-	free(r1);
-	free(r4);
-	tarn_schema_unref(s);
-	table_free(&t);
+	/* one chunk at 1 thread, several (split at partitions) at 4 */
+	for (int groups = 2; groups <= 200; groups *= 10) {
+		struct table t = tie_table(100000, groups);
+		struct tarn_schema *s = schema_of("g int64; o int64; x int64");
+		struct tarn_err e = { 0 };
+		char *r1 = run_text(small_plan(s, t.text, 7000), 1, &e);
+		char *r4 = run_text(small_plan(s, t.text, 7000), 4, &e);
+		REQUIRE(r1 && r4);
+		CHECK(strcmp(r1, r4) == 0);
+		free(r1);
+		free(r4);
+		tarn_schema_unref(s);
+		table_free(&t);
+	}
 }
 
 TEST(empty_input)
