@@ -1504,7 +1504,9 @@ static tarn_rc join_rels(struct binder *b, enum ex_join_kind kind, struct rel *p
 	struct ex_op *op = NULL;
 	struct ex_op *po = probe->op, *bo = build->op;
 	probe->op = build->op = NULL;
-	tarn_rc rc = ex_op_hash_join(kind, po, bo, pk, bk, nk, residual, &op, b->err);
+	/* no equality key: the nested-loop join (op_nljoin.c) */
+	tarn_rc rc = nk ? ex_op_hash_join(kind, po, bo, pk, bk, nk, residual, &op, b->err)
+			: ex_op_nl_join(kind, po, bo, residual, &op, b->err);
 	if (rc) {
 		rel_clear(probe);
 		rel_clear(build);
@@ -1735,10 +1737,6 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 			rc = n_res == 1 ? (residual = res[0], TARN_OK)
 					: ex_expr_and(res, n_res, &residual, b->err);
 	}
-	if (!rc && nk == 0)
-		rc = fail(b, t->loc, TARN_EUNSUPPORTED,
-			  "joins without an equality between the two sides (cross joins) are not "
-			  "supported yet");
 	tarn_free(cj);
 	if (rc) {
 		for (int i = 0; i < max_keys && pk; i++) {
@@ -1850,6 +1848,52 @@ static tarn_rc agg_spec(struct binder *b, const struct bctx *c, const struct sql
 static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 				 const struct sql_expr *const *conds, int n,
 				 struct bctx *c);
+
+/* Joins `next` (consumed) into *cur by nested loop: the predicate is the
+ * conjuncts (taken: cj[i] = NULL) that name `nb` and otherwise only
+ * joined tables; none = a cross join. */
+static tarn_rc nl_join_next(struct binder *b, struct rel *cur, struct rel *next,
+			    const struct sql_expr **cj, const uint64_t *masks, int ncj,
+			    uint64_t joined, uint64_t nb)
+{
+	struct ex_expr **a = tarn_calloc((size_t)ncj + 1, sizeof *a);
+	struct rel comb = { 0 };
+	comb.n = cur->n + next->n;
+	comb.cols = tarn_calloc((size_t)comb.n + 1, sizeof *comb.cols);
+	tarn_rc rc = a && comb.cols ? TARN_OK : nomem(b);
+	int k = 0;
+	if (!rc) {
+		memcpy(comb.cols, cur->cols, (size_t)cur->n * sizeof *comb.cols);
+		memcpy(comb.cols + cur->n, next->cols, (size_t)next->n * sizeof *comb.cols);
+	}
+	struct bctx cc = { .r = &comb, .clause = "WHERE" };
+	for (int i = 0; !rc && i < ncj; i++) {
+		if (!cj[i] || is_subquery_cond(cj[i]) || (masks[i] & (OUTER_BIT | SUB_BIT)) ||
+		    !(masks[i] & nb) || (masks[i] & ~(joined | nb)))
+			continue;
+		rc = bind_expr(b, &cc, cj[i], &a[k]);
+		if (!rc) {
+			k++;
+			cj[i] = NULL;
+		}
+	}
+	tarn_free(comb.cols);
+	struct ex_expr *pred = NULL;
+	if (!rc && k)
+		rc = k == 1 ? (pred = a[0], TARN_OK) : ex_expr_and(a, k, &pred, b->err);
+	else if (rc)
+		for (int i = 0; i < k; i++)
+			ex_expr_free(a[i]);
+	tarn_free(a);
+	if (rc) {
+		rel_clear(next);
+		return rc;
+	}
+	struct rel nr = { 0 };
+	TRY(join_rels(b, EX_JOIN_INNER, cur, next, NULL, NULL, 0, pred, &nr));
+	*cur = nr;
+	return TARN_OK;
+}
 
 /* Binds sel's FROM and WHERE. With `outer` (a correlated subquery's
  * enclosing scope), conjuncts naming outer columns are not applied but
@@ -1982,10 +2026,17 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 				next = t;
 		}
 		if (next < 0) {
-			rc = fail(b, sel->from[0]->loc, TARN_EUNSUPPORTED,
-				  "tables in FROM must be joined by equality conditions (cross joins "
-				  "are not supported yet)");
-			break;
+			/* No equality to the tables joined so far: the smallest
+			 * remaining table joins by nested loop, on the conditions
+			 * that name only it and joined tables. */
+			for (int t = 0; t < n; t++)
+				if (!(joined & ((uint64_t)1 << t)) &&
+				    (next < 0 || rels[t].est < rels[next].est))
+					next = t;
+			rc = nl_join_next(b, &cur, &rels[next], cj, masks, ncj, joined,
+					  (uint64_t)1 << next);
+			joined |= (uint64_t)1 << next;
+			continue;
 		}
 		uint64_t nb = (uint64_t)1 << next;
 		struct ex_expr **pk = tarn_calloc((size_t)ncj + 1, sizeof *pk);
@@ -2174,13 +2225,15 @@ static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const stru
 	}
 	const struct sql_query *q = e->kind == SQL_EXPR_EXISTS ? e->sub.query : e->in.query;
 	neg ^= e->kind == SQL_EXPR_IN && e->in.not;
-	if (q->kind != SQL_QUERY_SELECT || q->with)
+	bool plain = q->kind == SQL_QUERY_SELECT && !q->with;
+	if (!plain && e->kind != SQL_EXPR_IN)
 		return fail(b, e->loc, TARN_EUNSUPPORTED,
-			    "only a plain SELECT is supported in EXISTS/IN subqueries for now");
-	struct rel inner;
+			    "only a plain SELECT is supported in EXISTS subqueries for now");
+	struct rel inner = { 0 };
 	struct corr corr = { 0 };
 	struct bctx subs = { 0 };
-	tarn_rc rc = bind_from_where(b, q->select, cur, &inner, &corr, &subs);
+	/* IN over a set operation or WITH: uncorrelated, bound whole below */
+	tarn_rc rc = plain ? bind_from_where(b, q->select, cur, &inner, &corr, &subs) : TARN_OK;
 	tarn_free(subs.subs);
 	tarn_free(subs.sub_col);
 	if (rc) {
@@ -2215,10 +2268,7 @@ static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const stru
 		kind = neg ? EX_JOIN_ANTI_NULL_AWARE : EX_JOIN_SEMI;
 	} else {
 		rc = corr_keys(b, cur, &inner, &corr, &pk, &bk, &nk, &residual);
-		if (!rc && nk == 0)
-			rc = fail(b, e->loc, TARN_EUNSUPPORTED,
-				  "EXISTS needs an equality with the outer query for now");
-		kind = neg ? EX_JOIN_ANTI : EX_JOIN_SEMI;
+		kind = neg ? EX_JOIN_ANTI : EX_JOIN_SEMI; /* no equality: nested loop */
 	}
 	tarn_free(corr.v);
 	if (rc) {
