@@ -1608,6 +1608,82 @@ static tarn_rc filter_rel(struct binder *b, struct rel *r, const struct sql_expr
 	return TARN_OK;
 }
 
+/* RIGHT/FULL JOIN ... USING (k): the unqualified k is COALESCE(left.k,
+ * right.k), in the left key's place (so SELECT * shows it once); the left
+ * copy moves to the end, reachable only qualified. */
+static tarn_rc merge_using(struct binder *b, struct rel *r, int np, const int *ul, const int *ur,
+			   int nu)
+{
+	int n = r->n + nu;
+	struct ex_expr **pe = tarn_calloc((size_t)n + 1, sizeof *pe);
+	struct bcol *cols = tarn_calloc((size_t)n + 1, sizeof *cols);
+	tarn_rc rc = pe && cols ? TARN_OK : nomem(b);
+	for (int i = 0; !rc && i < r->n; i++)
+		rc = ex_expr_column(i, r->cols[i].type, NULL, &pe[i]);
+	for (int u = 0; !rc && u < nu; u++) {
+		struct ex_expr *two[2] = { NULL, NULL };
+		rc = ex_expr_column(ul[u], r->cols[ul[u]].type, NULL, &two[0]);
+		if (!rc)
+			rc = ex_expr_column(np + ur[u], r->cols[np + ur[u]].type, NULL, &two[1]);
+		if (!rc) {
+			ex_expr_free(pe[ul[u]]);
+			pe[ul[u]] = NULL;
+			rc = ex_expr_coalesce(two, 2, &pe[ul[u]], b->err);
+		} else {
+			ex_expr_free(two[0]);
+		}
+		if (!rc)
+			rc = ex_expr_column(ul[u], r->cols[ul[u]].type, NULL, &pe[r->n + u]);
+	}
+	struct ex_op *op = NULL;
+	if (!rc) {
+		memcpy(cols, r->cols, (size_t)r->n * sizeof *cols);
+		for (int u = 0; u < nu; u++) {
+			cols[r->n + u] = r->cols[ul[u]];
+			cols[r->n + u].hidden = true;
+			cols[ul[u]].rel = NULL;
+			cols[ul[u]].name = tarn_strdup(r->cols[ul[u]].name);
+			if (!cols[ul[u]].name)
+				rc = nomem(b);
+		}
+		if (rc) {
+			for (int u = 0; u < nu; u++)
+				if (cols[ul[u]].name != r->cols[ul[u]].name)
+					tarn_free(cols[ul[u]].name);
+		}
+	}
+	if (!rc) {
+		const char **names = tarn_calloc((size_t)n + 1, sizeof *names);
+		rc = names ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < n; i++)
+			names[i] = cols[i].name;
+		if (!rc)
+			rc = ex_op_project(r->op, pe, names, n, &op, b->err);
+		tarn_free(names);
+		r->op = NULL;
+		tarn_free(pe);
+		pe = NULL;
+		if (rc) {
+			for (int u = 0; u < nu; u++)
+				tarn_free(cols[ul[u]].name);
+		}
+	}
+	if (rc) {
+		for (int i = 0; pe && i < n; i++)
+			ex_expr_free(pe[i]);
+		tarn_free(pe);
+		tarn_free(cols);
+		rel_clear(r);
+		return rc;
+	}
+	tarn_free(r->cols);
+	r->cols = cols;
+	r->n = n;
+	r->op = op;
+	rel_retarget(r);
+	return TARN_OK;
+}
+
 static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel *out)
 {
 	if (t->join.asof)
@@ -1653,6 +1729,13 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 	int *res_idx = NULL; /* conjuncts left for the residual */
 	int n_res = 0;
 	int max_keys = n + n_using + (t->join.natural ? r.n : 0) + 1;
+	int *ul = NULL, *ur = NULL, nu = 0; /* USING/NATURAL pairs: left, right column */
+	if (!rc) {
+		ul = tarn_calloc((size_t)max_keys, sizeof *ul);
+		ur = tarn_calloc((size_t)max_keys, sizeof *ur);
+		if (!ul || !ur)
+			rc = nomem(b);
+	}
 	if (!rc) {
 		pk = tarn_calloc((size_t)max_keys, sizeof *pk);
 		bk = tarn_calloc((size_t)max_keys, sizeof *bk);
@@ -1668,7 +1751,10 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 				rc = ex_expr_column(i, l.cols[i].type, l.cols[i].name, &pk[nk]);
 				if (!rc)
 					rc = ex_expr_column(j, r.cols[j].type, r.cols[j].name, &bk[nk]);
+				ul[nk] = i;
+				ur[nk] = j;
 				nk++;
+				nu = nk;
 				r.cols[j].hidden = true;
 			}
 	for (int u = 0; !rc && u < n_using; u++) {
@@ -1688,7 +1774,10 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 		rc = ex_expr_column(li, l.cols[li].type, l.cols[li].name, &pk[nk]);
 		if (!rc)
 			rc = ex_expr_column(ri, r.cols[ri].type, r.cols[ri].name, &bk[nk]);
+		ul[nk] = li;
+		ur[nk] = ri;
 		nk++;
+		nu = nk;
 		r.cols[ri].hidden = true;
 	}
 	/* ON: equalities between the sides are keys, the rest the residual. */
@@ -1747,6 +1836,8 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 		tarn_free(bk);
 		tarn_free(res);
 		tarn_free(res_idx);
+		tarn_free(ul);
+		tarn_free(ur);
 		ex_expr_free(residual);
 		rel_clear(&l);
 		rel_clear(&r);
@@ -1754,9 +1845,14 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 	}
 	tarn_free(res);
 	tarn_free(res_idx);
+	int np = l.n;
 	rc = join_rels(b, kind, &l, &r, pk, bk, nk, residual, out);
 	tarn_free(pk);
 	tarn_free(bk);
+	if (!rc && nu && (kind == EX_JOIN_RIGHT || kind == EX_JOIN_FULL))
+		rc = merge_using(b, out, np, ul, ur, nu);
+	tarn_free(ul);
+	tarn_free(ur);
 	return rc;
 }
 
