@@ -1684,10 +1684,159 @@ static tarn_rc merge_using(struct binder *b, struct rel *r, int np, const int *u
 	return TARN_OK;
 }
 
+/* ASOF [LEFT] JOIN (op_asof.c): ON equalities between the sides plus
+ * exactly one inequality (>=, >, <=, <), or USING (keys..., time) where the
+ * last column is `left.time >= right.time`. */
+static tarn_rc bind_asof(struct binder *b, const struct sql_tref *t, struct rel *out)
+{
+	enum ex_join_kind kind;
+	if (t->join.kind == SQL_JOIN_INNER)
+		kind = EX_JOIN_INNER;
+	else if (t->join.kind == SQL_JOIN_LEFT)
+		kind = EX_JOIN_LEFT;
+	else
+		return fail(b, t->loc, TARN_EUSAGE, "ASOF joins are inner (ASOF JOIN) or left (ASOF "
+			    "LEFT JOIN) only");
+	if (t->join.natural)
+		return fail(b, t->loc, TARN_EUSAGE, "NATURAL ASOF JOIN is not supported: name the "
+			    "columns with USING or ON");
+	struct rel l, r;
+	TRY(bind_tref(b, t->join.left, &l));
+	tarn_rc rc = bind_tref(b, t->join.right, &r);
+	if (rc) {
+		rel_clear(&l);
+		return rc;
+	}
+	const struct sql_expr **cj = NULL;
+	int n = 0, cap = 0;
+	rc = conjuncts(b, t->join.on, &cj, &n, &cap);
+	int max = n + t->join.n_using + 1, nk = 0;
+	struct ex_expr **pk = tarn_calloc((size_t)max, sizeof *pk);
+	struct ex_expr **bk = tarn_calloc((size_t)max, sizeof *bk);
+	struct ex_expr *pt = NULL, *bt = NULL;
+	enum ex_cmp cmp = EX_GE;
+	if (!rc && (!pk || !bk))
+		rc = nomem(b);
+	for (int u = 0; !rc && u < t->join.n_using; u++) {
+		const char *name = t->join.using_cols[u].s;
+		int li = -1, ri = -1;
+		for (int i = 0; i < l.n; i++)
+			if (name_eq(l.cols[i].name, name) && !l.cols[i].hidden)
+				li = i;
+		for (int j = 0; j < r.n; j++)
+			if (name_eq(r.cols[j].name, name))
+				ri = j;
+		if (li < 0 || ri < 0) {
+			rc = fail(b, t->join.using_cols[u].loc, TARN_ENOTFOUND,
+				  "USING column '%s' is not on both sides", name);
+			break;
+		}
+		bool last = u == t->join.n_using - 1;
+		rc = ex_expr_column(li, l.cols[li].type, l.cols[li].name, last ? &pt : &pk[nk]);
+		if (!rc)
+			rc = ex_expr_column(ri, r.cols[ri].type, r.cols[ri].name, last ? &bt : &bk[nk]);
+		nk += !last;
+		r.cols[ri].hidden = true;
+	}
+	struct rel both[2] = { l, r };
+	for (int i = 0; !rc && i < n; i++) {
+		const struct sql_expr *e = cj[i];
+		static const enum ex_cmp ops[] = { [SQL_OP_EQ] = EX_EQ, [SQL_OP_LT] = EX_LT,
+						   [SQL_OP_LE] = EX_LE, [SQL_OP_GT] = EX_GT,
+						   [SQL_OP_GE] = EX_GE };
+		bool cmp_op = e->kind == SQL_EXPR_BINARY &&
+			      (e->binary.op == SQL_OP_EQ || e->binary.op == SQL_OP_LT ||
+			       e->binary.op == SQL_OP_LE || e->binary.op == SQL_OP_GT ||
+			       e->binary.op == SQL_OP_GE);
+		uint64_t ml = 0, mr = 0;
+		if (cmp_op) {
+			rc = mask_of(b, e->binary.l, both, 2, NULL, &ml);
+			if (!rc)
+				rc = mask_of(b, e->binary.r, both, 2, NULL, &mr);
+			if (rc)
+				break;
+		}
+		bool straight = ml == 1 && mr == 2, flipped = ml == 2 && mr == 1;
+		if (!cmp_op || !(straight || flipped)) {
+			rc = fail(b, e->loc, TARN_EUSAGE,
+				  "an ASOF JOIN condition must compare a left column with a right one "
+				  "(equalities plus one inequality >=, >, <= or <)");
+			break;
+		}
+		const struct sql_expr *el = straight ? e->binary.l : e->binary.r;
+		const struct sql_expr *er = straight ? e->binary.r : e->binary.l;
+		enum ex_cmp op = ops[e->binary.op];
+		struct bctx cl = { .r = &l, .clause = "ON" }, cr = { .r = &r, .clause = "ON" };
+		if (op == EX_EQ) {
+			rc = bind_expr(b, &cl, el, &pk[nk]);
+			if (!rc)
+				rc = bind_expr(b, &cr, er, &bk[nk]);
+			nk++;
+			continue;
+		}
+		if (pt) {
+			rc = fail(b, e->loc, TARN_EUSAGE,
+				  "an ASOF JOIN takes exactly one inequality condition");
+			break;
+		}
+		if (flipped) /* right OP left = left OP' right */
+			op = op == EX_LT ? EX_GT : op == EX_LE ? EX_GE : op == EX_GT ? EX_LT : EX_LE;
+		cmp = op;
+		rc = bind_expr(b, &cl, el, &pt);
+		if (!rc)
+			rc = bind_expr(b, &cr, er, &bt);
+	}
+	if (!rc && !pt)
+		rc = fail(b, t->loc, TARN_EUSAGE,
+			  "an ASOF JOIN needs one inequality condition (>=, >, <= or <) between "
+			  "the two sides");
+	tarn_free(cj);
+	struct ex_op *op = NULL;
+	if (!rc) {
+		struct ex_op *po = l.op, *bo = r.op;
+		l.op = r.op = NULL;
+		/* takes the expressions over, also on failure */
+		rc = ex_op_asof_join(kind, po, bo, pk, bk, nk, pt, bt, cmp, &op, b->err);
+	} else {
+		for (int i = 0; i < max && pk && bk; i++) {
+			ex_expr_free(pk[i]);
+			ex_expr_free(bk[i]);
+		}
+		ex_expr_free(pt);
+		ex_expr_free(bt);
+	}
+	tarn_free(pk);
+	tarn_free(bk);
+	if (rc) {
+		rel_clear(&l);
+		rel_clear(&r);
+		return rc;
+	}
+	memset(out, 0, sizeof *out);
+	out->op = op;
+	out->cols = tarn_calloc((size_t)(l.n + r.n) + 1, sizeof *out->cols);
+	if (!out->cols) {
+		ex_op_free(op);
+		out->op = NULL;
+		rel_clear(&l);
+		rel_clear(&r);
+		return nomem(b);
+	}
+	memcpy(out->cols, l.cols, (size_t)l.n * sizeof *out->cols);
+	memcpy(out->cols + l.n, r.cols, (size_t)r.n * sizeof *out->cols);
+	out->n = l.n + r.n;
+	out->est = l.est;
+	l.n = r.n = 0;
+	rel_clear(&l);
+	rel_clear(&r);
+	rel_retarget(out);
+	return TARN_OK;
+}
+
 static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel *out)
 {
 	if (t->join.asof)
-		return fail(b, t->loc, TARN_EUNSUPPORTED, "ASOF JOIN is not supported yet");
+		return bind_asof(b, t, out);
 	struct rel l, r;
 	TRY(bind_tref(b, t->join.left, &l));
 	tarn_rc rc = bind_tref(b, t->join.right, &r);
