@@ -62,7 +62,20 @@ struct cte_frame {
 	struct cte_frame *up;
 };
 
+/* Outer columns visible as parameters while binding a correlated
+ * subquery on its own (op_apply.c's fallback): a name found nowhere else
+ * resolves to scope column i, as the constant vals[i][row] (vals NULL:
+ * typing only, a typed NULL), and marks used[i]. */
+struct pframe {
+	const struct rel *scope;
+	const struct tarn_array *const *vals;
+	int64_t row;
+	bool *used;
+	const struct pframe *up;
+};
+
 struct binder {
+	const struct pframe *params;
 	const char *text;
 	size_t len;
 	struct tarn_err *err;
@@ -711,6 +724,31 @@ static tarn_rc run_scalar(struct binder *b, const struct sql_expr *e, struct ex_
 	return TARN_OK;
 }
 
+/* An uncorrelated EXISTS (correlated ones were given a column by
+ * apply_dependent): run once, a constant. */
+static tarn_rc run_exists(struct binder *b, const struct sql_expr *e, struct ex_expr **out)
+{
+	struct rel r;
+	TRY(bind_query_rel(b, e->sub.query, &r));
+	struct ex_op *op = r.op;
+	r.op = NULL;
+	rel_clear(&r);
+	struct ex_query *q = NULL;
+	tarn_rc rc = ex_query_new(op, b->xo, &q, b->err);
+	int64_t rows = 0;
+	while (!rc && rows == 0) {
+		struct tarn_batch *tb = NULL;
+		rc = ex_query_next(q, &tb, b->err);
+		if (rc || !tb)
+			break;
+		rows += tb->n_rows;
+		tarn_batch_free(tb);
+	}
+	ex_query_free(q);
+	TRY(rc);
+	return ex_expr_const_bool(rows > 0, out) ? nomem(b) : TARN_OK;
+}
+
 /* ---- expressions ----------------------------------------------------------------------- */
 
 static tarn_rc bind_list(struct binder *b, const struct bctx *c, struct sql_expr *const *v,
@@ -886,6 +924,54 @@ static tarn_rc bind_case(struct binder *b, const struct bctx *c, const struct sq
 	return rc;
 }
 
+/* Scope column of frame f named qn, or -1. Group keys lose their table
+ * alias, so a qualified name also matches an unqualified column. */
+static int frame_col(const struct pframe *f, const struct sql_qname *qn)
+{
+	const char *why;
+	int i = find_col(f->scope, qn, &why);
+	if (i >= 0 || why || qn->n < 2)
+		return i;
+	const char *name = qn->parts[qn->n - 1].s;
+	for (int k = 0; k < f->scope->n; k++)
+		if (!f->scope->cols[k].rel && !f->scope->cols[k].hidden &&
+		    name_eq(f->scope->cols[k].name, name))
+			return k;
+	return -1;
+}
+
+static bool is_param(const struct binder *b, const struct sql_qname *qn)
+{
+	for (const struct pframe *f = b->params; f; f = f->up)
+		if (frame_col(f, qn) >= 0)
+			return true;
+	return false;
+}
+
+/* TARN_ENOTFOUND (no error set) when qn is no parameter. */
+static tarn_rc bind_param(struct binder *b, const struct sql_qname *qn, struct ex_expr **out)
+{
+	for (const struct pframe *f = b->params; f; f = f->up) {
+		int i = frame_col(f, qn);
+		if (i < 0)
+			continue;
+		if (f->used)
+			f->used[i] = true;
+		tarn_rc rc = f->vals ? ex_expr_const(f->vals[i], f->row, out)
+				     : ex_expr_const_null(f->scope->cols[i].type, out);
+		return rc ? nomem(b) : TARN_OK;
+	}
+	return TARN_ENOTFOUND;
+}
+
+/* Returns from bind_expr when a parameter was bound (or failed). */
+#define TRY_PARAM(x)                                                                       \
+	do {                                                                               \
+		tarn_rc rc_p_ = (x);                                                       \
+		if (rc_p_ != TARN_ENOTFOUND)                                               \
+			return rc_p_;                                                      \
+	} while (0)
+
 static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			 struct ex_expr **out)
 {
@@ -922,6 +1008,8 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 	case SQL_EXPR_NAME: {
 		const char *why;
 		int col = find_col(c->r, &e->name, &why);
+		if (col < 0 && !why && b->params)
+			TRY_PARAM(bind_param(b, &e->name, out));
 		if (col < 0)
 			return unknown_column(b, c, e, why);
 		return ex_expr_column(col, c->r->cols[col].type, c->r->cols[col].name, out);
@@ -1032,8 +1120,7 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 	case SQL_EXPR_SUBQUERY:
 		return run_scalar(b, e, out);
 	case SQL_EXPR_EXISTS:
-		return fail(b, e->loc, TARN_EUNSUPPORTED,
-			    "EXISTS is supported only as a WHERE condition for now");
+		return run_exists(b, e, out);
 	case SQL_EXPR_INTERVAL:
 		return fail(b, e->loc, TARN_EUNSUPPORTED,
 			    "intervals are supported only added to or subtracted from dates and "
@@ -1101,6 +1188,8 @@ static tarn_rc visit_refs(void *ctx, const struct sql_expr *e)
 			return TARN_OK;
 		}
 	}
+	if (hits == 0 && is_param(r->b, &e->name))
+		return TARN_OK; /* a constant here */
 	if (hits != 1 && !r->bad) {
 		r->bad = e;
 		r->why = hits ? "ambiguous" : NULL;
@@ -2088,6 +2177,10 @@ static tarn_rc corr_add(struct binder *b, struct corr *c, const struct sql_expr 
 }
 
 static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const struct sql_expr *e);
+static tarn_rc filter_dependent(struct binder *b, struct rel *cur, const struct sql_expr *e);
+static tarn_rc apply_dependent(struct binder *b, struct rel *cur,
+			       const struct sql_expr *const *v, int n, struct bctx *c);
+static bool is_star(const struct sql_expr *e);
 static tarn_rc agg_spec(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			struct ex_agg_spec *out);
 static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
@@ -2332,6 +2425,8 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 			rest[nrest++] = cj[i];
 	if (!rc)
 		rc = apply_scalar_subs(b, &cur, rest, nrest, subs_ctx);
+	if (!rc)
+		rc = apply_dependent(b, &cur, rest, nrest, subs_ctx);
 	if (!rc) {
 		struct bctx c = *subs_ctx;
 		c.r = &cur;
@@ -2463,6 +2558,7 @@ static void free_keys(struct ex_expr **pk, struct ex_expr **bk, int n)
 
 static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const struct sql_expr *e)
 {
+	const struct sql_expr *orig = e;
 	bool neg = false;
 	if (e->kind == SQL_EXPR_UNARY) {
 		neg = true;
@@ -2471,9 +2567,23 @@ static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const stru
 	const struct sql_query *q = e->kind == SQL_EXPR_EXISTS ? e->sub.query : e->in.query;
 	neg ^= e->kind == SQL_EXPR_IN && e->in.not;
 	bool plain = q->kind == SQL_QUERY_SELECT && !q->with;
-	if (!plain && e->kind != SQL_EXPR_IN)
-		return fail(b, e->loc, TARN_EUNSUPPORTED,
-			    "only a plain SELECT is supported in EXISTS subqueries for now");
+	/* EXISTS over a SELECT whose rows FROM/WHERE alone do not decide
+	 * (aggregates, GROUP BY, HAVING, LIMIT, DISTINCT ...): evaluated
+	 * dependently, as is any correlated IN (below). */
+	if (e->kind == SQL_EXPR_EXISTS) {
+		bool simple = plain && !q->select->n_group && !q->select->having &&
+			      !q->select->group_all && !q->limit && !q->offset &&
+			      !q->select->n_windows && !q->select->qualify;
+		struct agg_list al = { b, 0, 0, NULL, NULL };
+		for (int i = 0; simple && i < q->select->n_items; i++)
+			if (!is_star(q->select->items[i].expr))
+				TRY(walk(q->select->items[i].expr, visit_agg, &al));
+		if (al.n)
+			simple = false;
+		agg_list_free(&al);
+		if (!simple)
+			return filter_dependent(b, cur, orig);
+	}
 	struct rel inner = { 0 };
 	struct corr corr = { 0 };
 	struct bctx subs = { 0 };
@@ -2492,8 +2602,7 @@ static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const stru
 		if (corr.n) {
 			rel_clear(&inner);
 			tarn_free(corr.v);
-			return fail(b, e->loc, TARN_EUNSUPPORTED,
-				    "correlated IN subqueries are not supported yet");
+			return filter_dependent(b, cur, orig);
 		}
 		/* Uncorrelated: the whole subquery is the build side. */
 		rel_clear(&inner);
@@ -2594,16 +2703,24 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 		int nk = 0;
 		rc = corr_keys(b, cur, &inner, &corr, &pk, &bk, &nk, &residual);
 		tarn_free(corr.v);
-		if (!rc && (residual || nk == 0))
-			rc = fail(b, e->loc, TARN_EUNSUPPORTED,
-				  "correlated scalar subqueries are supported with equality "
-				  "correlation only, for now");
 		struct agg_list al = { b, 0, 0, NULL, NULL };
-		if (!rc)
+		if (!rc && !residual && nk > 0)
 			rc = walk(q->select->items[0].expr, visit_agg, &al);
-		if (!rc && al.n == 0)
-			rc = fail(b, e->loc, TARN_EUNSUPPORTED,
-				  "a correlated scalar subquery must aggregate (e.g. min(x)) for now");
+		/* count(*) of an empty group must be 0, not a dropped row;
+		 * LIMIT/ORDER BY/DISTINCT change what the aggregate sees */
+		bool has_count = false;
+		for (int a = 0; a < al.n; a++)
+			has_count |= agg_names[agg_index(al.v[a])].fn == EX_AGG_COUNT;
+		if (!rc && (residual || nk == 0 || al.n == 0 || has_count || q->limit ||
+			    q->offset || q->n_order || q->select->having ||
+			    q->select->distinct != SQL_DISTINCT_NONE)) {
+			/* not this shape: left to apply_dependent */
+			agg_list_free(&al);
+			free_keys(pk, bk, nk);
+			ex_expr_free(residual);
+			rel_clear(&inner);
+			continue;
+		}
 		struct ex_agg_spec *specs = NULL;
 		char **key_text = NULL;
 		if (!rc) {
@@ -2722,6 +2839,510 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 	}
 	tarn_free(f.v);
 	return rc;
+}
+
+/* ---- correlated subqueries the joins above do not cover: dependent evaluation ---------- */
+
+enum dep_kind { DEP_SCALAR, DEP_EXISTS, DEP_IN };
+
+/* What op_apply.c's callback needs to bind and run the subquery again for
+ * one combination of outer values; owns copies of everything that does not
+ * outlive binding (the scope, the CTE chain, the identifier list). */
+struct dep_ctx {
+	enum dep_kind kind;
+	const struct sql_expr *e; /* the SUBQUERY / EXISTS / IN node (script arena) */
+	const char *text;
+	size_t len;
+	struct sql_env *env;
+	struct ex_opts xo;
+	struct rel scope; /* the outer columns it names, in parameter order */
+	struct tarn_type *types;
+	struct cte_frame *ctes; /* copied chain */
+	int n_ctes;
+	char **used;
+	int n_used;
+	bool used_all;
+	const struct pframe *up; /* frames of enclosing dependent bindings */
+	struct tarn_type t;      /* the value's type */
+};
+
+static void dep_ctx_free(void *p)
+{
+	struct dep_ctx *d = p;
+	if (!d)
+		return;
+	for (int i = 0; i < d->scope.n; i++) {
+		tarn_free(d->scope.cols[i].rel);
+		tarn_free(d->scope.cols[i].name);
+		if (d->types)
+			tarn_type_clear(&d->types[i]);
+	}
+	tarn_free(d->scope.cols);
+	tarn_free(d->types);
+	tarn_free(d->ctes);
+	for (int i = 0; i < d->n_used; i++)
+		tarn_free(d->used[i]);
+	tarn_free(d->used);
+	tarn_type_clear(&d->t);
+	tarn_free(d);
+}
+
+static const struct sql_query *dep_query(const struct sql_expr *e)
+{
+	return e->kind == SQL_EXPR_IN ? e->in.query : e->sub.query;
+}
+
+/* Runs a bound subquery on the calling thread: the first value of column
+ * 0 (into *first, a one-row array, when wanted) and the row count, up to
+ * `stop` rows (0 = all). For IN, cmp (probe = column 0) tallies matches. */
+static tarn_rc dep_run(struct binder *b, struct ex_op *op, const struct ex_expr *cmp,
+		       struct tarn_array *first, int64_t stop, int64_t *rows, bool *hit,
+		       bool *saw_null)
+{
+	struct ex_query *q = NULL;
+	struct ex_opts one = *b->xo;
+	one.threads = 1;
+	tarn_rc rc = ex_query_new(op, &one, &q, b->err);
+	struct ex_eval *ev = NULL;
+	if (!rc && cmp && ex_eval_new(cmp, &ev))
+		rc = nomem(b);
+	*rows = 0;
+	while (!rc && !(stop && *rows >= stop) && !(hit && *hit)) {
+		struct tarn_batch *tb = NULL;
+		rc = ex_query_next(q, &tb, b->err);
+		if (rc || !tb)
+			break;
+		if (first && tb->n_rows > 0 && *rows == 0 && tarn_array_append_from(first, tb->cols[0], 0))
+			rc = nomem(b);
+		*rows += tb->n_rows;
+		if (!rc && cmp && tb->n_rows > 0) {
+			struct ex_batch *xb;
+			rc = ex_batch_wrap(tb, &xb);
+			tb = NULL;
+			struct ex_vec v;
+			if (!rc)
+				rc = ex_eval_run(ev, cmp, xb, NULL, xb->n_rows, &v, b->err);
+			for (int64_t i = 0; !rc && i < xb->n_rows && !*hit; i++) {
+				if (ex_is_null(v.a, v.is_const ? 0 : i))
+					*saw_null = true;
+				else if (tarn_bit_get(v.a->values, v.is_const ? 0 : i))
+					*hit = true;
+			}
+			ex_batch_free(xb);
+		}
+		tarn_batch_free(tb);
+	}
+	ex_eval_free(ev);
+	ex_query_free(q);
+	return rc;
+}
+
+/* op_apply.c's callback: the subquery with this row's outer values. */
+static tarn_rc dep_eval(void *ctx, const struct tarn_array *const *vals, int64_t row,
+			struct tarn_array *out, struct tarn_err *err)
+{
+	struct dep_ctx *d = ctx;
+	struct pframe f = { &d->scope, vals, row, NULL, d->up };
+	struct binder nb = { .params = &f,
+			     .text = d->text,
+			     .len = d->len,
+			     .err = err,
+			     .xo = &d->xo,
+			     .env = d->env,
+			     .ctes = d->n_ctes ? d->ctes : NULL,
+			     .used = d->used,
+			     .n_used = d->n_used,
+			     .used_all = d->used_all };
+	const struct sql_expr *e = d->e;
+	struct rel r;
+	TRY(bind_query_rel(&nb, dep_query(e), &r));
+	tarn_rc rc = TARN_OK;
+	struct ex_expr *cmp = NULL;
+	if (r.n != 1 && d->kind != DEP_EXISTS)
+		rc = fail(&nb, e->loc, TARN_EUSAGE, "a subquery used as a value must return one "
+			  "column, not %d", r.n);
+	if (!rc && d->kind == DEP_IN) {
+		struct bctx none = { .r = NULL, .clause = "IN" };
+		struct ex_expr *x = NULL, *col = NULL;
+		rc = bind_expr(&nb, &none, e->in.arg, &x);
+		if (!rc)
+			rc = ex_expr_column(0, r.cols[0].type, NULL, &col) ? nomem(&nb) : TARN_OK;
+		if (!rc)
+			rc = ex_expr_cmp(EX_EQ, x, col, &cmp, err);
+		else
+			ex_expr_free(x);
+		if (!rc)
+			ex_expr_prepare(cmp);
+	}
+	struct tarn_array *first = NULL;
+	if (!rc && d->kind == DEP_SCALAR) {
+		if (!tarn_type_equal(r.cols[0].type, &d->t))
+			rc = fail(&nb, e->loc, TARN_EINTERNAL, "a correlated subquery changed type");
+		else if (tarn_array_new(&d->t, 1, &first))
+			rc = nomem(&nb);
+	}
+	struct ex_op *op = r.op;
+	r.op = NULL;
+	rel_clear(&r);
+	int64_t rows = 0;
+	bool hit = false, saw_null = false;
+	if (!rc)
+		rc = dep_run(&nb, op, cmp, first, d->kind == DEP_EXISTS ? 1 : d->kind == DEP_SCALAR ? 2 : 0,
+			     &rows, d->kind == DEP_IN ? &hit : NULL, &saw_null);
+	else
+		ex_op_free(op);
+	ex_expr_free(cmp);
+	if (!rc) {
+		switch (d->kind) {
+		case DEP_SCALAR:
+			if (rows > 1)
+				rc = fail(&nb, e->loc, TARN_EDATA,
+					  "more than one row returned by a subquery used as an "
+					  "expression (scalar subqueries can only return a single row)");
+			else
+				rc = rows ? tarn_array_append_from(out, first, 0)
+					  : tarn_array_append_null(out);
+			break;
+		case DEP_EXISTS:
+			rc = tarn_array_append_bool(out, rows > 0);
+			break;
+		case DEP_IN: {
+			bool negate = e->in.not;
+			if (hit)
+				rc = tarn_array_append_bool(out, !negate);
+			else if (saw_null)
+				rc = tarn_array_append_null(out);
+			else
+				rc = tarn_array_append_bool(out, negate);
+			break;
+		}
+		}
+		if (rc && rc != TARN_EDATA)
+			rc = nomem(&nb);
+	}
+	tarn_array_free(first);
+	return rc;
+}
+
+/* Binds node e's subquery (and IN's left side) with scope's columns as
+ * typing-only parameters: which of them it names (used[]), and the type of
+ * its value. The binder's errors are the subquery's own. */
+static tarn_rc dep_probe(struct binder *b, const struct sql_expr *e, enum dep_kind kind,
+			 const struct rel *scope, bool *used, struct tarn_type *t)
+{
+	struct pframe f = { scope, NULL, 0, used, b->params };
+	const struct pframe *saved = b->params;
+	b->params = &f;
+	struct rel r;
+	tarn_rc rc = bind_query_rel(b, dep_query(e), &r);
+	if (!rc) {
+		if (kind != DEP_EXISTS && r.n != 1)
+			rc = fail(b, e->loc, TARN_EUSAGE,
+				  "a subquery used as a value must return one column, not %d", r.n);
+		else if (kind == DEP_SCALAR && tarn_type_copy(t, r.cols[0].type))
+			rc = nomem(b);
+		else if (kind != DEP_SCALAR)
+			tarn_type_init(t, TARN_T_BOOL);
+		rel_clear(&r);
+	}
+	if (!rc && kind == DEP_IN) {
+		struct bctx none = { .r = NULL, .clause = "IN" };
+		struct ex_expr *x = NULL;
+		/* names of the current scope are parameters here: mark them */
+		rc = bind_expr(b, &none, e->in.arg, &x);
+		ex_expr_free(x);
+	}
+	b->params = saved;
+	return rc;
+}
+
+/* Wraps cur with a dependent evaluation of node e (its value appended as a
+ * hidden column, recorded in c->subs). */
+static tarn_rc dep_apply(struct binder *b, struct rel *cur, const struct sql_expr *e,
+			 enum dep_kind kind, bool *used, struct tarn_type *t, struct bctx *c)
+{
+	struct dep_ctx *d = tarn_calloc(1, sizeof *d);
+	int *params = tarn_calloc((size_t)cur->n + 1, sizeof *params);
+	int np = 0;
+	for (int i = 0; i < cur->n; i++)
+		if (used[i])
+			params[np++] = i;
+	tarn_rc rc = d && params ? TARN_OK : nomem(b);
+	if (!rc) {
+		d->kind = kind;
+		d->e = e;
+		d->text = b->text;
+		d->len = b->len;
+		d->env = b->env;
+		d->xo = *b->xo;
+		d->up = b->params;
+		d->used_all = b->used_all;
+		d->t = *t; /* taken over */
+		tarn_type_init(t, TARN_T_NULL);
+		d->scope.cols = tarn_calloc((size_t)np + 1, sizeof *d->scope.cols);
+		d->types = tarn_calloc((size_t)np + 1, sizeof *d->types);
+		if (!d->scope.cols || !d->types)
+			rc = nomem(b);
+	}
+	for (int k = 0; !rc && k < np; k++) {
+		const struct bcol *bc = &cur->cols[params[k]];
+		struct bcol *nc = &d->scope.cols[k];
+		d->scope.n = k + 1;
+		nc->name = tarn_strdup(bc->name ? bc->name : "");
+		nc->rel = bc->rel ? tarn_strdup(bc->rel) : NULL;
+		nc->hidden = bc->hidden;
+		if (!nc->name || (bc->rel && !nc->rel) || tarn_type_copy(&d->types[k], bc->type))
+			rc = nomem(b);
+		nc->type = &d->types[k];
+	}
+	for (const struct cte_frame *cf = b->ctes; !rc && cf; cf = cf->up)
+		d->n_ctes++;
+	if (!rc && d->n_ctes) {
+		d->ctes = tarn_calloc((size_t)d->n_ctes, sizeof *d->ctes);
+		rc = d->ctes ? TARN_OK : nomem(b);
+		int k = 0;
+		for (const struct cte_frame *cf = b->ctes; !rc && cf; cf = cf->up, k++) {
+			d->ctes[k] = *cf;
+			d->ctes[k].up = k + 1 < d->n_ctes ? &d->ctes[k + 1] : NULL;
+		}
+	}
+	if (!rc && b->n_used) {
+		d->used = tarn_calloc((size_t)b->n_used, sizeof *d->used);
+		rc = d->used ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < b->n_used; i++) {
+			d->used[i] = tarn_strdup(b->used[i]);
+			rc = d->used[i] ? TARN_OK : nomem(b);
+			d->n_used = i + 1;
+		}
+	}
+	if (rc) {
+		tarn_free(params);
+		dep_ctx_free(d);
+		return rc;
+	}
+	char name[32];
+	snprintf(name, sizeof name, "__dep%d", cur->n);
+	struct ex_op *op = NULL;
+	struct tarn_type vt;
+	if (tarn_type_copy(&vt, &d->t)) {
+		tarn_free(params);
+		dep_ctx_free(d);
+		return nomem(b);
+	}
+	struct ex_op *in = cur->op;
+	cur->op = NULL;
+	rc = ex_op_apply(in, params, np, &vt, name, dep_eval, d, dep_ctx_free, &op, b->err);
+	tarn_type_clear(&vt);
+	tarn_free(params);
+	if (rc) {
+		rel_clear(cur);
+		return rc;
+	}
+	struct bcol *cols = tarn_realloc(cur->cols, (size_t)(cur->n + 2) * sizeof *cols);
+	if (!cols) {
+		ex_op_free(op);
+		rel_clear(cur);
+		return nomem(b);
+	}
+	cur->cols = cols;
+	memset(&cols[cur->n], 0, sizeof cols[cur->n]);
+	cols[cur->n].name = tarn_strdup(name);
+	cur->n++;
+	cur->op = op;
+	rel_retarget(cur);
+	if (!cols[cur->n - 1].name)
+		return nomem(b);
+	const struct sql_expr **ns = tarn_realloc(c->subs, (size_t)(c->n_subs + 1) * sizeof *ns);
+	if (ns)
+		c->subs = ns;
+	int *nsc = ns ? tarn_realloc(c->sub_col, (size_t)(c->n_subs + 1) * sizeof *nsc) : NULL;
+	if (!nsc)
+		return nomem(b);
+	c->sub_col = nsc;
+	c->subs[c->n_subs] = e;
+	c->sub_col[c->n_subs++] = cur->n - 1;
+	return TARN_OK;
+}
+
+struct dep_find {
+	const struct sql_expr **v;
+	int n, cap;
+	struct binder *b;
+};
+
+static tarn_rc visit_dep(void *ctx, const struct sql_expr *e)
+{
+	struct dep_find *f = ctx;
+	if (e->kind != SQL_EXPR_SUBQUERY && e->kind != SQL_EXPR_EXISTS &&
+	    !(e->kind == SQL_EXPR_IN && e->in.query))
+		return TARN_OK;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 4;
+		const struct sql_expr **v = tarn_realloc(f->v, (size_t)f->cap * sizeof *v);
+		if (!v)
+			return nomem(f->b);
+		f->v = v;
+	}
+	f->v[f->n++] = e;
+	return TARN_OK;
+}
+
+/* Uncorrelated x [NOT] IN (subquery) inside an expression: a mark join
+ * appends its boolean (negated for NOT IN by a projection). */
+static tarn_rc mark_in(struct binder *b, struct rel *cur, const struct sql_expr *e,
+		       struct bctx *c)
+{
+	struct rel inner;
+	TRY(bind_query_rel(b, e->in.query, &inner));
+	if (inner.n != 1) {
+		rel_clear(&inner);
+		return fail(b, e->loc, TARN_EUSAGE, "IN (subquery) needs one column, not %d", inner.n);
+	}
+	struct ex_expr **pk = tarn_calloc(2, sizeof *pk), **bk = tarn_calloc(2, sizeof *bk);
+	struct bctx cc = *c;
+	cc.r = cur;
+	cc.clause = "IN";
+	tarn_rc rc = pk && bk ? bind_expr(b, &cc, e->in.arg, &pk[0]) : nomem(b);
+	if (!rc)
+		rc = ex_expr_column(0, inner.cols[0].type, inner.cols[0].name, &bk[0]);
+	if (rc) {
+		free_keys(pk, bk, 1);
+		rel_clear(&inner);
+		return rc;
+	}
+	struct rel nr = { 0 };
+	rc = join_rels(b, EX_JOIN_MARK, cur, &inner, pk, bk, 1, NULL, &nr);
+	tarn_free(pk);
+	tarn_free(bk);
+	TRY(rc);
+	*cur = nr;
+	int col = cur->n - 1;
+	tarn_free(cur->cols[col].name);
+	cur->cols[col].name = tarn_strdup("__mark");
+	if (!cur->cols[col].name)
+		return nomem(b);
+	if (e->in.not) { /* NOT (mark): NULL stays NULL */
+		struct ex_expr **pe = tarn_calloc((size_t)cur->n + 1, sizeof *pe);
+		rc = pe ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < cur->n; i++)
+			rc = ex_expr_column(i, cur->cols[i].type, NULL, &pe[i]);
+		if (!rc) {
+			struct ex_expr *x = pe[col];
+			pe[col] = NULL;
+			rc = ex_expr_not(x, &pe[col], b->err);
+		}
+		struct ex_op *op = NULL;
+		if (!rc) {
+			const char **names = tarn_calloc((size_t)cur->n + 1, sizeof *names);
+			rc = names ? TARN_OK : nomem(b);
+			for (int i = 0; !rc && i < cur->n; i++)
+				names[i] = cur->cols[i].name;
+			if (!rc) {
+				rc = ex_op_project(cur->op, pe, names, cur->n, &op, b->err);
+				cur->op = NULL;
+				tarn_free(pe);
+				pe = NULL;
+			}
+			tarn_free(names);
+		}
+		for (int i = 0; pe && i < cur->n; i++)
+			ex_expr_free(pe[i]);
+		tarn_free(pe);
+		if (rc)
+			return rc;
+		cur->op = op;
+		rel_retarget(cur);
+	}
+	const struct sql_expr **ns = tarn_realloc(c->subs, (size_t)(c->n_subs + 1) * sizeof *ns);
+	if (ns)
+		c->subs = ns;
+	int *nsc = ns ? tarn_realloc(c->sub_col, (size_t)(c->n_subs + 1) * sizeof *nsc) : NULL;
+	if (!nsc)
+		return nomem(b);
+	c->sub_col = nsc;
+	c->subs[c->n_subs] = e;
+	c->sub_col[c->n_subs++] = col;
+	return TARN_OK;
+}
+
+/* Subqueries inside the expressions v[0..n) over cur that bind_expr cannot
+ * take as constants: correlated scalar subqueries, correlated EXISTS and
+ * IN become dependent evaluations (op_apply.c); an uncorrelated IN becomes
+ * a mark join. Each adds a hidden column to cur that c->subs maps the node
+ * to. Uncorrelated scalar subqueries and EXISTS are left to bind_expr,
+ * which runs them once as constants. */
+static tarn_rc apply_dependent(struct binder *b, struct rel *cur,
+			       const struct sql_expr *const *v, int n, struct bctx *c)
+{
+	struct dep_find f = { NULL, 0, 0, b };
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < n; i++)
+		rc = walk(v[i], visit_dep, &f);
+	for (int s = 0; !rc && s < f.n; s++) {
+		const struct sql_expr *e = f.v[s];
+		bool done = false;
+		for (int k = 0; k < c->n_subs && !done; k++)
+			done = c->subs[k] == e;
+		if (done)
+			continue;
+		enum dep_kind kind = e->kind == SQL_EXPR_SUBQUERY ? DEP_SCALAR
+				     : e->kind == SQL_EXPR_EXISTS ? DEP_EXISTS
+								  : DEP_IN;
+		bool *used = tarn_calloc((size_t)cur->n + 1, sizeof *used);
+		struct tarn_type t;
+		tarn_type_init(&t, TARN_T_NULL);
+		rc = used ? dep_probe(b, e, kind, cur, used, &t) : nomem(b);
+		bool corr = false;
+		for (int i = 0; !rc && i < cur->n; i++)
+			corr |= used[i];
+		/* IN's left side is always a column of cur: correlated means the
+		 * subquery itself names cur */
+		if (!rc && kind == DEP_IN && corr) {
+			bool *u2 = tarn_calloc((size_t)cur->n + 1, sizeof *u2);
+			struct tarn_type t2;
+			tarn_type_init(&t2, TARN_T_NULL);
+			struct pframe pf = { cur, NULL, 0, u2, b->params };
+			const struct pframe *saved = b->params;
+			b->params = &pf;
+			struct rel r;
+			rc = u2 ? bind_query_rel(b, e->in.query, &r) : nomem(b);
+			b->params = saved;
+			if (!rc)
+				rel_clear(&r);
+			corr = false;
+			for (int i = 0; !rc && i < cur->n; i++)
+				corr |= u2[i];
+			tarn_free(u2);
+		}
+		if (!rc && corr)
+			rc = dep_apply(b, cur, e, kind, used, &t, c);
+		else if (!rc && kind == DEP_IN)
+			rc = mark_in(b, cur, e, c);
+		tarn_type_clear(&t);
+		tarn_free(used);
+	}
+	tarn_free(f.v);
+	return rc;
+}
+
+/* A WHERE conjunct holding a subquery the semi/anti joins cannot take:
+ * evaluated dependently, then filtered on. */
+static tarn_rc filter_dependent(struct binder *b, struct rel *cur, const struct sql_expr *e)
+{
+	struct bctx c = { .r = cur, .clause = "WHERE" };
+	tarn_rc rc = apply_dependent(b, cur, &e, 1, &c);
+	struct ex_expr *pred = NULL;
+	if (!rc)
+		rc = bind_expr(b, &c, e, &pred);
+	tarn_free(c.subs);
+	tarn_free(c.sub_col);
+	TRY(rc);
+	struct ex_op *op;
+	TRY(ex_op_filter(cur->op, pred, &op, b->err));
+	cur->op = op;
+	rel_retarget(cur);
+	cur->est *= 0.5;
+	return TARN_OK;
 }
 
 /* ---- aggregation, SELECT list, DISTINCT, ORDER BY, LIMIT ---------------------------- */
@@ -2875,6 +3496,29 @@ static tarn_rc expand_star(struct binder *b, const struct bctx *c, const struct 
 	return TARN_OK;
 }
 
+/* Subqueries in HAVING, the select list and ORDER BY that need columns
+ * of their own (apply_dependent), over the rows those clauses see. */
+static tarn_rc select_dependent(struct binder *b, const struct sql_query *q, struct rel *cur,
+				struct bctx *c)
+{
+	const struct sql_select *sel = q->select;
+	int n = 0;
+	const struct sql_expr **v = tarn_calloc((size_t)(sel->n_items + q->n_order) + 2, sizeof *v);
+	if (!v)
+		return nomem(b);
+	if (sel->having)
+		v[n++] = sel->having;
+	for (int i = 0; i < sel->n_items; i++)
+		if (!is_star(sel->items[i].expr))
+			v[n++] = sel->items[i].expr;
+	for (int i = 0; i < q->n_order; i++)
+		if (q->order[i].expr)
+			v[n++] = q->order[i].expr;
+	tarn_rc rc = apply_dependent(b, cur, v, n, c);
+	tarn_free(v);
+	return rc;
+}
+
 static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out)
 {
 	const struct sql_select *sel = q->select;
@@ -2969,6 +3613,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		c.key_text = key_text;
 		c.n_aggs = al.n;
 		c.agg_text = al.text;
+		if (!rc)
+			rc = select_dependent(b, q, &cur, &c);
 		if (!rc && sel->having) {
 			const struct sql_expr *h = sel->having;
 			c.clause = "HAVING";
@@ -2985,6 +3631,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		}
 	}
 
+	if (!rc && !grouped)
+		rc = select_dependent(b, q, &cur, &c);
 	/* SELECT list, plus hidden sort columns for ORDER BY expressions. */
 	struct proj p = { 0 };
 	for (int i = 0; !rc && i < sel->n_items; i++) {
@@ -3184,6 +3832,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		if (!rc)
 			cur = nr;
 	}
+	tarn_free(c.subs);
+	tarn_free(c.sub_col);
 	if (rc) {
 		rel_clear(&cur);
 		return rc;

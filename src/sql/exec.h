@@ -244,6 +244,20 @@ TARN_MUST_USE tarn_rc ex_op_asof_join(enum ex_join_kind kind, struct ex_op *prob
 				      struct ex_expr *probe_time, struct ex_expr *build_time,
 				      enum ex_cmp cmp, struct ex_op **out, struct tarn_err *err);
 
+/* Dependent evaluation (op_apply.c), the fallback for correlated
+ * subqueries: output = input ++ one column of type t (named name), whose
+ * value for a row is what fn appends to `out` (exactly one value) given
+ * the row's values of the input columns params[0..n) (vals[k] is that
+ * column's array, row the physical row). fn runs once per distinct
+ * parameter combination per task (cached), from any worker thread. ctx is
+ * freed with ctx_free when the operator is (also on failure). */
+typedef tarn_rc (*ex_apply_fn)(void *ctx, const struct tarn_array *const *vals, int64_t row,
+			       struct tarn_array *out, struct tarn_err *err);
+TARN_MUST_USE tarn_rc ex_op_apply(struct ex_op *child, const int *params, int n_params,
+				  const struct tarn_type *t, const char *name, ex_apply_fn fn,
+				  void *ctx, void (*ctx_free)(void *ctx), struct ex_op **out,
+				  struct tarn_err *err);
+
 /* Sort (stable: ties keep input order). top_n >= 0: only the first top_n
  * rows are wanted (ORDER BY ... LIMIT: a bounded heap per morsel). */
 struct ex_sort_key {
