@@ -5,8 +5,8 @@
  * `probe_time cmp build_time`:
  *   >=  the greatest build time <= probe time    >  ... < probe time
  *   <=  the least build time >= probe time       <  ... > probe time
- * Among build rows with the same time, >=/> take the last in build order
- * and <=/< the first. NULL keys and NULL times never match. This is the
+ * Among build rows with the same time the first in build order wins (as
+ * DuckDB does). NULL keys and NULL times never match. This is the
  * point-in-time join of the feature store.
  *
  * Build (child[1]): morsels' columns, keys and times are appended in
@@ -390,6 +390,13 @@ static int time_cmp(const struct asof_op *j, uint32_t r, const struct ex_vec *v,
 	return ex_value_cmp(btimes(j), r, v->a, VROW(v, i));
 }
 
+static int build_time_cmp(const struct asof_op *j, uint32_t a, uint32_t b)
+{
+	if (j->int_time)
+		return j->tv[a] < j->tv[b] ? -1 : j->tv[a] > j->tv[b];
+	return ex_value_cmp(btimes(j), a, btimes(j), b);
+}
+
 /* The chosen build row for probe row i (physical) in partition p, or
  * EX_NULL_ROW. */
 static uint32_t search(const struct asof_op *j, int64_t p, const struct ex_vec *tv, int64_t i)
@@ -414,6 +421,19 @@ static uint32_t search(const struct asof_op *j, int64_t p, const struct ex_vec *
 		pos = a; /* first with time >= pt (<=) or > pt (<) */
 	if (pos < lo || pos >= hi)
 		return EX_NULL_ROW;
+	if (j->cmp == EX_GE || j->cmp == EX_GT) {
+		/* ties: the first of the run of equal times (build order) */
+		uint32_t r = j->order[pos];
+		int64_t a2 = lo, b2 = pos;
+		while (a2 < b2) {
+			int64_t mid = a2 + (b2 - a2) / 2;
+			if (build_time_cmp(j, j->order[mid], r) < 0)
+				a2 = mid + 1;
+			else
+				b2 = mid;
+		}
+		pos = a2;
+	}
 	return j->order[pos];
 }
 
