@@ -977,7 +977,7 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 {
 	*out = NULL;
 	for (int i = 0; i < c->n_subs; i++)
-		if (c->subs[i] == e)
+		if (c->subs[i] == e && c->sub_col[i] >= 0)
 			return ex_expr_column(c->sub_col[i], c->r->cols[c->sub_col[i]].type, NULL,
 					      out);
 	if (c->agg_mode && e->kind != SQL_EXPR_LITERAL) {
@@ -3565,6 +3565,22 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 				rc = nomem(b);
 		}
 		struct bctx kc = { .r = &cur, .clause = "GROUP BY" };
+		/* correlated subqueries inside aggregates' arguments see the
+		 * rows before grouping */
+		if (!rc)
+			rc = apply_dependent(b, &cur, al.v, al.n, &kc);
+		/* ... and are done: the later clauses skip them (column -1) */
+		if (!rc && kc.n_subs) {
+			c.subs = tarn_calloc((size_t)kc.n_subs, sizeof *c.subs);
+			c.sub_col = tarn_calloc((size_t)kc.n_subs, sizeof *c.sub_col);
+			if (!c.subs || !c.sub_col)
+				rc = nomem(b);
+			for (int i = 0; !rc && i < kc.n_subs; i++) {
+				c.subs[i] = kc.subs[i];
+				c.sub_col[i] = -1;
+			}
+			c.n_subs = rc ? 0 : kc.n_subs;
+		}
 		for (int i = 0; !rc && i < sel->n_group; i++) {
 			const struct sql_expr *g = group_target(sel, &cur, sel->group[i].expr);
 			rc = bind_expr(b, &kc, g, &keys[nk]);
@@ -3604,6 +3620,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 			tarn_free(knames[i]);
 		tarn_free(knames);
 		tarn_free(specs);
+		tarn_free(kc.subs);
+		tarn_free(kc.sub_col);
 		double est = cur.est;
 		rel_clear(&cur);
 		if (!rc)
