@@ -2662,9 +2662,11 @@ static tarn_rc visit_sub(void *ctx, const struct sql_expr *e)
 	return TARN_OK;
 }
 
-/* Correlated scalar subqueries in conditions: SELECT agg(...) FROM ...
- * WHERE inner.k = outer.k ... becomes an aggregate grouped by the inner
- * keys, joined to cur on the outer keys; c->subs maps the subquery node to
+/* Correlated scalar subqueries (WHERE, SELECT list): SELECT agg(...) FROM
+ * ... WHERE inner.k = outer.k ... becomes an aggregate grouped by the inner
+ * keys, left-joined to cur on the outer keys (count, LIMIT, ORDER BY,
+ * DISTINCT, HAVING and non-equality correlation are left to
+ * apply_dependent); c->subs maps the subquery node to
  * the joined value column. Uncorrelated ones are left to run_scalar. */
 static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 				 const struct sql_expr *const *conds, int n, struct bctx *c)
@@ -2809,15 +2811,20 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 			for (int k = 0; !rc && k < nk; k++)
 				rc = ex_expr_column(k, ar.cols[k].type, NULL, &bk2[k]);
 		}
-		int value_col = cur->n + nk;
+		int value_col = cur->n + nk, old_n = cur->n;
 		if (!rc) {
+			/* LEFT: an outer row without a group sees NULL (the
+			 * aggregate of no rows), also under OR, CASE, IS NULL */
 			struct rel nr = { 0 };
-			rc = join_rels(b, EX_JOIN_INNER, cur, &ar, pk, bk2, nk, NULL, &nr);
+			rc = join_rels(b, EX_JOIN_LEFT, cur, &ar, pk, bk2, nk, NULL, &nr);
 			tarn_free(pk);
 			tarn_free(bk2);
 			pk = bk2 = NULL;
-			if (!rc)
+			if (!rc) {
 				*cur = nr;
+				for (int i = old_n; i < cur->n; i++)
+					cur->cols[i].hidden = true; /* not for SELECT * */
+			}
 		} else {
 			free_keys(pk, bk2, nk);
 			rel_clear(&ar);
@@ -3514,7 +3521,10 @@ static tarn_rc select_dependent(struct binder *b, const struct sql_query *q, str
 	for (int i = 0; i < q->n_order; i++)
 		if (q->order[i].expr)
 			v[n++] = q->order[i].expr;
-	tarn_rc rc = apply_dependent(b, cur, v, n, c);
+	/* correlated aggregates by equalities: grouped and joined (LEFT) */
+	tarn_rc rc = c->agg_mode ? TARN_OK : apply_scalar_subs(b, cur, v, n, c);
+	if (!rc)
+		rc = apply_dependent(b, cur, v, n, c);
 	tarn_free(v);
 	return rc;
 }
@@ -3567,6 +3577,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		struct bctx kc = { .r = &cur, .clause = "GROUP BY" };
 		/* correlated subqueries inside aggregates' arguments see the
 		 * rows before grouping */
+		if (!rc)
+			rc = apply_scalar_subs(b, &cur, al.v, al.n, &kc);
 		if (!rc)
 			rc = apply_dependent(b, &cur, al.v, al.n, &kc);
 		/* ... and are done: the later clauses skip them (column -1) */
