@@ -62,7 +62,20 @@ struct cte_frame {
 	struct cte_frame *up;
 };
 
+/* Outer columns visible as parameters while binding a correlated
+ * subquery on its own (op_apply.c's fallback): a name found nowhere else
+ * resolves to scope column i, as the constant vals[i][row] (vals NULL:
+ * typing only, a typed NULL), and marks used[i]. */
+struct pframe {
+	const struct rel *scope;
+	const struct tarn_array *const *vals;
+	int64_t row;
+	bool *used;
+	const struct pframe *up;
+};
+
 struct binder {
+	const struct pframe *params;
 	const char *text;
 	size_t len;
 	struct tarn_err *err;
@@ -713,6 +726,31 @@ static tarn_rc run_scalar(struct binder *b, const struct sql_expr *e, struct ex_
 	return TARN_OK;
 }
 
+/* An uncorrelated EXISTS (correlated ones were given a column by
+ * apply_dependent): run once, a constant. */
+static tarn_rc run_exists(struct binder *b, const struct sql_expr *e, struct ex_expr **out)
+{
+	struct rel r;
+	TRY(bind_query_rel(b, e->sub.query, &r));
+	struct ex_op *op = r.op;
+	r.op = NULL;
+	rel_clear(&r);
+	struct ex_query *q = NULL;
+	tarn_rc rc = ex_query_new(op, b->xo, &q, b->err);
+	int64_t rows = 0;
+	while (!rc && rows == 0) {
+		struct tarn_batch *tb = NULL;
+		rc = ex_query_next(q, &tb, b->err);
+		if (rc || !tb)
+			break;
+		rows += tb->n_rows;
+		tarn_batch_free(tb);
+	}
+	ex_query_free(q);
+	TRY(rc);
+	return ex_expr_const_bool(rows > 0, out) ? nomem(b) : TARN_OK;
+}
+
 /* ---- expressions ----------------------------------------------------------------------- */
 
 static tarn_rc bind_list(struct binder *b, const struct bctx *c, struct sql_expr *const *v,
@@ -889,12 +927,60 @@ static tarn_rc bind_case(struct binder *b, const struct bctx *c, const struct sq
 	return rc;
 }
 
+/* Scope column of frame f named qn, or -1. Group keys lose their table
+ * alias, so a qualified name also matches an unqualified column. */
+static int frame_col(const struct pframe *f, const struct sql_qname *qn)
+{
+	const char *why;
+	int i = find_col(f->scope, qn, &why);
+	if (i >= 0 || why || qn->n < 2)
+		return i;
+	const char *name = qn->parts[qn->n - 1].s;
+	for (int k = 0; k < f->scope->n; k++)
+		if (!f->scope->cols[k].rel && !f->scope->cols[k].hidden &&
+		    name_eq(f->scope->cols[k].name, name))
+			return k;
+	return -1;
+}
+
+static bool is_param(const struct binder *b, const struct sql_qname *qn)
+{
+	for (const struct pframe *f = b->params; f; f = f->up)
+		if (frame_col(f, qn) >= 0)
+			return true;
+	return false;
+}
+
+/* TARN_ENOTFOUND (no error set) when qn is no parameter. */
+static tarn_rc bind_param(struct binder *b, const struct sql_qname *qn, struct ex_expr **out)
+{
+	for (const struct pframe *f = b->params; f; f = f->up) {
+		int i = frame_col(f, qn);
+		if (i < 0)
+			continue;
+		if (f->used)
+			f->used[i] = true;
+		tarn_rc rc = f->vals ? ex_expr_const(f->vals[i], f->row, out)
+				     : ex_expr_const_null(f->scope->cols[i].type, out);
+		return rc ? nomem(b) : TARN_OK;
+	}
+	return TARN_ENOTFOUND;
+}
+
+/* Returns from bind_expr when a parameter was bound (or failed). */
+#define TRY_PARAM(x)                                                                       \
+	do {                                                                               \
+		tarn_rc rc_p_ = (x);                                                       \
+		if (rc_p_ != TARN_ENOTFOUND)                                               \
+			return rc_p_;                                                      \
+	} while (0)
+
 static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			 struct ex_expr **out)
 {
 	*out = NULL;
 	for (int i = 0; i < c->n_subs; i++)
-		if (c->subs[i] == e)
+		if (c->subs[i] == e && c->sub_col[i] >= 0)
 			return ex_expr_column(c->sub_col[i], c->r->cols[c->sub_col[i]].type, NULL,
 					      out);
 	if (c->agg_mode && e->kind != SQL_EXPR_LITERAL) {
@@ -932,6 +1018,8 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 					ca.alias_sel = NULL;
 					return bind_expr(b, &ca, c->alias_sel->items[i].expr, out);
 				}
+		if (col < 0 && !why && b->params)
+			TRY_PARAM(bind_param(b, &e->name, out));
 		if (col < 0)
 			return unknown_column(b, c, e, why);
 		return ex_expr_column(col, c->r->cols[col].type, c->r->cols[col].name, out);
@@ -1042,8 +1130,7 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 	case SQL_EXPR_SUBQUERY:
 		return run_scalar(b, e, out);
 	case SQL_EXPR_EXISTS:
-		return fail(b, e->loc, TARN_EUNSUPPORTED,
-			    "EXISTS is supported only as a WHERE condition for now");
+		return run_exists(b, e, out);
 	case SQL_EXPR_INTERVAL:
 		return fail(b, e->loc, TARN_EUNSUPPORTED,
 			    "intervals are supported only added to or subtracted from dates and "
@@ -1111,6 +1198,8 @@ static tarn_rc visit_refs(void *ctx, const struct sql_expr *e)
 			return TARN_OK;
 		}
 	}
+	if (hits == 0 && is_param(r->b, &e->name))
+		return TARN_OK; /* a constant here */
 	if (hits != 1 && !r->bad) {
 		r->bad = e;
 		r->why = hits ? "ambiguous" : NULL;
@@ -1514,7 +1603,9 @@ static tarn_rc join_rels(struct binder *b, enum ex_join_kind kind, struct rel *p
 	struct ex_op *op = NULL;
 	struct ex_op *po = probe->op, *bo = build->op;
 	probe->op = build->op = NULL;
-	tarn_rc rc = ex_op_hash_join(kind, po, bo, pk, bk, nk, residual, &op, b->err);
+	/* no equality key: the nested-loop join (op_nljoin.c) */
+	tarn_rc rc = nk ? ex_op_hash_join(kind, po, bo, pk, bk, nk, residual, &op, b->err)
+			: ex_op_nl_join(kind, po, bo, residual, &op, b->err);
 	if (rc) {
 		rel_clear(probe);
 		rel_clear(build);
@@ -1616,10 +1707,235 @@ static tarn_rc filter_rel(struct binder *b, struct rel *r, const struct sql_expr
 	return TARN_OK;
 }
 
+/* RIGHT/FULL JOIN ... USING (k): the unqualified k is COALESCE(left.k,
+ * right.k), in the left key's place (so SELECT * shows it once); the left
+ * copy moves to the end, reachable only qualified. */
+static tarn_rc merge_using(struct binder *b, struct rel *r, int np, const int *ul, const int *ur,
+			   int nu)
+{
+	int n = r->n + nu;
+	struct ex_expr **pe = tarn_calloc((size_t)n + 1, sizeof *pe);
+	struct bcol *cols = tarn_calloc((size_t)n + 1, sizeof *cols);
+	tarn_rc rc = pe && cols ? TARN_OK : nomem(b);
+	for (int i = 0; !rc && i < r->n; i++)
+		rc = ex_expr_column(i, r->cols[i].type, NULL, &pe[i]);
+	for (int u = 0; !rc && u < nu; u++) {
+		struct ex_expr *two[2] = { NULL, NULL };
+		rc = ex_expr_column(ul[u], r->cols[ul[u]].type, NULL, &two[0]);
+		if (!rc)
+			rc = ex_expr_column(np + ur[u], r->cols[np + ur[u]].type, NULL, &two[1]);
+		if (!rc) {
+			ex_expr_free(pe[ul[u]]);
+			pe[ul[u]] = NULL;
+			rc = ex_expr_coalesce(two, 2, &pe[ul[u]], b->err);
+		} else {
+			ex_expr_free(two[0]);
+		}
+		if (!rc)
+			rc = ex_expr_column(ul[u], r->cols[ul[u]].type, NULL, &pe[r->n + u]);
+	}
+	struct ex_op *op = NULL;
+	if (!rc) {
+		memcpy(cols, r->cols, (size_t)r->n * sizeof *cols);
+		for (int u = 0; u < nu; u++) {
+			cols[r->n + u] = r->cols[ul[u]];
+			cols[r->n + u].hidden = true;
+			cols[ul[u]].rel = NULL;
+			cols[ul[u]].name = tarn_strdup(r->cols[ul[u]].name);
+			if (!cols[ul[u]].name)
+				rc = nomem(b);
+		}
+		if (rc) {
+			for (int u = 0; u < nu; u++)
+				if (cols[ul[u]].name != r->cols[ul[u]].name)
+					tarn_free(cols[ul[u]].name);
+		}
+	}
+	if (!rc) {
+		const char **names = tarn_calloc((size_t)n + 1, sizeof *names);
+		rc = names ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < n; i++)
+			names[i] = cols[i].name;
+		if (!rc)
+			rc = ex_op_project(r->op, pe, names, n, &op, b->err);
+		tarn_free(names);
+		r->op = NULL;
+		tarn_free(pe);
+		pe = NULL;
+		if (rc) {
+			for (int u = 0; u < nu; u++)
+				tarn_free(cols[ul[u]].name);
+		}
+	}
+	if (rc) {
+		for (int i = 0; pe && i < n; i++)
+			ex_expr_free(pe[i]);
+		tarn_free(pe);
+		tarn_free(cols);
+		rel_clear(r);
+		return rc;
+	}
+	tarn_free(r->cols);
+	r->cols = cols;
+	r->n = n;
+	r->op = op;
+	rel_retarget(r);
+	return TARN_OK;
+}
+
+/* ASOF [LEFT] JOIN (op_asof.c): ON equalities between the sides plus
+ * exactly one inequality (>=, >, <=, <), or USING (keys..., time) where the
+ * last column is `left.time >= right.time`. */
+static tarn_rc bind_asof(struct binder *b, const struct sql_tref *t, struct rel *out)
+{
+	enum ex_join_kind kind;
+	if (t->join.kind == SQL_JOIN_INNER)
+		kind = EX_JOIN_INNER;
+	else if (t->join.kind == SQL_JOIN_LEFT)
+		kind = EX_JOIN_LEFT;
+	else
+		return fail(b, t->loc, TARN_EUSAGE, "ASOF joins are inner (ASOF JOIN) or left (ASOF "
+			    "LEFT JOIN) only");
+	if (t->join.natural)
+		return fail(b, t->loc, TARN_EUSAGE, "NATURAL ASOF JOIN is not supported: name the "
+			    "columns with USING or ON");
+	struct rel l, r;
+	TRY(bind_tref(b, t->join.left, &l));
+	tarn_rc rc = bind_tref(b, t->join.right, &r);
+	if (rc) {
+		rel_clear(&l);
+		return rc;
+	}
+	const struct sql_expr **cj = NULL;
+	int n = 0, cap = 0;
+	rc = conjuncts(b, t->join.on, &cj, &n, &cap);
+	int max = n + t->join.n_using + 1, nk = 0;
+	struct ex_expr **pk = tarn_calloc((size_t)max, sizeof *pk);
+	struct ex_expr **bk = tarn_calloc((size_t)max, sizeof *bk);
+	struct ex_expr *pt = NULL, *bt = NULL;
+	enum ex_cmp cmp = EX_GE;
+	if (!rc && (!pk || !bk))
+		rc = nomem(b);
+	for (int u = 0; !rc && u < t->join.n_using; u++) {
+		const char *name = t->join.using_cols[u].s;
+		int li = -1, ri = -1;
+		for (int i = 0; i < l.n; i++)
+			if (name_eq(l.cols[i].name, name) && !l.cols[i].hidden)
+				li = i;
+		for (int j = 0; j < r.n; j++)
+			if (name_eq(r.cols[j].name, name))
+				ri = j;
+		if (li < 0 || ri < 0) {
+			rc = fail(b, t->join.using_cols[u].loc, TARN_ENOTFOUND,
+				  "USING column '%s' is not on both sides", name);
+			break;
+		}
+		bool last = u == t->join.n_using - 1;
+		rc = ex_expr_column(li, l.cols[li].type, l.cols[li].name, last ? &pt : &pk[nk]);
+		if (!rc)
+			rc = ex_expr_column(ri, r.cols[ri].type, r.cols[ri].name, last ? &bt : &bk[nk]);
+		nk += !last;
+		r.cols[ri].hidden = true;
+	}
+	struct rel both[2] = { l, r };
+	for (int i = 0; !rc && i < n; i++) {
+		const struct sql_expr *e = cj[i];
+		static const enum ex_cmp ops[] = { [SQL_OP_EQ] = EX_EQ, [SQL_OP_LT] = EX_LT,
+						   [SQL_OP_LE] = EX_LE, [SQL_OP_GT] = EX_GT,
+						   [SQL_OP_GE] = EX_GE };
+		bool cmp_op = e->kind == SQL_EXPR_BINARY &&
+			      (e->binary.op == SQL_OP_EQ || e->binary.op == SQL_OP_LT ||
+			       e->binary.op == SQL_OP_LE || e->binary.op == SQL_OP_GT ||
+			       e->binary.op == SQL_OP_GE);
+		uint64_t ml = 0, mr = 0;
+		if (cmp_op) {
+			rc = mask_of(b, e->binary.l, both, 2, NULL, &ml);
+			if (!rc)
+				rc = mask_of(b, e->binary.r, both, 2, NULL, &mr);
+			if (rc)
+				break;
+		}
+		bool straight = ml == 1 && mr == 2, flipped = ml == 2 && mr == 1;
+		if (!cmp_op || !(straight || flipped)) {
+			rc = fail(b, e->loc, TARN_EUSAGE,
+				  "an ASOF JOIN condition must compare a left column with a right one "
+				  "(equalities plus one inequality >=, >, <= or <)");
+			break;
+		}
+		const struct sql_expr *el = straight ? e->binary.l : e->binary.r;
+		const struct sql_expr *er = straight ? e->binary.r : e->binary.l;
+		enum ex_cmp op = ops[e->binary.op];
+		struct bctx cl = { .r = &l, .clause = "ON" }, cr = { .r = &r, .clause = "ON" };
+		if (op == EX_EQ) {
+			rc = bind_expr(b, &cl, el, &pk[nk]);
+			if (!rc)
+				rc = bind_expr(b, &cr, er, &bk[nk]);
+			nk++;
+			continue;
+		}
+		if (pt) {
+			rc = fail(b, e->loc, TARN_EUSAGE,
+				  "an ASOF JOIN takes exactly one inequality condition");
+			break;
+		}
+		if (flipped) /* right OP left = left OP' right */
+			op = op == EX_LT ? EX_GT : op == EX_LE ? EX_GE : op == EX_GT ? EX_LT : EX_LE;
+		cmp = op;
+		rc = bind_expr(b, &cl, el, &pt);
+		if (!rc)
+			rc = bind_expr(b, &cr, er, &bt);
+	}
+	if (!rc && !pt)
+		rc = fail(b, t->loc, TARN_EUSAGE,
+			  "an ASOF JOIN needs one inequality condition (>=, >, <= or <) between "
+			  "the two sides");
+	tarn_free(cj);
+	struct ex_op *op = NULL;
+	if (!rc) {
+		struct ex_op *po = l.op, *bo = r.op;
+		l.op = r.op = NULL;
+		/* takes the expressions over, also on failure */
+		rc = ex_op_asof_join(kind, po, bo, pk, bk, nk, pt, bt, cmp, &op, b->err);
+	} else {
+		for (int i = 0; i < max && pk && bk; i++) {
+			ex_expr_free(pk[i]);
+			ex_expr_free(bk[i]);
+		}
+		ex_expr_free(pt);
+		ex_expr_free(bt);
+	}
+	tarn_free(pk);
+	tarn_free(bk);
+	if (rc) {
+		rel_clear(&l);
+		rel_clear(&r);
+		return rc;
+	}
+	memset(out, 0, sizeof *out);
+	out->op = op;
+	out->cols = tarn_calloc((size_t)(l.n + r.n) + 1, sizeof *out->cols);
+	if (!out->cols) {
+		ex_op_free(op);
+		out->op = NULL;
+		rel_clear(&l);
+		rel_clear(&r);
+		return nomem(b);
+	}
+	memcpy(out->cols, l.cols, (size_t)l.n * sizeof *out->cols);
+	memcpy(out->cols + l.n, r.cols, (size_t)r.n * sizeof *out->cols);
+	out->n = l.n + r.n;
+	out->est = l.est;
+	l.n = r.n = 0;
+	rel_clear(&l);
+	rel_clear(&r);
+	rel_retarget(out);
+	return TARN_OK;
+}
+
 static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel *out)
 {
 	if (t->join.asof)
-		return fail(b, t->loc, TARN_EUNSUPPORTED, "ASOF JOIN is not supported yet");
+		return bind_asof(b, t, out);
 	struct rel l, r;
 	TRY(bind_tref(b, t->join.left, &l));
 	tarn_rc rc = bind_tref(b, t->join.right, &r);
@@ -1661,6 +1977,13 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 	int *res_idx = NULL; /* conjuncts left for the residual */
 	int n_res = 0;
 	int max_keys = n + n_using + (t->join.natural ? r.n : 0) + 1;
+	int *ul = NULL, *ur = NULL, nu = 0; /* USING/NATURAL pairs: left, right column */
+	if (!rc) {
+		ul = tarn_calloc((size_t)max_keys, sizeof *ul);
+		ur = tarn_calloc((size_t)max_keys, sizeof *ur);
+		if (!ul || !ur)
+			rc = nomem(b);
+	}
 	if (!rc) {
 		pk = tarn_calloc((size_t)max_keys, sizeof *pk);
 		bk = tarn_calloc((size_t)max_keys, sizeof *bk);
@@ -1676,7 +1999,10 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 				rc = ex_expr_column(i, l.cols[i].type, l.cols[i].name, &pk[nk]);
 				if (!rc)
 					rc = ex_expr_column(j, r.cols[j].type, r.cols[j].name, &bk[nk]);
+				ul[nk] = i;
+				ur[nk] = j;
 				nk++;
+				nu = nk;
 				r.cols[j].hidden = true;
 			}
 	for (int u = 0; !rc && u < n_using; u++) {
@@ -1696,7 +2022,10 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 		rc = ex_expr_column(li, l.cols[li].type, l.cols[li].name, &pk[nk]);
 		if (!rc)
 			rc = ex_expr_column(ri, r.cols[ri].type, r.cols[ri].name, &bk[nk]);
+		ul[nk] = li;
+		ur[nk] = ri;
 		nk++;
+		nu = nk;
 		r.cols[ri].hidden = true;
 	}
 	/* ON: equalities between the sides are keys, the rest the residual. */
@@ -1745,10 +2074,6 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 			rc = n_res == 1 ? (residual = res[0], TARN_OK)
 					: ex_expr_and(res, n_res, &residual, b->err);
 	}
-	if (!rc && nk == 0)
-		rc = fail(b, t->loc, TARN_EUNSUPPORTED,
-			  "joins without an equality between the two sides (cross joins) are not "
-			  "supported yet");
 	tarn_free(cj);
 	if (rc) {
 		for (int i = 0; i < max_keys && pk; i++) {
@@ -1759,6 +2084,8 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 		tarn_free(bk);
 		tarn_free(res);
 		tarn_free(res_idx);
+		tarn_free(ul);
+		tarn_free(ur);
 		ex_expr_free(residual);
 		rel_clear(&l);
 		rel_clear(&r);
@@ -1766,9 +2093,14 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 	}
 	tarn_free(res);
 	tarn_free(res_idx);
+	int np = l.n;
 	rc = join_rels(b, kind, &l, &r, pk, bk, nk, residual, out);
 	tarn_free(pk);
 	tarn_free(bk);
+	if (!rc && nu && (kind == EX_JOIN_RIGHT || kind == EX_JOIN_FULL))
+		rc = merge_using(b, out, np, ul, ur, nu);
+	tarn_free(ul);
+	tarn_free(ur);
 	return rc;
 }
 
@@ -1855,11 +2187,61 @@ static tarn_rc corr_add(struct binder *b, struct corr *c, const struct sql_expr 
 }
 
 static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const struct sql_expr *e);
+static tarn_rc filter_dependent(struct binder *b, struct rel *cur, const struct sql_expr *e);
+static tarn_rc apply_dependent(struct binder *b, struct rel *cur,
+			       const struct sql_expr *const *v, int n, struct bctx *c);
+static bool is_star(const struct sql_expr *e);
 static tarn_rc agg_spec(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			struct ex_agg_spec *out);
 static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 				 const struct sql_expr *const *conds, int n,
 				 struct bctx *c);
+
+/* Joins `next` (consumed) into *cur by nested loop: the predicate is the
+ * conjuncts (taken: cj[i] = NULL) that name `nb` and otherwise only
+ * joined tables; none = a cross join. */
+static tarn_rc nl_join_next(struct binder *b, struct rel *cur, struct rel *next,
+			    const struct sql_expr **cj, const uint64_t *masks, int ncj,
+			    uint64_t joined, uint64_t nb)
+{
+	struct ex_expr **a = tarn_calloc((size_t)ncj + 1, sizeof *a);
+	struct rel comb = { 0 };
+	comb.n = cur->n + next->n;
+	comb.cols = tarn_calloc((size_t)comb.n + 1, sizeof *comb.cols);
+	tarn_rc rc = a && comb.cols ? TARN_OK : nomem(b);
+	int k = 0;
+	if (!rc) {
+		memcpy(comb.cols, cur->cols, (size_t)cur->n * sizeof *comb.cols);
+		memcpy(comb.cols + cur->n, next->cols, (size_t)next->n * sizeof *comb.cols);
+	}
+	struct bctx cc = { .r = &comb, .clause = "WHERE" };
+	for (int i = 0; !rc && i < ncj; i++) {
+		if (!cj[i] || is_subquery_cond(cj[i]) || (masks[i] & (OUTER_BIT | SUB_BIT)) ||
+		    !(masks[i] & nb) || (masks[i] & ~(joined | nb)))
+			continue;
+		rc = bind_expr(b, &cc, cj[i], &a[k]);
+		if (!rc) {
+			k++;
+			cj[i] = NULL;
+		}
+	}
+	tarn_free(comb.cols);
+	struct ex_expr *pred = NULL;
+	if (!rc && k)
+		rc = k == 1 ? (pred = a[0], TARN_OK) : ex_expr_and(a, k, &pred, b->err);
+	else if (rc)
+		for (int i = 0; i < k; i++)
+			ex_expr_free(a[i]);
+	tarn_free(a);
+	if (rc) {
+		rel_clear(next);
+		return rc;
+	}
+	struct rel nr = { 0 };
+	TRY(join_rels(b, EX_JOIN_INNER, cur, next, NULL, NULL, 0, pred, &nr));
+	*cur = nr;
+	return TARN_OK;
+}
 
 /* Binds sel's FROM and WHERE. With `outer` (a correlated subquery's
  * enclosing scope), conjuncts naming outer columns are not applied but
@@ -1992,10 +2374,17 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 				next = t;
 		}
 		if (next < 0) {
-			rc = fail(b, sel->from[0]->loc, TARN_EUNSUPPORTED,
-				  "tables in FROM must be joined by equality conditions (cross joins "
-				  "are not supported yet)");
-			break;
+			/* No equality to the tables joined so far: the smallest
+			 * remaining table joins by nested loop, on the conditions
+			 * that name only it and joined tables. */
+			for (int t = 0; t < n; t++)
+				if (!(joined & ((uint64_t)1 << t)) &&
+				    (next < 0 || rels[t].est < rels[next].est))
+					next = t;
+			rc = nl_join_next(b, &cur, &rels[next], cj, masks, ncj, joined,
+					  (uint64_t)1 << next);
+			joined |= (uint64_t)1 << next;
+			continue;
 		}
 		uint64_t nb = (uint64_t)1 << next;
 		struct ex_expr **pk = tarn_calloc((size_t)ncj + 1, sizeof *pk);
@@ -2046,6 +2435,8 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 			rest[nrest++] = cj[i];
 	if (!rc)
 		rc = apply_scalar_subs(b, &cur, rest, nrest, subs_ctx);
+	if (!rc)
+		rc = apply_dependent(b, &cur, rest, nrest, subs_ctx);
 	if (!rc) {
 		struct bctx c = *subs_ctx;
 		c.r = &cur;
@@ -2177,6 +2568,7 @@ static void free_keys(struct ex_expr **pk, struct ex_expr **bk, int n)
 
 static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const struct sql_expr *e)
 {
+	const struct sql_expr *orig = e;
 	bool neg = false;
 	if (e->kind == SQL_EXPR_UNARY) {
 		neg = true;
@@ -2184,13 +2576,29 @@ static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const stru
 	}
 	const struct sql_query *q = e->kind == SQL_EXPR_EXISTS ? e->sub.query : e->in.query;
 	neg ^= e->kind == SQL_EXPR_IN && e->in.not;
-	if (q->kind != SQL_QUERY_SELECT || q->with)
-		return fail(b, e->loc, TARN_EUNSUPPORTED,
-			    "only a plain SELECT is supported in EXISTS/IN subqueries for now");
-	struct rel inner;
+	bool plain = q->kind == SQL_QUERY_SELECT && !q->with;
+	/* EXISTS over a SELECT whose rows FROM/WHERE alone do not decide
+	 * (aggregates, GROUP BY, HAVING, LIMIT, DISTINCT ...): evaluated
+	 * dependently, as is any correlated IN (below). */
+	if (e->kind == SQL_EXPR_EXISTS) {
+		bool simple = plain && !q->select->n_group && !q->select->having &&
+			      !q->select->group_all && !q->limit && !q->offset &&
+			      !q->select->n_windows && !q->select->qualify;
+		struct agg_list al = { b, 0, 0, NULL, NULL };
+		for (int i = 0; simple && i < q->select->n_items; i++)
+			if (!is_star(q->select->items[i].expr))
+				TRY(walk(q->select->items[i].expr, visit_agg, &al));
+		if (al.n)
+			simple = false;
+		agg_list_free(&al);
+		if (!simple)
+			return filter_dependent(b, cur, orig);
+	}
+	struct rel inner = { 0 };
 	struct corr corr = { 0 };
 	struct bctx subs = { 0 };
-	tarn_rc rc = bind_from_where(b, q->select, cur, &inner, &corr, &subs);
+	/* IN over a set operation or WITH: uncorrelated, bound whole below */
+	tarn_rc rc = plain ? bind_from_where(b, q->select, cur, &inner, &corr, &subs) : TARN_OK;
 	tarn_free(subs.subs);
 	tarn_free(subs.sub_col);
 	if (rc) {
@@ -2204,8 +2612,7 @@ static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const stru
 		if (corr.n) {
 			rel_clear(&inner);
 			tarn_free(corr.v);
-			return fail(b, e->loc, TARN_EUNSUPPORTED,
-				    "correlated IN subqueries are not supported yet");
+			return filter_dependent(b, cur, orig);
 		}
 		/* Uncorrelated: the whole subquery is the build side. */
 		rel_clear(&inner);
@@ -2225,10 +2632,7 @@ static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const stru
 		kind = neg ? EX_JOIN_ANTI_NULL_AWARE : EX_JOIN_SEMI;
 	} else {
 		rc = corr_keys(b, cur, &inner, &corr, &pk, &bk, &nk, &residual);
-		if (!rc && nk == 0)
-			rc = fail(b, e->loc, TARN_EUNSUPPORTED,
-				  "EXISTS needs an equality with the outer query for now");
-		kind = neg ? EX_JOIN_ANTI : EX_JOIN_SEMI;
+		kind = neg ? EX_JOIN_ANTI : EX_JOIN_SEMI; /* no equality: nested loop */
 	}
 	tarn_free(corr.v);
 	if (rc) {
@@ -2268,9 +2672,11 @@ static tarn_rc visit_sub(void *ctx, const struct sql_expr *e)
 	return TARN_OK;
 }
 
-/* Correlated scalar subqueries in conditions: SELECT agg(...) FROM ...
- * WHERE inner.k = outer.k ... becomes an aggregate grouped by the inner
- * keys, joined to cur on the outer keys; c->subs maps the subquery node to
+/* Correlated scalar subqueries (WHERE, SELECT list): SELECT agg(...) FROM
+ * ... WHERE inner.k = outer.k ... becomes an aggregate grouped by the inner
+ * keys, left-joined to cur on the outer keys (count, LIMIT, ORDER BY,
+ * DISTINCT, HAVING and non-equality correlation are left to
+ * apply_dependent); c->subs maps the subquery node to
  * the joined value column. Uncorrelated ones are left to run_scalar. */
 static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 				 const struct sql_expr *const *conds, int n, struct bctx *c)
@@ -2309,16 +2715,24 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 		int nk = 0;
 		rc = corr_keys(b, cur, &inner, &corr, &pk, &bk, &nk, &residual);
 		tarn_free(corr.v);
-		if (!rc && (residual || nk == 0))
-			rc = fail(b, e->loc, TARN_EUNSUPPORTED,
-				  "correlated scalar subqueries are supported with equality "
-				  "correlation only, for now");
 		struct agg_list al = { b, 0, 0, NULL, NULL };
-		if (!rc)
+		if (!rc && !residual && nk > 0)
 			rc = walk(q->select->items[0].expr, visit_agg, &al);
-		if (!rc && al.n == 0)
-			rc = fail(b, e->loc, TARN_EUNSUPPORTED,
-				  "a correlated scalar subquery must aggregate (e.g. min(x)) for now");
+		/* count(*) of an empty group must be 0, not a dropped row;
+		 * LIMIT/ORDER BY/DISTINCT change what the aggregate sees */
+		bool has_count = false;
+		for (int a = 0; a < al.n; a++)
+			has_count |= agg_names[agg_index(al.v[a])].fn == EX_AGG_COUNT;
+		if (!rc && (residual || nk == 0 || al.n == 0 || has_count || q->limit ||
+			    q->offset || q->n_order || q->select->having ||
+			    q->select->distinct != SQL_DISTINCT_NONE)) {
+			/* not this shape: left to apply_dependent */
+			agg_list_free(&al);
+			free_keys(pk, bk, nk);
+			ex_expr_free(residual);
+			rel_clear(&inner);
+			continue;
+		}
 		struct ex_agg_spec *specs = NULL;
 		char **key_text = NULL;
 		if (!rc) {
@@ -2407,15 +2821,20 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 			for (int k = 0; !rc && k < nk; k++)
 				rc = ex_expr_column(k, ar.cols[k].type, NULL, &bk2[k]);
 		}
-		int value_col = cur->n + nk;
+		int value_col = cur->n + nk, old_n = cur->n;
 		if (!rc) {
+			/* LEFT: an outer row without a group sees NULL (the
+			 * aggregate of no rows), also under OR, CASE, IS NULL */
 			struct rel nr = { 0 };
-			rc = join_rels(b, EX_JOIN_INNER, cur, &ar, pk, bk2, nk, NULL, &nr);
+			rc = join_rels(b, EX_JOIN_LEFT, cur, &ar, pk, bk2, nk, NULL, &nr);
 			tarn_free(pk);
 			tarn_free(bk2);
 			pk = bk2 = NULL;
-			if (!rc)
+			if (!rc) {
 				*cur = nr;
+				for (int i = old_n; i < cur->n; i++)
+					cur->cols[i].hidden = true; /* not for SELECT * */
+			}
 		} else {
 			free_keys(pk, bk2, nk);
 			rel_clear(&ar);
@@ -2437,6 +2856,510 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 	}
 	tarn_free(f.v);
 	return rc;
+}
+
+/* ---- correlated subqueries the joins above do not cover: dependent evaluation ---------- */
+
+enum dep_kind { DEP_SCALAR, DEP_EXISTS, DEP_IN };
+
+/* What op_apply.c's callback needs to bind and run the subquery again for
+ * one combination of outer values; owns copies of everything that does not
+ * outlive binding (the scope, the CTE chain, the identifier list). */
+struct dep_ctx {
+	enum dep_kind kind;
+	const struct sql_expr *e; /* the SUBQUERY / EXISTS / IN node (script arena) */
+	const char *text;
+	size_t len;
+	struct sql_env *env;
+	struct ex_opts xo;
+	struct rel scope; /* the outer columns it names, in parameter order */
+	struct tarn_type *types;
+	struct cte_frame *ctes; /* copied chain */
+	int n_ctes;
+	char **used;
+	int n_used;
+	bool used_all;
+	const struct pframe *up; /* frames of enclosing dependent bindings */
+	struct tarn_type t;      /* the value's type */
+};
+
+static void dep_ctx_free(void *p)
+{
+	struct dep_ctx *d = p;
+	if (!d)
+		return;
+	for (int i = 0; i < d->scope.n; i++) {
+		tarn_free(d->scope.cols[i].rel);
+		tarn_free(d->scope.cols[i].name);
+		if (d->types)
+			tarn_type_clear(&d->types[i]);
+	}
+	tarn_free(d->scope.cols);
+	tarn_free(d->types);
+	tarn_free(d->ctes);
+	for (int i = 0; i < d->n_used; i++)
+		tarn_free(d->used[i]);
+	tarn_free(d->used);
+	tarn_type_clear(&d->t);
+	tarn_free(d);
+}
+
+static const struct sql_query *dep_query(const struct sql_expr *e)
+{
+	return e->kind == SQL_EXPR_IN ? e->in.query : e->sub.query;
+}
+
+/* Runs a bound subquery on the calling thread: the first value of column
+ * 0 (into *first, a one-row array, when wanted) and the row count, up to
+ * `stop` rows (0 = all). For IN, cmp (probe = column 0) tallies matches. */
+static tarn_rc dep_run(struct binder *b, struct ex_op *op, const struct ex_expr *cmp,
+		       struct tarn_array *first, int64_t stop, int64_t *rows, bool *hit,
+		       bool *saw_null)
+{
+	struct ex_query *q = NULL;
+	struct ex_opts one = *b->xo;
+	one.threads = 1;
+	tarn_rc rc = ex_query_new(op, &one, &q, b->err);
+	struct ex_eval *ev = NULL;
+	if (!rc && cmp && ex_eval_new(cmp, &ev))
+		rc = nomem(b);
+	*rows = 0;
+	while (!rc && !(stop && *rows >= stop) && !(hit && *hit)) {
+		struct tarn_batch *tb = NULL;
+		rc = ex_query_next(q, &tb, b->err);
+		if (rc || !tb)
+			break;
+		if (first && tb->n_rows > 0 && *rows == 0 && tarn_array_append_from(first, tb->cols[0], 0))
+			rc = nomem(b);
+		*rows += tb->n_rows;
+		if (!rc && cmp && tb->n_rows > 0) {
+			struct ex_batch *xb;
+			rc = ex_batch_wrap(tb, &xb);
+			tb = NULL;
+			struct ex_vec v;
+			if (!rc)
+				rc = ex_eval_run(ev, cmp, xb, NULL, xb->n_rows, &v, b->err);
+			for (int64_t i = 0; !rc && i < xb->n_rows && !*hit; i++) {
+				if (ex_is_null(v.a, v.is_const ? 0 : i))
+					*saw_null = true;
+				else if (tarn_bit_get(v.a->values, v.is_const ? 0 : i))
+					*hit = true;
+			}
+			ex_batch_free(xb);
+		}
+		tarn_batch_free(tb);
+	}
+	ex_eval_free(ev);
+	ex_query_free(q);
+	return rc;
+}
+
+/* op_apply.c's callback: the subquery with this row's outer values. */
+static tarn_rc dep_eval(void *ctx, const struct tarn_array *const *vals, int64_t row,
+			struct tarn_array *out, struct tarn_err *err)
+{
+	struct dep_ctx *d = ctx;
+	struct pframe f = { &d->scope, vals, row, NULL, d->up };
+	struct binder nb = { .params = &f,
+			     .text = d->text,
+			     .len = d->len,
+			     .err = err,
+			     .xo = &d->xo,
+			     .env = d->env,
+			     .ctes = d->n_ctes ? d->ctes : NULL,
+			     .used = d->used,
+			     .n_used = d->n_used,
+			     .used_all = d->used_all };
+	const struct sql_expr *e = d->e;
+	struct rel r;
+	TRY(bind_query_rel(&nb, dep_query(e), &r));
+	tarn_rc rc = TARN_OK;
+	struct ex_expr *cmp = NULL;
+	if (r.n != 1 && d->kind != DEP_EXISTS)
+		rc = fail(&nb, e->loc, TARN_EUSAGE, "a subquery used as a value must return one "
+			  "column, not %d", r.n);
+	if (!rc && d->kind == DEP_IN) {
+		struct bctx none = { .r = NULL, .clause = "IN" };
+		struct ex_expr *x = NULL, *col = NULL;
+		rc = bind_expr(&nb, &none, e->in.arg, &x);
+		if (!rc)
+			rc = ex_expr_column(0, r.cols[0].type, NULL, &col) ? nomem(&nb) : TARN_OK;
+		if (!rc)
+			rc = ex_expr_cmp(EX_EQ, x, col, &cmp, err);
+		else
+			ex_expr_free(x);
+		if (!rc)
+			ex_expr_prepare(cmp);
+	}
+	struct tarn_array *first = NULL;
+	if (!rc && d->kind == DEP_SCALAR) {
+		if (!tarn_type_equal(r.cols[0].type, &d->t))
+			rc = fail(&nb, e->loc, TARN_EINTERNAL, "a correlated subquery changed type");
+		else if (tarn_array_new(&d->t, 1, &first))
+			rc = nomem(&nb);
+	}
+	struct ex_op *op = r.op;
+	r.op = NULL;
+	rel_clear(&r);
+	int64_t rows = 0;
+	bool hit = false, saw_null = false;
+	if (!rc)
+		rc = dep_run(&nb, op, cmp, first, d->kind == DEP_EXISTS ? 1 : d->kind == DEP_SCALAR ? 2 : 0,
+			     &rows, d->kind == DEP_IN ? &hit : NULL, &saw_null);
+	else
+		ex_op_free(op);
+	ex_expr_free(cmp);
+	if (!rc) {
+		switch (d->kind) {
+		case DEP_SCALAR:
+			if (rows > 1)
+				rc = fail(&nb, e->loc, TARN_EDATA,
+					  "more than one row returned by a subquery used as an "
+					  "expression (scalar subqueries can only return a single row)");
+			else
+				rc = rows ? tarn_array_append_from(out, first, 0)
+					  : tarn_array_append_null(out);
+			break;
+		case DEP_EXISTS:
+			rc = tarn_array_append_bool(out, rows > 0);
+			break;
+		case DEP_IN: {
+			bool negate = e->in.not;
+			if (hit)
+				rc = tarn_array_append_bool(out, !negate);
+			else if (saw_null)
+				rc = tarn_array_append_null(out);
+			else
+				rc = tarn_array_append_bool(out, negate);
+			break;
+		}
+		}
+		if (rc && rc != TARN_EDATA)
+			rc = nomem(&nb);
+	}
+	tarn_array_free(first);
+	return rc;
+}
+
+/* Binds node e's subquery (and IN's left side) with scope's columns as
+ * typing-only parameters: which of them it names (used[]), and the type of
+ * its value. The binder's errors are the subquery's own. */
+static tarn_rc dep_probe(struct binder *b, const struct sql_expr *e, enum dep_kind kind,
+			 const struct rel *scope, bool *used, struct tarn_type *t)
+{
+	struct pframe f = { scope, NULL, 0, used, b->params };
+	const struct pframe *saved = b->params;
+	b->params = &f;
+	struct rel r;
+	tarn_rc rc = bind_query_rel(b, dep_query(e), &r);
+	if (!rc) {
+		if (kind != DEP_EXISTS && r.n != 1)
+			rc = fail(b, e->loc, TARN_EUSAGE,
+				  "a subquery used as a value must return one column, not %d", r.n);
+		else if (kind == DEP_SCALAR && tarn_type_copy(t, r.cols[0].type))
+			rc = nomem(b);
+		else if (kind != DEP_SCALAR)
+			tarn_type_init(t, TARN_T_BOOL);
+		rel_clear(&r);
+	}
+	if (!rc && kind == DEP_IN) {
+		struct bctx none = { .r = NULL, .clause = "IN" };
+		struct ex_expr *x = NULL;
+		/* names of the current scope are parameters here: mark them */
+		rc = bind_expr(b, &none, e->in.arg, &x);
+		ex_expr_free(x);
+	}
+	b->params = saved;
+	return rc;
+}
+
+/* Wraps cur with a dependent evaluation of node e (its value appended as a
+ * hidden column, recorded in c->subs). */
+static tarn_rc dep_apply(struct binder *b, struct rel *cur, const struct sql_expr *e,
+			 enum dep_kind kind, bool *used, struct tarn_type *t, struct bctx *c)
+{
+	struct dep_ctx *d = tarn_calloc(1, sizeof *d);
+	int *params = tarn_calloc((size_t)cur->n + 1, sizeof *params);
+	int np = 0;
+	for (int i = 0; i < cur->n; i++)
+		if (used[i])
+			params[np++] = i;
+	tarn_rc rc = d && params ? TARN_OK : nomem(b);
+	if (!rc) {
+		d->kind = kind;
+		d->e = e;
+		d->text = b->text;
+		d->len = b->len;
+		d->env = b->env;
+		d->xo = *b->xo;
+		d->up = b->params;
+		d->used_all = b->used_all;
+		d->t = *t; /* taken over */
+		tarn_type_init(t, TARN_T_NULL);
+		d->scope.cols = tarn_calloc((size_t)np + 1, sizeof *d->scope.cols);
+		d->types = tarn_calloc((size_t)np + 1, sizeof *d->types);
+		if (!d->scope.cols || !d->types)
+			rc = nomem(b);
+	}
+	for (int k = 0; !rc && k < np; k++) {
+		const struct bcol *bc = &cur->cols[params[k]];
+		struct bcol *nc = &d->scope.cols[k];
+		d->scope.n = k + 1;
+		nc->name = tarn_strdup(bc->name ? bc->name : "");
+		nc->rel = bc->rel ? tarn_strdup(bc->rel) : NULL;
+		nc->hidden = bc->hidden;
+		if (!nc->name || (bc->rel && !nc->rel) || tarn_type_copy(&d->types[k], bc->type))
+			rc = nomem(b);
+		nc->type = &d->types[k];
+	}
+	for (const struct cte_frame *cf = b->ctes; !rc && cf; cf = cf->up)
+		d->n_ctes++;
+	if (!rc && d->n_ctes) {
+		d->ctes = tarn_calloc((size_t)d->n_ctes, sizeof *d->ctes);
+		rc = d->ctes ? TARN_OK : nomem(b);
+		int k = 0;
+		for (const struct cte_frame *cf = b->ctes; !rc && cf; cf = cf->up, k++) {
+			d->ctes[k] = *cf;
+			d->ctes[k].up = k + 1 < d->n_ctes ? &d->ctes[k + 1] : NULL;
+		}
+	}
+	if (!rc && b->n_used) {
+		d->used = tarn_calloc((size_t)b->n_used, sizeof *d->used);
+		rc = d->used ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < b->n_used; i++) {
+			d->used[i] = tarn_strdup(b->used[i]);
+			rc = d->used[i] ? TARN_OK : nomem(b);
+			d->n_used = i + 1;
+		}
+	}
+	if (rc) {
+		tarn_free(params);
+		dep_ctx_free(d);
+		return rc;
+	}
+	char name[32];
+	snprintf(name, sizeof name, "__dep%d", cur->n);
+	struct ex_op *op = NULL;
+	struct tarn_type vt;
+	if (tarn_type_copy(&vt, &d->t)) {
+		tarn_free(params);
+		dep_ctx_free(d);
+		return nomem(b);
+	}
+	struct ex_op *in = cur->op;
+	cur->op = NULL;
+	rc = ex_op_apply(in, params, np, &vt, name, dep_eval, d, dep_ctx_free, &op, b->err);
+	tarn_type_clear(&vt);
+	tarn_free(params);
+	if (rc) {
+		rel_clear(cur);
+		return rc;
+	}
+	struct bcol *cols = tarn_realloc(cur->cols, (size_t)(cur->n + 2) * sizeof *cols);
+	if (!cols) {
+		ex_op_free(op);
+		rel_clear(cur);
+		return nomem(b);
+	}
+	cur->cols = cols;
+	memset(&cols[cur->n], 0, sizeof cols[cur->n]);
+	cols[cur->n].name = tarn_strdup(name);
+	cur->n++;
+	cur->op = op;
+	rel_retarget(cur);
+	if (!cols[cur->n - 1].name)
+		return nomem(b);
+	const struct sql_expr **ns = tarn_realloc(c->subs, (size_t)(c->n_subs + 1) * sizeof *ns);
+	if (ns)
+		c->subs = ns;
+	int *nsc = ns ? tarn_realloc(c->sub_col, (size_t)(c->n_subs + 1) * sizeof *nsc) : NULL;
+	if (!nsc)
+		return nomem(b);
+	c->sub_col = nsc;
+	c->subs[c->n_subs] = e;
+	c->sub_col[c->n_subs++] = cur->n - 1;
+	return TARN_OK;
+}
+
+struct dep_find {
+	const struct sql_expr **v;
+	int n, cap;
+	struct binder *b;
+};
+
+static tarn_rc visit_dep(void *ctx, const struct sql_expr *e)
+{
+	struct dep_find *f = ctx;
+	if (e->kind != SQL_EXPR_SUBQUERY && e->kind != SQL_EXPR_EXISTS &&
+	    !(e->kind == SQL_EXPR_IN && e->in.query))
+		return TARN_OK;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 4;
+		const struct sql_expr **v = tarn_realloc(f->v, (size_t)f->cap * sizeof *v);
+		if (!v)
+			return nomem(f->b);
+		f->v = v;
+	}
+	f->v[f->n++] = e;
+	return TARN_OK;
+}
+
+/* Uncorrelated x [NOT] IN (subquery) inside an expression: a mark join
+ * appends its boolean (negated for NOT IN by a projection). */
+static tarn_rc mark_in(struct binder *b, struct rel *cur, const struct sql_expr *e,
+		       struct bctx *c)
+{
+	struct rel inner;
+	TRY(bind_query_rel(b, e->in.query, &inner));
+	if (inner.n != 1) {
+		rel_clear(&inner);
+		return fail(b, e->loc, TARN_EUSAGE, "IN (subquery) needs one column, not %d", inner.n);
+	}
+	struct ex_expr **pk = tarn_calloc(2, sizeof *pk), **bk = tarn_calloc(2, sizeof *bk);
+	struct bctx cc = *c;
+	cc.r = cur;
+	cc.clause = "IN";
+	tarn_rc rc = pk && bk ? bind_expr(b, &cc, e->in.arg, &pk[0]) : nomem(b);
+	if (!rc)
+		rc = ex_expr_column(0, inner.cols[0].type, inner.cols[0].name, &bk[0]);
+	if (rc) {
+		free_keys(pk, bk, 1);
+		rel_clear(&inner);
+		return rc;
+	}
+	struct rel nr = { 0 };
+	rc = join_rels(b, EX_JOIN_MARK, cur, &inner, pk, bk, 1, NULL, &nr);
+	tarn_free(pk);
+	tarn_free(bk);
+	TRY(rc);
+	*cur = nr;
+	int col = cur->n - 1;
+	tarn_free(cur->cols[col].name);
+	cur->cols[col].name = tarn_strdup("__mark");
+	if (!cur->cols[col].name)
+		return nomem(b);
+	if (e->in.not) { /* NOT (mark): NULL stays NULL */
+		struct ex_expr **pe = tarn_calloc((size_t)cur->n + 1, sizeof *pe);
+		rc = pe ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < cur->n; i++)
+			rc = ex_expr_column(i, cur->cols[i].type, NULL, &pe[i]);
+		if (!rc) {
+			struct ex_expr *x = pe[col];
+			pe[col] = NULL;
+			rc = ex_expr_not(x, &pe[col], b->err);
+		}
+		struct ex_op *op = NULL;
+		if (!rc) {
+			const char **names = tarn_calloc((size_t)cur->n + 1, sizeof *names);
+			rc = names ? TARN_OK : nomem(b);
+			for (int i = 0; !rc && i < cur->n; i++)
+				names[i] = cur->cols[i].name;
+			if (!rc) {
+				rc = ex_op_project(cur->op, pe, names, cur->n, &op, b->err);
+				cur->op = NULL;
+				tarn_free(pe);
+				pe = NULL;
+			}
+			tarn_free(names);
+		}
+		for (int i = 0; pe && i < cur->n; i++)
+			ex_expr_free(pe[i]);
+		tarn_free(pe);
+		if (rc)
+			return rc;
+		cur->op = op;
+		rel_retarget(cur);
+	}
+	const struct sql_expr **ns = tarn_realloc(c->subs, (size_t)(c->n_subs + 1) * sizeof *ns);
+	if (ns)
+		c->subs = ns;
+	int *nsc = ns ? tarn_realloc(c->sub_col, (size_t)(c->n_subs + 1) * sizeof *nsc) : NULL;
+	if (!nsc)
+		return nomem(b);
+	c->sub_col = nsc;
+	c->subs[c->n_subs] = e;
+	c->sub_col[c->n_subs++] = col;
+	return TARN_OK;
+}
+
+/* Subqueries inside the expressions v[0..n) over cur that bind_expr cannot
+ * take as constants: correlated scalar subqueries, correlated EXISTS and
+ * IN become dependent evaluations (op_apply.c); an uncorrelated IN becomes
+ * a mark join. Each adds a hidden column to cur that c->subs maps the node
+ * to. Uncorrelated scalar subqueries and EXISTS are left to bind_expr,
+ * which runs them once as constants. */
+static tarn_rc apply_dependent(struct binder *b, struct rel *cur,
+			       const struct sql_expr *const *v, int n, struct bctx *c)
+{
+	struct dep_find f = { NULL, 0, 0, b };
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < n; i++)
+		rc = walk(v[i], visit_dep, &f);
+	for (int s = 0; !rc && s < f.n; s++) {
+		const struct sql_expr *e = f.v[s];
+		bool done = false;
+		for (int k = 0; k < c->n_subs && !done; k++)
+			done = c->subs[k] == e;
+		if (done)
+			continue;
+		enum dep_kind kind = e->kind == SQL_EXPR_SUBQUERY ? DEP_SCALAR
+				     : e->kind == SQL_EXPR_EXISTS ? DEP_EXISTS
+								  : DEP_IN;
+		bool *used = tarn_calloc((size_t)cur->n + 1, sizeof *used);
+		struct tarn_type t;
+		tarn_type_init(&t, TARN_T_NULL);
+		rc = used ? dep_probe(b, e, kind, cur, used, &t) : nomem(b);
+		bool corr = false;
+		for (int i = 0; !rc && i < cur->n; i++)
+			corr |= used[i];
+		/* IN's left side is always a column of cur: correlated means the
+		 * subquery itself names cur */
+		if (!rc && kind == DEP_IN && corr) {
+			bool *u2 = tarn_calloc((size_t)cur->n + 1, sizeof *u2);
+			struct tarn_type t2;
+			tarn_type_init(&t2, TARN_T_NULL);
+			struct pframe pf = { cur, NULL, 0, u2, b->params };
+			const struct pframe *saved = b->params;
+			b->params = &pf;
+			struct rel r;
+			rc = u2 ? bind_query_rel(b, e->in.query, &r) : nomem(b);
+			b->params = saved;
+			if (!rc)
+				rel_clear(&r);
+			corr = false;
+			for (int i = 0; !rc && i < cur->n; i++)
+				corr |= u2[i];
+			tarn_free(u2);
+		}
+		if (!rc && corr)
+			rc = dep_apply(b, cur, e, kind, used, &t, c);
+		else if (!rc && kind == DEP_IN)
+			rc = mark_in(b, cur, e, c);
+		tarn_type_clear(&t);
+		tarn_free(used);
+	}
+	tarn_free(f.v);
+	return rc;
+}
+
+/* A WHERE conjunct holding a subquery the semi/anti joins cannot take:
+ * evaluated dependently, then filtered on. */
+static tarn_rc filter_dependent(struct binder *b, struct rel *cur, const struct sql_expr *e)
+{
+	struct bctx c = { .r = cur, .clause = "WHERE" };
+	tarn_rc rc = apply_dependent(b, cur, &e, 1, &c);
+	struct ex_expr *pred = NULL;
+	if (!rc)
+		rc = bind_expr(b, &c, e, &pred);
+	tarn_free(c.subs);
+	tarn_free(c.sub_col);
+	TRY(rc);
+	struct ex_op *op;
+	TRY(ex_op_filter(cur->op, pred, &op, b->err));
+	cur->op = op;
+	rel_retarget(cur);
+	cur->est *= 0.5;
+	return TARN_OK;
 }
 
 /* ---- aggregation, SELECT list, DISTINCT, ORDER BY, LIMIT ---------------------------- */
@@ -3197,9 +4120,16 @@ static tarn_rc apply_windows(struct binder *b, const struct sql_query *q, struct
 	if (!rc && wl.n) {
 		idx = tarn_calloc((size_t)wl.n, sizeof *idx);
 		done = tarn_calloc((size_t)wl.n, sizeof *done);
-		c->subs = tarn_calloc((size_t)wl.n, sizeof *c->subs);
-		c->sub_col = tarn_calloc((size_t)wl.n, sizeof *c->sub_col);
-		if (!idx || !done || !c->subs || !c->sub_col)
+		/* append to the subquery columns select_dependent recorded */
+		const struct sql_expr **ns =
+			tarn_realloc(c->subs, (size_t)(c->n_subs + wl.n) * sizeof *ns);
+		if (ns)
+			c->subs = ns;
+		int *nc = ns ? tarn_realloc(c->sub_col, (size_t)(c->n_subs + wl.n) * sizeof *nc)
+			     : NULL;
+		if (nc)
+			c->sub_col = nc;
+		if (!idx || !done || !ns || !nc)
 			rc = nomem(b);
 	}
 	int n_cols = 0;
@@ -3221,6 +4151,32 @@ static tarn_rc apply_windows(struct binder *b, const struct sql_query *q, struct
 	tarn_free(idx);
 	tarn_free(done);
 	win_list_free(&wl);
+	return rc;
+}
+
+/* Subqueries in HAVING, the select list and ORDER BY that need columns
+ * of their own (apply_dependent), over the rows those clauses see. */
+static tarn_rc select_dependent(struct binder *b, const struct sql_query *q, struct rel *cur,
+				struct bctx *c)
+{
+	const struct sql_select *sel = q->select;
+	int n = 0;
+	const struct sql_expr **v = tarn_calloc((size_t)(sel->n_items + q->n_order) + 2, sizeof *v);
+	if (!v)
+		return nomem(b);
+	if (sel->having)
+		v[n++] = sel->having;
+	for (int i = 0; i < sel->n_items; i++)
+		if (!is_star(sel->items[i].expr))
+			v[n++] = sel->items[i].expr;
+	for (int i = 0; i < q->n_order; i++)
+		if (q->order[i].expr)
+			v[n++] = q->order[i].expr;
+	/* correlated aggregates by equalities: grouped and joined (LEFT) */
+	tarn_rc rc = c->agg_mode ? TARN_OK : apply_scalar_subs(b, cur, v, n, c);
+	if (!rc)
+		rc = apply_dependent(b, cur, v, n, c);
+	tarn_free(v);
 	return rc;
 }
 
@@ -3271,6 +4227,24 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 				rc = nomem(b);
 		}
 		struct bctx kc = { .r = &cur, .clause = "GROUP BY" };
+		/* correlated subqueries inside aggregates' arguments see the
+		 * rows before grouping */
+		if (!rc)
+			rc = apply_scalar_subs(b, &cur, al.v, al.n, &kc);
+		if (!rc)
+			rc = apply_dependent(b, &cur, al.v, al.n, &kc);
+		/* ... and are done: the later clauses skip them (column -1) */
+		if (!rc && kc.n_subs) {
+			c.subs = tarn_calloc((size_t)kc.n_subs, sizeof *c.subs);
+			c.sub_col = tarn_calloc((size_t)kc.n_subs, sizeof *c.sub_col);
+			if (!c.subs || !c.sub_col)
+				rc = nomem(b);
+			for (int i = 0; !rc && i < kc.n_subs; i++) {
+				c.subs[i] = kc.subs[i];
+				c.sub_col[i] = -1;
+			}
+			c.n_subs = rc ? 0 : kc.n_subs;
+		}
 		for (int i = 0; !rc && i < sel->n_group; i++) {
 			const struct sql_expr *g = group_target(sel, &cur, sel->group[i].expr);
 			rc = bind_expr(b, &kc, g, &keys[nk]);
@@ -3310,6 +4284,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 			tarn_free(knames[i]);
 		tarn_free(knames);
 		tarn_free(specs);
+		tarn_free(kc.subs);
+		tarn_free(kc.sub_col);
 		double est = cur.est;
 		rel_clear(&cur);
 		if (!rc)
@@ -3319,6 +4295,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		c.key_text = key_text;
 		c.n_aggs = al.n;
 		c.agg_text = al.text;
+		if (!rc)
+			rc = select_dependent(b, q, &cur, &c);
 		if (!rc && sel->having) {
 			const struct sql_expr *h = sel->having;
 			c.clause = "HAVING";
@@ -3335,6 +4313,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		}
 	}
 
+	if (!rc && !grouped)
+		rc = select_dependent(b, q, &cur, &c);
 	/* Window functions, then QUALIFY (which may name select aliases). */
 	if (!rc)
 		rc = apply_windows(b, q, &cur, &c);

@@ -223,6 +223,41 @@ TARN_MUST_USE tarn_rc ex_op_hash_join(enum ex_join_kind kind, struct ex_op *prob
 				      struct ex_expr *residual, struct ex_op **out,
 				      struct tarn_err *err);
 
+/* Nested-loop join (op_nljoin.c): every probe row meets every build row;
+ * pairs pass when pred (over probe ++ build columns; NULL = always) is
+ * TRUE. For joins without an equality conjunct: inner, left, right, full,
+ * semi, anti (not mark / null-aware anti). The build side is materialised
+ * (reserved); output columns as ex_op_hash_join. */
+TARN_MUST_USE tarn_rc ex_op_nl_join(enum ex_join_kind kind, struct ex_op *probe,
+				    struct ex_op *build, struct ex_expr *pred, struct ex_op **out,
+				    struct tarn_err *err);
+
+/* ASOF join (op_asof.c): each probe row takes the one build row that is
+ * equal on the key pairs and whose build_time is closest to probe_time
+ * among those with `probe_time cmp build_time` (cmp: EX_GE, EX_GT, EX_LE,
+ * EX_LT; NULL keys and times never match). kind: EX_JOIN_INNER (probe rows
+ * without such a row are dropped) or EX_JOIN_LEFT (kept, build columns
+ * NULL). Output: probe ++ build columns. */
+TARN_MUST_USE tarn_rc ex_op_asof_join(enum ex_join_kind kind, struct ex_op *probe,
+				      struct ex_op *build, struct ex_expr **probe_keys,
+				      struct ex_expr **build_keys, int n_keys,
+				      struct ex_expr *probe_time, struct ex_expr *build_time,
+				      enum ex_cmp cmp, struct ex_op **out, struct tarn_err *err);
+
+/* Dependent evaluation (op_apply.c), the fallback for correlated
+ * subqueries: output = input ++ one column of type t (named name), whose
+ * value for a row is what fn appends to `out` (exactly one value) given
+ * the row's values of the input columns params[0..n) (vals[k] is that
+ * column's array, row the physical row). fn runs once per distinct
+ * parameter combination per task (cached), from any worker thread. ctx is
+ * freed with ctx_free when the operator is (also on failure). */
+typedef tarn_rc (*ex_apply_fn)(void *ctx, const struct tarn_array *const *vals, int64_t row,
+			       struct tarn_array *out, struct tarn_err *err);
+TARN_MUST_USE tarn_rc ex_op_apply(struct ex_op *child, const int *params, int n_params,
+				  const struct tarn_type *t, const char *name, ex_apply_fn fn,
+				  void *ctx, void (*ctx_free)(void *ctx), struct ex_op **out,
+				  struct tarn_err *err);
+
 /* Sort (stable: ties keep input order). top_n >= 0: only the first top_n
  * rows are wanted (ORDER BY ... LIMIT: a bounded heap per morsel). */
 struct ex_sort_key {
