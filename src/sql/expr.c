@@ -67,6 +67,8 @@ void ex_expr_free(struct ex_expr *e)
 		ex_inset_free(e->in);
 	if (e->re)
 		ex_regex_free(e->re);
+	if (e->fn_state && e->fn_state_free)
+		e->fn_state_free(e->fn_state);
 	tarn_free(e);
 }
 
@@ -144,6 +146,11 @@ tarn_rc ex_expr_copy(const struct ex_expr *e, struct ex_expr **out)
 		TRY_OUT(ex_inset_copy(e->in, &c->in));
 	if (e->re)
 		TRY_OUT(ex_regex_copy(e->re, &c->re));
+	if (e->fn_state) {
+		c->fn_state_free = e->fn_state_free;
+		c->fn_state_copy = e->fn_state_copy;
+		TRY_OUT(e->fn_state_copy(e->fn_state, &c->fn_state));
+	}
 out:
 	if (rc) {
 		ex_expr_free(c);

@@ -99,6 +99,11 @@ struct ex_expr {
 	struct ex_like *like; /* EX_E_LIKE: compiled pattern */
 	struct ex_inset *in;  /* EX_E_IN: the list as a set */
 	struct ex_regex *re;  /* EX_E_FUNC regexp_*: the compiled constant pattern */
+	/* EX_E_FUNC: read-only state a bind made from constant arguments (a
+	 * loaded time zone), with the functions that free and copy it */
+	void *fn_state;
+	void (*fn_state_free)(void *state);
+	tarn_rc (*fn_state_copy)(const void *state, void **out);
 	int32_t months, days;  /* EX_E_DATE_ADD */
 	int64_t micros;
 };

@@ -1130,6 +1130,12 @@ const struct ex_func *ex_func_find(const char *name)
 	for (int i = 0; i < ex_funcs_regex_n; i++)
 		if (!strcasecmp(ex_funcs_regex[i].name, name))
 			return &ex_funcs_regex[i];
+	for (int i = 0; i < ex_funcs_extra_n; i++)
+		if (!strcasecmp(ex_funcs_extra[i].name, name))
+			return &ex_funcs_extra[i];
+	for (int i = 0; i < ex_funcs_time_n; i++)
+		if (!strcasecmp(ex_funcs_time[i].name, name))
+			return &ex_funcs_time[i];
 	return NULL;
 }
 
@@ -1141,5 +1147,11 @@ const struct ex_func *ex_func_at(int i)
 	if (i >= n && i < n + ex_funcs_more_n)
 		return &ex_funcs_more[i - n];
 	n += ex_funcs_more_n;
-	return i >= n && i < n + ex_funcs_regex_n ? &ex_funcs_regex[i - n] : NULL;
+	if (i >= n && i < n + ex_funcs_regex_n)
+		return &ex_funcs_regex[i - n];
+	n += ex_funcs_regex_n;
+	if (i >= n && i < n + ex_funcs_extra_n)
+		return &ex_funcs_extra[i - n];
+	n += ex_funcs_extra_n;
+	return i >= n && i < n + ex_funcs_time_n ? &ex_funcs_time[i - n] : NULL;
 }

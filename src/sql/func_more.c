@@ -912,6 +912,12 @@ static tarn_rc eval_date_diff(const struct ex_expr *e, const struct ex_fargs *a,
 /* epoch(x): seconds as float64; epoch_ms(x): milliseconds as int64 */
 static tarn_rc bind_epoch(struct ex_expr *e, struct tarn_err *err)
 {
+	/* epoch_ms(integer): the timestamp that many milliseconds after 1970 */
+	if (!strcasecmp(e->fn->name, "epoch_ms") && tarn_type_is_integer(e->args[0]->type.id)) {
+		TRY(ex_fn_coerce(e, 0, TARN_T_INT64, err));
+		e->fn_arg = 2;
+		return tarn_type_init_timestamp(&e->type, TARN_UNIT_US, NULL);
+	}
 	TRY(ex_fn_want_temporal(e, 0, false, err));
 	e->fn_arg = !strcasecmp(e->fn->name, "epoch_ms");
 	tarn_type_init(&e->type, e->fn_arg ? TARN_T_INT64 : TARN_T_FLOAT64);
@@ -922,6 +928,18 @@ static tarn_rc eval_epoch(const struct ex_expr *e, const struct ex_fargs *a, con
 			  int64_t n, struct tarn_array *r, struct tarn_err *err)
 {
 	TRY(ex_validity_and(r, a->v, 1, r->length));
+	if (e->fn_arg == 2) {
+		for (int64_t k = 0; k < n; k++) {
+			int64_t i = ROW(k), ms = ((const int64_t *)a->v[0].a->values)[VROW(&a->v[0], i)];
+			if (r->validity && !tarn_bit_get(r->validity, i))
+				continue;
+			if (ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000)
+				return tarn_err_set(err, TARN_EDATA, "epoch_ms: %lld is out of range",
+						    (long long)ms);
+			((int64_t *)r->values)[i] = ms * 1000;
+		}
+		return TARN_OK;
+	}
 	for (int64_t k = 0; k < n; k++) {
 		int64_t i = ROW(k), us = to_us(a->v[0].a, VROW(&a->v[0], i));
 		if (e->fn_arg)
@@ -1209,7 +1227,9 @@ const struct ex_func ex_funcs_more[] = {
 	  bind_date_diff, eval_date_diff },
 	{ "datediff", 3, 3, "datediff(part, start, end): date_diff", bind_date_diff, eval_date_diff },
 	{ "epoch", 1, 1, "epoch(x): seconds since 1970-01-01 (float64)", bind_epoch, eval_epoch },
-	{ "epoch_ms", 1, 1, "epoch_ms(x): milliseconds since 1970-01-01", bind_epoch, eval_epoch },
+	{ "epoch_ms", 1, 1,
+	  "epoch_ms(x): milliseconds since 1970-01-01 (of an integer: that timestamp)", bind_epoch,
+	  eval_epoch },
 	{ "make_date", 3, 3, "make_date(y, m, d)", bind_make_date, eval_make_date },
 	{ "dayname", 1, 1, "dayname(x): Monday ... Sunday", bind_dayname, eval_dayname },
 	{ "monthname", 1, 1, "monthname(x): January ... December", bind_dayname, eval_dayname },
