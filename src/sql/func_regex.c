@@ -14,9 +14,10 @@
  * PCRE2 accepts more than RE2 (backreferences, lookaround); those work.
  *
  * Options (a constant string, DuckDB's letters): c case-sensitive (the
- * default), i case-insensitive, l literal pattern, s '.' matches newline,
- * m/n/p newline-sensitive (^ and $ at line ends), g every match
- * (regexp_replace only).
+ * default), i case-insensitive, l literal pattern, s '.' matches a
+ * newline, m/n/p newline-sensitive ('.' does not, the default; as in
+ * DuckDB, ^ and $ stay anchored to the whole value: use (?m) for lines),
+ * g every match (regexp_replace only).
  *
  * A constant pattern is compiled once, when the call is bound, and
  * JIT-compiled when the platform allows; a pattern from a column is
@@ -85,6 +86,8 @@ static tarn_rc regex_compile(const char *p, size_t n, uint32_t opts, struct ex_r
 		ex_regex_free(re);
 		return tarn_err_nomem(err, "regular expression");
 	}
+	if (opts & PCRE2_LITERAL) /* options about metacharacters do not combine with it */
+		opts &= ~(uint32_t)(PCRE2_DOLLAR_ENDONLY | PCRE2_DOTALL | PCRE2_MULTILINE);
 	re->src_len = n;
 	re->opts = opts;
 	int ecode = 0;
@@ -129,10 +132,10 @@ static tarn_rc parse_opts(const char *fn, const uint8_t *s, size_t n, uint32_t *
 		case 'c': *opts &= ~(uint32_t)PCRE2_CASELESS; break;
 		case 'i': *opts |= PCRE2_CASELESS; break;
 		case 'l': *opts |= PCRE2_LITERAL; break;
-		case 's': *opts |= PCRE2_DOTALL; *opts &= ~(uint32_t)PCRE2_MULTILINE; break;
+		case 's': *opts |= PCRE2_DOTALL; break;
 		case 'm':
 		case 'n':
-		case 'p': *opts |= PCRE2_MULTILINE; *opts &= ~(uint32_t)PCRE2_DOTALL; break;
+		case 'p': *opts &= ~(uint32_t)PCRE2_DOTALL; break;
 		case 'g':
 			if (global) {
 				*global = true;

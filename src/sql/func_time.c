@@ -11,7 +11,7 @@
  * is loaded per row with the previous row's zone reused. Semantics as
  * DuckDB (ICU):
  *   TIMESTAMP   AT TIME ZONE z -> TIMESTAMPTZ: the wall time read in z; a
- *     wall time that occurs twice (fall back) is the earlier instant, one
+ *     wall time that occurs twice (fall back) is the later instant, one
  *     skipped by a spring-forward gap uses the offset before the gap;
  *   TIMESTAMPTZ AT TIME ZONE z -> TIMESTAMP: the instant's wall time in z.
  * TIMESTAMPTZ values are UTC instants; the session time zone is UTC.
@@ -102,7 +102,7 @@ static int64_t tz_local_to_utc(const struct orc_tz *tz, int64_t w)
 	int64_t ta = w - ob, tb = w - oa;
 	bool va = orc_tz_offset(tz, ta) == ob, vb = orc_tz_offset(tz, tb) == oa;
 	if (va && vb)
-		return ta < tb ? ta : tb; /* repeated wall time: the earlier instant */
+		return ta > tb ? ta : tb; /* repeated wall time: the later instant (ICU) */
 	if (vb && !va)
 		return tb;
 	return ta; /* valid before the change, or in a gap: the offset before it */
