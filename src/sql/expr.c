@@ -1219,6 +1219,8 @@ const char *ex_func_suggest(const char *name)
 	int bd = 3;
 	const struct ex_func *f;
 	for (int i = 0; (f = ex_func_at(i)) != NULL; i++) {
+		if (!((f->name[0] | 32) >= 'a' && (f->name[0] | 32) <= 'z'))
+			continue; /* operators (||, &, <<) are not names to suggest */
 		int d = tarn_edit_distance(name, f->name, true);
 		if (d < bd) {
 			bd = d;
