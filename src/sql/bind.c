@@ -662,6 +662,36 @@ static tarn_rc interval_parts(struct binder *b, const struct sql_expr *e, int32_
 	return TARN_OK;
 }
 
+/* An INTERVAL value: a constant, or INTERVAL (expr) unit as to_<unit>(expr). */
+static tarn_rc bind_interval(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			     struct ex_expr **out)
+{
+	const struct sql_expr *v = e->interval.value;
+	static const char *const to[] = {
+		[SQL_IV_YEAR] = "to_years",	      [SQL_IV_QUARTER] = "to_quarters",
+		[SQL_IV_MONTH] = "to_months",	      [SQL_IV_WEEK] = "to_weeks",
+		[SQL_IV_DAY] = "to_days",	      [SQL_IV_HOUR] = "to_hours",
+		[SQL_IV_MINUTE] = "to_minutes",	      [SQL_IV_SECOND] = "to_seconds",
+		[SQL_IV_MILLISECOND] = "to_milliseconds", [SQL_IV_MICROSECOND] = "to_microseconds",
+		[SQL_IV_DECADE] = "to_decades",	      [SQL_IV_CENTURY] = "to_centuries",
+		[SQL_IV_MILLENNIUM] = "to_millennia",
+	};
+	enum sql_interval_unit u = e->interval.unit;
+	if (v->kind != SQL_EXPR_LITERAL && u != SQL_IV_NONE &&
+	    (size_t)u < sizeof to / sizeof *to && to[u]) {
+		struct ex_expr *x;
+		TRY(bind_expr(b, c, v, &x));
+		struct tarn_err sub;
+		tarn_err_clear(&sub);
+		tarn_rc rc = ex_expr_func(to[u], &x, 1, out, &sub);
+		return rc ? fail(b, e->loc, rc, "%s", sub.msg) : TARN_OK;
+	}
+	int32_t m, d;
+	int64_t us;
+	TRY(interval_parts(b, e, &m, &d, &us));
+	return ex_expr_const_interval(m, d, us, out) ? nomem(b) : TARN_OK;
+}
+
 /* ---- scalar subqueries run at bind time ------------------------------------------- */
 
 static tarn_rc run_scalar(struct binder *b, const struct sql_expr *e, struct ex_expr **out)
@@ -732,6 +762,18 @@ static tarn_rc bind_list(struct binder *b, const struct bctx *c, struct sql_expr
 	return TARN_OK;
 }
 
+/* x op INTERVAL (m, d, us) where x is an interval too. Takes x. */
+static tarn_rc interval_op(struct binder *b, enum ex_arith op, struct ex_expr *x, int32_t m,
+			   int32_t d, int64_t us, struct ex_expr **out)
+{
+	struct ex_expr *iv;
+	if (ex_expr_const_interval(m, d, us, &iv)) {
+		ex_expr_free(x);
+		return nomem(b);
+	}
+	return ex_expr_arith(op, x, iv, out, b->err);
+}
+
 /* Operators that are calls of registry functions (DuckDB's spellings):
  * & | xor << >> ~ on integers, ^ and ** as pow, s ~ re (a full match, as
  * DuckDB; ~* ignores case; !~ and !~* negate) and SIMILAR TO as
@@ -792,6 +834,8 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 		TRY(interval_parts(b, e->binary.r, &m, &d, &us));
 		struct ex_expr *x;
 		TRY(bind_expr(b, c, e->binary.l, &x));
+		if (x->type.id == TARN_T_INTERVAL) /* interval ± interval */
+			return interval_op(b, op == SQL_OP_SUB ? EX_SUB : EX_ADD, x, m, d, us, out);
 		if (op == SQL_OP_SUB)
 			m = -m, d = -d, us = -us;
 		return ex_expr_date_add(x, m, d, us, out, b->err);
@@ -802,6 +846,8 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 		TRY(interval_parts(b, e->binary.l, &m, &d, &us));
 		struct ex_expr *x;
 		TRY(bind_expr(b, c, e->binary.r, &x));
+		if (x->type.id == TARN_T_INTERVAL)
+			return interval_op(b, EX_ADD, x, m, d, us, out);
 		return ex_expr_date_add(x, m, d, us, out, b->err);
 	}
 	struct ex_expr *l, *r;
@@ -1085,9 +1131,7 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		return fail(b, e->loc, TARN_EUNSUPPORTED,
 			    "EXISTS is supported only as a WHERE condition for now");
 	case SQL_EXPR_INTERVAL:
-		return fail(b, e->loc, TARN_EUNSUPPORTED,
-			    "intervals are supported only added to or subtracted from dates and "
-			    "timestamps");
+		return bind_interval(b, c, e, out);
 	case SQL_EXPR_STAR:
 		return fail(b, e->loc, TARN_EUSAGE, "* is not allowed here");
 	case SQL_EXPR_PARAM:

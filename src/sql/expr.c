@@ -238,6 +238,20 @@ tarn_rc ex_expr_const_int(enum tarn_type_id id, int64_t v, struct ex_expr **out)
 	return const_done(e, tarn_array_append_int(e->value, v), out);
 }
 
+tarn_rc ex_expr_const_interval(int32_t months, int32_t days, int64_t micros,
+			       struct ex_expr **out)
+{
+	struct tarn_type t;
+	tarn_type_init(&t, TARN_T_INTERVAL);
+	struct ex_expr *e;
+	TRY(const_new(&t, &e));
+	struct tarn_interval v = { months, days, micros };
+	/* 16 bytes, the layout append_decimal writes */
+	tarn_i128 raw;
+	memcpy(&raw, &v, sizeof raw);
+	return const_done(e, tarn_array_append_decimal(e->value, raw), out);
+}
+
 tarn_rc ex_expr_const_double(double v, struct ex_expr **out)
 {
 	struct tarn_type t;
@@ -401,6 +415,15 @@ tarn_rc ex_type_common(const struct tarn_type *a, const struct tarn_type *b,
 			struct tarn_type *out, struct tarn_err *err)
 {
 	enum tarn_type_id x = a->id, y = b->id;
+	if ((x == TARN_T_INTERVAL || x == TARN_T_NULL) && (y == TARN_T_INTERVAL || y == TARN_T_NULL) &&
+	    x != y) {
+		tarn_type_init(out, TARN_T_INTERVAL);
+		return TARN_OK;
+	}
+	if (x == TARN_T_INTERVAL && y == TARN_T_INTERVAL) {
+		tarn_type_init(out, TARN_T_INTERVAL);
+		return TARN_OK;
+	}
 	if (!ex_type_is_scalar(x) || !ex_type_is_scalar(y))
 		return type_error(err, "comparison", a, b);
 	if (x == TARN_T_NULL)
@@ -567,6 +590,8 @@ tarn_rc ex_expr_arith(enum ex_arith op, struct ex_expr *l, struct ex_expr *r,
 		       struct ex_expr **out, struct tarn_err *err)
 {
 	*out = NULL;
+	if (ex_interval_arith_applies(op, l, r))
+		return ex_interval_arith(op, l, r, out, err);
 	struct ex_expr *e;
 	TRY(binary(EX_E_ARITH, op, l, r, &e));
 	tarn_rc rc = TARN_OK;
@@ -677,6 +702,8 @@ out:
 tarn_rc ex_expr_neg(struct ex_expr *x, struct ex_expr **out, struct tarn_err *err)
 {
 	*out = NULL;
+	if (x->type.id == TARN_T_INTERVAL)
+		return ex_interval_arith(EX_SUB, x, NULL, out, err);
 	if (!is_numeric(x->type.id) && x->type.id != TARN_T_NULL) {
 		tarn_rc rc = type_error(err, "unary -", &x->type, NULL);
 		ex_expr_free(x);
@@ -787,6 +814,8 @@ tarn_rc ex_expr_cmp(enum ex_cmp op, struct ex_expr *l, struct ex_expr *r,
 		     struct ex_expr **out, struct tarn_err *err)
 {
 	*out = NULL;
+	if (l->type.id == TARN_T_INTERVAL || r->type.id == TARN_T_INTERVAL)
+		return ex_interval_cmp(op, l, r, out, err);
 	struct ex_expr *e;
 	/* constant on the left: flip, so kernels see (vector, constant) */
 	if (l->kind == EX_E_CONST && r->kind != EX_E_CONST)
@@ -1271,7 +1300,7 @@ tarn_rc ex_expr_func(const char *name, struct ex_expr **args, int n, struct ex_e
 				    f->min_args, f->max_args, n);
 	}
 	for (int i = 0; i < n; i++)
-		if (!ex_type_is_scalar(args[i]->type.id)) {
+		if (!ex_type_is_scalar(args[i]->type.id) && args[i]->type.id != TARN_T_INTERVAL) {
 			tarn_rc rc = type_error(err, f->name, &args[i]->type, NULL);
 			free_list(args, n);
 			return rc;

@@ -125,6 +125,8 @@ TARN_MUST_USE tarn_rc ex_expr_const_decimal(tarn_i128 v, int precision, int scal
 					     struct ex_expr **out);
 TARN_MUST_USE tarn_rc ex_expr_const_string(const char *s, size_t n, struct ex_expr **out);
 TARN_MUST_USE tarn_rc ex_expr_const_date(int32_t days, struct ex_expr **out);
+TARN_MUST_USE tarn_rc ex_expr_const_interval(int32_t months, int32_t days, int64_t micros,
+					      struct ex_expr **out);
 /* A constant of type t spelled as text (the text.h spellings): the way
  * typed literals (DATE '1998-12-01', 12.50) are made. */
 TARN_MUST_USE tarn_rc ex_expr_const_text(const struct tarn_type *t, const char *s, size_t n,

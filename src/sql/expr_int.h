@@ -184,6 +184,13 @@ extern const struct ex_func ex_funcs_extra[];
 extern const int ex_funcs_extra_n;
 extern const struct ex_func ex_funcs_time[];
 extern const int ex_funcs_time_n;
+/* func_time.c: what the constructors route intervals to. applies: l op r
+ * involves an interval, or is timestamp - timestamp. Both take l and r. */
+bool ex_interval_arith_applies(enum ex_arith op, const struct ex_expr *l, const struct ex_expr *r);
+TARN_MUST_USE tarn_rc ex_interval_arith(enum ex_arith op, struct ex_expr *l, struct ex_expr *r,
+					 struct ex_expr **out, struct tarn_err *err);
+TARN_MUST_USE tarn_rc ex_interval_cmp(enum ex_cmp op, struct ex_expr *l, struct ex_expr *r,
+				       struct ex_expr **out, struct tarn_err *err);
 
 /* Bytes of string row i of v (constant: row 0). */
 static inline const uint8_t *ex_str_at(const struct ex_vec *v, int64_t i, size_t *n)

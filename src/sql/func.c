@@ -836,6 +836,10 @@ tarn_rc ex_fn_want_temporal(struct ex_expr *e, int i, bool time_ok, struct tarn_
 
 static tarn_rc bind_extract(struct ex_expr *e, struct tarn_err *err)
 {
+	if (e->args[1]->type.id == TARN_T_INTERVAL) { /* parts of an interval: func_time.c */
+		e->fn = ex_func_find("interval_part");
+		return e->fn->bind(e, err);
+	}
 	TRY(bind_part(e, err));
 	TRY(ex_fn_want_temporal(e, 1, true, err));
 	tarn_type_init(&e->type, e->fn_arg == P_EPOCH ? TARN_T_FLOAT64 : TARN_T_INT64);

@@ -531,6 +531,387 @@ static tarn_rc eval_date_sub(const struct ex_expr *e, const struct ex_fargs *a, 
 	return TARN_OK;
 }
 
+/* ---- intervals ------------------------------------------------------------------------------
+ * INTERVAL values (struct tarn_interval: months, days, microseconds, as
+ * DuckDB). The expression constructors route interval arithmetic and
+ * comparison here (ex_interval_arith, ex_interval_cmp), to the registry
+ * entries "+", "-", "*" below; to_years ... to_microseconds build
+ * intervals; extract(part FROM interval) reads them (interval_part).
+ * Arithmetic on the parts is exact: a part leaving int32 / int64 is an
+ * error. A timestamp plus an interval adds the months (clamped to the
+ * month's end), then the days, then the microseconds; a date counts as its
+ * midnight and gives a timestamp; timestamp - timestamp is whole days plus
+ * microseconds. Intervals compare by 1 month = 30 days, 1 day = 24 hours
+ * (interval_key). */
+
+static bool is_ts(enum tarn_type_id id)
+{
+	return id == TARN_T_DATE32 || id == TARN_T_TIMESTAMP;
+}
+
+static struct tarn_interval iv_at(const struct ex_vec *v, int64_t i)
+{
+	struct tarn_interval x;
+	memcpy(&x, v->a->values + (size_t)VROW(v, i) * sizeof x, sizeof x);
+	return x;
+}
+
+static void iv_put(struct tarn_array *r, int64_t i, const struct tarn_interval *x)
+{
+	memcpy(r->values + (size_t)i * sizeof *x, x, sizeof *x);
+}
+
+static tarn_rc want_interval(struct ex_expr *e, int i, struct tarn_err *err)
+{
+	if (e->args[i]->type.id == TARN_T_INTERVAL)
+		return TARN_OK;
+	if (e->args[i]->type.id == TARN_T_NULL)
+		return ex_fn_coerce(e, i, TARN_T_INTERVAL, err);
+	return ex_fn_bind_fail(e, i, "an interval", err);
+}
+
+/* Operand shapes of "+", "-", "*" (fn_arg). */
+enum { IV_ADD, IV_SUB, IV_TS_ADD, IV_TS_SUB, IV_TS_DIFF, IV_MUL, IV_NEG };
+
+static tarn_rc bind_iv_arith(struct ex_expr *e, struct tarn_err *err)
+{
+	char op = e->fn->name[0];
+	if (e->n_args == 1) {
+		if (op != '-')
+			return tarn_err_set(err, TARN_EUSAGE, "%s takes 2 arguments", e->fn->name);
+		TRY(want_interval(e, 0, err));
+		e->fn_arg = IV_NEG;
+		tarn_type_init(&e->type, TARN_T_INTERVAL);
+		return TARN_OK;
+	}
+	/* a NULL operand takes the interval role */
+	for (int i = 0; i < 2; i++)
+		if (e->args[i]->type.id == TARN_T_NULL)
+			TRY(ex_fn_coerce(e, i, TARN_T_INTERVAL, err));
+	enum tarn_type_id x = e->args[0]->type.id, y = e->args[1]->type.id;
+	if (op == '*') {
+		int iv = x == TARN_T_INTERVAL ? 0 : 1;
+		TRY(want_interval(e, iv, err));
+		TRY(ex_fn_want_int(e, 1 - iv, err));
+		TRY(ex_fn_coerce(e, 1 - iv, TARN_T_INT64, err));
+		e->fn_arg = IV_MUL;
+		tarn_type_init(&e->type, TARN_T_INTERVAL);
+		return TARN_OK;
+	}
+	if (x == TARN_T_INTERVAL && y == TARN_T_INTERVAL) {
+		e->fn_arg = op == '+' ? IV_ADD : IV_SUB;
+		tarn_type_init(&e->type, TARN_T_INTERVAL);
+		return TARN_OK;
+	}
+	if (op == '-' && is_ts(x) && is_ts(y)) {
+		TRY(want_ts_us(e, 0, err));
+		TRY(want_ts_us(e, 1, err));
+		e->fn_arg = IV_TS_DIFF;
+		tarn_type_init(&e->type, TARN_T_INTERVAL);
+		return TARN_OK;
+	}
+	if (op == '+' && x == TARN_T_INTERVAL && is_ts(y)) { /* interval + ts: swap */
+		struct ex_expr *t = e->args[0];
+		e->args[0] = e->args[1];
+		e->args[1] = t;
+	}
+	if (!is_ts(e->args[0]->type.id))
+		return ex_fn_bind_fail(e, 0, "a date, timestamp or interval", err);
+	TRY(want_ts_us(e, 0, err));
+	TRY(want_interval(e, 1, err));
+	e->fn_arg = op == '+' ? IV_TS_ADD : IV_TS_SUB;
+	const struct tarn_type *t = &e->args[0]->type;
+	return tarn_type_init_timestamp(&e->type, TARN_UNIT_US, t->tz);
+}
+
+static bool add_i32(int64_t a, int64_t b, int32_t *out)
+{
+	int64_t v = a + b;
+	if (v < INT32_MIN || v > INT32_MAX)
+		return false;
+	*out = (int32_t)v;
+	return true;
+}
+
+static tarn_rc eval_iv_arith(const struct ex_expr *e, const struct ex_fargs *a, const uint32_t *sel,
+			     int64_t n, struct tarn_array *r, struct tarn_err *err)
+{
+	TRY(ex_validity_and(r, a->v, a->n, r->length));
+	int kind = e->fn_arg;
+	for (int64_t k = 0; k < n; k++) {
+		int64_t i = ROW(k);
+		if (r->validity && !tarn_bit_get(r->validity, i))
+			continue;
+		struct tarn_interval z = { 0, 0, 0 };
+		bool ok = true;
+		switch (kind) {
+		case IV_NEG: {
+			struct tarn_interval x = iv_at(&a->v[0], i);
+			ok = add_i32(0, -(int64_t)x.months, &z.months) &&
+			     add_i32(0, -(int64_t)x.days, &z.days) &&
+			     !__builtin_sub_overflow((int64_t)0, x.micros, &z.micros);
+			break;
+		}
+		case IV_ADD:
+		case IV_SUB: {
+			struct tarn_interval x = iv_at(&a->v[0], i), y = iv_at(&a->v[1], i);
+			int64_t sg = kind == IV_ADD ? 1 : -1;
+			ok = add_i32(x.months, sg * y.months, &z.months) &&
+			     add_i32(x.days, sg * y.days, &z.days) &&
+			     !(kind == IV_ADD ? __builtin_add_overflow(x.micros, y.micros, &z.micros)
+					      : __builtin_sub_overflow(x.micros, y.micros, &z.micros));
+			break;
+		}
+		case IV_MUL: {
+			int iv = a->v[0].a->type->id == TARN_T_INTERVAL ? 0 : 1;
+			struct tarn_interval x = iv_at(&a->v[iv], i);
+			int64_t m = ((const int64_t *)a->v[1 - iv].a->values)[VROW(&a->v[1 - iv], i)];
+			int64_t mo, d;
+			ok = !__builtin_mul_overflow((int64_t)x.months, m, &mo) &&
+			     !__builtin_mul_overflow((int64_t)x.days, m, &d) &&
+			     !__builtin_mul_overflow(x.micros, m, &z.micros) && add_i32(mo, 0, &z.months) &&
+			     add_i32(d, 0, &z.days);
+			break;
+		}
+		case IV_TS_DIFF: {
+			int64_t t0 = ((const int64_t *)a->v[0].a->values)[VROW(&a->v[0], i)];
+			int64_t t1 = ((const int64_t *)a->v[1].a->values)[VROW(&a->v[1], i)];
+			int64_t d;
+			ok = !__builtin_sub_overflow(t0, t1, &d);
+			if (ok) {
+				z.micros = d % US_DAY; /* both parts take the difference's sign */
+				ok = add_i32(d / US_DAY, 0, &z.days);
+			}
+			break;
+		}
+		default: { /* timestamp ± interval */
+			int64_t t = ((const int64_t *)a->v[0].a->values)[VROW(&a->v[0], i)];
+			struct tarn_interval x = iv_at(&a->v[1], i);
+			int64_t sg = kind == IV_TS_ADD ? 1 : -1;
+			int64_t day = floor_div(t, US_DAY), tod = t - day * US_DAY;
+			if (x.months)
+				day = ex_days_add_months(day, sg * x.months);
+			int64_t us;
+			ok = !__builtin_mul_overflow(day + sg * x.days, US_DAY, &us) &&
+			     !__builtin_add_overflow(us, tod, &us) &&
+			     !__builtin_add_overflow(us, sg * x.micros, &us);
+			if (ok)
+				((int64_t *)r->values)[i] = us;
+			if (!ok)
+				return tarn_err_set(err, TARN_EDATA, "%s: timestamp out of range", e->fn->name);
+			continue;
+		}
+		}
+		if (!ok)
+			return tarn_err_set(err, TARN_EDATA, "interval %s: out of range", e->fn->name);
+		iv_put(r, i, &z);
+	}
+	return TARN_OK;
+}
+
+tarn_rc ex_interval_arith(enum ex_arith op, struct ex_expr *l, struct ex_expr *r,
+			  struct ex_expr **out, struct tarn_err *err)
+{
+	static const char *const name[] = { [EX_ADD] = "+", [EX_SUB] = "-", [EX_MUL] = "*" };
+	if (op != EX_ADD && op != EX_SUB && op != EX_MUL) {
+		ex_expr_free(l);
+		ex_expr_free(r);
+		return tarn_err_set(err, TARN_EUNSUPPORTED,
+				    "intervals take +, - and * (by an integer), not this operator");
+	}
+	struct ex_expr *args[2] = { l, r };
+	return ex_expr_func(name[op], args, r ? 2 : 1, out, err);
+}
+
+bool ex_interval_arith_applies(enum ex_arith op, const struct ex_expr *l, const struct ex_expr *r)
+{
+	enum tarn_type_id x = l->type.id, y = r->type.id;
+	if (x == TARN_T_INTERVAL || y == TARN_T_INTERVAL)
+		return true;
+	/* timestamp - timestamp (date - date stays a day count) */
+	return op == EX_SUB && is_ts(x) && is_ts(y) &&
+	       (x == TARN_T_TIMESTAMP || y == TARN_T_TIMESTAMP);
+}
+
+/* interval_key(iv): the interval as microseconds with 1 month = 30 days
+ * (decimal(38,0)), what comparisons of intervals compare. */
+static tarn_rc bind_iv_key(struct ex_expr *e, struct tarn_err *err)
+{
+	TRY(want_interval(e, 0, err));
+	tarn_type_init_decimal(&e->type, 38, 0);
+	return TARN_OK;
+}
+
+static tarn_rc eval_iv_key(const struct ex_expr *e, const struct ex_fargs *a, const uint32_t *sel,
+			   int64_t n, struct tarn_array *r, struct tarn_err *err)
+{
+	TRY(ex_validity_and(r, a->v, 1, r->length));
+	for (int64_t k = 0; k < n; k++) {
+		int64_t i = ROW(k);
+		struct tarn_interval x = iv_at(&a->v[0], i);
+		tarn_i128 v = ((tarn_i128)x.months * 30 + x.days) * US_DAY + x.micros;
+		memcpy(r->values + (size_t)i * 16, &v, 16);
+	}
+	return TARN_OK;
+}
+
+tarn_rc ex_interval_cmp(enum ex_cmp op, struct ex_expr *l, struct ex_expr *r, struct ex_expr **out,
+			struct tarn_err *err)
+{
+	struct ex_expr *kl = NULL, *kr = NULL;
+	tarn_rc rc = ex_expr_func("interval_key", &l, 1, &kl, err);
+	if (rc) {
+		ex_expr_free(r);
+		return rc;
+	}
+	if ((rc = ex_expr_func("interval_key", &r, 1, &kr, err))) {
+		ex_expr_free(kl);
+		return rc;
+	}
+	return ex_expr_cmp(op, kl, kr, out, err);
+}
+
+/* to_years(n) ... to_microseconds(n): an interval of n units */
+enum { TO_MONTHS, TO_DAYS, TO_MICROS };
+
+static const struct {
+	const char *name;
+	int part;
+	int64_t mul;
+} to_units[] = {
+	{ "to_millennia", TO_MONTHS, 12000 }, { "to_centuries", TO_MONTHS, 1200 },
+	{ "to_decades", TO_MONTHS, 120 },     { "to_years", TO_MONTHS, 12 },
+	{ "to_quarters", TO_MONTHS, 3 },      { "to_months", TO_MONTHS, 1 },
+	{ "to_weeks", TO_DAYS, 7 },	      { "to_days", TO_DAYS, 1 },
+	{ "to_hours", TO_MICROS, 3600000000LL }, { "to_minutes", TO_MICROS, 60000000LL },
+	{ "to_seconds", TO_MICROS, 1000000LL }, { "to_milliseconds", TO_MICROS, 1000LL },
+	{ "to_microseconds", TO_MICROS, 1 },
+};
+
+static tarn_rc bind_to_unit(struct ex_expr *e, struct tarn_err *err)
+{
+	for (size_t i = 0; i < sizeof to_units / sizeof *to_units; i++)
+		if (!strcasecmp(to_units[i].name, e->fn->name))
+			e->fn_arg = (int)i;
+	/* seconds may have a fraction (DuckDB: to_seconds(double)) */
+	if (to_units[e->fn_arg].part == TO_MICROS && to_units[e->fn_arg].mul >= 1000000 &&
+	    e->args[0]->type.id != TARN_T_NULL && !tarn_type_is_integer(e->args[0]->type.id)) {
+		TRY(ex_fn_want_numeric(e, 0, err));
+		TRY(ex_fn_coerce(e, 0, TARN_T_FLOAT64, err));
+	} else {
+		TRY(ex_fn_want_int(e, 0, err));
+		TRY(ex_fn_coerce(e, 0, TARN_T_INT64, err));
+	}
+	tarn_type_init(&e->type, TARN_T_INTERVAL);
+	return TARN_OK;
+}
+
+static tarn_rc eval_to_unit(const struct ex_expr *e, const struct ex_fargs *a, const uint32_t *sel,
+			    int64_t n, struct tarn_array *r, struct tarn_err *err)
+{
+	TRY(ex_validity_and(r, a->v, 1, r->length));
+	int part = to_units[e->fn_arg].part;
+	int64_t mul = to_units[e->fn_arg].mul;
+	bool dbl = a->v[0].a->type->id == TARN_T_FLOAT64;
+	for (int64_t k = 0; k < n; k++) {
+		int64_t i = ROW(k);
+		if (r->validity && !tarn_bit_get(r->validity, i))
+			continue;
+		struct tarn_interval z = { 0, 0, 0 };
+		int64_t v = 0, p;
+		bool ok;
+		if (dbl) {
+			double d = ((const double *)a->v[0].a->values)[VROW(&a->v[0], i)] * (double)mul;
+			ok = fabs(d) < 9.2e18;
+			p = ok ? (int64_t)llround(d) : 0;
+		} else {
+			v = ((const int64_t *)a->v[0].a->values)[VROW(&a->v[0], i)];
+			ok = !__builtin_mul_overflow(v, mul, &p);
+		}
+		if (ok && part == TO_MICROS)
+			z.micros = p;
+		else if (ok)
+			ok = add_i32(p, 0, part == TO_MONTHS ? &z.months : &z.days);
+		if (!ok)
+			return tarn_err_set(err, TARN_EDATA, "%s: out of range", e->fn->name);
+		iv_put(r, i, &z);
+	}
+	return TARN_OK;
+}
+
+/* interval_part(part, iv): extract / date_part of an interval */
+enum { IP_YEAR, IP_QUARTER, IP_MONTH, IP_DAY, IP_HOUR, IP_MINUTE, IP_SECOND, IP_MS, IP_US, IP_EPOCH,
+       IP_DECADE, IP_CENTURY, IP_MILLENNIUM };
+
+static const struct {
+	const char *name;
+	int part;
+} ip_names[] = {
+	{ "year", IP_YEAR },	   { "years", IP_YEAR },	     { "quarter", IP_QUARTER },
+	{ "month", IP_MONTH },	   { "months", IP_MONTH },	     { "day", IP_DAY },
+	{ "days", IP_DAY },	   { "hour", IP_HOUR },		     { "hours", IP_HOUR },
+	{ "minute", IP_MINUTE },   { "minutes", IP_MINUTE },	     { "second", IP_SECOND },
+	{ "seconds", IP_SECOND },  { "millisecond", IP_MS },	     { "milliseconds", IP_MS },
+	{ "microsecond", IP_US },  { "microseconds", IP_US },	     { "epoch", IP_EPOCH },
+	{ "decade", IP_DECADE },   { "century", IP_CENTURY },	     { "millennium", IP_MILLENNIUM },
+};
+
+static tarn_rc bind_iv_part(struct ex_expr *e, struct tarn_err *err)
+{
+	TRY(ex_fn_want_string(e, 0, err));
+	TRY(want_interval(e, 1, err));
+	const struct ex_expr *p = e->args[0];
+	if (p->kind != EX_E_CONST || ex_is_null(p->value, 0))
+		return tarn_err_set(err, TARN_EUSAGE, "%s: the part must be a constant string",
+				    e->fn->name);
+	size_t n;
+	const uint8_t *s = tarn_array_get_bytes(p->value, 0, &n);
+	e->fn_arg = -1;
+	for (size_t i = 0; i < sizeof ip_names / sizeof *ip_names; i++)
+		if (strlen(ip_names[i].name) == n && !strncasecmp(ip_names[i].name, (const char *)s, n))
+			e->fn_arg = ip_names[i].part;
+	if (e->fn_arg < 0)
+		return tarn_err_set(err, TARN_EUSAGE, "%s: '%.*s' is not a part of an interval",
+				    e->fn->name, (int)(n > 40 ? 40 : n), (const char *)s);
+	tarn_type_init(&e->type, e->fn_arg == IP_EPOCH ? TARN_T_FLOAT64 : TARN_T_INT64);
+	return TARN_OK;
+}
+
+static tarn_rc eval_iv_part(const struct ex_expr *e, const struct ex_fargs *a, const uint32_t *sel,
+			    int64_t n, struct tarn_array *r, struct tarn_err *err)
+{
+	TRY(ex_validity_and(r, a->v + 1, 1, r->length));
+	for (int64_t k = 0; k < n; k++) {
+		int64_t i = ROW(k);
+		struct tarn_interval x = iv_at(&a->v[1], i);
+		int64_t v = 0;
+		switch (e->fn_arg) {
+		case IP_YEAR: v = x.months / 12; break;
+		case IP_QUARTER: v = x.months % 12 / 3 + 1; break;
+		case IP_MONTH: v = x.months % 12; break;
+		case IP_DAY: v = x.days; break;
+		case IP_HOUR: v = x.micros / 3600000000LL; break;
+		case IP_MINUTE: v = x.micros % 3600000000LL / 60000000; break;
+		case IP_SECOND: v = x.micros % 60000000 / 1000000; break;
+		case IP_MS: v = x.micros % 60000000 / 1000; break;
+		case IP_US: v = x.micros % 60000000; break;
+		case IP_DECADE: v = x.months / 120; break;
+		case IP_CENTURY: v = x.months / 1200; break;
+		case IP_MILLENNIUM: v = x.months / 12000; break;
+		default: {
+			/* DuckDB: a year is 365.25 days, a month 30 */
+			int64_t years = x.months / 12;
+			double days = 365.0 * (double)years + 30.0 * (double)(x.months % 12) + x.days;
+			((double *)r->values)[i] = days * 86400.0 + (double)years * 21600.0 +
+						   (double)x.micros / 1e6;
+			continue;
+		}
+		}
+		((int64_t *)r->values)[i] = v;
+	}
+	return TARN_OK;
+}
+
 const struct ex_func ex_funcs_time[] = {
 	{ "timezone", 2, 2,
 	  "timezone(zone, x): a TIMESTAMP read as wall time in zone gives a TIMESTAMPTZ; a "
@@ -544,6 +925,29 @@ const struct ex_func ex_funcs_time[] = {
 	  bind_strptime, eval_strptime },
 	{ "to_timestamp", 1, 1, "to_timestamp(sec): TIMESTAMPTZ sec seconds after 1970-01-01 UTC",
 	  bind_to_timestamp, eval_to_timestamp },
+	{ "+", 2, 2, "a + b: interval + interval, timestamp/date + interval", bind_iv_arith,
+	  eval_iv_arith },
+	{ "-", 1, 2, "a - b: intervals, timestamp - interval, timestamp - timestamp (an interval)",
+	  bind_iv_arith, eval_iv_arith },
+	{ "*", 2, 2, "iv * n: an interval times an integer", bind_iv_arith, eval_iv_arith },
+	{ "interval_key", 1, 1, "interval_key(iv): microseconds, a month as 30 days (comparisons)",
+	  bind_iv_key, eval_iv_key },
+	{ "interval_part", 2, 2, "interval_part(part, iv): extract(part FROM iv)", bind_iv_part,
+	  eval_iv_part },
+	{ "to_millennia", 1, 1, "to_millennia(n): an interval of n millennia", bind_to_unit,
+	  eval_to_unit },
+	{ "to_centuries", 1, 1, "to_centuries(n)", bind_to_unit, eval_to_unit },
+	{ "to_decades", 1, 1, "to_decades(n)", bind_to_unit, eval_to_unit },
+	{ "to_years", 1, 1, "to_years(n): an interval of n years", bind_to_unit, eval_to_unit },
+	{ "to_quarters", 1, 1, "to_quarters(n)", bind_to_unit, eval_to_unit },
+	{ "to_months", 1, 1, "to_months(n)", bind_to_unit, eval_to_unit },
+	{ "to_weeks", 1, 1, "to_weeks(n)", bind_to_unit, eval_to_unit },
+	{ "to_days", 1, 1, "to_days(n)", bind_to_unit, eval_to_unit },
+	{ "to_hours", 1, 1, "to_hours(n)", bind_to_unit, eval_to_unit },
+	{ "to_minutes", 1, 1, "to_minutes(n)", bind_to_unit, eval_to_unit },
+	{ "to_seconds", 1, 1, "to_seconds(x): x may have a fraction", bind_to_unit, eval_to_unit },
+	{ "to_milliseconds", 1, 1, "to_milliseconds(n)", bind_to_unit, eval_to_unit },
+	{ "to_microseconds", 1, 1, "to_microseconds(n)", bind_to_unit, eval_to_unit },
 	{ "date_sub", 3, 3,
 	  "date_sub(part, start, end): whole parts elapsed (months by calendar; year, quarter, "
 	  "decade ... from months; week ... microsecond by duration)",

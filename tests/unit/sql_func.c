@@ -382,6 +382,72 @@ TEST(strptime_and_date_sub)
 	tarn_schema_unref(d);
 }
 
+static struct ex_expr *iv(int32_t m, int32_t d, int64_t us)
+{
+	struct ex_expr *x;
+	if (ex_expr_const_interval(m, d, us, &x))
+		die("interval", "");
+	return x;
+}
+
+static struct ex_expr *tostr(struct ex_expr *x)
+{
+	struct tarn_type t;
+	tarn_type_init(&t, TARN_T_STRING);
+	struct tarn_err e = { 0 };
+	struct ex_expr *c;
+	return must(ex_expr_cast(x, &t, false, &c, &e), &c, &e);
+}
+
+TEST(intervals)
+{
+	struct tarn_err e = { 0 };
+	struct tarn_schema *s = schema_of("t timestamp; u timestamp; n int64");
+	struct ex_expr *ex[6] = {
+		/* DuckDB's spelling, signs per part, hours past 24 */
+		tostr(arith(EX_SUB, iv(0, 1, 0), iv(0, 0, 3600000000LL))),
+		tostr(arith(EX_MUL, col(s, "n"), iv(14, 1, 1500000))),
+		/* timestamp - timestamp: whole days and the rest, one sign */
+		tostr(arith(EX_SUB, col(s, "t"), col(s, "u"))),
+		/* month arithmetic clamps; then days; then microseconds */
+		arith(EX_ADD, col(s, "t"), iv(1, 1, 1)),
+		fn("date_part", 2, lit("string", "hour"), arith(EX_SUB, col(s, "t"), col(s, "u"))),
+		cmp(EX_EQ, iv(1, 0, 0), iv(0, 30, 0)),
+	};
+	char *r = select_text(s,
+			      "2024-01-31 10:00:00|2024-01-29 22:30:00|2\n"
+			      "2024-01-01 00:00:00|2024-01-03 12:00:00|-1\n"
+			      "NULL|2024-01-01 00:00:00|NULL",
+			      ex, 6, 1, &e);
+	CHECK_STR(r, "1 day -01:00:00|2 years 4 months 2 days 00:00:03|1 day 11:30:00|"
+		     "2024-03-01 10:00:00.000001|11|true\n"
+		     "1 day -01:00:00|-1 year -2 months -1 day -00:00:01.5|-2 days -12:00:00|"
+		     "2024-02-02 00:00:00.000001|-12|true\n"
+		     "1 day -01:00:00|NULL|NULL|NULL|NULL|true\n");
+	free(r);
+	/* parts that leave their range are errors, not wraparound */
+	struct ex_expr *big = arith(EX_MUL, col(s, "n"), iv(1 << 30, 0, 0));
+	tarn_err_clear(&e);
+	r = select_text(s, "NULL|NULL|4", &big, 1, 1, &e);
+	CHECK(r == NULL);
+	CHECK(e.rc == TARN_EDATA);
+	CHECK_CONTAINS(e.msg, "out of range");
+	free(r);
+	/* to_* constructors; a fraction of a second */
+	struct ex_expr *to[3] = {
+		tostr(fn("to_hours", 1, col(s, "n"))),
+		tostr(fn("to_seconds", 1, lit("float64", "1.25"))),
+		tostr(fn("to_years", 1, col(s, "n"))),
+	};
+	r = select_text(s, "NULL|NULL|30", to, 3, 1, &e);
+	CHECK_STR(r, "30:00:00|00:00:01.25|30 years\n");
+	free(r);
+	/* intervals take + - * only */
+	struct ex_expr *dv;
+	CHECK(ex_expr_arith(EX_DIV, iv(0, 1, 0), lit("int64", "2"), &dv, &e) == TARN_EUNSUPPORTED);
+	tarn_schema_unref(s);
+}
+
 int main(void)
 {
 	RUN(regex_bad_patterns);
@@ -394,5 +460,6 @@ int main(void)
 	RUN(bit_operators);
 	RUN(time_zones);
 	RUN(strptime_and_date_sub);
+	RUN(intervals);
 	return unit_done();
 }
