@@ -11,7 +11,7 @@
 #   make bench-tpch run bench/tpch.sh (TPC-H from Parquet, tarn vs DuckDB)
 
 CC      ?= cc
-PKGS    := zlib libzstd liblz4 snappy libbrotlienc libbrotlidec liblzma
+PKGS    := zlib libzstd liblz4 snappy libbrotlienc libbrotlidec liblzma libpcre2-8
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lz -lzstd -llz4 -lsnappy -lbrotlienc -lbrotlidec -llzma)
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes

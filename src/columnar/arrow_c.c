@@ -116,6 +116,7 @@ static int format_string(const struct tarn_type *t, char *dst, size_t cap)
 	case TARN_T_LIST: f = "+l"; break;
 	case TARN_T_STRUCT: f = "+s"; break;
 	case TARN_T_MAP: f = "+m"; break;
+	case TARN_T_INTERVAL: f = "tin"; break; /* month_day_nano (export converts) */
 	case TARN_T_DECIMAL128:
 		return snprintf(dst, cap, "d:%d,%d", t->precision, t->scale);
 	case TARN_T_TIME64:
@@ -623,6 +624,25 @@ static tarn_rc export_array(struct tarn_array *a, struct ArrowArray *out, struct
 		take(blk, 1, a->values, false);
 		a->values = NULL;
 		break;
+	case TARN_T_INTERVAL: {
+		/* Arrow's month_day_nano has tarn's layout with nanoseconds:
+		 * scale the third part in place (the buffer is ours to give) */
+		out->n_buffers = 2;
+		struct tarn_interval *v = (struct tarn_interval *)a->values;
+		for (int64_t i = 0; i < a->length; i++) {
+			if (v[i].micros > INT64_MAX / 1000 || v[i].micros < INT64_MIN / 1000) {
+				release_array(out);
+				return tarn_err_set(err, TARN_EDATA,
+						    "Arrow export: interval in row %lld does not fit "
+						    "Arrow's month_day_nano",
+						    (long long)i);
+			}
+			v[i].micros *= 1000;
+		}
+		take(blk, 1, a->values, false);
+		a->values = NULL;
+		break;
+	}
 	default:
 		out->n_buffers = 2;
 		take(blk, 1, a->values, false);

@@ -1609,6 +1609,36 @@ static tarn_rc map_json(const struct tarn_array *a, int64_t i, struct tarn_buf *
 	return tarn_buf_putc(out, obj ? '}' : ']');
 }
 
+/* DuckDB's spelling: "1 year 2 months 3 days 04:05:06.5", parts that are
+ * zero left out, months over 12 as years, the clock signed and unbounded
+ * ("-36:00:00"), "00:00:00" for the zero interval. */
+tarn_rc tarn_interval_to_text(const struct tarn_interval *v, struct tarn_buf *out)
+{
+	char tmp[160];
+	size_t n = 0;
+	int32_t years = v->months / 12, months = v->months % 12;
+	if (years)
+		n += (size_t)snprintf(tmp + n, sizeof tmp - n, "%d year%s", years,
+				      years == 1 || years == -1 ? "" : "s");
+	if (months)
+		n += (size_t)snprintf(tmp + n, sizeof tmp - n, "%s%d month%s", n ? " " : "", months,
+				      months == 1 || months == -1 ? "" : "s");
+	if (v->days)
+		n += (size_t)snprintf(tmp + n, sizeof tmp - n, "%s%d day%s", n ? " " : "", v->days,
+				      v->days == 1 || v->days == -1 ? "" : "s");
+	if (v->micros || n == 0) {
+		if (n)
+			tmp[n++] = ' ';
+		uint64_t u = (uint64_t)v->micros;
+		if (v->micros < 0) {
+			tmp[n++] = '-';
+			u = 0 - u;
+		}
+		n += fmt_clock(tmp + n, u / 1000000, u % 1000000, 6);
+	}
+	return tarn_buf_append(out, tmp, n);
+}
+
 static tarn_rc value_text(const struct tarn_array *a, int64_t i, bool json, struct tarn_buf *out)
 {
 	const struct tarn_type *t = a->type;
@@ -1669,6 +1699,14 @@ static tarn_rc value_text(const struct tarn_array *a, int64_t i, bool json, stru
 		n = tarn_fmt_timestamp(tmp, tarn_array_get_int(a, i), (enum tarn_time_unit)t->unit,
 				       t->tz != NULL);
 		return append_fmt(out, tmp, n, json);
+	case TARN_T_INTERVAL: {
+		struct tarn_interval v;
+		memcpy(&v, a->values + (size_t)i * sizeof v, sizeof v);
+		if (json)
+			TRY(tarn_buf_putc(out, '"'));
+		TRY(tarn_interval_to_text(&v, out));
+		return json ? tarn_buf_putc(out, '"') : TARN_OK;
+	}
 	case TARN_T_LIST: return list_json(a, i, out);
 	case TARN_T_STRUCT: return struct_json(a, i, out);
 	case TARN_T_MAP: return map_json(a, i, out);

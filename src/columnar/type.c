@@ -25,7 +25,7 @@ static const struct {
 	[TARN_T_BINARY] = { "binary", 0 },    [TARN_T_DATE32] = { "date32", 4 },
 	[TARN_T_TIME64] = { "time64", 8 },    [TARN_T_TIMESTAMP] = { "timestamp", 8 },
 	[TARN_T_LIST] = { "list", 0 },        [TARN_T_STRUCT] = { "struct", 0 },
-	[TARN_T_MAP] = { "map", 0 },
+	[TARN_T_MAP] = { "map", 0 },          [TARN_T_INTERVAL] = { "interval", 16 },
 };
 
 int tarn_type_width(enum tarn_type_id id)

@@ -11,7 +11,9 @@
  * native little-endian; float32/64 IEEE; decimal128 16-byte two's complement;
  * string/binary int32 offsets + bytes; date32 int32 days since 1970-01-01;
  * time64 int64 in `unit` since midnight; timestamp int64 in `unit` since the
- * epoch (UTC when tz is set, wall-clock when tz is NULL).
+ * epoch (UTC when tz is set, wall-clock when tz is NULL); interval 16 bytes,
+ * struct tarn_interval (months, days, microseconds: DuckDB's parts, each
+ * signed and kept apart because a month and a day have no fixed length).
  */
 #ifndef TARN_COLUMNAR_TYPE_H
 #define TARN_COLUMNAR_TYPE_H
@@ -45,6 +47,7 @@ enum tarn_type_id {
 	TARN_T_LIST,
 	TARN_T_STRUCT,
 	TARN_T_MAP,
+	TARN_T_INTERVAL,
 	TARN_T__COUNT
 };
 
@@ -91,6 +94,13 @@ struct tarn_schema {
 };
 
 typedef __int128 tarn_i128;
+
+/* One TARN_T_INTERVAL value as stored (16 bytes, little-endian). */
+struct tarn_interval {
+	int32_t months;
+	int32_t days;
+	int64_t micros;
+};
 
 /* Bytes per value for fixed-width types; 0 for bool (bits) and
  * variable-width/nested types. */

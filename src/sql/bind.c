@@ -677,6 +677,36 @@ static tarn_rc interval_parts(struct binder *b, const struct sql_expr *e, int32_
 	return TARN_OK;
 }
 
+/* An INTERVAL value: a constant, or INTERVAL (expr) unit as to_<unit>(expr). */
+static tarn_rc bind_interval(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			     struct ex_expr **out)
+{
+	const struct sql_expr *v = e->interval.value;
+	static const char *const to[] = {
+		[SQL_IV_YEAR] = "to_years",	      [SQL_IV_QUARTER] = "to_quarters",
+		[SQL_IV_MONTH] = "to_months",	      [SQL_IV_WEEK] = "to_weeks",
+		[SQL_IV_DAY] = "to_days",	      [SQL_IV_HOUR] = "to_hours",
+		[SQL_IV_MINUTE] = "to_minutes",	      [SQL_IV_SECOND] = "to_seconds",
+		[SQL_IV_MILLISECOND] = "to_milliseconds", [SQL_IV_MICROSECOND] = "to_microseconds",
+		[SQL_IV_DECADE] = "to_decades",	      [SQL_IV_CENTURY] = "to_centuries",
+		[SQL_IV_MILLENNIUM] = "to_millennia",
+	};
+	enum sql_interval_unit u = e->interval.unit;
+	if (v->kind != SQL_EXPR_LITERAL && u != SQL_IV_NONE &&
+	    (size_t)u < sizeof to / sizeof *to && to[u]) {
+		struct ex_expr *x;
+		TRY(bind_expr(b, c, v, &x));
+		struct tarn_err sub;
+		tarn_err_clear(&sub);
+		tarn_rc rc = ex_expr_func(to[u], &x, 1, out, &sub);
+		return rc ? fail(b, e->loc, rc, "%s", sub.msg) : TARN_OK;
+	}
+	int32_t m, d;
+	int64_t us;
+	TRY(interval_parts(b, e, &m, &d, &us));
+	return ex_expr_const_interval(m, d, us, out) ? nomem(b) : TARN_OK;
+}
+
 /* ---- scalar subqueries run at bind time ------------------------------------------- */
 
 static tarn_rc run_scalar(struct binder *b, const struct sql_expr *e, struct ex_expr **out)
@@ -772,6 +802,67 @@ static tarn_rc bind_list(struct binder *b, const struct bctx *c, struct sql_expr
 	return TARN_OK;
 }
 
+/* x op INTERVAL (m, d, us) where x is an interval too. Takes x. */
+static tarn_rc interval_op(struct binder *b, enum ex_arith op, struct ex_expr *x, int32_t m,
+			   int32_t d, int64_t us, struct ex_expr **out)
+{
+	struct ex_expr *iv;
+	if (ex_expr_const_interval(m, d, us, &iv)) {
+		ex_expr_free(x);
+		return nomem(b);
+	}
+	return ex_expr_arith(op, x, iv, out, b->err);
+}
+
+/* Operators that are calls of registry functions (DuckDB's spellings):
+ * & | xor << >> ~ on integers, ^ and ** as pow, s ~ re (a full match, as
+ * DuckDB; ~* ignores case; !~ and !~* negate) and SIMILAR TO as
+ * regexp_full_match, x AT TIME ZONE z as timezone(z, x). r is NULL for a
+ * unary operator. Takes l and r. */
+static tarn_rc bind_op_call(struct binder *b, const struct sql_expr *e, enum sql_op op,
+			    struct ex_expr *l, struct ex_expr *r, struct ex_expr **out)
+{
+	const char *fn = NULL;
+	bool neg = false, ci = false;
+	switch (op) {
+	case SQL_OP_BIT_AND: fn = "&"; break;
+	case SQL_OP_BIT_OR: fn = "|"; break;
+	case SQL_OP_BIT_XOR: fn = "xor"; break;
+	case SQL_OP_SHL: fn = "<<"; break;
+	case SQL_OP_SHR: fn = ">>"; break;
+	case SQL_OP_BIT_NOT: fn = "~"; break;
+	case SQL_OP_POW: fn = "pow"; break;
+	case SQL_OP_REGEX: fn = "regexp_full_match"; break;
+	case SQL_OP_IREGEX: fn = "regexp_full_match", ci = true; break;
+	case SQL_OP_NOT_REGEX: fn = "regexp_full_match", neg = true; break;
+	case SQL_OP_NOT_IREGEX: fn = "regexp_full_match", neg = ci = true; break;
+	case SQL_OP_AT_TIME_ZONE: {
+		fn = "timezone";
+		struct ex_expr *t = l;
+		l = r, r = t;
+		break;
+	}
+	default:
+		ex_expr_free(l);
+		ex_expr_free(r);
+		return fail(b, e->loc, TARN_EUNSUPPORTED, "the operator %s is not supported yet",
+			    sql_op_text(op));
+	}
+	struct ex_expr *args[3] = { l, r, NULL };
+	int n = r ? 2 : 1;
+	if (ci && ex_expr_const_string("i", 1, &args[n++])) {
+		ex_expr_free(l);
+		ex_expr_free(r);
+		return nomem(b);
+	}
+	struct tarn_err sub;
+	tarn_err_clear(&sub);
+	tarn_rc rc = ex_expr_func(fn, args, n, out, &sub);
+	if (!rc && neg)
+		rc = ex_expr_not(*out, out, &sub);
+	return rc ? fail(b, e->loc, rc, "%s", sub.msg) : TARN_OK;
+}
+
 static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			   struct ex_expr **out)
 {
@@ -783,6 +874,8 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 		TRY(interval_parts(b, e->binary.r, &m, &d, &us));
 		struct ex_expr *x;
 		TRY(bind_expr(b, c, e->binary.l, &x));
+		if (x->type.id == TARN_T_INTERVAL) /* interval ± interval */
+			return interval_op(b, op == SQL_OP_SUB ? EX_SUB : EX_ADD, x, m, d, us, out);
 		if (op == SQL_OP_SUB)
 			m = -m, d = -d, us = -us;
 		return ex_expr_date_add(x, m, d, us, out, b->err);
@@ -793,6 +886,8 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 		TRY(interval_parts(b, e->binary.l, &m, &d, &us));
 		struct ex_expr *x;
 		TRY(bind_expr(b, c, e->binary.r, &x));
+		if (x->type.id == TARN_T_INTERVAL)
+			return interval_op(b, EX_ADD, x, m, d, us, out);
 		return ex_expr_date_add(x, m, d, us, out, b->err);
 	}
 	struct ex_expr *l, *r;
@@ -836,10 +931,7 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 		return ex_expr_func("||", args, 2, out, b->err);
 	}
 	default:
-		ex_expr_free(l);
-		ex_expr_free(r);
-		return fail(b, e->loc, TARN_EUNSUPPORTED, "the operator %s is not supported yet",
-			    sql_op_text(op));
+		return bind_op_call(b, e, op, l, r, out);
 	}
 }
 
@@ -869,7 +961,8 @@ static tarn_rc bind_func(struct binder *b, const struct bctx *c, const struct sq
 	tarn_rc rc = bind_list(b, c, vals, f->n_args, &args);
 	tarn_free(vals);
 	TRY(rc);
-	if (!ex_func_find(name) && !name_eq(name, "coalesce") && !name_eq(name, "nullif")) {
+	if (!ex_func_find(name) && !name_eq(name, "coalesce") && !name_eq(name, "nullif") &&
+	    !name_eq(name, "ifnull")) {
 		for (int i = 0; i < f->n_args; i++)
 			ex_expr_free(args[i]);
 		tarn_free(args);
@@ -1036,9 +1129,7 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		case SQL_OP_NOT:
 			return ex_expr_not(x, out, b->err);
 		default:
-			ex_expr_free(x);
-			return fail(b, e->loc, TARN_EUNSUPPORTED, "the operator %s is not supported yet",
-				    sql_op_text(e->unary.op));
+			return bind_op_call(b, e, e->unary.op, x, NULL, out);
 		}
 	}
 	case SQL_EXPR_BINARY:
@@ -1098,9 +1189,11 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		return rc;
 	}
 	case SQL_EXPR_LIKE: {
-		if (e->like.kind != SQL_LIKE && e->like.kind != SQL_ILIKE)
+		if (e->like.kind == SQL_GLOB)
+			return fail(b, e->loc, TARN_EUNSUPPORTED, "GLOB is not supported yet");
+		if (e->like.kind == SQL_SIMILAR && e->like.escape)
 			return fail(b, e->loc, TARN_EUNSUPPORTED,
-				    "SIMILAR TO and GLOB are not supported yet");
+				    "SIMILAR TO ... ESCAPE is not supported yet");
 		struct ex_expr *x, *p = NULL, *esc = NULL;
 		TRY(bind_expr(b, c, e->like.arg, &x));
 		tarn_rc rc = bind_expr(b, c, e->like.pattern, &p);
@@ -1111,6 +1204,9 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 			ex_expr_free(p);
 			return rc;
 		}
+		if (e->like.kind == SQL_SIMILAR) /* DuckDB: a regular expression, full match */
+			return bind_op_call(b, e, e->like.not ? SQL_OP_NOT_REGEX : SQL_OP_REGEX, x, p,
+					    out);
 		return ex_expr_like(x, p, esc, e->like.kind == SQL_ILIKE, e->like.not, out, b->err);
 	}
 	case SQL_EXPR_CAST: {
@@ -1132,9 +1228,7 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 	case SQL_EXPR_EXISTS:
 		return run_exists(b, e, out);
 	case SQL_EXPR_INTERVAL:
-		return fail(b, e->loc, TARN_EUNSUPPORTED,
-			    "intervals are supported only added to or subtracted from dates and "
-			    "timestamps");
+		return bind_interval(b, c, e, out);
 	case SQL_EXPR_STAR:
 		return fail(b, e->loc, TARN_EUSAGE, "* is not allowed here");
 	case SQL_EXPR_PARAM:

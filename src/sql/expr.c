@@ -67,6 +67,8 @@ void ex_expr_free(struct ex_expr *e)
 		ex_inset_free(e->in);
 	if (e->re)
 		ex_regex_free(e->re);
+	if (e->fn_state && e->fn_state_free)
+		e->fn_state_free(e->fn_state);
 	tarn_free(e);
 }
 
@@ -144,6 +146,11 @@ tarn_rc ex_expr_copy(const struct ex_expr *e, struct ex_expr **out)
 		TRY_OUT(ex_inset_copy(e->in, &c->in));
 	if (e->re)
 		TRY_OUT(ex_regex_copy(e->re, &c->re));
+	if (e->fn_state) {
+		c->fn_state_free = e->fn_state_free;
+		c->fn_state_copy = e->fn_state_copy;
+		TRY_OUT(e->fn_state_copy(e->fn_state, &c->fn_state));
+	}
 out:
 	if (rc) {
 		ex_expr_free(c);
@@ -229,6 +236,20 @@ tarn_rc ex_expr_const_int(enum tarn_type_id id, int64_t v, struct ex_expr **out)
 	struct ex_expr *e;
 	TRY(const_new(&t, &e));
 	return const_done(e, tarn_array_append_int(e->value, v), out);
+}
+
+tarn_rc ex_expr_const_interval(int32_t months, int32_t days, int64_t micros,
+			       struct ex_expr **out)
+{
+	struct tarn_type t;
+	tarn_type_init(&t, TARN_T_INTERVAL);
+	struct ex_expr *e;
+	TRY(const_new(&t, &e));
+	struct tarn_interval v = { months, days, micros };
+	/* 16 bytes, the layout append_decimal writes */
+	tarn_i128 raw;
+	memcpy(&raw, &v, sizeof raw);
+	return const_done(e, tarn_array_append_decimal(e->value, raw), out);
 }
 
 tarn_rc ex_expr_const_double(double v, struct ex_expr **out)
@@ -394,6 +415,15 @@ tarn_rc ex_type_common(const struct tarn_type *a, const struct tarn_type *b,
 			struct tarn_type *out, struct tarn_err *err)
 {
 	enum tarn_type_id x = a->id, y = b->id;
+	if ((x == TARN_T_INTERVAL || x == TARN_T_NULL) && (y == TARN_T_INTERVAL || y == TARN_T_NULL) &&
+	    x != y) {
+		tarn_type_init(out, TARN_T_INTERVAL);
+		return TARN_OK;
+	}
+	if (x == TARN_T_INTERVAL && y == TARN_T_INTERVAL) {
+		tarn_type_init(out, TARN_T_INTERVAL);
+		return TARN_OK;
+	}
 	if (!ex_type_is_scalar(x) || !ex_type_is_scalar(y))
 		return type_error(err, "comparison", a, b);
 	if (x == TARN_T_NULL)
@@ -560,6 +590,8 @@ tarn_rc ex_expr_arith(enum ex_arith op, struct ex_expr *l, struct ex_expr *r,
 		       struct ex_expr **out, struct tarn_err *err)
 {
 	*out = NULL;
+	if (ex_interval_arith_applies(op, l, r))
+		return ex_interval_arith(op, l, r, out, err);
 	struct ex_expr *e;
 	TRY(binary(EX_E_ARITH, op, l, r, &e));
 	tarn_rc rc = TARN_OK;
@@ -670,6 +702,8 @@ out:
 tarn_rc ex_expr_neg(struct ex_expr *x, struct ex_expr **out, struct tarn_err *err)
 {
 	*out = NULL;
+	if (x->type.id == TARN_T_INTERVAL)
+		return ex_interval_arith(EX_SUB, x, NULL, out, err);
 	if (!is_numeric(x->type.id) && x->type.id != TARN_T_NULL) {
 		tarn_rc rc = type_error(err, "unary -", &x->type, NULL);
 		ex_expr_free(x);
@@ -780,6 +814,8 @@ tarn_rc ex_expr_cmp(enum ex_cmp op, struct ex_expr *l, struct ex_expr *r,
 		     struct ex_expr **out, struct tarn_err *err)
 {
 	*out = NULL;
+	if (l->type.id == TARN_T_INTERVAL || r->type.id == TARN_T_INTERVAL)
+		return ex_interval_cmp(op, l, r, out, err);
 	struct ex_expr *e;
 	/* constant on the left: flip, so kernels see (vector, constant) */
 	if (l->kind == EX_E_CONST && r->kind != EX_E_CONST)
@@ -1212,6 +1248,8 @@ const char *ex_func_suggest(const char *name)
 	int bd = 3;
 	const struct ex_func *f;
 	for (int i = 0; (f = ex_func_at(i)) != NULL; i++) {
+		if (!((f->name[0] | 32) >= 'a' && (f->name[0] | 32) <= 'z'))
+			continue; /* operators (||, &, <<) are not names to suggest */
 		int d = tarn_edit_distance(name, f->name, true);
 		if (d < bd) {
 			bd = d;
@@ -1262,7 +1300,7 @@ tarn_rc ex_expr_func(const char *name, struct ex_expr **args, int n, struct ex_e
 				    f->min_args, f->max_args, n);
 	}
 	for (int i = 0; i < n; i++)
-		if (!ex_type_is_scalar(args[i]->type.id)) {
+		if (!ex_type_is_scalar(args[i]->type.id) && args[i]->type.id != TARN_T_INTERVAL) {
 			tarn_rc rc = type_error(err, f->name, &args[i]->type, NULL);
 			free_list(args, n);
 			return rc;
@@ -1273,7 +1311,8 @@ tarn_rc ex_expr_func(const char *name, struct ex_expr **args, int n, struct ex_e
 		free_list(args, n);
 		return rc;
 	}
-	memcpy(e->args, args, (size_t)n * sizeof *args);
+	if (n) /* pi(): no arguments, and e->args may be NULL */
+		memcpy(e->args, args, (size_t)n * sizeof *args);
 	e->fn = f;
 	rc = f->bind(e, err);
 	return finish(e, rc, out);

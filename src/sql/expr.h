@@ -99,6 +99,11 @@ struct ex_expr {
 	struct ex_like *like; /* EX_E_LIKE: compiled pattern */
 	struct ex_inset *in;  /* EX_E_IN: the list as a set */
 	struct ex_regex *re;  /* EX_E_FUNC regexp_*: the compiled constant pattern */
+	/* EX_E_FUNC: read-only state a bind made from constant arguments (a
+	 * loaded time zone), with the functions that free and copy it */
+	void *fn_state;
+	void (*fn_state_free)(void *state);
+	tarn_rc (*fn_state_copy)(const void *state, void **out);
 	int32_t months, days;  /* EX_E_DATE_ADD */
 	int64_t micros;
 };
@@ -120,6 +125,8 @@ TARN_MUST_USE tarn_rc ex_expr_const_decimal(tarn_i128 v, int precision, int scal
 					     struct ex_expr **out);
 TARN_MUST_USE tarn_rc ex_expr_const_string(const char *s, size_t n, struct ex_expr **out);
 TARN_MUST_USE tarn_rc ex_expr_const_date(int32_t days, struct ex_expr **out);
+TARN_MUST_USE tarn_rc ex_expr_const_interval(int32_t months, int32_t days, int64_t micros,
+					      struct ex_expr **out);
 /* A constant of type t spelled as text (the text.h spellings): the way
  * typed literals (DATE '1998-12-01', 12.50) are made. */
 TARN_MUST_USE tarn_rc ex_expr_const_text(const struct tarn_type *t, const char *s, size_t n,

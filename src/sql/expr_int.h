@@ -170,7 +170,7 @@ TARN_MUST_USE tarn_rc ex_fn_want_temporal(struct ex_expr *e, int i, bool time_ok
 					  struct tarn_err *err);
 /* ENOMEM/ELIMIT of a string kernel as an error naming the function. */
 tarn_rc ex_fn_str_fail(tarn_rc rc, const char *fn, struct tarn_err *err);
-/* func_more.c: compiled regular expressions of regexp_* calls */
+/* func_regex.c: compiled regular expressions of regexp_* calls */
 void ex_regex_free(struct ex_regex *re);
 TARN_MUST_USE tarn_rc ex_regex_copy(const struct ex_regex *re, struct ex_regex **out);
 /* func_more.c: the registry's second table */
@@ -178,6 +178,19 @@ extern const struct ex_func ex_funcs_more[];
 extern const int ex_funcs_more_n;
 extern const struct ex_func ex_funcs_regex[];
 extern const int ex_funcs_regex_n;
+/* func_extra.c (bit operators, sha256, unicode) and func_time.c (time
+ * zones, strptime, epoch and interval constructors): more tables */
+extern const struct ex_func ex_funcs_extra[];
+extern const int ex_funcs_extra_n;
+extern const struct ex_func ex_funcs_time[];
+extern const int ex_funcs_time_n;
+/* func_time.c: what the constructors route intervals to. applies: l op r
+ * involves an interval, or is timestamp - timestamp. Both take l and r. */
+bool ex_interval_arith_applies(enum ex_arith op, const struct ex_expr *l, const struct ex_expr *r);
+TARN_MUST_USE tarn_rc ex_interval_arith(enum ex_arith op, struct ex_expr *l, struct ex_expr *r,
+					 struct ex_expr **out, struct tarn_err *err);
+TARN_MUST_USE tarn_rc ex_interval_cmp(enum ex_cmp op, struct ex_expr *l, struct ex_expr *r,
+				       struct ex_expr **out, struct tarn_err *err);
 
 /* Bytes of string row i of v (constant: row 0). */
 static inline const uint8_t *ex_str_at(const struct ex_vec *v, int64_t i, size_t *n)

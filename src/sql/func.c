@@ -836,6 +836,10 @@ tarn_rc ex_fn_want_temporal(struct ex_expr *e, int i, bool time_ok, struct tarn_
 
 static tarn_rc bind_extract(struct ex_expr *e, struct tarn_err *err)
 {
+	if (e->args[1]->type.id == TARN_T_INTERVAL) { /* parts of an interval: func_time.c */
+		e->fn = ex_func_find("interval_part");
+		return e->fn->bind(e, err);
+	}
 	TRY(bind_part(e, err));
 	TRY(ex_fn_want_temporal(e, 1, true, err));
 	tarn_type_init(&e->type, e->fn_arg == P_EPOCH ? TARN_T_FLOAT64 : TARN_T_INT64);
@@ -1130,6 +1134,12 @@ const struct ex_func *ex_func_find(const char *name)
 	for (int i = 0; i < ex_funcs_regex_n; i++)
 		if (!strcasecmp(ex_funcs_regex[i].name, name))
 			return &ex_funcs_regex[i];
+	for (int i = 0; i < ex_funcs_extra_n; i++)
+		if (!strcasecmp(ex_funcs_extra[i].name, name))
+			return &ex_funcs_extra[i];
+	for (int i = 0; i < ex_funcs_time_n; i++)
+		if (!strcasecmp(ex_funcs_time[i].name, name))
+			return &ex_funcs_time[i];
 	return NULL;
 }
 
@@ -1141,5 +1151,11 @@ const struct ex_func *ex_func_at(int i)
 	if (i >= n && i < n + ex_funcs_more_n)
 		return &ex_funcs_more[i - n];
 	n += ex_funcs_more_n;
-	return i >= n && i < n + ex_funcs_regex_n ? &ex_funcs_regex[i - n] : NULL;
+	if (i >= n && i < n + ex_funcs_regex_n)
+		return &ex_funcs_regex[i - n];
+	n += ex_funcs_regex_n;
+	if (i >= n && i < n + ex_funcs_extra_n)
+		return &ex_funcs_extra[i - n];
+	n += ex_funcs_extra_n;
+	return i >= n && i < n + ex_funcs_time_n ? &ex_funcs_time[i - n] : NULL;
 }

@@ -912,6 +912,12 @@ static tarn_rc eval_date_diff(const struct ex_expr *e, const struct ex_fargs *a,
 /* epoch(x): seconds as float64; epoch_ms(x): milliseconds as int64 */
 static tarn_rc bind_epoch(struct ex_expr *e, struct tarn_err *err)
 {
+	/* epoch_ms(integer): the timestamp that many milliseconds after 1970 */
+	if (!strcasecmp(e->fn->name, "epoch_ms") && tarn_type_is_integer(e->args[0]->type.id)) {
+		TRY(ex_fn_coerce(e, 0, TARN_T_INT64, err));
+		e->fn_arg = 2;
+		return tarn_type_init_timestamp(&e->type, TARN_UNIT_US, NULL);
+	}
 	TRY(ex_fn_want_temporal(e, 0, false, err));
 	e->fn_arg = !strcasecmp(e->fn->name, "epoch_ms");
 	tarn_type_init(&e->type, e->fn_arg ? TARN_T_INT64 : TARN_T_FLOAT64);
@@ -922,6 +928,18 @@ static tarn_rc eval_epoch(const struct ex_expr *e, const struct ex_fargs *a, con
 			  int64_t n, struct tarn_array *r, struct tarn_err *err)
 {
 	TRY(ex_validity_and(r, a->v, 1, r->length));
+	if (e->fn_arg == 2) {
+		for (int64_t k = 0; k < n; k++) {
+			int64_t i = ROW(k), ms = ((const int64_t *)a->v[0].a->values)[VROW(&a->v[0], i)];
+			if (r->validity && !tarn_bit_get(r->validity, i))
+				continue;
+			if (ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000)
+				return tarn_err_set(err, TARN_EDATA, "epoch_ms: %lld is out of range",
+						    (long long)ms);
+			((int64_t *)r->values)[i] = ms * 1000;
+		}
+		return TARN_OK;
+	}
 	for (int64_t k = 0; k < n; k++) {
 		int64_t i = ROW(k), us = to_us(a->v[0].a, VROW(&a->v[0], i));
 		if (e->fn_arg)
@@ -1209,7 +1227,9 @@ const struct ex_func ex_funcs_more[] = {
 	  bind_date_diff, eval_date_diff },
 	{ "datediff", 3, 3, "datediff(part, start, end): date_diff", bind_date_diff, eval_date_diff },
 	{ "epoch", 1, 1, "epoch(x): seconds since 1970-01-01 (float64)", bind_epoch, eval_epoch },
-	{ "epoch_ms", 1, 1, "epoch_ms(x): milliseconds since 1970-01-01", bind_epoch, eval_epoch },
+	{ "epoch_ms", 1, 1,
+	  "epoch_ms(x): milliseconds since 1970-01-01 (of an integer: that timestamp)", bind_epoch,
+	  eval_epoch },
 	{ "make_date", 3, 3, "make_date(y, m, d)", bind_make_date, eval_make_date },
 	{ "dayname", 1, 1, "dayname(x): Monday ... Sunday", bind_dayname, eval_dayname },
 	{ "monthname", 1, 1, "monthname(x): January ... December", bind_dayname, eval_dayname },
@@ -1222,341 +1242,3 @@ const struct ex_func ex_funcs_more[] = {
 };
 
 const int ex_funcs_more_n = (int)(sizeof ex_funcs_more / sizeof *ex_funcs_more);
-
-/* ---- regular expressions ------------------------------------------------------------------------
- * POSIX extended expressions (regex.h, with REG_STARTEND so values need no
- * NUL), after translating the RE2 class escapes people use — \d \D \w \W
- * \s \S — into bracket expressions. Inline flags other than a leading
- * (?i), lazy quantifiers and lookaround are not available: such patterns
- * are a clear error. A constant pattern compiles once, at bind. */
-
-#include <regex.h>
-
-struct ex_regex {
-	regex_t rx;
-	char *src;       /* the pattern as given, for copies */
-	int flags;       /* REG_* used */
-	uint8_t grp[10]; /* the pattern's groups 0..9 in the compiled one */
-};
-
-void ex_regex_free(struct ex_regex *re)
-{
-	if (!re)
-		return;
-	regfree(&re->rx);
-	tarn_free(re->src);
-	tarn_free(re);
-}
-
-/* One UTF-8 character (the C locale's '.' is one byte); a group of its own,
- * which the group map skips. */
-static const char UTF8_DOT[] = "([\x01-\x7f]|[\xc0-\xdf][\x80-\xbf]|"
-			       "[\xe0-\xef][\x80-\xbf][\x80-\xbf]|"
-			       "[\xf0-\xf7][\x80-\xbf][\x80-\xbf][\x80-\xbf])";
-
-/* RE2 to POSIX ERE; false (with *why) for constructs POSIX lacks. grp[u]
- * gets the compiled group number of the pattern's group u. */
-static bool translate(const char *p, size_t n, struct tarn_buf *out, int *flags, uint8_t *grp,
-		      const char **why)
-{
-	size_t i = 0;
-	int total = 0, user = 0;
-	for (int g = 0; g < 10; g++)
-		grp[g] = (uint8_t)g;
-	if (n >= 4 && !memcmp(p, "(?i)", 4)) {
-		*flags |= REG_ICASE;
-		i = 4;
-	}
-	bool in_bracket = false;
-	for (; i < n; i++) {
-		char c = p[i];
-		if (c == '\\' && i + 1 < n) {
-			char e = p[++i];
-			const char *cls = NULL;
-			switch (e) {
-			case 'd': cls = in_bracket ? "0-9" : "[0-9]"; break;
-			case 'D': cls = in_bracket ? NULL : "[^0-9]"; break;
-			case 'w': cls = in_bracket ? "[:alnum:]_" : "[[:alnum:]_]"; break;
-			case 'W': cls = in_bracket ? NULL : "[^[:alnum:]_]"; break;
-			case 's': cls = in_bracket ? "[:space:]" : "[[:space:]]"; break;
-			case 'S': cls = in_bracket ? NULL : "[^[:space:]]"; break;
-			default: break;
-			}
-			if (cls) {
-				if (tarn_buf_append(out, cls, strlen(cls)))
-					return *why = "out of memory", false;
-				continue;
-			}
-			if ((e == 'D' || e == 'W' || e == 'S') && in_bracket)
-				return *why = "negated classes inside [...] are not supported", false;
-			if (in_bracket) { /* POSIX brackets take backslash literally */
-				if (tarn_buf_putc(out, e))
-					return *why = "out of memory", false;
-				continue;
-			}
-			if (tarn_buf_putc(out, '\\') || tarn_buf_putc(out, e))
-				return *why = "out of memory", false;
-			continue;
-		}
-		if (!in_bracket && c == '(' && i + 1 < n && p[i + 1] == '?')
-			return *why = "(?...) groups are not supported", false;
-		if (!in_bracket && c == '(') {
-			total++;
-			if (++user < 10)
-				grp[user] = (uint8_t)(total < 255 ? total : 255);
-		}
-		if (!in_bracket && c == '.') {
-			total++;
-			if (tarn_buf_append(out, UTF8_DOT, sizeof UTF8_DOT - 1))
-				return *why = "out of memory", false;
-			continue;
-		}
-		if (!in_bracket && (c == '*' || c == '+' || c == '?' || c == '}') && i + 1 < n &&
-		    p[i + 1] == '?')
-			return *why = "lazy quantifiers are not supported", false;
-		if (c == '[' && !in_bracket) {
-			in_bracket = true;
-			if (tarn_buf_putc(out, c))
-				return *why = "out of memory", false;
-			/* a leading ^ or ] belongs to the bracket */
-			if (i + 1 < n && p[i + 1] == '^') {
-				if (tarn_buf_putc(out, p[++i]))
-					return *why = "out of memory", false;
-			}
-			if (i + 1 < n && p[i + 1] == ']') {
-				if (tarn_buf_putc(out, p[++i]))
-					return *why = "out of memory", false;
-			}
-			continue;
-		}
-		if (c == ']' && in_bracket)
-			in_bracket = false;
-		if (tarn_buf_putc(out, c))
-			return *why = "out of memory", false;
-	}
-	return true;
-}
-
-static tarn_rc regex_compile(const char *p, size_t n, bool icase, struct ex_regex **out,
-			     struct tarn_err *err)
-{
-	*out = NULL;
-	struct ex_regex *re = tarn_calloc(1, sizeof *re);
-	if (!re || !(re->src = tarn_strndup(p, n))) {
-		tarn_free(re);
-		return tarn_err_nomem(err, "regular expression");
-	}
-	struct tarn_buf b;
-	tarn_buf_init(&b);
-	const char *why = NULL;
-	re->flags = REG_EXTENDED | (icase ? REG_ICASE : 0);
-	if (!translate(p, n, &b, &re->flags, re->grp, &why) || tarn_buf_cstr(&b)) {
-		tarn_buf_free(&b);
-		tarn_free(re->src);
-		tarn_free(re);
-		return tarn_err_set(err, TARN_EUNSUPPORTED, "regular expression '%.*s': %s",
-				    (int)(n > 60 ? 60 : n), p, why ? why : "out of memory");
-	}
-	int rc = regcomp(&re->rx, b.data ? b.data : "", re->flags);
-	tarn_buf_free(&b);
-	if (rc) {
-		char msg[128];
-		regerror(rc, NULL, msg, sizeof msg);
-		tarn_free(re->src);
-		tarn_free(re);
-		return tarn_err_set(err, TARN_EDATA, "regular expression '%.*s': %s",
-				    (int)(n > 60 ? 60 : n), p, msg);
-	}
-	*out = re;
-	return TARN_OK;
-}
-
-tarn_rc ex_regex_copy(const struct ex_regex *re, struct ex_regex **out)
-{
-	return regex_compile(re->src, strlen(re->src), (re->flags & REG_ICASE) != 0, out, NULL);
-}
-
-/* Match p[0..n) from offset `from`; m[0..nm) get offsets into p. The
- * value is copied with a NUL after it (regexec, and sanitizers' view of
- * it, expect C strings; REG_STARTEND still bounds the search). */
-static bool rx_find(const struct ex_regex *re, struct tarn_buf *tmp, const uint8_t *p, size_t n,
-		    size_t from, regmatch_t *m, size_t nm, bool notbol)
-{
-	tmp->len = 0;
-	if (tarn_buf_append(tmp, p, n) || tarn_buf_cstr(tmp))
-		return false;
-	m[0].rm_so = (regoff_t)from;
-	m[0].rm_eo = (regoff_t)n;
-	return regexec(&re->rx, tmp->data, nm, m, REG_STARTEND | (notbol ? REG_NOTBOL : 0)) == 0;
-}
-
-enum { RX_MATCHES, RX_FULL, RX_REPLACE, RX_EXTRACT };
-
-/* args: s, pattern [, replacement] [, options | group] */
-static tarn_rc bind_regexp(struct ex_expr *e, struct tarn_err *err)
-{
-	const char *nm = e->fn->name;
-	e->fn_arg = !strcasecmp(nm, "regexp_replace")	 ? RX_REPLACE
-		    : !strcasecmp(nm, "regexp_extract")	 ? RX_EXTRACT
-		    : !strcasecmp(nm, "regexp_full_match") ? RX_FULL
-							   : RX_MATCHES;
-	TRY(ex_fn_want_string(e, 0, err));
-	TRY(ex_fn_want_string(e, 1, err));
-	int opt_at = e->fn_arg == RX_REPLACE ? 3 : 2;
-	if (e->fn_arg == RX_REPLACE)
-		TRY(ex_fn_want_string(e, 2, err));
-	bool icase = false;
-	if (e->n_args > opt_at) {
-		if (e->fn_arg == RX_EXTRACT) {
-			TRY(ex_fn_want_int(e, opt_at, err));
-		} else {
-			TRY(ex_fn_want_string(e, opt_at, err));
-			const struct ex_expr *o = e->args[opt_at];
-			if (o->kind != EX_E_CONST)
-				return tarn_err_set(err, TARN_EUSAGE, "%s: options must be a constant", nm);
-			size_t on;
-			const uint8_t *op = ex_is_null(o->value, 0) ? (const uint8_t *)"" :
-				tarn_array_get_bytes(o->value, 0, &on);
-			if (ex_is_null(o->value, 0))
-				on = 0;
-			for (size_t k = 0; k < on; k++) {
-				if (op[k] == 'i')
-					icase = true;
-				else if (op[k] != 'g' && op[k] != 'c')
-					return tarn_err_set(err, TARN_EUSAGE,
-							    "%s: unknown option '%c' (i, c, g)", nm, op[k]);
-			}
-		}
-	}
-	const struct ex_expr *pat = e->args[1];
-	if (pat->kind == EX_E_CONST && !ex_is_null(pat->value, 0)) {
-		size_t pn;
-		const uint8_t *pp = tarn_array_get_bytes(pat->value, 0, &pn);
-		TRY(regex_compile((const char *)pp, pn, icase, &e->re, err));
-	}
-	tarn_type_init(&e->type, e->fn_arg == RX_MATCHES || e->fn_arg == RX_FULL ? TARN_T_BOOL
-										 : TARN_T_STRING);
-	return TARN_OK;
-}
-
-static tarn_rc eval_regexp(const struct ex_expr *e, const struct ex_fargs *a, const uint32_t *sel,
-			   int64_t n, struct tarn_array *r, struct tarn_err *err)
-{
-	int kind = e->fn_arg;
-	int nstrict = kind == RX_REPLACE ? 3 : 2;
-	TRY(ex_validity_and(r, a->v, nstrict, r->length));
-	bool global = false;
-	int64_t group = 0;
-	if (kind == RX_REPLACE && a->n > 3 && !vec_null(&a->v[3], 0)) {
-		size_t on;
-		const uint8_t *op = ex_str_at(&a->v[3], 0, &on);
-		global = memchr(op, 'g', on) != NULL;
-	}
-	struct ex_strout o = { 0 };
-	bool str = kind == RX_REPLACE || kind == RX_EXTRACT;
-	if (str)
-		ex_strout_init(&o, r);
-	tarn_rc rc = TARN_OK;
-	struct ex_regex *row_re = NULL;
-	regmatch_t m[256];
-	struct tarn_buf tmp;
-	tarn_buf_init(&tmp);
-	for (int64_t k = 0; k < n && !rc; k++) {
-		int64_t i = ROW(k);
-		if (str)
-			ex_strout_row(&o, i);
-		if (r->validity && !tarn_bit_get(r->validity, i))
-			continue;
-		const struct ex_regex *re = e->re;
-		if (!re) { /* a pattern per row */
-			size_t pn;
-			const uint8_t *pp = ex_str_at(&a->v[1], i, &pn);
-			ex_regex_free(row_re);
-			row_re = NULL;
-			if ((rc = regex_compile((const char *)pp, pn, false, &row_re, err)))
-				break;
-			re = row_re;
-		}
-		size_t len;
-		const uint8_t *p = ex_str_at(&a->v[0], i, &len);
-		tmp.len = 0;
-		if (tarn_buf_reserve(&tmp, len + 1)) { /* rx_find's copy then cannot fail */
-			rc = TARN_ENOMEM;
-			break;
-		}
-		switch (kind) {
-		case RX_MATCHES:
-			bits_set(r->values, i, rx_find(re, &tmp, p, len, 0, m, 1, false));
-			break;
-		case RX_FULL:
-			bits_set(r->values, i, rx_find(re, &tmp, p, len, 0, m, 1, false) && m[0].rm_so == 0 &&
-						       (size_t)m[0].rm_eo == len);
-			break;
-		case RX_EXTRACT:
-			group = a->n > 2 && !vec_null(&a->v[2], i)
-					? ((const int64_t *)a->v[2].a->values)[VROW(&a->v[2], i)]
-					: 0;
-			if (group < 0 || group > 9) {
-				rc = tarn_err_set(err, TARN_EUSAGE, "regexp_extract: group %lld is not 0..9",
-						  (long long)group);
-				break;
-			}
-			if (rx_find(re, &tmp, p, len, 0, m, 256, false) && m[re->grp[group]].rm_so >= 0)
-				rc = ex_strout_put(&o, p + m[re->grp[group]].rm_so,
-						   (size_t)(m[re->grp[group]].rm_eo - m[re->grp[group]].rm_so));
-			break;
-		default: {
-			size_t rl;
-			const uint8_t *rep = ex_str_at(&a->v[2], i, &rl);
-			size_t pos = 0;
-			while (!rc && pos <= len && rx_find(re, &tmp, p, len, pos, m, 256, pos > 0)) {
-				rc = ex_strout_put(&o, p + pos, (size_t)m[0].rm_so - pos);
-				/* the replacement, with \0..\9 for groups */
-				for (size_t t = 0; !rc && t < rl; t++) {
-					if (rep[t] == '\\' && t + 1 < rl && rep[t + 1] >= '0' && rep[t + 1] <= '9') {
-						int gi = re->grp[rep[++t] - '0'];
-						if (m[gi].rm_so >= 0)
-							rc = ex_strout_put(&o, p + m[gi].rm_so,
-									   (size_t)(m[gi].rm_eo - m[gi].rm_so));
-					} else {
-						rc = ex_strout_put(&o, rep + t, 1);
-					}
-				}
-				size_t next = (size_t)m[0].rm_eo;
-				if (m[0].rm_eo == m[0].rm_so) { /* empty match: step a byte */
-					if (!rc && next < len)
-						rc = ex_strout_put(&o, p + next, 1);
-					next++;
-				}
-				pos = next;
-				if (!global)
-					break;
-			}
-			if (!rc && pos < len)
-				rc = ex_strout_put(&o, p + pos, len - pos);
-		}
-		}
-	}
-	ex_regex_free(row_re);
-	tarn_buf_free(&tmp);
-	if (str)
-		ex_strout_done(&o);
-	if (rc == TARN_ENOMEM || rc == TARN_ELIMIT)
-		return ex_fn_str_fail(rc, e->fn->name, err);
-	return rc;
-}
-
-const struct ex_func ex_funcs_regex[] = {
-	{ "regexp_matches", 2, 3, "regexp_matches(s, re [, 'i']): re matches somewhere in s",
-	  bind_regexp, eval_regexp },
-	{ "regexp_like", 2, 3, "regexp_like(s, re): regexp_matches", bind_regexp, eval_regexp },
-	{ "regexp_full_match", 2, 3, "regexp_full_match(s, re): re matches all of s", bind_regexp,
-	  eval_regexp },
-	{ "regexp_replace", 3, 4,
-	  "regexp_replace(s, re, rep [, 'g' | 'i']): first (g: every) match replaced; \\1 groups",
-	  bind_regexp, eval_regexp },
-	{ "regexp_extract", 2, 3, "regexp_extract(s, re [, group]): the match (or group), '' if none",
-	  bind_regexp, eval_regexp },
-};
-
-const int ex_funcs_regex_n = (int)(sizeof ex_funcs_regex / sizeof *ex_funcs_regex);

@@ -601,6 +601,9 @@ static fb_ref build_type(struct fb_builder *b, const struct tarn_type *t, uint8_
 		fb_start(b);
 		fb_add_u8(b, 0, 0);
 		return fb_end(b);
+	case TARN_T_INTERVAL: /* SQL-only for now: not written to Arrow IPC */
+		b->rc = b->rc ? b->rc : TARN_EUNSUPPORTED;
+		return 0;
 	case TARN_T__COUNT:
 		break;
 	}

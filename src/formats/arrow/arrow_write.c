@@ -436,6 +436,12 @@ static tarn_rc build_record_batch(struct ax_writer *w, int64_t rows, fb_ref *out
 
 static tarn_rc write_header(struct ax_writer *w, struct tarn_err *err)
 {
+	for (int i = 0; i < w->base.schema->n_fields; i++)
+		if (w->base.schema->fields[i].type.id == TARN_T_INTERVAL)
+			return tarn_err_set(err, TARN_EUNSUPPORTED,
+					    "%s: column '%s' is an interval, which the Arrow writer "
+					    "does not write yet",
+					    wname(w), w->base.schema->fields[i].name);
 	if (w->file_format)
 		TRY(put(w, AX_MAGIC "\0\0", 8, err));
 	fb_builder_reset(&w->fb);

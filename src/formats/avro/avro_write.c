@@ -353,6 +353,12 @@ static struct avro_node *gen_type(struct gen *g, const struct tarn_type *t, cons
 static tarn_rc gen_schema(const struct tarn_schema *ts, const char *record_name,
 			  struct avro_schema **out, struct tarn_err *err)
 {
+	for (int i = 0; i < ts->n_fields; i++)
+		if (ts->fields[i].type.id == TARN_T_INTERVAL)
+			return tarn_err_set(err, TARN_EUNSUPPORTED,
+					    "Avro writer: column '%s' is an interval, which tarn does "
+					    "not write to Avro yet",
+					    ts->fields[i].name);
 	struct avro_schema *s;
 	if (avro_schema_new(&s))
 		return tarn_err_nomem(err, "Avro schema");
