@@ -385,14 +385,35 @@ static const struct {
 	{ "arg_max", EX_AGG_ARG_MAX },
 	{ "argmax", EX_AGG_ARG_MAX },
 	{ "max_by", EX_AGG_ARG_MAX },
+	{ "corr", EX_AGG_CORR },
+	{ "covar_pop", EX_AGG_COVAR_POP },
+	{ "covar_samp", EX_AGG_COVAR_SAMP },
+	{ "regr_slope", EX_AGG_REGR_SLOPE },
+	{ "regr_intercept", EX_AGG_REGR_INTERCEPT },
+	{ "regr_r2", EX_AGG_REGR_R2 },
+	{ "product", EX_AGG_PRODUCT },
+	{ "bit_and", EX_AGG_BIT_AND },
+	{ "bit_or", EX_AGG_BIT_OR },
+	{ "bit_xor", EX_AGG_BIT_XOR },
+	{ "first", EX_AGG_FIRST },
+	{ "arbitrary", EX_AGG_FIRST },
+	{ "last", EX_AGG_LAST },
+	{ "any_value", EX_AGG_ANY_VALUE },
+	{ "approx_count_distinct", EX_AGG_APPROX_COUNT_DISTINCT },
+	{ "median", EX_AGG_MEDIAN },
+	{ "quantile_cont", EX_AGG_QUANTILE_CONT },
+	{ "quantile_disc", EX_AGG_QUANTILE_DISC },
+	{ "quantile", EX_AGG_QUANTILE_DISC },
+	{ "mode", EX_AGG_MODE },
+	{ "string_agg", EX_AGG_STRING_AGG },
+	{ "listagg", EX_AGG_STRING_AGG },
+	{ "group_concat", EX_AGG_STRING_AGG },
 };
 
 /* Aggregates the executor does not have yet, so the error says so. */
 static const char *const agg_later[] = {
-	"median", "quantile", "quantile_cont", "quantile_disc", "percentile_cont",
-	"percentile_disc", "mode", "approx_count_distinct", "string_agg", "group_concat",
-	"listagg", "list", "array_agg", "corr", "covar_samp", "covar_pop", "first", "last",
-	"any_value", "product", "entropy", "kurtosis", "skewness", "regr_slope",
+	"percentile_cont", "percentile_disc", "list", "array_agg", "entropy", "kurtosis",
+	"skewness",
 	NULL,
 };
 
@@ -2431,6 +2452,63 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 
 /* ---- aggregation, SELECT list, DISTINCT, ORDER BY, LIMIT ---------------------------- */
 
+/* An aggregate's constant parameter (quantile_*'s fraction, string_agg's
+ * separator: checked here so errors point at it) and its ORDER BY keys. */
+static tarn_rc agg_spec_extra(struct binder *b, const struct bctx *ci, const struct sql_expr *e,
+			      struct ex_agg_spec *out)
+{
+	const struct sql_func *f = &e->func;
+	enum ex_agg_fn fn = out->fn;
+	if (fn == EX_AGG_QUANTILE_CONT || fn == EX_AGG_QUANTILE_DISC || fn == EX_AGG_STRING_AGG) {
+		int pi = 1;
+		if (f->n_args > pi) {
+			const struct sql_expr *pe = f->args[pi].value;
+			TRY(bind_expr(b, ci, pe, &out->param));
+			const struct ex_expr *p = out->param;
+			bool ok = ex_expr_is_const(p);
+			if (fn == EX_AGG_STRING_AGG) {
+				if (!ok || (p->type.id != TARN_T_STRING && p->type.id != TARN_T_NULL))
+					return fail(b, pe->loc, TARN_EUSAGE,
+						    "%s(): the separator must be a constant string",
+						    func_name(e));
+			} else {
+				double q = -1;
+				if (ok && (tarn_type_is_integer(p->type.id) ||
+					   p->type.id == TARN_T_FLOAT32 || p->type.id == TARN_T_FLOAT64 ||
+					   p->type.id == TARN_T_DECIMAL128) &&
+				    !tarn_array_is_null(p->value, 0)) {
+					struct tarn_type dt;
+					tarn_type_init(&dt, TARN_T_FLOAT64);
+					struct ex_expr *cp = NULL, *cd = NULL;
+					if (!ex_expr_copy(p, &cp) &&
+					    !ex_expr_cast(cp, &dt, false, &cd, NULL) &&
+					    ex_expr_is_const(cd))
+						q = ((const double *)cd->value->values)[0];
+					ex_expr_free(cd);
+				}
+				if (!(q >= 0 && q <= 1))
+					return fail(b, pe->loc, TARN_EUSAGE,
+						    "%s(): the quantile must be a constant number "
+						    "between 0 and 1",
+						    func_name(e));
+			}
+		}
+	}
+	if (f->n_order) {
+		out->order = tarn_calloc((size_t)f->n_order, sizeof *out->order);
+		if (!out->order)
+			return nomem(b);
+		for (int i = 0; i < f->n_order; i++) {
+			TRY(bind_expr(b, ci, f->order[i].expr, &out->order[i].expr));
+			out->n_order = i + 1;
+			out->order[i].desc = f->order[i].dir == SQL_SORT_DESC;
+			/* DuckDB's default: NULLS LAST whatever the direction. */
+			out->order[i].nulls_first = f->order[i].nulls == SQL_NULLS_FIRST;
+		}
+	}
+	return TARN_OK;
+}
+
 static tarn_rc agg_spec(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			struct ex_agg_spec *out)
 {
@@ -2438,17 +2516,22 @@ static tarn_rc agg_spec(struct binder *b, const struct bctx *c, const struct sql
 	int k = agg_index(e);
 	const struct sql_func *f = &e->func;
 	enum ex_agg_fn fn = agg_names[k].fn;
-	int want = fn == EX_AGG_ARG_MIN || fn == EX_AGG_ARG_MAX ? 2 : 1;
+	bool two = fn == EX_AGG_ARG_MIN || fn == EX_AGG_ARG_MAX ||
+		   (fn >= EX_AGG_CORR && fn <= EX_AGG_REGR_R2);
+	int want = two ? 2 : 1;
 	if (fn == EX_AGG_COUNT && (f->star || f->n_args == 0)) {
 		fn = EX_AGG_COUNT_STAR;
 		want = 0;
 	}
-	if (f->n_args != want)
-		return fail(b, e->loc, TARN_EUSAGE, "%s() takes %d argument%s", func_name(e), want,
-			    want == 1 ? "" : "s");
-	if (f->n_order || f->n_within)
-		return fail(b, e->loc, TARN_EUNSUPPORTED, "ORDER BY inside %s() is not supported yet",
-			    func_name(e));
+	/* the constant parameter: quantile_*(x, q), string_agg(x [, sep]) */
+	bool has_param = fn == EX_AGG_QUANTILE_CONT || fn == EX_AGG_QUANTILE_DISC ||
+			 (fn == EX_AGG_STRING_AGG && f->n_args == 2);
+	if (f->n_args != want + has_param)
+		return fail(b, e->loc, TARN_EUSAGE, "%s() takes %d argument%s", func_name(e),
+			    want + has_param, want + has_param == 1 ? "" : "s");
+	if (f->n_within)
+		return fail(b, e->loc, TARN_EUNSUPPORTED,
+			    "WITHIN GROUP inside %s() is not supported yet", func_name(e));
 	out->fn = fn;
 	out->distinct = f->distinct;
 	struct bctx ci = *c;
@@ -2465,7 +2548,18 @@ static tarn_rc agg_spec(struct binder *b, const struct bctx *c, const struct sql
 		ex_expr_free(out->val);
 		return TARN_EUSAGE;
 	}
-	return TARN_OK;
+	tarn_rc rc = agg_spec_extra(b, &ci, e, out);
+	if (rc) {
+		ex_expr_free(out->arg);
+		ex_expr_free(out->val);
+		ex_expr_free(out->filter);
+		ex_expr_free(out->param);
+		for (int i = 0; i < out->n_order; i++)
+			ex_expr_free(out->order[i].expr);
+		tarn_free(out->order);
+		memset(out, 0, sizeof *out);
+	}
+	return rc;
 }
 
 static bool is_star(const struct sql_expr *e)
@@ -2658,6 +2752,10 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 				ex_expr_free(specs[i].arg);
 				ex_expr_free(specs[i].val);
 				ex_expr_free(specs[i].filter);
+				ex_expr_free(specs[i].param);
+				for (int k = 0; k < specs[i].n_order; k++)
+					ex_expr_free(specs[i].order[k].expr);
+				tarn_free(specs[i].order);
 			}
 		}
 		tarn_free(keys);
