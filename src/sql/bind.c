@@ -2537,8 +2537,22 @@ static tarn_rc agg_spec(struct binder *b, const struct bctx *c, const struct sql
 	struct bctx ci = *c;
 	ci.agg_mode = false;
 	ci.clause = "an aggregate's argument";
-	if (want >= 1)
+	if (want >= 1) {
 		TRY(bind_expr(b, &ci, f->args[0].value, &out->arg));
+		/* the argument's type, checked here so the error has a position */
+		struct tarn_type rt;
+		tarn_type_init(&rt, TARN_T_NULL);
+		bool ok = fn == EX_AGG_STRING_AGG || !ex_agg_type(fn, &out->arg->type, &rt, NULL);
+		tarn_type_clear(&rt);
+		if (!ok) {
+			tarn_rc rc = fail(b, f->args[0].value->loc, TARN_EUSAGE,
+					  "%s() does not take an argument of type %s", func_name(e),
+					  tarn_type_id_name(out->arg->type.id));
+			ex_expr_free(out->arg);
+			out->arg = NULL;
+			return rc;
+		}
+	}
 	if (want == 2 && bind_expr(b, &ci, f->args[1].value, &out->val)) {
 		ex_expr_free(out->arg);
 		return TARN_EUSAGE;

@@ -1856,7 +1856,7 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 		pick[g] = EX_NULL_ROW;
 		if (!m) {
 			if (d->fn != EX_AGG_QUANTILE_DISC && d->fn != EX_AGG_MODE &&
-			    d->fn != EX_AGG_FIRST && d->fn != EX_AGG_LAST)
+			    d->fn != EX_AGG_FIRST && d->fn != EX_AGG_LAST && d->fn != EX_AGG_ANY_VALUE)
 				rc = tarn_array_append_null(r);
 			continue;
 		}
@@ -1877,15 +1877,17 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 			enum tarn_type_id id = d->in->id;
 			if (id == TARN_T_DECIMAL128 || id == TARN_T_DATE32 || id == TARN_T_TIMESTAMP ||
 			    id == TARN_T_TIME64) {
-				/* integral representations: lo + trunc((hi - lo) * f) */
-				long double res = x + truncl((y - x) * f);
+				/* integral representations: rounded to the nearest
+				 * (ties to even), as DuckDB's cast from double */
+				long double res = nearbyintl(x + (y - x) * f);
 				if (id == TARN_T_DECIMAL128)
 					rc = tarn_array_append_decimal(r, (tarn_i128)res);
 				else
 					rc = tarn_array_append_int(r, (int64_t)res);
 			} else {
-				rc = tarn_array_append_double(r, lo == hi ? (double)x
-									  : (double)(x + (y - x) * f));
+				double dx = (double)x, dy = (double)y;
+				rc = tarn_array_append_double(r, lo == hi ? dx
+									  : dx + (dy - dx) * (rn - (double)lo));
 			}
 			break;
 		}
@@ -1915,9 +1917,10 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 		}
 		case EX_AGG_FIRST:
 		case EX_AGG_LAST:
+		case EX_AGG_ANY_VALUE: /* any_value: null values were not kept */
 			if (d->n_order)
 				hsort(&ck, v, tmp, m);
-			pick[g] = d->fn == EX_AGG_FIRST ? v[0] : v[m - 1];
+			pick[g] = d->fn == EX_AGG_LAST ? v[m - 1] : v[0];
 			break;
 		case EX_AGG_STRING_AGG: {
 			if (d->n_order)
@@ -1942,7 +1945,7 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 		}
 	}
 	if (!rc && (d->fn == EX_AGG_QUANTILE_DISC || d->fn == EX_AGG_MODE ||
-		    d->fn == EX_AGG_FIRST || d->fn == EX_AGG_LAST)) {
+		    d->fn == EX_AGG_FIRST || d->fn == EX_AGG_LAST || d->fn == EX_AGG_ANY_VALUE)) {
 		if (d->in->id == TARN_T_NULL) {
 			for (int64_t g = 0; !rc && g < ng; g++)
 				rc = tarn_array_append_null(r);
@@ -2484,7 +2487,7 @@ tarn_rc ex_op_agg(struct ex_op *child, struct ex_expr **keys, const char *const 
 		if (!rc && d->distinct && !ex_type_is_scalar(d->in->id))
 			rc = agg_type_error(d->fn, d->in, err);
 		d->kind = state_kind(d->fn, d->in);
-		if (d->n_order && (d->fn == EX_AGG_FIRST || d->fn == EX_AGG_LAST))
+		if (d->n_order && d->kind == K_FIRST)
 			d->kind = K_HOLO;
 		if (d->kind == K_HOLO && d->distinct) {
 			d->hdistinct = true;
