@@ -743,7 +743,7 @@ static int64_t hll_estimate(const struct hll *g)
 	double m = HLL_M;
 	if (zeros) {
 		double lc = m * log(m / zeros);
-		if (lc <= 3 * m)
+		if (lc <= 5 * m)
 			return (int64_t)llround(lc);
 	}
 	double alpha = 0.7213 / (1 + 1.079 / m);
