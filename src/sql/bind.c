@@ -404,6 +404,8 @@ static const struct {
 	{ "quantile_cont", EX_AGG_QUANTILE_CONT },
 	{ "quantile_disc", EX_AGG_QUANTILE_DISC },
 	{ "quantile", EX_AGG_QUANTILE_DISC },
+	{ "percentile_cont", EX_AGG_QUANTILE_CONT }, /* (q) WITHIN GROUP (ORDER BY x) */
+	{ "percentile_disc", EX_AGG_QUANTILE_DISC },
 	{ "mode", EX_AGG_MODE },
 	{ "string_agg", EX_AGG_STRING_AGG },
 	{ "listagg", EX_AGG_STRING_AGG },
@@ -412,8 +414,7 @@ static const struct {
 
 /* Aggregates the executor does not have yet, so the error says so. */
 static const char *const agg_later[] = {
-	"percentile_cont", "percentile_disc", "list", "array_agg", "entropy", "kurtosis",
-	"skewness",
+	"list", "array_agg", "entropy", "kurtosis", "skewness",
 	NULL,
 };
 
@@ -2455,14 +2456,12 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 /* An aggregate's constant parameter (quantile_*'s fraction, string_agg's
  * separator: checked here so errors point at it) and its ORDER BY keys. */
 static tarn_rc agg_spec_extra(struct binder *b, const struct bctx *ci, const struct sql_expr *e,
-			      struct ex_agg_spec *out)
+			      const struct sql_expr *pe, struct ex_agg_spec *out)
 {
 	const struct sql_func *f = &e->func;
 	enum ex_agg_fn fn = out->fn;
 	if (fn == EX_AGG_QUANTILE_CONT || fn == EX_AGG_QUANTILE_DISC || fn == EX_AGG_STRING_AGG) {
-		int pi = 1;
-		if (f->n_args > pi) {
-			const struct sql_expr *pe = f->args[pi].value;
+		if (pe) {
 			TRY(bind_expr(b, ci, pe, &out->param));
 			const struct ex_expr *p = out->param;
 			bool ok = ex_expr_is_const(p);
@@ -2523,29 +2522,46 @@ static tarn_rc agg_spec(struct binder *b, const struct bctx *c, const struct sql
 		fn = EX_AGG_COUNT_STAR;
 		want = 0;
 	}
-	/* the constant parameter: quantile_*(x, q), string_agg(x [, sep]) */
+	/* the constant parameter: quantile_*(x, q), string_agg(x [, sep]),
+	 * percentile_*(q) WITHIN GROUP (ORDER BY x) */
 	bool has_param = fn == EX_AGG_QUANTILE_CONT || fn == EX_AGG_QUANTILE_DISC ||
 			 (fn == EX_AGG_STRING_AGG && f->n_args == 2);
-	if (f->n_args != want + has_param)
+	bool within = name_eq(func_name(e), "percentile_cont") ||
+		      name_eq(func_name(e), "percentile_disc");
+	const struct sql_expr *arg0 = f->n_args ? f->args[0].value : NULL;
+	const struct sql_expr *pe = has_param && f->n_args > 1 ? f->args[1].value : NULL;
+	if (within) {
+		if (f->n_within != 1 || f->n_args != 1)
+			return fail(b, e->loc, TARN_EUSAGE,
+				    "%s() takes a fraction and WITHIN GROUP (ORDER BY x)",
+				    func_name(e));
+		if (f->within[0].dir == SQL_SORT_DESC)
+			return fail(b, f->within[0].loc, TARN_EUNSUPPORTED,
+				    "%s() WITHIN GROUP (ORDER BY ... DESC) is not supported yet",
+				    func_name(e));
+		arg0 = f->within[0].expr;
+		pe = f->args[0].value;
+	} else if (f->n_args != want + has_param) {
 		return fail(b, e->loc, TARN_EUSAGE, "%s() takes %d argument%s", func_name(e),
 			    want + has_param, want + has_param == 1 ? "" : "s");
-	if (f->n_within)
+	} else if (f->n_within) {
 		return fail(b, e->loc, TARN_EUNSUPPORTED,
 			    "WITHIN GROUP inside %s() is not supported yet", func_name(e));
+	}
 	out->fn = fn;
 	out->distinct = f->distinct;
 	struct bctx ci = *c;
 	ci.agg_mode = false;
 	ci.clause = "an aggregate's argument";
 	if (want >= 1) {
-		TRY(bind_expr(b, &ci, f->args[0].value, &out->arg));
+		TRY(bind_expr(b, &ci, arg0, &out->arg));
 		/* the argument's type, checked here so the error has a position */
 		struct tarn_type rt;
 		tarn_type_init(&rt, TARN_T_NULL);
 		bool ok = fn == EX_AGG_STRING_AGG || !ex_agg_type(fn, &out->arg->type, &rt, NULL);
 		tarn_type_clear(&rt);
 		if (!ok) {
-			tarn_rc rc = fail(b, f->args[0].value->loc, TARN_EUSAGE,
+			tarn_rc rc = fail(b, arg0->loc, TARN_EUSAGE,
 					  "%s() does not take an argument of type %s", func_name(e),
 					  tarn_type_id_name(out->arg->type.id));
 			ex_expr_free(out->arg);
@@ -2557,12 +2573,27 @@ static tarn_rc agg_spec(struct binder *b, const struct bctx *c, const struct sql
 		ex_expr_free(out->arg);
 		return TARN_EUSAGE;
 	}
+	if (want == 2 && fn >= EX_AGG_CORR && fn <= EX_AGG_REGR_R2) {
+		struct tarn_type rt;
+		tarn_type_init(&rt, TARN_T_NULL);
+		bool ok = !ex_agg_type(fn, &out->val->type, &rt, NULL);
+		tarn_type_clear(&rt);
+		if (!ok) {
+			tarn_rc rc = fail(b, f->args[1].value->loc, TARN_EUSAGE,
+					  "%s() does not take an argument of type %s", func_name(e),
+					  tarn_type_id_name(out->val->type.id));
+			ex_expr_free(out->arg);
+			ex_expr_free(out->val);
+			out->arg = out->val = NULL;
+			return rc;
+		}
+	}
 	if (f->filter && bind_expr(b, &ci, f->filter, &out->filter)) {
 		ex_expr_free(out->arg);
 		ex_expr_free(out->val);
 		return TARN_EUSAGE;
 	}
-	tarn_rc rc = agg_spec_extra(b, &ci, e, out);
+	tarn_rc rc = agg_spec_extra(b, &ci, e, pe, out);
 	if (rc) {
 		ex_expr_free(out->arg);
 		ex_expr_free(out->val);
