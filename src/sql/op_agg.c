@@ -1766,13 +1766,217 @@ static void hsort(const struct hcmp *c, uint32_t *v, uint32_t *tmp, int64_t n)
 		v[k++] = tmp[i++];
 }
 
-/* Keeps the first arrival of every distinct value of slice v[0..n) (sorted
- * by value on return); returns the new length. */
-static int64_t hdedupe(const struct hcmp *c, uint32_t *v, uint32_t *tmp, int64_t n)
+/* Fast path of the value sort for fixed-width values: each entry gets a
+ * 64-bit key ordered as the values are (floats: the IEEE total order with
+ * -0.0 = 0.0 and one NaN, above every number), and (key, entry) pairs are
+ * sorted — arrival order breaks ties, as the stable sort would. */
+struct hkey {
+	int64_t k;
+	uint32_t idx;
+};
+
+static int cmp_hkey(const void *a, const void *b)
 {
+	const struct hkey *x = a, *y = b;
+	if (x->k != y->k)
+		return x->k < y->k ? -1 : 1;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int64_t f64_key(double d)
+{
+	if (d != d)
+		return INT64_MAX;
+	if (d == 0)
+		d = 0;
+	int64_t b;
+	memcpy(&b, &d, 8);
+	return b < 0 ? (int64_t)((uint64_t)b ^ INT64_MAX) : b;
+}
+
+/* Keys of entries v[0..n); false when the type has no such key (strings,
+ * decimals past int64). */
+static bool hkeys_fill(const struct tarn_array *a, const uint32_t *v, int64_t n, struct hkey *out)
+{
+	const uint8_t *p = a->values;
+	for (int64_t i = 0; i < n; i++) {
+		uint32_t e = v[i];
+		int64_t k;
+		switch (a->type->id) {
+		case TARN_T_BOOL: k = tarn_bit_get(p, e); break;
+		case TARN_T_INT8: k = ((const int8_t *)p)[e]; break;
+		case TARN_T_INT16: k = ((const int16_t *)p)[e]; break;
+		case TARN_T_INT32:
+		case TARN_T_DATE32: k = ((const int32_t *)p)[e]; break;
+		case TARN_T_INT64:
+		case TARN_T_TIME64:
+		case TARN_T_TIMESTAMP: k = ((const int64_t *)p)[e]; break;
+		case TARN_T_UINT8: k = p[e]; break;
+		case TARN_T_UINT16: k = ((const uint16_t *)p)[e]; break;
+		case TARN_T_UINT32: k = ((const uint32_t *)p)[e]; break;
+		case TARN_T_UINT64: k = (int64_t)(((const uint64_t *)p)[e] ^ ((uint64_t)1 << 63)); break;
+		case TARN_T_FLOAT32: k = f64_key(((const float *)p)[e]); break;
+		case TARN_T_FLOAT64: k = f64_key(((const double *)p)[e]); break;
+		case TARN_T_DECIMAL128: {
+			tarn_i128 d = ((const tarn_i128 *)p)[e];
+			if (d > INT64_MAX || d < INT64_MIN)
+				return false;
+			k = (int64_t)d;
+			break;
+		}
+		default: return false;
+		}
+		out[i].k = k;
+		out[i].idx = e;
+	}
+	return true;
+}
+
+/* Sorts slice v[0..n) by value (ties: arrival order). keys: n entries of
+ * scratch, or NULL. */
+static void hsort_values(const struct hcmp *c, uint32_t *v, uint32_t *tmp, struct hkey *keys,
+			 int64_t n)
+{
+	if (keys && n > 16 && hkeys_fill(c->h->val, v, n, keys)) {
+		qsort(keys, (size_t)n, sizeof *keys, cmp_hkey);
+		for (int64_t i = 0; i < n; i++)
+			v[i] = keys[i].idx;
+		return;
+	}
 	struct hcmp bv = *c;
 	bv.by_keys = false;
 	hsort(&bv, v, tmp, n);
+}
+
+static void hkey_swap(struct hkey *a, int64_t i, int64_t j)
+{
+	struct hkey t = a[i];
+	a[i] = a[j];
+	a[j] = t;
+}
+
+/* Moves the k-th smallest of a[0..n) (by key, then entry) to a[k], smaller
+ * ones before it (Hoare's selection, median-of-three pivots). */
+static void hkey_select(struct hkey *a, int64_t n, int64_t k)
+{
+	int64_t l = 0, r = n - 1;
+	while (r > l) {
+		int64_t mid = l + (r - l) / 2;
+		if (cmp_hkey(&a[mid], &a[l]) < 0)
+			hkey_swap(a, l, mid);
+		if (cmp_hkey(&a[r], &a[l]) < 0)
+			hkey_swap(a, l, r);
+		if (cmp_hkey(&a[r], &a[mid]) < 0)
+			hkey_swap(a, mid, r);
+		struct hkey p = a[mid];
+		int64_t i = l, j = r;
+		while (i <= j) {
+			while (cmp_hkey(&a[i], &p) < 0)
+				i++;
+			while (cmp_hkey(&p, &a[j]) < 0)
+				j--;
+			if (i <= j)
+				hkey_swap(a, i++, j--);
+		}
+		if (k <= j)
+			r = j;
+		else if (k >= i)
+			l = i;
+		else
+			return;
+	}
+}
+
+/* Order statistics lo <= hi of slice v[0..n) into v[lo], v[hi] without a
+ * full sort (fixed-width values); false when the type has no key. */
+static bool hselect(const struct hcmp *c, uint32_t *v, struct hkey *keys, int64_t n, int64_t lo,
+		    int64_t hi)
+{
+	if (!keys || n <= 16 || !hkeys_fill(c->h->val, v, n, keys))
+		return false;
+	hkey_select(keys, n, lo);
+	v[lo] = keys[lo].idx;
+	if (hi > lo) {
+		int64_t best = lo + 1;
+		for (int64_t i = lo + 2; i < n; i++)
+			if (cmp_hkey(&keys[i], &keys[best]) < 0)
+				best = i;
+		v[hi] = keys[best].idx;
+	}
+	return true;
+}
+
+/* mode for every group at once by hashing (group, value) pairs: pair ids
+ * count their entries and remember their first; per group the pair with
+ * the most entries wins, ties going to the earliest first entry. */
+static tarn_rc mode_hash(struct ex_op *op, const struct agg_def *d, const struct holo *h,
+			 int64_t ng, uint32_t *pick, struct tarn_err *err)
+{
+	int64_t n = h->n;
+	const struct tarn_type *dk[2] = { &u32_type, d->in };
+	struct ex_groups gs;
+	tarn_rc rc = ex_groups_init(&gs, 2, dk);
+	uint32_t *pid = tarn_malloc((size_t)(n ? n : 1) * sizeof *pid);
+	uint32_t *sel = tarn_malloc((size_t)65536 * sizeof *sel);
+	int64_t *cnt = NULL, *bestc = NULL;
+	uint32_t *first = NULL;
+	int64_t reserved = 0;
+	if (!rc && (!pid || !sel))
+		rc = TARN_ENOMEM;
+	struct tarn_array gv = { .type = &u32_type, .length = n, .values = (uint8_t *)h->gid };
+	struct ex_vec keys[2] = { { &gv, false }, { h->val, false } };
+	for (int64_t k0 = 0; !rc && k0 < n; k0 += 65536) {
+		int64_t m = n - k0 < 65536 ? n - k0 : 65536;
+		for (int64_t k = 0; k < m; k++)
+			sel[k] = (uint32_t)(k0 + k);
+		rc = ex_groups_lookup(&gs, keys, sel, m, pid + k0);
+	}
+	int64_t np = gs.n;
+	if (!rc) {
+		reserved = ex_groups_bytes(&gs) + np * 12 + ng * 8;
+		if (ex_mem_reserve(op->q, "hash aggregate", reserved, err)) {
+			reserved = 0;
+			rc = TARN_ELIMIT;
+		}
+	}
+	if (!rc) {
+		cnt = tarn_calloc((size_t)(np ? np : 1), sizeof *cnt);
+		first = tarn_malloc((size_t)(np ? np : 1) * sizeof *first);
+		bestc = tarn_calloc((size_t)(ng ? ng : 1), sizeof *bestc);
+		if (!cnt || !first || !bestc)
+			rc = TARN_ENOMEM;
+	}
+	for (int64_t i = 0; !rc && i < n; i++)
+		if (!cnt[pid[i]]++)
+			first[pid[i]] = (uint32_t)i;
+	for (int64_t p = 0; !rc && p < np; p++) {
+		uint32_t g = h->gid[first[p]];
+		if (cnt[p] > bestc[g] || (cnt[p] == bestc[g] && first[p] < pick[g])) {
+			bestc[g] = cnt[p];
+			pick[g] = first[p];
+		}
+	}
+	if (reserved)
+		ex_mem_release(op->q, reserved);
+	ex_groups_free(&gs);
+	tarn_free(pid);
+	tarn_free(sel);
+	tarn_free(cnt);
+	tarn_free(first);
+	tarn_free(bestc);
+	if (rc == TARN_ENOMEM)
+		return tarn_err_nomem(err, "mode");
+	return rc;
+}
+
+/* Keeps the first arrival of every distinct value of slice v[0..n) (sorted
+ * by value on return); returns the new length. */
+static int64_t hdedupe(const struct hcmp *c, uint32_t *v, uint32_t *tmp, struct hkey *keys,
+		       int64_t n)
+{
+	struct hcmp bv = *c;
+	bv.by_keys = false;
+	hsort_values(&bv, v, tmp, keys, n);
 	int64_t m = 0;
 	for (int64_t i = 0; i < n; i++)
 		if (!m || hcmp_entries(&bv, v[m - 1], v[i]) != 0)
@@ -1833,11 +2037,14 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 	uint32_t *tmp = tarn_malloc((size_t)(n ? n : 1) * sizeof *tmp);
 	int64_t *off = tarn_calloc((size_t)ng + 2, sizeof *off);
 	uint32_t *pick = tarn_malloc((size_t)(ng ? ng : 1) * sizeof *pick);
+	bool want_keys = d->fn != EX_AGG_FIRST && d->fn != EX_AGG_LAST &&
+			 d->fn != EX_AGG_ANY_VALUE && (d->fn != EX_AGG_STRING_AGG || d->hdistinct);
+	struct hkey *keys = want_keys ? tarn_malloc((size_t)(n ? n : 1) * sizeof *keys) : NULL;
 	struct tarn_buf buf;
 	tarn_buf_init(&buf);
-	tarn_rc rc = perm && tmp && off && pick ? TARN_OK : TARN_ENOMEM;
+	tarn_rc rc = perm && tmp && off && pick && (keys || !want_keys) ? TARN_OK : TARN_ENOMEM;
 	/* the extra memory of finalising: the permutation and scratch */
-	int64_t extra = n * 8 + ng * 12;
+	int64_t extra = n * (want_keys ? 24 : 8) + ng * 12;
 	bool reserved = false;
 	if (!rc && !(rc = ex_mem_reserve(o->base.q, "hash aggregate", extra, err)))
 		reserved = true;
@@ -1850,7 +2057,13 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 			perm[off[h->gid[i] + 1]++] = (uint32_t)i;
 	}
 	struct hcmp cv = { h, d, false }, ck = { h, d, true };
-	for (int64_t g = 0; !rc && g < ng; g++) {
+	bool hashed_mode = d->fn == EX_AGG_MODE && !d->hdistinct;
+	if (hashed_mode && !rc) {
+		for (int64_t g = 0; g < ng; g++)
+			pick[g] = EX_NULL_ROW;
+		rc = mode_hash(&o->base, d, h, ng, pick, err);
+	}
+	for (int64_t g = 0; !rc && !hashed_mode && g < ng; g++) {
 		uint32_t *v = perm + off[g];
 		int64_t m = off[g + 1] - off[g];
 		pick[g] = EX_NULL_ROW;
@@ -1861,17 +2074,17 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 			continue;
 		}
 		if (d->hdistinct) {
-			m = hdedupe(&cv, v, tmp, m);
+			m = hdedupe(&cv, v, tmp, keys, m);
 			if (d->fn == EX_AGG_STRING_AGG) /* back to arrival order */
 				qsort(v, (size_t)m, sizeof *v, cmp_u32);
 		}
 		switch (d->fn) {
 		case EX_AGG_MEDIAN:
 		case EX_AGG_QUANTILE_CONT: {
-			if (!d->hdistinct)
-				hsort(&cv, v, tmp, m);
 			double rn = (double)(m - 1) * d->q;
 			int64_t lo = (int64_t)floor(rn), hi = (int64_t)ceil(rn);
+			if (!d->hdistinct && !hselect(&cv, v, keys, m, lo, hi))
+				hsort_values(&cv, v, tmp, keys, m);
 			long double x = hnum(h->val, v[lo]), y = hnum(h->val, v[hi]);
 			long double f = (long double)(rn - (double)lo);
 			enum tarn_type_id id = d->in->id;
@@ -1891,14 +2104,16 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 			}
 			break;
 		}
-		case EX_AGG_QUANTILE_DISC:
-			if (!d->hdistinct)
-				hsort(&cv, v, tmp, m);
-			pick[g] = v[disc_index(d, m)];
+		case EX_AGG_QUANTILE_DISC: {
+			int64_t k = disc_index(d, m);
+			if (!d->hdistinct && !hselect(&cv, v, keys, m, k, k))
+				hsort_values(&cv, v, tmp, keys, m);
+			pick[g] = v[k];
 			break;
+		}
 		case EX_AGG_MODE: {
 			if (!d->hdistinct)
-				hsort(&cv, v, tmp, m);
+				hsort_values(&cv, v, tmp, keys, m);
 			/* the longest run of equal values; ties: the earliest arrival
 			 * (a run's first entry is its earliest, the sort being stable) */
 			int64_t best = 0, best_n = 0;
@@ -1959,6 +2174,7 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 	tarn_free(tmp);
 	tarn_free(off);
 	tarn_free(pick);
+	tarn_free(keys);
 	tarn_buf_free(&buf);
 	if (rc == TARN_ENOMEM)
 		return tarn_err_nomem(err, ex_agg_name(d->fn));
