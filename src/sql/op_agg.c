@@ -38,7 +38,6 @@
 #include <string.h>
 
 #include "base/mem.h"
-#include "base/pool.h"
 #include "sql/exec.h"
 #include "sql/expr_int.h"
 #include "sql/group.h"
@@ -1053,13 +1052,9 @@ static tarn_rc update(const struct agg_def *d, struct agg_table *t, struct agg_s
 	}
 }
 
-#define MAP_SKIP UINT32_MAX
-
 /* ---- merge kernels ------------------------------------------------------------------------- */
 
-/* Folds partial state p (groups 0..n) into total state s through map;
- * groups mapped to MAP_SKIP belong to another partition (parallel merge)
- * and are left out. */
+/* Folds partial state p (groups 0..n) into total state s through map. */
 static tarn_rc merge_state(const struct agg_def *d, struct agg_table *t, struct agg_st *s,
 			   const struct agg_st *p, const uint32_t *map, int64_t n,
 			   struct tarn_err *err)
@@ -1067,14 +1062,14 @@ static tarn_rc merge_state(const struct agg_def *d, struct agg_table *t, struct 
 	switch (d->kind) {
 	case K_COUNT_STAR:
 	case K_COUNT:
-		for (int64_t j = 0; j < n; j++) if (map[j] != MAP_SKIP)
+		for (int64_t j = 0; j < n; j++)
 			s->cnt[map[j]] += p->cnt[j];
 		return TARN_OK;
 	case K_SUM_I:
 	case K_SUM_U:
 	case K_SUM_DEC: {
 		bool ovf = false;
-		for (int64_t j = 0; j < n; j++) if (map[j] != MAP_SKIP) {
+		for (int64_t j = 0; j < n; j++) {
 			ovf |= __builtin_add_overflow(s->acc[map[j]], p->acc[j], &s->acc[map[j]]);
 			s->cnt[map[j]] += p->cnt[j];
 		}
@@ -1084,13 +1079,13 @@ static tarn_rc merge_state(const struct agg_def *d, struct agg_table *t, struct 
 		return TARN_OK;
 	}
 	case K_SUM_F:
-		for (int64_t j = 0; j < n; j++) if (map[j] != MAP_SKIP) {
+		for (int64_t j = 0; j < n; j++) {
 			s->f[map[j]] += p->f[j];
 			s->cnt[map[j]] += p->cnt[j];
 		}
 		return TARN_OK;
 	case K_VAR:
-		for (int64_t j = 0; j < n; j++) if (map[j] != MAP_SKIP) {
+		for (int64_t j = 0; j < n; j++) {
 			uint32_t gg = map[j];
 			int64_t na = s->cnt[gg], nb = p->cnt[j];
 			if (nb == 0)
@@ -1108,7 +1103,7 @@ static tarn_rc merge_state(const struct agg_def *d, struct agg_table *t, struct 
 		}
 		return TARN_OK;
 	case K_BOOL:
-		for (int64_t j = 0; j < n; j++) if (map[j] != MAP_SKIP) {
+		for (int64_t j = 0; j < n; j++) {
 			uint32_t gg = map[j];
 			if (!p->cnt[j])
 				continue;
@@ -1124,7 +1119,7 @@ static tarn_rc merge_state(const struct agg_def *d, struct agg_table *t, struct 
 	case K_ARG: {
 		/* compare through one-row views (merges see few groups per morsel
 		 * compared with the rows the update loops see) */
-		for (int64_t j = 0; j < n; j++) if (map[j] != MAP_SKIP) {
+		for (int64_t j = 0; j < n; j++) {
 			uint32_t gg = map[j];
 			if (!p->cnt[j])
 				continue;
@@ -1171,7 +1166,7 @@ static tarn_rc merge_state(const struct agg_def *d, struct agg_table *t, struct 
 		return TARN_OK;
 	}
 	case K_COV:
-		for (int64_t j = 0; j < n; j++) if (map[j] != MAP_SKIP) {
+		for (int64_t j = 0; j < n; j++) {
 			uint32_t gg = map[j];
 			int64_t na = s->cnt[gg], nb = p->cnt[j];
 			if (nb == 0)
@@ -1196,7 +1191,7 @@ static tarn_rc merge_state(const struct agg_def *d, struct agg_table *t, struct 
 		}
 		return TARN_OK;
 	case K_PROD:
-		for (int64_t j = 0; j < n; j++) if (map[j] != MAP_SKIP) {
+		for (int64_t j = 0; j < n; j++) {
 			uint32_t gg = map[j];
 			if (!p->cnt[j])
 				continue;
@@ -1207,7 +1202,7 @@ static tarn_rc merge_state(const struct agg_def *d, struct agg_table *t, struct 
 	case K_BIT: {
 		uint64_t *m = (uint64_t *)s->val;
 		const uint64_t *pm = (const uint64_t *)p->val;
-		for (int64_t j = 0; j < n; j++) if (map[j] != MAP_SKIP) {
+		for (int64_t j = 0; j < n; j++) {
 			uint32_t gg = map[j];
 			if (!p->cnt[j])
 				continue;
@@ -1224,7 +1219,7 @@ static tarn_rc merge_state(const struct agg_def *d, struct agg_table *t, struct 
 		return TARN_OK;
 	}
 	case K_FIRST:
-		for (int64_t j = 0; j < n; j++) if (map[j] != MAP_SKIP) {
+		for (int64_t j = 0; j < n; j++) {
 			uint32_t gg = map[j];
 			if (!p->cnt[j])
 				continue;
@@ -1244,7 +1239,7 @@ static tarn_rc merge_state(const struct agg_def *d, struct agg_table *t, struct 
 		}
 		return TARN_OK;
 	case K_HLL:
-		for (int64_t j = 0; j < n; j++) if (map[j] != MAP_SKIP) {
+		for (int64_t j = 0; j < n; j++) {
 			uint32_t gg = map[j];
 			if (!p->cnt[j])
 				continue;
@@ -1272,31 +1267,17 @@ static tarn_rc merge_state(const struct agg_def *d, struct agg_table *t, struct 
 			h->gid = gid;
 			h->cap = cap;
 		}
-		/* entries of skipped groups (another partition's) stay behind */
-		int64_t m = 0;
-		uint32_t *idx = NULL;
 		for (int64_t j = 0; j < ph->n; j++)
-			if (map[ph->gid[j]] != MAP_SKIP)
-				h->gid[h->n + m++] = map[ph->gid[j]];
-		if (m < ph->n) {
-			idx = tarn_malloc((size_t)(m ? m : 1) * sizeof *idx);
-			if (!idx)
-				return tarn_err_nomem(err, ex_agg_name(d->fn));
-			m = 0;
-			for (int64_t j = 0; j < ph->n; j++)
-				if (map[ph->gid[j]] != MAP_SKIP)
-					idx[m++] = (uint32_t)j;
-		}
-		tarn_rc rc = ex_array_gather(h->val, ph->val, idx, 0, m);
+			h->gid[h->n + j] = map[ph->gid[j]];
+		tarn_rc rc = ex_array_gather(h->val, ph->val, NULL, 0, ph->n);
 		for (int k = 0; !rc && k < d->n_order; k++)
-			rc = ex_array_gather(h->key[k], ph->key[k], idx, 0, m);
-		tarn_free(idx);
+			rc = ex_array_gather(h->key[k], ph->key[k], NULL, 0, ph->n);
 		if (rc)
 			return rc == TARN_ENOMEM ? tarn_err_nomem(err, ex_agg_name(d->fn))
 						 : tarn_err_set(err, rc, "%s: too many values",
 								ex_agg_name(d->fn));
-		h->n += m;
-		for (int64_t j = 0; j < n; j++) if (map[j] != MAP_SKIP)
+		h->n += ph->n;
+		for (int64_t j = 0; j < n; j++)
 			s->cnt[map[j]] += p->cnt[j];
 		return TARN_OK;
 	}
@@ -1368,10 +1349,6 @@ struct agg_op {
 	struct agg_table total;
 	uint32_t *map, *map2;
 	int64_t map_cap;
-	/* partitioned merge: partials kept whole until finish */
-	bool decided, partitioned;
-	struct agg_table *pend;
-	int64_t n_pend, cap_pend, pend_bytes;
 	struct tarn_array **out; /* result columns after finish */
 	int64_t out_rows, out_pos;
 };
@@ -1645,121 +1622,6 @@ static tarn_rc map_room(struct agg_op *o, int64_t n)
 	return TARN_OK;
 }
 
-/* ---- partitioned merge --------------------------------------------------------------------
- * With many groups the serial merge on the driver thread is the
- * aggregate's bottleneck. When the first partial has PART_MIN_GROUPS
- * groups or more, partials are kept whole instead (moved, not copied) and
- * agg_finish merges them in AGG_PARTS partitions by group hash, one task
- * per partition: a task folds every partial's groups of its partition, in
- * morsel order, into its own table and finalises it; the partitions' rows
- * are concatenated in partition order. Every step is a function of the
- * partials, so the result is the same at any thread count. */
-#define PART_MIN_GROUPS 16384
-#define AGG_PARTS 16
-
-static int part_of(uint64_t h)
-{
-	return (int)(ex_hash_u64(h) >> 60) & (AGG_PARTS - 1);
-}
-
-static tarn_rc pend_push(struct agg_op *o, struct agg_part *p, struct tarn_err *err)
-{
-	if (o->n_pend == o->cap_pend) {
-		int64_t cap = o->cap_pend ? o->cap_pend * 2 : 16;
-		struct agg_table *v = tarn_realloc(o->pend, (size_t)cap * sizeof *v);
-		if (!v)
-			return tarn_err_nomem(err, "hash aggregate");
-		o->pend = v;
-		o->cap_pend = cap;
-	}
-	int64_t bytes = table_bytes(&p->t, o->aggs, o->n_aggs);
-	TRY(ex_mem_reserve(o->base.q, "hash aggregate", bytes, err));
-	o->pend_bytes += bytes;
-	o->pend[o->n_pend++] = p->t;
-	memset(&p->t, 0, sizeof p->t);
-	if (table_init(&p->t, o->n_keys, o->key_types, o->aggs, o->n_aggs))
-		return tarn_err_nomem(err, "hash aggregate");
-	return TARN_OK;
-}
-
-/* DISTINCT: the partial's (group, value) pairs go into the total's set
- * (groups through map; MAP_SKIP groups are another partition's), and the
- * pairs new there feed the aggregate. */
-static tarn_rc merge_distinct(const struct agg_def *d, struct agg_table *T, struct agg_st *s,
-			      const struct agg_st *ps, const uint32_t *map, struct tarn_err *err)
-{
-	int64_t m = ps->dset.n;
-	if (m == 0)
-		return TARN_OK;
-	const uint32_t *lg = (const uint32_t *)ps->dset.keys[0]->values;
-	uint32_t *mg = tarn_malloc((size_t)m * sizeof *mg);
-	uint32_t *dg = tarn_malloc((size_t)m * sizeof *dg);
-	uint32_t *fresh = tarn_malloc((size_t)m * sizeof *fresh);
-	uint32_t *psel = tarn_malloc((size_t)m * sizeof *psel);
-	tarn_rc rc = mg && dg && fresh && psel ? TARN_OK : TARN_ENOMEM;
-	int64_t np = 0;
-	for (int64_t j = 0; !rc && j < m; j++) {
-		mg[j] = map[lg[j]];
-		if (mg[j] != MAP_SKIP)
-			psel[np++] = (uint32_t)j;
-	}
-	struct tarn_array gv = u32_view(mg, m);
-	struct ex_vec dk[2] = { { &gv, false }, { ps->dset.keys[1], false } };
-	int64_t dbefore = s->dset.n, nf = 0;
-	if (!rc)
-		rc = ex_groups_lookup(&s->dset, dk, psel, np, dg);
-	for (int64_t k = 0; !rc && k < np; k++)
-		if (dg[k] >= dbefore)
-			fresh[nf++] = psel[k];
-	struct ex_vec y = { 0 };
-	if (!rc)
-		rc = update(d, T, s, &dk[1], &y, fresh, nf, mg, 0, err);
-	tarn_free(mg);
-	tarn_free(dg);
-	tarn_free(fresh);
-	tarn_free(psel);
-	if (rc)
-		return rc == TARN_ENOMEM ? tarn_err_nomem(err, "hash aggregate") : rc;
-	return TARN_OK;
-}
-
-/* Folds partial table t into T: all of its groups (sel NULL), or the m
- * groups sel[0..m) (one partition's). map, mm: scratch of t's group count;
- * kv: one vector per key. */
-static tarn_rc merge_into(struct agg_op *o, struct agg_table *T, struct agg_table *t,
-			  const uint32_t *sel, int64_t m, uint32_t *map, uint32_t *mm,
-			  struct ex_vec *kv, struct tarn_err *err)
-{
-	int64_t n = t->groups.n;
-	int64_t before = T->groups.n;
-	for (int i = 0; i < o->n_keys; i++)
-		kv[i] = (struct ex_vec){ t->groups.keys[i], false };
-	tarn_rc rc;
-	if (!sel) {
-		rc = ex_groups_lookup(&T->groups, kv, NULL, n, map);
-	} else {
-		for (int64_t j = 0; j < n; j++)
-			map[j] = MAP_SKIP;
-		rc = ex_groups_lookup(&T->groups, kv, sel, m, mm);
-		for (int64_t k = 0; !rc && k < m; k++)
-			map[sel[k]] = mm[k];
-	}
-	if (!rc)
-		rc = table_room(T, o->aggs, o->n_aggs, T->groups.n);
-	if (rc)
-		return rc == TARN_ENOMEM ? tarn_err_nomem(err, "hash aggregate")
-					 : tarn_err_set(err, rc, "hash aggregate: too many groups");
-	states_clear(T, o->aggs, o->n_aggs, before, T->groups.n);
-	for (int a = 0; a < o->n_aggs; a++) {
-		const struct agg_def *d = &o->aggs[a];
-		if (d->distinct)
-			TRY(merge_distinct(d, T, &T->st[a], &t->st[a], map, err));
-		else
-			TRY(merge_state(d, T, &T->st[a], &t->st[a], map, n, err));
-	}
-	return TARN_OK;
-}
-
 static tarn_rc agg_merge(struct ex_op *op, void *ptr, struct tarn_err *err)
 {
 	struct agg_op *o = (struct agg_op *)op;
@@ -1768,18 +1630,66 @@ static tarn_rc agg_merge(struct ex_op *op, void *ptr, struct tarn_err *err)
 	int64_t n = t->groups.n;
 	if (n == 0)
 		return TARN_OK;
-	if (!o->decided) {
-		/* The first partial with groups decides, the same way at any
-		 * thread count: many groups per morsel means many groups in all,
-		 * and the partitioned merge (see agg_finish) pays off. */
-		o->decided = true;
-		o->partitioned = o->n_keys > 0 && n >= PART_MIN_GROUPS;
-	}
-	if (o->partitioned)
-		return pend_push(o, p, err);
-	if (map_room(o, n))
+	tarn_rc rc = map_room(o, n);
+	if (rc)
 		return tarn_err_nomem(err, "hash aggregate");
-	TRY(merge_into(o, T, t, NULL, 0, o->map, o->map2, p->kv, err));
+	int64_t before = T->groups.n;
+	struct ex_vec *kv = p->kv;
+	for (int i = 0; i < o->n_keys; i++)
+		kv[i] = (struct ex_vec){ t->groups.keys[i], false };
+	rc = ex_groups_lookup(&T->groups, kv, NULL, n, o->map);
+	if (!rc)
+		rc = table_room(T, o->aggs, o->n_aggs, T->groups.n);
+	if (rc)
+		return rc == TARN_ENOMEM ? tarn_err_nomem(err, "hash aggregate")
+					 : tarn_err_set(err, rc, "hash aggregate: too many groups");
+	states_clear(T, o->aggs, o->n_aggs, before, T->groups.n);
+	for (int a = 0; a < o->n_aggs; a++) {
+		const struct agg_def *d = &o->aggs[a];
+		struct agg_st *s = &T->st[a], *ps = &t->st[a];
+		if (!d->distinct) {
+			TRY(merge_state(d, T, s, ps, o->map, n, err));
+			continue;
+		}
+		/* distinct: new pairs in the total's set feed the aggregate */
+		int64_t m = ps->dset.n;
+		if (m == 0)
+			continue;
+		if (map_room(o, m > n ? m : n))
+			return tarn_err_nomem(err, "hash aggregate");
+		/* the map may have moved: recompute this partial's group map */
+		rc = ex_groups_lookup(&T->groups, kv, NULL, n, o->map);
+		if (rc)
+			return tarn_err_nomem(err, "hash aggregate");
+		const uint32_t *lg = (const uint32_t *)ps->dset.keys[0]->values;
+		uint32_t *mg = tarn_malloc((size_t)m * sizeof *mg);
+		uint32_t *dg = tarn_malloc((size_t)m * sizeof *dg);
+		uint32_t *fresh = tarn_malloc((size_t)m * sizeof *fresh);
+		if (!mg || !dg || !fresh) {
+			tarn_free(mg);
+			tarn_free(dg);
+			tarn_free(fresh);
+			return tarn_err_nomem(err, "hash aggregate");
+		}
+		for (int64_t j = 0; j < m; j++)
+			mg[j] = o->map[lg[j]];
+		struct tarn_array gv = u32_view(mg, m);
+		struct ex_vec dk[2] = { { &gv, false }, { ps->dset.keys[1], false } };
+		int64_t dbefore = s->dset.n;
+		rc = ex_groups_lookup(&s->dset, dk, NULL, m, dg);
+		int64_t nf = 0;
+		for (int64_t j = 0; !rc && j < m; j++)
+			if (dg[j] >= dbefore)
+				fresh[nf++] = (uint32_t)j;
+		struct ex_vec y = { 0 };
+		if (!rc)
+			rc = update(d, T, s, &dk[1], &y, fresh, nf, mg, 0, err);
+		tarn_free(mg);
+		tarn_free(dg);
+		tarn_free(fresh);
+		if (rc)
+			return rc == TARN_ENOMEM ? tarn_err_nomem(err, "hash aggregate") : rc;
+	}
 	table_reset(t, o->aggs, o->n_aggs);
 	/* memory: count what the total grew by */
 	int64_t now = table_bytes(T, o->aggs, o->n_aggs);
@@ -2112,14 +2022,14 @@ static int64_t disc_index(const struct agg_def *d, int64_t n)
 	return c - 1;
 }
 
-static tarn_rc finalize_holo(struct agg_op *o, const struct agg_table *T, int a, int64_t ng,
-			     struct tarn_array *r, struct tarn_err *err);
+static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_array *r,
+			     struct tarn_err *err);
 
-static tarn_rc finalize_holo(struct agg_op *o, const struct agg_table *T, int a, int64_t ng,
-			     struct tarn_array *r, struct tarn_err *err)
+static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_array *r,
+			     struct tarn_err *err)
 {
 	const struct agg_def *d = &o->aggs[a];
-	const struct agg_st *s = &T->st[a];
+	const struct agg_st *s = &o->total.st[a];
 	const struct holo *h = &s->h;
 	int64_t n = h->n;
 	TRY(tarn_array_reserve(r, ng));
@@ -2275,13 +2185,13 @@ static tarn_rc finalize_holo(struct agg_op *o, const struct agg_table *T, int a,
 	return rc;
 }
 
-static tarn_rc finalize_agg(struct agg_op *o, const struct agg_table *T, int a, int64_t n,
-			    struct tarn_array *r, struct tarn_err *err)
+static tarn_rc finalize_agg(struct agg_op *o, int a, int64_t n, struct tarn_array *r,
+			    struct tarn_err *err)
 {
 	const struct agg_def *d = &o->aggs[a];
-	const struct agg_st *s = &T->st[a];
+	const struct agg_st *s = &o->total.st[a];
 	if (d->kind == K_HOLO)
-		return finalize_holo(o, T, a, n, r, err);
+		return finalize_holo(o, a, n, r, err);
 	TRY(tarn_array_reserve(r, n));
 	for (int64_t gg = 0; gg < n; gg++) {
 		int64_t c = s->cnt[gg];
@@ -2456,156 +2366,10 @@ static tarn_rc finalize_agg(struct agg_op *o, const struct agg_table *T, int a, 
 	return TARN_OK;
 }
 
-struct part_job {
-	struct tarn_task task;
-	struct agg_op *o;
-	int p;
-	struct agg_table T;
-	bool T_init;
-	struct tarn_array **cols; /* the aggregates' results (keys stay in T) */
-	int64_t reserved;
-	tarn_rc rc;
-	struct tarn_err err;
-};
-
-static tarn_rc part_job_do(struct part_job *j)
-{
-	struct agg_op *o = j->o;
-	int64_t most = 1;
-	for (int64_t i = 0; i < o->n_pend; i++)
-		if (o->pend[i].groups.n > most)
-			most = o->pend[i].groups.n;
-	uint32_t *sel = tarn_malloc((size_t)most * sizeof *sel);
-	uint32_t *map = tarn_malloc((size_t)most * sizeof *map);
-	uint32_t *mm = tarn_malloc((size_t)most * sizeof *mm);
-	struct ex_vec *kv = tarn_calloc((size_t)o->n_keys, sizeof *kv);
-	tarn_rc rc = sel && map && mm && kv ? TARN_OK : tarn_err_nomem(&j->err, "hash aggregate");
-	if (!rc) {
-		rc = table_init(&j->T, o->n_keys, o->key_types, o->aggs, o->n_aggs);
-		j->T_init = true;
-		if (rc)
-			rc = tarn_err_nomem(&j->err, "hash aggregate");
-	}
-	for (int64_t i = 0; !rc && i < o->n_pend; i++) {
-		struct agg_table *t = &o->pend[i];
-		int64_t m = 0;
-		for (int64_t g = 0; g < t->groups.n; g++)
-			if (part_of(t->groups.hashes[g]) == j->p)
-				sel[m++] = (uint32_t)g;
-		if (m)
-			rc = merge_into(o, &j->T, t, sel, m, map, mm, kv, &j->err);
-	}
-	tarn_free(sel);
-	tarn_free(map);
-	tarn_free(mm);
-	tarn_free(kv);
-	if (rc)
-		return rc;
-	int64_t n = j->T.groups.n;
-	int nc = o->n_keys + o->n_aggs;
-	j->reserved = table_bytes(&j->T, o->aggs, o->n_aggs) + n * 16 * (nc ? nc : 1);
-	if ((rc = ex_mem_reserve(o->base.q, "hash aggregate", j->reserved, &j->err))) {
-		j->reserved = 0;
-		return rc;
-	}
-	j->cols = tarn_calloc((size_t)(o->n_aggs ? o->n_aggs : 1), sizeof *j->cols);
-	if (!j->cols)
-		return tarn_err_nomem(&j->err, "hash aggregate");
-	for (int a = 0; a < o->n_aggs; a++) {
-		if (tarn_array_new(&o->base.schema->fields[o->n_keys + a].type, n, &j->cols[a]))
-			return tarn_err_nomem(&j->err, "aggregate result");
-		TRY(finalize_agg(o, &j->T, a, n, j->cols[a], &j->err));
-	}
-	return TARN_OK;
-}
-
-static void part_job_run(void *arg)
-{
-	struct part_job *j = arg;
-	j->rc = part_job_do(j);
-}
-
-static tarn_rc finish_partitioned(struct agg_op *o, struct tarn_err *err)
-{
-	struct ex_op *op = &o->base;
-	struct part_job *jobs = tarn_calloc(AGG_PARTS, sizeof *jobs);
-	if (!jobs)
-		return tarn_err_nomem(err, "hash aggregate");
-	bool inline_run = !op->q || op->q->threads <= 1;
-	for (int p = 0; p < AGG_PARTS; p++) {
-		jobs[p].o = o;
-		jobs[p].p = p;
-		jobs[p].task.fn = part_job_run;
-		jobs[p].task.arg = &jobs[p];
-		if (inline_run)
-			part_job_run(&jobs[p]);
-		else
-			tarn_pool_submit(&jobs[p].task);
-	}
-	if (!inline_run)
-		for (int p = 0; p < AGG_PARTS; p++)
-			tarn_task_wait(&jobs[p].task);
-	tarn_rc rc = TARN_OK;
-	int64_t n = 0;
-	for (int p = 0; p < AGG_PARTS; p++) {
-		if (!rc && jobs[p].rc) {
-			rc = jobs[p].rc;
-			if (err)
-				*err = jobs[p].err;
-		}
-		n += jobs[p].T.groups.n;
-	}
-	/* concatenate the partitions in order */
-	int nc = o->n_keys + o->n_aggs;
-	if (!rc) {
-		o->out = tarn_calloc((size_t)(nc ? nc : 1), sizeof *o->out);
-		if (!o->out)
-			rc = tarn_err_nomem(err, "hash aggregate");
-	}
-	for (int c = 0; !rc && c < nc; c++) {
-		if (tarn_array_new(&op->schema->fields[c].type, n, &o->out[c])) {
-			rc = tarn_err_nomem(err, "aggregate result");
-			break;
-		}
-		for (int p = 0; !rc && p < AGG_PARTS; p++) {
-			const struct tarn_array *src = c < o->n_keys ? jobs[p].T.groups.keys[c]
-								     : jobs[p].cols[c - o->n_keys];
-			if (ex_array_gather(o->out[c], src, NULL, 0, jobs[p].T.groups.n))
-				rc = tarn_err_nomem(err, "aggregate result");
-		}
-		if (!rc)
-			ex_array_finish(o->out[c]);
-	}
-	for (int p = 0; p < AGG_PARTS; p++) {
-		for (int a = 0; jobs[p].cols && a < o->n_aggs; a++)
-			tarn_array_free(jobs[p].cols[a]);
-		tarn_free(jobs[p].cols);
-		if (jobs[p].T_init)
-			table_free(&jobs[p].T, o->aggs, o->n_aggs);
-		ex_mem_release(op->q, jobs[p].reserved);
-	}
-	tarn_free(jobs);
-	/* the partials are merged: give their memory back, hold the result's */
-	for (int64_t i = 0; i < o->n_pend; i++)
-		table_free(&o->pend[i], o->aggs, o->n_aggs);
-	o->n_pend = 0;
-	ex_mem_release(op->q, o->pend_bytes);
-	o->pend_bytes = 0;
-	if (rc)
-		return rc;
-	TRY(ex_mem_reserve(op->q, "hash aggregate", n * 16 * (nc ? nc : 1), err));
-	op->mem_held += n * 16 * (nc ? nc : 1);
-	o->out_rows = n;
-	o->out_pos = 0;
-	return TARN_OK;
-}
-
 static tarn_rc agg_finish(struct ex_op *op, struct tarn_err *err)
 {
 	struct agg_op *o = (struct agg_op *)op;
 	struct agg_table *T = &o->total;
-	if (o->partitioned)
-		return finish_partitioned(o, err);
 	if (o->n_keys == 0 && T->groups.n == 0) {
 		uint32_t dummy;
 		if (ex_groups_lookup(&T->groups, NULL, NULL, 1, &dummy) ||
@@ -2635,7 +2399,7 @@ static tarn_rc agg_finish(struct ex_op *op, struct tarn_err *err)
 		if (tarn_array_new(&op->schema->fields[o->n_keys + a].type, n, &r))
 			return tarn_err_nomem(err, "aggregate result");
 		o->out[o->n_keys + a] = r;
-		TRY(finalize_agg(o, T, a, n, r, err));
+		TRY(finalize_agg(o, a, n, r, err));
 	}
 	o->out_rows = n;
 	o->out_pos = 0;
@@ -2707,9 +2471,6 @@ static void agg_free(struct ex_op *op)
 	tarn_free(o->aggs);
 	tarn_free(o->map);
 	tarn_free(o->map2);
-	for (int64_t i = 0; i < o->n_pend; i++)
-		table_free(&o->pend[i], o->aggs, o->n_aggs);
-	tarn_free(o->pend);
 	tarn_free(o);
 }
 
