@@ -410,11 +410,13 @@ static const struct {
 	{ "string_agg", EX_AGG_STRING_AGG },
 	{ "listagg", EX_AGG_STRING_AGG },
 	{ "group_concat", EX_AGG_STRING_AGG },
+	{ "list", EX_AGG_LIST },
+	{ "array_agg", EX_AGG_LIST },
 };
 
 /* Aggregates the executor does not have yet, so the error says so. */
 static const char *const agg_later[] = {
-	"list", "array_agg", "entropy", "kurtosis", "skewness",
+	"entropy", "kurtosis", "skewness",
 	NULL,
 };
 

@@ -197,6 +197,7 @@ enum ex_agg_fn {
 	EX_AGG_QUANTILE_DISC, /* param: the fraction; the argument's type */
 	EX_AGG_MODE,          /* most frequent value; ties: the one seen first */
 	EX_AGG_STRING_AGG,    /* param: the separator (a constant string, NULL = ",") */
+	EX_AGG_LIST,          /* list<x>: the values, NULLs included (ORDER BY order if given) */
 	EX_AGG__COUNT
 };
 

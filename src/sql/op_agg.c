@@ -70,7 +70,7 @@ static const char *const agg_names[] = {
 	"arg_min",    "arg_max",    "corr",	   "covar_pop",	  "covar_samp",	 "regr_slope",
 	"regr_intercept", "regr_r2", "product",	   "bit_and",	  "bit_or",	 "bit_xor",
 	"first",      "last",	    "any_value",   "approx_count_distinct",	 "median",
-	"quantile_cont", "quantile_disc", "mode",  "string_agg",
+	"quantile_cont", "quantile_disc", "mode",  "string_agg", "list",
 };
 _Static_assert(sizeof agg_names / sizeof *agg_names == EX_AGG__COUNT, "agg_names");
 
@@ -189,6 +189,17 @@ tarn_rc ex_agg_type(enum ex_agg_fn fn, const struct tarn_type *t, struct tarn_ty
 			return agg_type_error(fn, t, err);
 		tarn_type_init(out, id == TARN_T_BINARY ? TARN_T_BINARY : TARN_T_STRING);
 		return TARN_OK;
+	case EX_AGG_LIST: {
+		if (!ex_type_is_scalar(id))
+			return agg_type_error(fn, t, err);
+		struct tarn_type item;
+		tarn_type_init(&item, TARN_T_NULL);
+		if (t)
+			TRY(tarn_type_copy(&item, t));
+		tarn_rc rc = tarn_type_init_list(out, &item, true);
+		tarn_type_clear(&item);
+		return rc;
+	}
 	default: return tarn_err_set(err, TARN_EUSAGE, "unknown aggregate %d", (int)fn);
 	}
 }
@@ -1296,7 +1307,7 @@ static tarn_rc holo_append(const struct agg_def *d, struct agg_st *s, const stru
 	struct holo *h = &s->h;
 	if (x->a->type->id == TARN_T_NULL || d->in->id == TARN_T_NULL)
 		return TARN_OK; /* the result is NULL whatever the rows */
-	bool keep_nulls = d->fn == EX_AGG_FIRST || d->fn == EX_AGG_LAST;
+	bool keep_nulls = d->fn == EX_AGG_FIRST || d->fn == EX_AGG_LAST || d->fn == EX_AGG_LIST;
 	int64_t m = 0;
 	for (int64_t k = 0; k < n; k++) {
 		uint32_t i = sel ? sel[k] : (uint32_t)k;
@@ -1719,8 +1730,14 @@ struct hcmp {
 
 static int hcmp_entries(const struct hcmp *c, uint32_t i, uint32_t j)
 {
-	if (!c->by_keys)
-		return ex_value_cmp(c->h->val, i, c->h->val, j);
+	if (!c->by_keys) {
+		/* NULLs (kept by first/last/list) sort first and equal each other */
+		const struct tarn_array *a = c->h->val;
+		bool ni = ex_is_null(a, i), nj = ex_is_null(a, j);
+		if (ni || nj)
+			return (int)nj - (int)ni;
+		return ex_value_cmp(a, i, a, j);
+	}
 	for (int k = 0; k < c->d->n_order; k++) {
 		const struct ex_sort_key *sk = &c->d->order[k];
 		const struct tarn_array *a = c->h->key[k];
@@ -1799,6 +1816,8 @@ static int64_t f64_key(double d)
 static bool hkeys_fill(const struct tarn_array *a, const uint32_t *v, int64_t n, struct hkey *out)
 {
 	const uint8_t *p = a->values;
+	if (ex_has_nulls(a))
+		return false;
 	for (int64_t i = 0; i < n; i++) {
 		uint32_t e = v[i];
 		int64_t k;
@@ -2075,7 +2094,8 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 		}
 		if (d->hdistinct) {
 			m = hdedupe(&cv, v, tmp, keys, m);
-			if (d->fn == EX_AGG_STRING_AGG) /* back to arrival order */
+			if (d->fn != EX_AGG_MEDIAN && d->fn != EX_AGG_QUANTILE_CONT &&
+			    d->fn != EX_AGG_QUANTILE_DISC && d->fn != EX_AGG_MODE) /* arrival order */
 				qsort(v, (size_t)m, sizeof *v, cmp_u32);
 		}
 		switch (d->fn) {
@@ -2136,6 +2156,13 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 			if (d->n_order)
 				hsort(&ck, v, tmp, m);
 			pick[g] = d->fn == EX_AGG_LAST ? v[m - 1] : v[0];
+			break;
+		case EX_AGG_LIST:
+			if (d->n_order)
+				hsort(&ck, v, tmp, m);
+			rc = ex_array_gather(r->children[0], h->val, v, 0, m);
+			if (!rc)
+				rc = tarn_array_list_end(r, true);
 			break;
 		case EX_AGG_STRING_AGG: {
 			if (d->n_order)
@@ -2526,7 +2553,8 @@ static int state_kind(enum ex_agg_fn fn, const struct tarn_type *t)
 	case EX_AGG_QUANTILE_CONT:
 	case EX_AGG_QUANTILE_DISC:
 	case EX_AGG_MODE:
-	case EX_AGG_STRING_AGG: return K_HOLO;
+	case EX_AGG_STRING_AGG:
+	case EX_AGG_LIST: return K_HOLO;
 	default: return K_VAR;
 	}
 }

@@ -448,9 +448,11 @@ static struct ex_op *plan_small(void *arg)
 	struct tarn_err e = { 0 };
 	struct ex_expr *g = col(s, "k");
 	struct ex_sort_key *ko = calloc(1, sizeof *ko), *kd = calloc(1, sizeof *kd);
+	struct ex_sort_key *kl = calloc(1, sizeof *kl);
 	ko->expr = col(s, "o");
 	kd->expr = col(s, "o");
 	kd->desc = true;
+	kl->expr = col(s, "o");
 	struct ex_agg_spec sp[] = {
 		{ .fn = EX_AGG_MEDIAN, .arg = col(s, "v") },
 		{ .fn = EX_AGG_MODE, .arg = col(s, "s") },
@@ -462,8 +464,9 @@ static struct ex_op *plan_small(void *arg)
 		{ .fn = EX_AGG_ANY_VALUE, .arg = col(s, "s") },
 		{ .fn = EX_AGG_QUANTILE_DISC, .arg = col(s, "f"), .param = lit("float64", "0.5"),
 		  .distinct = true },
+		{ .fn = EX_AGG_LIST, .arg = col(s, "s"), .order = kl, .n_order = 1 },
 	};
-	if (ex_op_agg(v, &g, NULL, 1, sp, 8, &out, &e))
+	if (ex_op_agg(v, &g, NULL, 1, sp, 9, &out, &e))
 		die("agg", e.msg);
 	tarn_schema_unref(s);
 	return out;
@@ -475,9 +478,9 @@ TEST(allocation_failures)
 	struct tarn_err e = { 0 };
 	char *want = run_text(plan_small(&per), 1, &e);
 	/* string_agg(DISTINCT s ORDER BY o): each value's first row, then by o */
-	CHECK_STR(want, "1|3.0|a|b,a|2.5|2|0.0|a|1.5\n"
-			"2|4.0|a|a,c,b|NULL|3|0.0|a|3.0\n"
-			"3|NULL|NULL|NULL|1.0|0|NULL|NULL|1.0\n");
+	CHECK_STR(want, "1|3.0|a|b,a|2.5|2|0.0|a|1.5|[\"b\",\"a\",\"a\"]\n"
+			"2|4.0|a|a,c,b|NULL|3|0.0|a|3.0|[\"a\",\"c\",\"b\"]\n"
+			"3|NULL|NULL|NULL|1.0|0|NULL|NULL|1.0|[null]\n");
 	int failures = 0;
 	for (int64_t n = 0; n < 5000; n++) {
 		struct ex_op *p = plan_small(&per);
