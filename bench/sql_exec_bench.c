@@ -37,7 +37,7 @@ static struct ex_op *scan_only(const char *path, bool q1)
 					  "l_extendedprice" };
 	struct ex_op *sc = tp_scan(path, q1 ? c1 : c6, q1 ? 7 : 4, NULL, NULL);
 	/* count(*) so the result is one row */
-	struct ex_agg_spec sp[1] = { { EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, "rows" } };
+	struct ex_agg_spec sp[1] = { { EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, "rows", NULL, NULL, 0 } };
 	struct ex_op *a;
 	struct tarn_err e = { 0 };
 	if (ex_op_agg(sc, NULL, NULL, 0, sp, 1, &a, &e)) {

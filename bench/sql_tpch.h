@@ -137,14 +137,14 @@ static struct ex_op *tp_q1(const char *path)
 	{
 		struct ex_expr *keys[2] = { tp_col(s, "l_returnflag"), tp_col(s, "l_linestatus") };
 		struct ex_agg_spec sp[8] = {
-			{ EX_AGG_SUM, false, tp_col(s, "l_quantity"), NULL, NULL, "sum_qty" },
-			{ EX_AGG_SUM, false, tp_col(s, "l_extendedprice"), NULL, NULL, "sum_base_price" },
-			{ EX_AGG_SUM, false, tp_col(s, "disc_price"), NULL, NULL, "sum_disc_price" },
-			{ EX_AGG_SUM, false, tp_col(s, "charge"), NULL, NULL, "sum_charge" },
-			{ EX_AGG_AVG, false, tp_col(s, "l_quantity"), NULL, NULL, "avg_qty" },
-			{ EX_AGG_AVG, false, tp_col(s, "l_extendedprice"), NULL, NULL, "avg_price" },
-			{ EX_AGG_AVG, false, tp_col(s, "l_discount"), NULL, NULL, "avg_disc" },
-			{ EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, "count_order" },
+			{ EX_AGG_SUM, false, tp_col(s, "l_quantity"), NULL, NULL, "sum_qty", NULL, NULL, 0 },
+			{ EX_AGG_SUM, false, tp_col(s, "l_extendedprice"), NULL, NULL, "sum_base_price", NULL, NULL, 0 },
+			{ EX_AGG_SUM, false, tp_col(s, "disc_price"), NULL, NULL, "sum_disc_price", NULL, NULL, 0 },
+			{ EX_AGG_SUM, false, tp_col(s, "charge"), NULL, NULL, "sum_charge", NULL, NULL, 0 },
+			{ EX_AGG_AVG, false, tp_col(s, "l_quantity"), NULL, NULL, "avg_qty", NULL, NULL, 0 },
+			{ EX_AGG_AVG, false, tp_col(s, "l_extendedprice"), NULL, NULL, "avg_price", NULL, NULL, 0 },
+			{ EX_AGG_AVG, false, tp_col(s, "l_discount"), NULL, NULL, "avg_disc", NULL, NULL, 0 },
+			{ EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, "count_order", NULL, NULL, 0 },
 		};
 		if (ex_op_agg(p2, keys, NULL, 2, sp, 8, &a, &e))
 			goto fail;
@@ -188,7 +188,7 @@ static struct ex_op *tp_q6(const char *path)
 		struct ex_agg_spec sp[1] = {
 			{ EX_AGG_SUM, false,
 			  tp_bin(0, EX_MUL, tp_col(s, "l_extendedprice"), tp_col(s, "l_discount")), NULL,
-			  NULL, "revenue" },
+			  NULL, "revenue", NULL, NULL, 0 },
 		};
 		if (ex_op_agg(f, NULL, NULL, 0, sp, 1, &a, &e))
 			goto fail;

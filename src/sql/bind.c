@@ -400,14 +400,38 @@ static const struct {
 	{ "arg_max", EX_AGG_ARG_MAX },
 	{ "argmax", EX_AGG_ARG_MAX },
 	{ "max_by", EX_AGG_ARG_MAX },
+	{ "corr", EX_AGG_CORR },
+	{ "covar_pop", EX_AGG_COVAR_POP },
+	{ "covar_samp", EX_AGG_COVAR_SAMP },
+	{ "regr_slope", EX_AGG_REGR_SLOPE },
+	{ "regr_intercept", EX_AGG_REGR_INTERCEPT },
+	{ "regr_r2", EX_AGG_REGR_R2 },
+	{ "product", EX_AGG_PRODUCT },
+	{ "bit_and", EX_AGG_BIT_AND },
+	{ "bit_or", EX_AGG_BIT_OR },
+	{ "bit_xor", EX_AGG_BIT_XOR },
+	{ "first", EX_AGG_FIRST },
+	{ "arbitrary", EX_AGG_FIRST },
+	{ "last", EX_AGG_LAST },
+	{ "any_value", EX_AGG_ANY_VALUE },
+	{ "approx_count_distinct", EX_AGG_APPROX_COUNT_DISTINCT },
+	{ "median", EX_AGG_MEDIAN },
+	{ "quantile_cont", EX_AGG_QUANTILE_CONT },
+	{ "quantile_disc", EX_AGG_QUANTILE_DISC },
+	{ "quantile", EX_AGG_QUANTILE_DISC },
+	{ "percentile_cont", EX_AGG_QUANTILE_CONT }, /* (q) WITHIN GROUP (ORDER BY x) */
+	{ "percentile_disc", EX_AGG_QUANTILE_DISC },
+	{ "mode", EX_AGG_MODE },
+	{ "string_agg", EX_AGG_STRING_AGG },
+	{ "listagg", EX_AGG_STRING_AGG },
+	{ "group_concat", EX_AGG_STRING_AGG },
+	{ "list", EX_AGG_LIST },
+	{ "array_agg", EX_AGG_LIST },
 };
 
 /* Aggregates the executor does not have yet, so the error says so. */
 static const char *const agg_later[] = {
-	"median", "quantile", "quantile_cont", "quantile_disc", "percentile_cont",
-	"percentile_disc", "mode", "approx_count_distinct", "string_agg", "group_concat",
-	"listagg", "list", "array_agg", "corr", "covar_samp", "covar_pop", "first", "last",
-	"any_value", "product", "entropy", "kurtosis", "skewness", "regr_slope",
+	"entropy", "kurtosis", "skewness",
 	NULL,
 };
 
@@ -3458,6 +3482,61 @@ static tarn_rc filter_dependent(struct binder *b, struct rel *cur, const struct 
 
 /* ---- aggregation, SELECT list, DISTINCT, ORDER BY, LIMIT ---------------------------- */
 
+/* An aggregate's constant parameter (quantile_*'s fraction, string_agg's
+ * separator: checked here so errors point at it) and its ORDER BY keys. */
+static tarn_rc agg_spec_extra(struct binder *b, const struct bctx *ci, const struct sql_expr *e,
+			      const struct sql_expr *pe, struct ex_agg_spec *out)
+{
+	const struct sql_func *f = &e->func;
+	enum ex_agg_fn fn = out->fn;
+	if (fn == EX_AGG_QUANTILE_CONT || fn == EX_AGG_QUANTILE_DISC || fn == EX_AGG_STRING_AGG) {
+		if (pe) {
+			TRY(bind_expr(b, ci, pe, &out->param));
+			const struct ex_expr *p = out->param;
+			bool ok = ex_expr_is_const(p);
+			if (fn == EX_AGG_STRING_AGG) {
+				if (!ok || (p->type.id != TARN_T_STRING && p->type.id != TARN_T_NULL))
+					return fail(b, pe->loc, TARN_EUSAGE,
+						    "%s(): the separator must be a constant string",
+						    func_name(e));
+			} else {
+				double q = -1;
+				if (ok && (tarn_type_is_integer(p->type.id) ||
+					   p->type.id == TARN_T_FLOAT32 || p->type.id == TARN_T_FLOAT64 ||
+					   p->type.id == TARN_T_DECIMAL128) &&
+				    !tarn_array_is_null(p->value, 0)) {
+					struct tarn_type dt;
+					tarn_type_init(&dt, TARN_T_FLOAT64);
+					struct ex_expr *cp = NULL, *cd = NULL;
+					if (!ex_expr_copy(p, &cp) &&
+					    !ex_expr_cast(cp, &dt, false, &cd, NULL) &&
+					    ex_expr_is_const(cd))
+						q = ((const double *)cd->value->values)[0];
+					ex_expr_free(cd);
+				}
+				if (!(q >= 0 && q <= 1))
+					return fail(b, pe->loc, TARN_EUSAGE,
+						    "%s(): the quantile must be a constant number "
+						    "between 0 and 1",
+						    func_name(e));
+			}
+		}
+	}
+	if (f->n_order) {
+		out->order = tarn_calloc((size_t)f->n_order, sizeof *out->order);
+		if (!out->order)
+			return nomem(b);
+		for (int i = 0; i < f->n_order; i++) {
+			TRY(bind_expr(b, ci, f->order[i].expr, &out->order[i].expr));
+			out->n_order = i + 1;
+			out->order[i].desc = f->order[i].dir == SQL_SORT_DESC;
+			/* DuckDB's default: NULLS LAST whatever the direction. */
+			out->order[i].nulls_first = f->order[i].nulls == SQL_NULLS_FIRST;
+		}
+	}
+	return TARN_OK;
+}
+
 static tarn_rc agg_spec(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			struct ex_agg_spec *out)
 {
@@ -3465,34 +3544,96 @@ static tarn_rc agg_spec(struct binder *b, const struct bctx *c, const struct sql
 	int k = agg_index(e);
 	const struct sql_func *f = &e->func;
 	enum ex_agg_fn fn = agg_names[k].fn;
-	int want = fn == EX_AGG_ARG_MIN || fn == EX_AGG_ARG_MAX ? 2 : 1;
+	bool two = fn == EX_AGG_ARG_MIN || fn == EX_AGG_ARG_MAX ||
+		   (fn >= EX_AGG_CORR && fn <= EX_AGG_REGR_R2);
+	int want = two ? 2 : 1;
 	if (fn == EX_AGG_COUNT && (f->star || f->n_args == 0)) {
 		fn = EX_AGG_COUNT_STAR;
 		want = 0;
 	}
-	if (f->n_args != want)
-		return fail(b, e->loc, TARN_EUSAGE, "%s() takes %d argument%s", func_name(e), want,
-			    want == 1 ? "" : "s");
-	if (f->n_order || f->n_within)
-		return fail(b, e->loc, TARN_EUNSUPPORTED, "ORDER BY inside %s() is not supported yet",
-			    func_name(e));
+	/* the constant parameter: quantile_*(x, q), string_agg(x [, sep]),
+	 * percentile_*(q) WITHIN GROUP (ORDER BY x) */
+	bool has_param = fn == EX_AGG_QUANTILE_CONT || fn == EX_AGG_QUANTILE_DISC ||
+			 (fn == EX_AGG_STRING_AGG && f->n_args == 2);
+	bool within = name_eq(func_name(e), "percentile_cont") ||
+		      name_eq(func_name(e), "percentile_disc");
+	const struct sql_expr *arg0 = f->n_args ? f->args[0].value : NULL;
+	const struct sql_expr *pe = has_param && f->n_args > 1 ? f->args[1].value : NULL;
+	if (within) {
+		if (f->n_within != 1 || f->n_args != 1)
+			return fail(b, e->loc, TARN_EUSAGE,
+				    "%s() takes a fraction and WITHIN GROUP (ORDER BY x)",
+				    func_name(e));
+		if (f->within[0].dir == SQL_SORT_DESC)
+			return fail(b, f->within[0].loc, TARN_EUNSUPPORTED,
+				    "%s() WITHIN GROUP (ORDER BY ... DESC) is not supported yet",
+				    func_name(e));
+		arg0 = f->within[0].expr;
+		pe = f->args[0].value;
+	} else if (f->n_args != want + has_param) {
+		return fail(b, e->loc, TARN_EUSAGE, "%s() takes %d argument%s", func_name(e),
+			    want + has_param, want + has_param == 1 ? "" : "s");
+	} else if (f->n_within) {
+		return fail(b, e->loc, TARN_EUNSUPPORTED,
+			    "WITHIN GROUP inside %s() is not supported yet", func_name(e));
+	}
 	out->fn = fn;
 	out->distinct = f->distinct;
 	struct bctx ci = *c;
 	ci.agg_mode = false;
 	ci.clause = "an aggregate's argument";
-	if (want >= 1)
-		TRY(bind_expr(b, &ci, f->args[0].value, &out->arg));
+	if (want >= 1) {
+		TRY(bind_expr(b, &ci, arg0, &out->arg));
+		/* the argument's type, checked here so the error has a position */
+		struct tarn_type rt;
+		tarn_type_init(&rt, TARN_T_NULL);
+		bool ok = fn == EX_AGG_STRING_AGG || !ex_agg_type(fn, &out->arg->type, &rt, NULL);
+		tarn_type_clear(&rt);
+		if (!ok) {
+			tarn_rc rc = fail(b, arg0->loc, TARN_EUSAGE,
+					  "%s() does not take an argument of type %s", func_name(e),
+					  tarn_type_id_name(out->arg->type.id));
+			ex_expr_free(out->arg);
+			out->arg = NULL;
+			return rc;
+		}
+	}
 	if (want == 2 && bind_expr(b, &ci, f->args[1].value, &out->val)) {
 		ex_expr_free(out->arg);
 		return TARN_EUSAGE;
+	}
+	if (want == 2 && fn >= EX_AGG_CORR && fn <= EX_AGG_REGR_R2) {
+		struct tarn_type rt;
+		tarn_type_init(&rt, TARN_T_NULL);
+		bool ok = !ex_agg_type(fn, &out->val->type, &rt, NULL);
+		tarn_type_clear(&rt);
+		if (!ok) {
+			tarn_rc rc = fail(b, f->args[1].value->loc, TARN_EUSAGE,
+					  "%s() does not take an argument of type %s", func_name(e),
+					  tarn_type_id_name(out->val->type.id));
+			ex_expr_free(out->arg);
+			ex_expr_free(out->val);
+			out->arg = out->val = NULL;
+			return rc;
+		}
 	}
 	if (f->filter && bind_expr(b, &ci, f->filter, &out->filter)) {
 		ex_expr_free(out->arg);
 		ex_expr_free(out->val);
 		return TARN_EUSAGE;
 	}
-	return TARN_OK;
+	tarn_rc rc = agg_spec_extra(b, &ci, e, pe, out);
+	if (rc) {
+		ex_expr_free(out->arg);
+		ex_expr_free(out->val);
+		ex_expr_free(out->filter);
+		ex_expr_free(out->param);
+		for (int i = 0; i < out->n_order; i++)
+			ex_expr_free(out->order[i].expr);
+		tarn_free(out->order);
+		memset(out, 0, sizeof *out);
+	}
+	return rc;
 }
 
 static bool is_star(const struct sql_expr *e)
@@ -4274,9 +4415,56 @@ static tarn_rc select_dependent(struct binder *b, const struct sql_query *q, str
 	return rc;
 }
 
+static tarn_rc visit_has_agg(void *ctx, const struct sql_expr *e)
+{
+	if (agg_index(e) >= 0)
+		*(bool *)ctx = true;
+	return TARN_OK;
+}
+
+static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out);
+
+/* GROUP BY ALL (DuckDB): the keys are the select items that contain no
+ * aggregate; binds a copy of the query with that GROUP BY list. */
+static tarn_rc bind_select_group_all(struct binder *b, const struct sql_query *q,
+				     struct rel *out)
+{
+	const struct sql_select *sel = q->select;
+	struct sql_group_item *items = tarn_calloc((size_t)sel->n_items + 1, sizeof *items);
+	if (!items)
+		return nomem(b);
+	int n = 0;
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < sel->n_items; i++) {
+		const struct sql_expr *e = sel->items[i].expr;
+		if (is_star(e)) {
+			rc = fail(b, e->loc, TARN_EUSAGE, "* cannot be used with GROUP BY ALL");
+			break;
+		}
+		bool has = false;
+		rc = walk(e, visit_has_agg, &has);
+		if (!rc && !has)
+			items[n++] = (struct sql_group_item){ .kind = SQL_GROUP_EXPR, .loc = e->loc,
+							      .expr = (struct sql_expr *)e };
+	}
+	if (!rc) {
+		struct sql_select s2 = *sel;
+		struct sql_query q2 = *q;
+		s2.group_all = false;
+		s2.n_group = n;
+		s2.group = items;
+		q2.select = &s2;
+		rc = bind_select(b, &q2, out);
+	}
+	tarn_free(items);
+	return rc;
+}
+
 static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out)
 {
 	const struct sql_select *sel = q->select;
+	if (sel->group_all)
+		return bind_select_group_all(b, q, out);
 	if (sel->distinct == SQL_DISTINCT_ON)
 		return fail(b, q->loc, TARN_EUNSUPPORTED, "DISTINCT ON is not supported yet");
 	struct rel cur;
@@ -4371,6 +4559,10 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 				ex_expr_free(specs[i].arg);
 				ex_expr_free(specs[i].val);
 				ex_expr_free(specs[i].filter);
+				ex_expr_free(specs[i].param);
+				for (int k = 0; k < specs[i].n_order; k++)
+					ex_expr_free(specs[i].order[k].expr);
+				tarn_free(specs[i].order);
 			}
 		}
 		tarn_free(keys);

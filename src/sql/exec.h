@@ -62,6 +62,8 @@ void ex_mem_release(struct ex_ctx *q, int64_t bytes);
 
 /* ---- operators --------------------------------------------------------------------------- */
 
+struct ex_sort_key;
+
 /* Batches produced by one streaming step (0..n, in order). */
 struct ex_emit {
 	struct ex_batch **v;
@@ -172,6 +174,30 @@ enum ex_agg_fn {
 	EX_AGG_STDDEV_POP,
 	EX_AGG_ARG_MIN,    /* arg at the least val (first such row wins) */
 	EX_AGG_ARG_MAX,
+	/* Two-argument statistics (arg, val): float64, rows where both are
+	 * non-null. regr_*(y, x): arg is y, val is x. */
+	EX_AGG_CORR,
+	EX_AGG_COVAR_POP,
+	EX_AGG_COVAR_SAMP,
+	EX_AGG_REGR_SLOPE,
+	EX_AGG_REGR_INTERCEPT,
+	EX_AGG_REGR_R2,
+	EX_AGG_PRODUCT,     /* float64 */
+	EX_AGG_BIT_AND,     /* integers: the argument's type */
+	EX_AGG_BIT_OR,
+	EX_AGG_BIT_XOR,
+	EX_AGG_FIRST,       /* first row's value, NULL included (in ORDER BY order if given) */
+	EX_AGG_LAST,
+	EX_AGG_ANY_VALUE,   /* first non-null value */
+	EX_AGG_APPROX_COUNT_DISTINCT, /* int64: HyperLogLog estimate (exact when small) */
+	/* Holistic: every group's values are kept until the end. */
+	EX_AGG_MEDIAN,        /* quantile_cont at 0.5 */
+	EX_AGG_QUANTILE_CONT, /* param: the fraction; numbers: float64 (decimals
+				 keep their type), dates/timestamps: timestamp */
+	EX_AGG_QUANTILE_DISC, /* param: the fraction; the argument's type */
+	EX_AGG_MODE,          /* most frequent value; ties: the one seen first */
+	EX_AGG_STRING_AGG,    /* param: the separator (a constant string, NULL = ",") */
+	EX_AGG_LIST,          /* list<x>: the values, NULLs included (ORDER BY order if given) */
 	EX_AGG__COUNT
 };
 
@@ -182,6 +208,14 @@ struct ex_agg_spec {
 	struct ex_expr *val;     /* arg_min/arg_max: the value ordered by */
 	struct ex_expr *filter;  /* FILTER (WHERE ...), or NULL */
 	const char *name;        /* output column name (NULL = "fn") */
+	/* quantile_*: the fraction in [0, 1]; string_agg: the separator. A
+	 * constant expression (taken over), or NULL. */
+	struct ex_expr *param;
+	/* f(x ORDER BY ...): keys over the input columns (taken over along
+	 * with their expressions); used by string_agg, first and last (other
+	 * aggregates do not depend on the order and ignore it). */
+	struct ex_sort_key *order;
+	int n_order;
 };
 
 /* The result type of fn over an argument of type t (TARN_EUSAGE if fn

@@ -78,15 +78,15 @@ static struct ex_op *plan_agg_nulls(void *arg)
 	struct ex_op *v = values_of(s, AGG_ROWS, 2), *a;
 	struct ex_expr *k = col(s, "k");
 	struct ex_agg_spec sp[] = {
-		{ EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, "n" },
-		{ EX_AGG_COUNT, false, col(s, "v"), NULL, NULL, "nv" },
-		{ EX_AGG_SUM, false, col(s, "v"), NULL, NULL, "sv" },
-		{ EX_AGG_AVG, false, col(s, "v"), NULL, NULL, "av" },
-		{ EX_AGG_MIN, false, col(s, "v"), NULL, NULL, "mn" },
-		{ EX_AGG_MAX, false, col(s, "f"), NULL, NULL, "mx" },
-		{ EX_AGG_BOOL_AND, false, col(s, "b"), NULL, NULL, "ba" },
-		{ EX_AGG_BOOL_OR, false, col(s, "b"), NULL, NULL, "bo" },
-		{ EX_AGG_SUM, false, col(s, "f"), NULL, NULL, "sf" },
+		{ EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, "n", NULL, NULL, 0 },
+		{ EX_AGG_COUNT, false, col(s, "v"), NULL, NULL, "nv", NULL, NULL, 0 },
+		{ EX_AGG_SUM, false, col(s, "v"), NULL, NULL, "sv", NULL, NULL, 0 },
+		{ EX_AGG_AVG, false, col(s, "v"), NULL, NULL, "av", NULL, NULL, 0 },
+		{ EX_AGG_MIN, false, col(s, "v"), NULL, NULL, "mn", NULL, NULL, 0 },
+		{ EX_AGG_MAX, false, col(s, "f"), NULL, NULL, "mx", NULL, NULL, 0 },
+		{ EX_AGG_BOOL_AND, false, col(s, "b"), NULL, NULL, "ba", NULL, NULL, 0 },
+		{ EX_AGG_BOOL_OR, false, col(s, "b"), NULL, NULL, "bo", NULL, NULL, 0 },
+		{ EX_AGG_SUM, false, col(s, "f"), NULL, NULL, "sf", NULL, NULL, 0 },
 	};
 	struct tarn_err e = { 0 };
 	if (ex_op_agg(v, &k, NULL, 1, sp, 9, &a, &e))
@@ -119,11 +119,11 @@ static struct ex_op *plan_agg_empty(void *arg)
 		die("filter", e.msg);
 	struct ex_expr *k = col(s, "k");
 	struct ex_agg_spec sp[] = {
-		{ EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, NULL },
-		{ EX_AGG_COUNT, false, col(s, "v"), NULL, NULL, NULL },
-		{ EX_AGG_SUM, false, col(s, "v"), NULL, NULL, NULL },
-		{ EX_AGG_MIN, false, col(s, "k"), NULL, NULL, NULL },
-		{ EX_AGG_AVG, false, col(s, "f"), NULL, NULL, NULL },
+		{ EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+		{ EX_AGG_COUNT, false, col(s, "v"), NULL, NULL, NULL, NULL, NULL, 0 },
+		{ EX_AGG_SUM, false, col(s, "v"), NULL, NULL, NULL, NULL, NULL, 0 },
+		{ EX_AGG_MIN, false, col(s, "k"), NULL, NULL, NULL, NULL, NULL, 0 },
+		{ EX_AGG_AVG, false, col(s, "f"), NULL, NULL, NULL, NULL, NULL, 0 },
 	};
 	if (ex_op_agg(f, grouped ? &k : NULL, NULL, grouped ? 1 : 0, sp, 5, &a, &e))
 		die("agg", e.msg);
@@ -156,13 +156,13 @@ static struct ex_op *plan_agg_distinct(void *arg)
 	struct ex_expr *k = col(s, "g");
 	struct ex_expr *filt = cmp(EX_NE, col(s, "t"), lit("string", "z"));
 	struct ex_agg_spec sp[] = {
-		{ EX_AGG_COUNT, true, col(s, "v"), NULL, NULL, "cd" },
-		{ EX_AGG_SUM, true, col(s, "v"), NULL, NULL, "sd" },
-		{ EX_AGG_COUNT, true, col(s, "t"), NULL, NULL, "ct" },
-		{ EX_AGG_COUNT, false, col(s, "v"), NULL, NULL, "c" },
-		{ EX_AGG_COUNT_STAR, false, NULL, NULL, filt, "cf" },
+		{ EX_AGG_COUNT, true, col(s, "v"), NULL, NULL, "cd", NULL, NULL, 0 },
+		{ EX_AGG_SUM, true, col(s, "v"), NULL, NULL, "sd", NULL, NULL, 0 },
+		{ EX_AGG_COUNT, true, col(s, "t"), NULL, NULL, "ct", NULL, NULL, 0 },
+		{ EX_AGG_COUNT, false, col(s, "v"), NULL, NULL, "c", NULL, NULL, 0 },
+		{ EX_AGG_COUNT_STAR, false, NULL, NULL, filt, "cf", NULL, NULL, 0 },
 		{ EX_AGG_SUM, true, col(s, "v"), NULL,
-		  cmp(EX_EQ, col(s, "t"), lit("string", "x")), "sdf" },
+		  cmp(EX_EQ, col(s, "t"), lit("string", "x")), "sdf", NULL, NULL, 0 },
 	};
 	struct tarn_err e = { 0 };
 	if (ex_op_agg(v, &k, NULL, 1, sp, 6, &a, &e))
@@ -190,12 +190,12 @@ static struct ex_op *plan_agg_var(void *arg)
 	struct ex_op *v = values_of(s, rows, 37), *a;
 	struct ex_expr *k = col(s, "g");
 	struct ex_agg_spec sp[] = {
-		{ EX_AGG_VAR_SAMP, false, col(s, "x"), NULL, NULL, NULL },
-		{ EX_AGG_VAR_POP, false, col(s, "x"), NULL, NULL, NULL },
-		{ EX_AGG_STDDEV_SAMP, false, col(s, "d"), NULL, NULL, NULL },
-		{ EX_AGG_STDDEV_POP, false, col(s, "d"), NULL, NULL, NULL },
-		{ EX_AGG_AVG, false, col(s, "d"), NULL, NULL, NULL },
-		{ EX_AGG_SUM, false, col(s, "d"), NULL, NULL, NULL },
+		{ EX_AGG_VAR_SAMP, false, col(s, "x"), NULL, NULL, NULL, NULL, NULL, 0 },
+		{ EX_AGG_VAR_POP, false, col(s, "x"), NULL, NULL, NULL, NULL, NULL, 0 },
+		{ EX_AGG_STDDEV_SAMP, false, col(s, "d"), NULL, NULL, NULL, NULL, NULL, 0 },
+		{ EX_AGG_STDDEV_POP, false, col(s, "d"), NULL, NULL, NULL, NULL, NULL, 0 },
+		{ EX_AGG_AVG, false, col(s, "d"), NULL, NULL, NULL, NULL, NULL, 0 },
+		{ EX_AGG_SUM, false, col(s, "d"), NULL, NULL, NULL, NULL, NULL, 0 },
 	};
 	struct tarn_err e = { 0 };
 	if (ex_op_agg(v, &k, NULL, 1, sp, 6, &a, &e))
@@ -273,11 +273,11 @@ static struct ex_op *plan_agg_arg(void *arg)
 	struct ex_op *v = values_of(s, rows, 2), *a;
 	struct ex_expr *k = col(s, "g");
 	struct ex_agg_spec sp[] = {
-		{ EX_AGG_ARG_MAX, false, col(s, "who"), col(s, "score"), NULL, NULL },
-		{ EX_AGG_ARG_MIN, false, col(s, "who"), col(s, "score"), NULL, NULL },
-		{ EX_AGG_ARG_MIN, false, col(s, "score"), col(s, "day"), NULL, NULL },
-		{ EX_AGG_MIN, false, col(s, "day"), NULL, NULL, NULL },
-		{ EX_AGG_MAX, false, col(s, "who"), NULL, NULL, NULL },
+		{ EX_AGG_ARG_MAX, false, col(s, "who"), col(s, "score"), NULL, NULL, NULL, NULL, 0 },
+		{ EX_AGG_ARG_MIN, false, col(s, "who"), col(s, "score"), NULL, NULL, NULL, NULL, 0 },
+		{ EX_AGG_ARG_MIN, false, col(s, "score"), col(s, "day"), NULL, NULL, NULL, NULL, 0 },
+		{ EX_AGG_MIN, false, col(s, "day"), NULL, NULL, NULL, NULL, NULL, 0 },
+		{ EX_AGG_MAX, false, col(s, "who"), NULL, NULL, NULL, NULL, NULL, 0 },
 	};
 	struct tarn_err e = { 0 };
 	if (ex_op_agg(v, &k, NULL, 1, sp, 5, &a, &e))
@@ -305,7 +305,7 @@ static struct ex_op *plan_sum(void *arg)
 	const char *spec = ((const char **)arg)[0], *rows = ((const char **)arg)[1];
 	struct tarn_schema *s = schema_of(spec);
 	struct ex_op *v = values_of(s, rows, 1), *a;
-	struct ex_agg_spec sp[] = { { EX_AGG_SUM, false, col(s, "v"), NULL, NULL, NULL } };
+	struct ex_agg_spec sp[] = { { EX_AGG_SUM, false, col(s, "v"), NULL, NULL, NULL, NULL, NULL, 0 } };
 	struct tarn_err e = { 0 };
 	if (ex_op_agg(v, NULL, NULL, 0, sp, 1, &a, &e))
 		die("agg", e.msg);
@@ -373,8 +373,8 @@ static struct ex_op *plan_shapes(void *arg)
 		keys[1] = col(s, "s");
 		nk = 2;
 	}
-	struct ex_agg_spec sp[] = { { EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, NULL },
-				    { EX_AGG_SUM, false, col(s, "v"), NULL, NULL, NULL } };
+	struct ex_agg_spec sp[] = { { EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+				    { EX_AGG_SUM, false, col(s, "v"), NULL, NULL, NULL, NULL, NULL, 0 } };
 	struct tarn_err e = { 0 };
 	if (ex_op_agg(v, keys, NULL, nk, sp, 2, &g, &e))
 		die("agg", e.msg);
@@ -580,8 +580,8 @@ static struct ex_op *plan_big_join(void *arg)
 	struct tarn_err e = { 0 };
 	if (ex_op_hash_join(kind, p, b, &pk, &bk, 1, NULL, &j, &e))
 		die("join", e.msg);
-	struct ex_agg_spec sp[2] = { { EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, NULL },
-				     { EX_AGG_SUM, false, NULL, NULL, NULL, NULL } };
+	struct ex_agg_spec sp[2] = { { EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+				     { EX_AGG_SUM, false, NULL, NULL, NULL, NULL, NULL, NULL, 0 } };
 	int sc = kind == EX_JOIN_INNER ? 2 : 0;
 	if (ex_expr_column(sc, &j->schema->fields[sc].type, "v", &sp[1].arg))
 		die("col", NULL);
@@ -793,12 +793,12 @@ static struct ex_op *plan_big(void *arg)
 		/* GROUP BY k % 97 with float sums (order-sensitive), distinct, then sort */
 		struct ex_expr *g = arith(EX_MOD, col(s, "k"), i64(97)), *a;
 		struct ex_agg_spec sp[] = {
-			{ EX_AGG_SUM, false, arith(EX_MUL, col(s, "f"), lit("float64", "1.1")), NULL, NULL, NULL },
-			{ EX_AGG_AVG, false, col(s, "f"), NULL, NULL, NULL },
-			{ EX_AGG_COUNT, true, col(s, "t"), NULL, NULL, NULL },
-			{ EX_AGG_SUM, false, col(s, "d"), NULL, NULL, NULL },
-			{ EX_AGG_STDDEV_SAMP, false, col(s, "f"), NULL, NULL, NULL },
-			{ EX_AGG_MAX, false, col(s, "t"), NULL, NULL, NULL },
+			{ EX_AGG_SUM, false, arith(EX_MUL, col(s, "f"), lit("float64", "1.1")), NULL, NULL, NULL, NULL, NULL, 0 },
+			{ EX_AGG_AVG, false, col(s, "f"), NULL, NULL, NULL, NULL, NULL, 0 },
+			{ EX_AGG_COUNT, true, col(s, "t"), NULL, NULL, NULL, NULL, NULL, 0 },
+			{ EX_AGG_SUM, false, col(s, "d"), NULL, NULL, NULL, NULL, NULL, 0 },
+			{ EX_AGG_STDDEV_SAMP, false, col(s, "f"), NULL, NULL, NULL, NULL, NULL, 0 },
+			{ EX_AGG_MAX, false, col(s, "t"), NULL, NULL, NULL, NULL, NULL, 0 },
 		};
 		struct ex_op *ag;
 		if (ex_op_agg(f, &g, NULL, 1, sp, 6, &ag, &e))
@@ -837,9 +837,9 @@ static struct ex_op *plan_big(void *arg)
 	} else {
 		/* ungrouped float aggregates straight from the filter */
 		struct ex_agg_spec sp[] = {
-			{ EX_AGG_SUM, false, col(s, "f"), NULL, NULL, NULL },
-			{ EX_AGG_VAR_POP, false, col(s, "f"), NULL, NULL, NULL },
-			{ EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, NULL },
+			{ EX_AGG_SUM, false, col(s, "f"), NULL, NULL, NULL, NULL, NULL, 0 },
+			{ EX_AGG_VAR_POP, false, col(s, "f"), NULL, NULL, NULL, NULL, NULL, 0 },
+			{ EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
 		};
 		if (ex_op_agg(f, NULL, NULL, 0, sp, 3, &out, &e))
 			die("agg", e.msg);
@@ -883,7 +883,7 @@ TEST(memory_limit)
 		len += (size_t)sprintf(rows + len, i ? "\n%d" : "%d", i);
 	struct ex_op *v = values_of(s, rows, 8192), *a;
 	struct ex_expr *k = col(s, "k");
-	struct ex_agg_spec sp[] = { { EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, NULL } };
+	struct ex_agg_spec sp[] = { { EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, NULL, NULL, NULL, 0 } };
 	struct tarn_err e = { 0 };
 	REQUIRE(!ex_op_agg(v, &k, NULL, 1, sp, 1, &a, &e));
 	char *r = run_text_opts(a, 2, 1 << 20, &e);
@@ -918,8 +918,8 @@ static struct ex_op *plan_mixed(void *arg)
 	struct ex_expr *ut;
 	if (ex_expr_column(3, &j->schema->fields[3].type, "u", &ut))
 		die("col", NULL);
-	struct ex_agg_spec sp[] = { { EX_AGG_COUNT, false, ut, NULL, NULL, NULL },
-				    { EX_AGG_MAX, false, NULL, NULL, NULL, NULL } };
+	struct ex_agg_spec sp[] = { { EX_AGG_COUNT, false, ut, NULL, NULL, NULL, NULL, NULL, 0 },
+				    { EX_AGG_MAX, false, NULL, NULL, NULL, NULL, NULL, NULL, 0 } };
 	if (ex_expr_column(1, &j->schema->fields[1].type, "t", &sp[1].arg))
 		die("col", NULL);
 	if (ex_op_agg(j, &g, NULL, 1, sp, 2, &a, &e))
