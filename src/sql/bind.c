@@ -40,6 +40,7 @@
 #include "columnar/type.h"
 #include "formats/format.h"
 #include "sql/bind.h"
+#include "sql/lake.h"
 #include "sql/parse.h"
 
 struct bcol {
@@ -1146,6 +1147,8 @@ static tarn_rc scan_rel(struct binder *b, const char *path, const char *format,
 		 * reader already open rather than sniffing the input again. */
 		tarn_free(cols);
 		rc = ex_op_scan_reader(r, &op, &sub);
+		if (!rc)
+			ex_op_scan_set_path(op, path);
 	} else {
 		rc = ex_op_scan(path, format, opts, cols, k, &op, &sub);
 		tarn_free(cols);
@@ -1351,33 +1354,6 @@ static tarn_rc table_rel(struct binder *b, const struct sql_tref *t, struct rel 
 		}
 		return apply_alias_cols(b, &t->alias, out);
 	}
-	for (int i = 0; b->env && i < b->env->n_tables; i++) {
-		const struct sql_table *tb = &b->env->tables[i];
-		if (!name_eq(tb->name, name))
-			continue;
-		struct tarn_batch **copies = tarn_calloc((size_t)tb->n + 1, sizeof *copies);
-		if (!copies)
-			return nomem(b);
-		tarn_rc rc = TARN_OK;
-		int k = 0;
-		for (; !rc && k < tb->n; k++)
-			rc = sql_batch_copy(tb->batches[k], &copies[k]);
-		if (rc) {
-			for (int j = 0; j < k; j++)
-				tarn_batch_free(copies[j]);
-			tarn_free(copies);
-			return nomem(b);
-		}
-		struct ex_op *op;
-		rc = ex_op_values(tb->schema, copies, tb->n, &op, b->err);
-		tarn_free(copies);
-		TRY(rc);
-		int64_t rows = 0;
-		for (int j = 0; j < tb->n; j++)
-			rows += tb->batches[j]->n_rows;
-		TRY(rel_from_op(b, op, alias_or(&t->alias, name), (double)rows * 100, out));
-		return apply_alias_cols(b, &t->alias, out);
-	}
 	for (int i = 0; b->env && i < b->env->n_views; i++) {
 		const struct sql_view *v = &b->env->views[i];
 		if (!name_eq(v->name, name))
@@ -1396,6 +1372,12 @@ static tarn_rc table_rel(struct binder *b, const struct sql_tref *t, struct rel 
 			if (!out->cols[j].rel)
 				return nomem(b);
 		}
+		return apply_alias_cols(b, &t->alias, out);
+	}
+	/* A table in the lake (CREATE TABLE): its Parquet part files. */
+	char tdir[4096];
+	if (qn->n == 1 && sql_lake_exists(b->env, name, tdir, sizeof tdir)) {
+		TRY(scan_rel(b, tdir, "parquet", NULL, alias_or(&t->alias, name), t->loc, out));
 		return apply_alias_cols(b, &t->alias, out);
 	}
 	/* A file or directory of that name (any known extension) in the

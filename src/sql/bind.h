@@ -48,20 +48,12 @@ struct sql_view {
 	size_t len;
 };
 
-/* A table created in this session (CREATE TABLE [AS], INSERT INTO): its
- * rows in memory, dense batches of `schema`. */
-struct sql_table {
-	char *name;
-	struct tarn_schema *schema;
-	int n, cap;
-	struct tarn_batch **batches;
-};
-
 struct sql_env {
 	int n_views;
 	struct sql_view *views;
-	int n_tables;
-	struct sql_table *tables;
+	/* Tables (CREATE TABLE, INSERT INTO) live in the lake under
+	 * HOME/lake/tables/ (lake.h); NULL = $TARN_HOME, else ./tarn-data. */
+	char *home;
 	/* Directories where a bare table name T finds T/ or T.<ext>
 	 * (comma-separated; NULL = "."). SET file_search_path = '...'. */
 	char *search_path;
