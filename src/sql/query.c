@@ -15,6 +15,7 @@
  * Thread-safety: one script per call; the reader is used by one thread.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -317,7 +318,11 @@ static tarn_rc at_loc(const struct sql_script *sc, sql_loc loc, tarn_rc rc,
 		      struct tarn_err *err)
 {
 	char msg[sizeof err->msg];
-	snprintf(msg, sizeof msg, "%s", err->msg);
+	const char *m = err->msg;
+	if (strncmp(m, "error at line ", 14) == 0 && strstr(m, ": "))
+		m = strstr(m, ": ") + 2; /* an error inside generated SQL: its message only */
+	snprintf(msg, sizeof msg, "%.*s", (int)strcspn(m, "\n"), m);
+	tarn_err_clear(err);
 	return sql_err_at(err, rc, sc->text, sc->len, loc, "error", "%s", msg);
 }
 
@@ -568,6 +573,178 @@ static tarn_rc run_explain(struct sql_reader *s, const struct sql_script *sc,
 	return TARN_OK;
 }
 
+/* A result of string columns: names[c] with rows[r * n_cols + c]. */
+static tarn_rc text_result(const char *const *names, int n_cols, char **rows, int n_rows,
+			   struct tarn_schema **schema, struct tarn_batch **out)
+{
+	struct tarn_schema *sch = NULL;
+	struct tarn_batch *b = NULL;
+	tarn_rc rc = tarn_schema_new(n_cols, &sch);
+	for (int c = 0; !rc && c < n_cols; c++) {
+		rc = tarn_field_set_name(&sch->fields[c], names[c], strlen(names[c]));
+		tarn_type_init(&sch->fields[c].type, TARN_T_STRING);
+	}
+	if (!rc)
+		rc = tarn_batch_new(sch, n_rows, &b);
+	for (int r = 0; !rc && r < n_rows; r++)
+		for (int c = 0; !rc && c < n_cols; c++) {
+			const char *v = rows[r * n_cols + c];
+			rc = tarn_array_append_bytes(b->cols[c], v, strlen(v));
+		}
+	if (!rc)
+		rc = tarn_batch_seal(b, NULL);
+	if (rc) {
+		tarn_batch_free(b);
+		tarn_schema_unref(sch);
+		return rc;
+	}
+	*schema = sch;
+	*out = b;
+	return TARN_OK;
+}
+
+struct name_list {
+	char **v; /* pairs: name, type */
+	int n, cap;
+};
+
+static tarn_rc names_add(struct name_list *l, const char *name, size_t len, const char *type)
+{
+	if (l->n + 2 > l->cap) {
+		int cap = l->cap ? l->cap * 2 : 32;
+		char **v = tarn_realloc(l->v, (size_t)cap * sizeof *v);
+		if (!v)
+			return TARN_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n] = tarn_strndup(name, len);
+	l->v[l->n + 1] = tarn_strdup(type);
+	l->n += 2;
+	return l->v[l->n - 2] && l->v[l->n - 1] ? TARN_OK : TARN_ENOMEM;
+}
+
+static void names_free(struct name_list *l)
+{
+	for (int i = 0; i < l->n; i++)
+		tarn_free(l->v[i]);
+	tarn_free(l->v);
+}
+
+/* SHOW TABLES: views of the session, tables in the lake, and the files a
+ * bare name finds in the file_search_path (name without extension). */
+static tarn_rc show_tables(struct sql_reader *s, struct tarn_schema **schema)
+{
+	struct name_list l = { 0 };
+	const struct sql_env *e = &s->ss->env;
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < e->n_views; i++)
+		rc = names_add(&l, e->views[i].name, strlen(e->views[i].name), "view");
+	char **tables = NULL;
+	int nt = 0;
+	if (!rc)
+		rc = sql_lake_list(e, &tables, &nt);
+	for (int i = 0; i < nt; i++) {
+		if (!rc)
+			rc = names_add(&l, tables[i], strlen(tables[i]), "table");
+		tarn_free(tables[i]);
+	}
+	tarn_free(tables);
+	const char *sp = e->search_path ? e->search_path : ".";
+	while (!rc && *sp) {
+		const char *c = strchr(sp, ',');
+		size_t dl = c ? (size_t)(c - sp) : strlen(sp);
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%.*s", (int)dl, sp);
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		while (!rc && d && (de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' || !tarn_format_from_path(de->d_name))
+				continue;
+			const char *dot = strchr(de->d_name, '.');
+			rc = names_add(&l, de->d_name, (size_t)(dot - de->d_name), "file");
+		}
+		if (d)
+			closedir(d);
+		sp += dl + (c != NULL);
+	}
+	/* views, then tables, then files, each sorted by name */
+	for (int i = 2; !rc && i < l.n; i += 2)
+		for (int j = i; j > 0 && strcmp(l.v[j - 1], l.v[j + 1]) == 0 &&
+				strcmp(l.v[j - 2], l.v[j]) > 0;
+		     j -= 2) {
+			char *t = l.v[j];
+			l.v[j] = l.v[j - 2];
+			l.v[j - 2] = t;
+		}
+	static const char *const cols[] = { "name", "type" };
+	if (!rc)
+		rc = text_result(cols, 2, l.v, l.n / 2, schema, &s->once);
+	names_free(&l);
+	return rc;
+}
+
+/* DESCRIBE name | DESCRIBE query: column_name, column_type, null — the
+ * columns a SELECT * would give. */
+static tarn_rc describe(struct sql_reader *s, const struct sql_script *sc,
+			const struct sql_stmt *st, const struct ex_opts *xo,
+			struct tarn_schema **schema, struct tarn_err *err)
+{
+	const struct sql_query *q = st->describe.query;
+	const char *text = sc->text;
+	size_t len = sc->len;
+	if (!q) {
+		/* bind `SELECT * FROM "name"` so views, tables and files resolve
+		 * as in any query */
+		const char *name = qname_last(&st->describe.name);
+		struct tarn_buf t;
+		tarn_buf_init(&t);
+		tarn_rc rc = tarn_buf_printf(&t, "SELECT * FROM \"");
+		for (const char *p = name; !rc && *p; p++)
+			rc = *p == '"' ? tarn_buf_printf(&t, "\"\"") : tarn_buf_putc(&t, *p);
+		if (!rc)
+			rc = tarn_buf_printf(&t, "\"");
+		struct sql_script *sub = NULL;
+		if (!rc)
+			rc = sql_parse(t.data, t.len, &s->ss->arena, &sub, err);
+		tarn_buf_free(&t);
+		if (rc)
+			return rc;
+		q = sub->stmts[0]->query;
+		text = sub->text;
+		len = sub->len;
+	}
+	struct ex_op *op = NULL;
+	tarn_rc rc = sql_bind_query(q, text, len, xo, &s->ss->env, &op, err);
+	if (rc)
+		return q == st->describe.query ? rc : at_loc(sc, st->describe.name.loc, rc, err);
+	const struct tarn_schema *os = ex_op_schema(op);
+	int n = os->n_fields;
+	char **rows = tarn_calloc((size_t)n * 3 + 1, sizeof *rows);
+	rc = rows ? TARN_OK : TARN_ENOMEM;
+	for (int i = 0; !rc && i < n; i++) {
+		struct tarn_buf t;
+		tarn_buf_init(&t);
+		rc = tarn_type_to_text(&os->fields[i].type, &t);
+		if (!rc)
+			rc = tarn_buf_cstr(&t);
+		rows[i * 3] = tarn_strdup(os->fields[i].name);
+		rows[i * 3 + 1] = rc ? NULL : tarn_buf_steal(&t);
+		rows[i * 3 + 2] = tarn_strdup(os->fields[i].nullable ? "YES" : "NO");
+		tarn_buf_free(&t);
+		if (!rc && (!rows[i * 3] || !rows[i * 3 + 1] || !rows[i * 3 + 2]))
+			rc = TARN_ENOMEM;
+	}
+	ex_op_free(op);
+	static const char *const cols[] = { "column_name", "column_type", "null" };
+	if (!rc)
+		rc = text_result(cols, 3, rows, n, schema, &s->once);
+	for (int i = 0; rows && i < n * 3; i++)
+		tarn_free(rows[i]);
+	tarn_free(rows);
+	return rc == TARN_ENOMEM ? tarn_err_nomem(err, "DESCRIBE") : rc;
+}
+
 static const char *stmt_name(enum sql_stmt_kind k)
 {
 	switch (k) {
@@ -721,6 +898,26 @@ static tarn_rc script_run(struct tarn_sql_session *ss, const char *text, size_t 
 			break;
 		case SQL_STMT_EXPLAIN:
 			rc = run_explain(s, sc, st, &xo, &schema, err);
+			if (!rc && !last) {
+				tarn_batch_free(s->once);
+				s->once = NULL;
+				tarn_schema_unref(schema);
+				schema = NULL;
+			}
+			break;
+		case SQL_STMT_SHOW:
+			if (st->show.what != SQL_SHOW_TABLES && st->show.what != SQL_SHOW_ALL_TABLES) {
+				rc = sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc, "error",
+						"SHOW takes TABLES here (DESCRIBE name shows columns)");
+				break;
+			}
+			rc = show_tables(s, &schema);
+			if (rc == TARN_ENOMEM)
+				rc = tarn_err_nomem(err, "SHOW TABLES");
+			goto drop_unless_last;
+		case SQL_STMT_DESCRIBE:
+			rc = describe(s, sc, st, &xo, &schema, err);
+		drop_unless_last:
 			if (!rc && !last) {
 				tarn_batch_free(s->once);
 				s->once = NULL;
