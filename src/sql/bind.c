@@ -1239,6 +1239,57 @@ static tarn_rc lit_text(struct binder *b, const struct sql_expr *v, char *buf, s
 	return fail(b, v->loc, TARN_EUSAGE, "expected a constant option value");
 }
 
+/* Table-function options tarn handles itself rather than passing to the
+ * reader: names = ['a', ...] (column names, in order) and all_varchar
+ * (every column read as a string). True when `key` was one of them. */
+static bool func_opt_special(struct binder *b, const char *key, const struct sql_expr *v,
+			     const struct sql_expr **names, bool *all_varchar, tarn_rc *rc)
+{
+	if (strcmp(key, "names") == 0 || strcmp(key, "column-names") == 0) {
+		bool ok = v->kind == SQL_EXPR_ARRAY;
+		for (int i = 0; ok && i < v->list.n; i++)
+			ok = v->list.items[i]->kind == SQL_EXPR_LITERAL &&
+			     v->list.items[i]->lit.kind == SQL_LIT_STRING;
+		if (!ok)
+			*rc = fail(b, v->loc, TARN_EUSAGE, "names takes a list of strings: ['a', 'b']");
+		*names = v;
+		return true;
+	}
+	if (strcmp(key, "all-varchar") == 0) {
+		if (v->kind != SQL_EXPR_LITERAL || v->lit.kind != SQL_LIT_BOOL)
+			*rc = fail(b, v->loc, TARN_EUSAGE, "all_varchar takes true or false");
+		else
+			*all_varchar = v->lit.b;
+		return true;
+	}
+	return false;
+}
+
+/* all_varchar: sniffs the input's column names and sets types=NAME=string
+ * for every column. */
+static tarn_rc types_all_string(struct binder *b, const char *path, const char *format,
+				struct tarn_opts *o, sql_loc loc)
+{
+	struct tarn_reader *r;
+	struct tarn_err sub;
+	tarn_err_clear(&sub);
+	tarn_rc rc = tarn_reader_open(path, format, o, &r, &sub);
+	if (rc)
+		return fail(b, loc, rc, "%s", sub.msg);
+	const struct tarn_schema *s = tarn_reader_schema(r);
+	struct tarn_buf t;
+	tarn_buf_init(&t);
+	for (int i = 0; !rc && i < s->n_fields; i++)
+		rc = tarn_buf_printf(&t, "%s%s=string", i ? "," : "", s->fields[i].name);
+	if (!rc)
+		rc = tarn_buf_cstr(&t);
+	if (!rc && tarn_opts_set(o, "types", t.data))
+		rc = TARN_ENOMEM;
+	tarn_buf_free(&t);
+	tarn_reader_close(r);
+	return rc ? nomem(b) : TARN_OK;
+}
+
 /* read_csv('path', key=value, ...) and friends. */
 static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *out)
 {
@@ -1274,6 +1325,8 @@ static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *
 		return nomem(b);
 	tarn_rc rc = TARN_OK;
 	char buf[2048];
+	const struct sql_expr *names = NULL; /* names = ['a', 'b']: column names */
+	bool all_varchar = false;
 	for (int i = 1; !rc && i < t->func.n_args; i++) {
 		const struct sql_arg *a = &t->func.args[i];
 		if (!a->name.s) {
@@ -1285,6 +1338,8 @@ static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *
 		snprintf(key, sizeof key, "%s", a->name.s);
 		for (char *p = key; *p; p++)
 			*p = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+		if (func_opt_special(b, key, a->value, &names, &all_varchar, &rc))
+			continue;
 		static const struct {
 			const char *from, *to;
 		} alias[] = { { "delim", "delimiter" }, { "sep", "delimiter" },
@@ -1302,9 +1357,21 @@ static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *
 		if (!rc && tarn_opts_set(o, to, v))
 			rc = nomem(b);
 	}
+	if (!rc && all_varchar)
+		rc = types_all_string(b, path, format, o, t->loc);
+	bool used_all = b->used_all;
+	if (names)
+		b->used_all = true; /* the query names the renamed columns */
 	if (!rc)
 		rc = scan_rel(b, path, format, o, alias_or(&t->alias, fn), t->loc, out);
+	b->used_all = used_all;
 	tarn_opts_free(o);
+	for (int i = 0; !rc && names && i < names->list.n && i < out->n; i++) {
+		tarn_free(out->cols[i].name);
+		out->cols[i].name = tarn_strdup(names->list.items[i]->lit.text);
+		if (!out->cols[i].name)
+			rc = nomem(b);
+	}
 	if (!rc)
 		rc = apply_alias_cols(b, &t->alias, out);
 	return rc;

@@ -16,11 +16,14 @@
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/err.h"
 #include "base/mem.h"
@@ -163,16 +166,83 @@ static tarn_rc option_text(const struct sql_option *o, char *buf, size_t cap, co
 	return TARN_EUSAGE;
 }
 
+static tarn_rc at_loc(const struct sql_script *sc, sql_loc loc, tarn_rc rc,
+		      struct tarn_err *err);
+
+/* Binds `SELECT cols|* FROM "name"` (a table named by a statement: COPY t
+ * TO, DESCRIBE t), so views, lake tables and files resolve as in any
+ * query; errors point at the name in the statement. */
+static tarn_rc bind_named(struct sql_reader *s, const struct sql_script *sc,
+			  const struct sql_qname *qn, const struct sql_name *cols, int n_cols,
+			  const struct ex_opts *xo, struct ex_op **out, struct tarn_err *err)
+{
+	struct tarn_buf t;
+	tarn_buf_init(&t);
+	tarn_rc rc = tarn_buf_printf(&t, "SELECT ");
+	for (int i = 0; !rc && i <= n_cols; i++) {
+		const char *name = i < n_cols ? cols[i].s : qn->parts[qn->n - 1].s;
+		if (i == n_cols)
+			rc = tarn_buf_printf(&t, "%sFROM ", n_cols ? " " : "* ");
+		else if (i)
+			rc = tarn_buf_printf(&t, ", ");
+		if (!rc)
+			rc = tarn_buf_putc(&t, '"');
+		for (const char *p = name; !rc && *p; p++)
+			rc = *p == '"' ? tarn_buf_printf(&t, "\"\"") : tarn_buf_putc(&t, *p);
+		if (!rc)
+			rc = tarn_buf_putc(&t, '"');
+	}
+	struct sql_script *sub = NULL;
+	if (!rc)
+		rc = sql_parse(t.data, t.len, &s->ss->arena, &sub, err);
+	tarn_buf_free(&t);
+	if (rc)
+		return rc == TARN_ENOMEM ? tarn_err_nomem(err, "query") : rc;
+	rc = sql_bind_query(sub->stmts[0]->query, sub->text, sub->len, xo, &s->ss->env, out, err);
+	return rc ? at_loc(sc, qn->loc, rc, err) : TARN_OK;
+}
+
+/* Removes directory `dir` and everything under it (COPY ... OVERWRITE). */
+static tarn_rc remove_tree(const char *dir, struct tarn_err *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR
+			       ? TARN_OK
+			       : tarn_err_set(err, TARN_EIO, "cannot read '%s': %s", dir, strerror(errno));
+	struct dirent *de;
+	tarn_rc rc = TARN_OK;
+	while (!rc && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		char p[4096];
+		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+		struct stat st;
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			rc = remove_tree(p, err);
+		else if (unlink(p) != 0)
+			rc = tarn_err_set(err, TARN_EIO, "cannot remove '%s': %s", p, strerror(errno));
+	}
+	closedir(d);
+	if (!rc && rmdir(dir) != 0)
+		rc = tarn_err_set(err, TARN_EIO, "cannot remove '%s': %s", dir, strerror(errno));
+	return rc;
+}
+
 /* COPY (query) TO 'path' (options). */
 static tarn_rc run_copy(struct sql_reader *s, const struct sql_script *sc,
 			const struct sql_stmt *st, const struct ex_opts *xo, int64_t *rows,
 			struct tarn_err *err)
 {
-	if (st->copy.from || !st->copy.query || st->copy.stdio)
+	if (st->copy.from || st->copy.stdio)
 		return sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc, "error",
-				  "only COPY (query) TO 'file' is supported yet");
+				  "only COPY (query) TO 'file' and COPY table TO 'file' are supported "
+				  "yet");
 	struct ex_op *op = NULL;
-	TRY(sql_bind_query(st->copy.query, sc->text, sc->len, xo, &s->ss->env, &op, err));
+	if (st->copy.query)
+		TRY(sql_bind_query(st->copy.query, sc->text, sc->len, xo, &s->ss->env, &op, err));
+	else
+		TRY(bind_named(s, sc, &st->copy.table, st->copy.cols, st->copy.n_cols, xo, &op, err));
 	struct plan_reader *pr = tarn_calloc(1, sizeof *pr);
 	tarn_rc rc = pr ? ex_query_new(op, xo, &pr->q, err) : TARN_ENOMEM;
 	if (!pr)
@@ -190,6 +260,7 @@ static tarn_rc run_copy(struct sql_reader *s, const struct sql_script *sc,
 	const char *format = NULL;
 	char fbuf[64], pbuf[1024], vbuf[1024];
 	const char *partition = NULL;
+	bool overwrite = false;
 	struct tarn_opts *wo = NULL;
 	rc = tarn_opts_new(&wo);
 	for (int i = 0; !rc && i < st->copy.n_opts; i++) {
@@ -219,6 +290,10 @@ static tarn_rc run_copy(struct sql_reader *s, const struct sql_script *sc,
 					"COPY option %s needs a constant value", k);
 			break;
 		}
+		if (strcasecmp(k, "overwrite") == 0 || strcasecmp(k, "overwrite_or_ignore") == 0) {
+			overwrite = strcasecmp(v, "false") != 0 && strcmp(v, "0") != 0;
+			continue;
+		}
 		if (strcasecmp(k, "format") == 0) {
 			snprintf(fbuf, sizeof fbuf, "%.63s", v);
 			for (char *p = fbuf; *p; p++)
@@ -245,6 +320,10 @@ static tarn_rc run_copy(struct sql_reader *s, const struct sql_script *sc,
 	}
 	struct tarn_writer *w = NULL;
 	int64_t n = 0, parts = 0;
+	/* OVERWRITE: a partitioned COPY replaces the directory (a file is
+	 * always replaced, atomically) */
+	if (!rc && partition && overwrite)
+		rc = remove_tree(path, err);
 	if (!rc && partition) {
 		struct tarn_partition_opts po = { format, wo, 0 };
 		rc = tarn_write_partitioned(&pr->base, path, partition, &po, &n, &parts, err);
@@ -690,34 +769,12 @@ static tarn_rc describe(struct sql_reader *s, const struct sql_script *sc,
 			const struct sql_stmt *st, const struct ex_opts *xo,
 			struct tarn_schema **schema, struct tarn_err *err)
 {
-	const struct sql_query *q = st->describe.query;
-	const char *text = sc->text;
-	size_t len = sc->len;
-	if (!q) {
-		/* bind `SELECT * FROM "name"` so views, tables and files resolve
-		 * as in any query */
-		const char *name = qname_last(&st->describe.name);
-		struct tarn_buf t;
-		tarn_buf_init(&t);
-		tarn_rc rc = tarn_buf_printf(&t, "SELECT * FROM \"");
-		for (const char *p = name; !rc && *p; p++)
-			rc = *p == '"' ? tarn_buf_printf(&t, "\"\"") : tarn_buf_putc(&t, *p);
-		if (!rc)
-			rc = tarn_buf_printf(&t, "\"");
-		struct sql_script *sub = NULL;
-		if (!rc)
-			rc = sql_parse(t.data, t.len, &s->ss->arena, &sub, err);
-		tarn_buf_free(&t);
-		if (rc)
-			return rc;
-		q = sub->stmts[0]->query;
-		text = sub->text;
-		len = sub->len;
-	}
 	struct ex_op *op = NULL;
-	tarn_rc rc = sql_bind_query(q, text, len, xo, &s->ss->env, &op, err);
-	if (rc)
-		return q == st->describe.query ? rc : at_loc(sc, st->describe.name.loc, rc, err);
+	if (st->describe.query)
+		TRY(sql_bind_query(st->describe.query, sc->text, sc->len, xo, &s->ss->env, &op, err));
+	else
+		TRY(bind_named(s, sc, &st->describe.name, NULL, 0, xo, &op, err));
+	tarn_rc rc;
 	const struct tarn_schema *os = ex_op_schema(op);
 	int n = os->n_fields;
 	char **rows = tarn_calloc((size_t)n * 3 + 1, sizeof *rows);
