@@ -1433,11 +1433,20 @@ static tarn_rc table_rel(struct binder *b, const struct sql_tref *t, struct rel 
 		b->text = st;
 		b->len = sl;
 		TRY(rc);
+		if (v->n_cols > out->n)
+			return fail(b, t->loc, TARN_EUSAGE, "view '%s' names %d columns for %d", name,
+				    v->n_cols, out->n);
 		for (int j = 0; j < out->n; j++) {
 			tarn_free(out->cols[j].rel);
 			out->cols[j].rel = tarn_strdup(alias_or(&t->alias, name));
 			if (!out->cols[j].rel)
 				return nomem(b);
+			if (j < v->n_cols) {
+				tarn_free(out->cols[j].name);
+				out->cols[j].name = tarn_strdup(v->cols[j].s);
+				if (!out->cols[j].name)
+					return nomem(b);
+			}
 		}
 		return apply_alias_cols(b, &t->alias, out);
 	}

@@ -46,6 +46,8 @@ struct sql_view {
 	const struct sql_query *query;
 	const char *text; /* the script text the query's locations point into */
 	size_t len;
+	int n_cols;                  /* CREATE VIEW v (a, b): column names, or 0 */
+	const struct sql_name *cols;
 };
 
 struct sql_env {

@@ -148,11 +148,9 @@ static long next_part(const char *dir)
 
 /* Writes every batch of plan (whose output has the types of `schema`) into
  * one Parquet file in dir. */
-static tarn_rc write_part(const char *dir, struct ex_op *plan, const struct ex_opts *xo,
+static tarn_rc write_file(const char *path, struct ex_op *plan, const struct ex_opts *xo,
 			  struct tarn_schema *schema, int64_t *rows, struct tarn_err *err)
 {
-	char path[4200];
-	snprintf(path, sizeof path, "%s/part-%06ld.parquet", dir, next_part(dir));
 	struct ex_query *q = NULL;
 	TRY(ex_query_new(plan, xo, &q, err));
 	struct tarn_writer *w = NULL;
@@ -180,6 +178,41 @@ static tarn_rc write_part(const char *dir, struct ex_op *plan, const struct ex_o
 		rc = tarn_writer_finish(w, err);
 	tarn_writer_close(w);
 	ex_query_free(q);
+	return rc;
+}
+
+static tarn_rc write_part(const char *dir, struct ex_op *plan, const struct ex_opts *xo,
+			  struct tarn_schema *schema, int64_t *rows, struct tarn_err *err)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/part-%06ld.parquet", dir, next_part(dir));
+	return write_file(path, plan, xo, schema, rows, err);
+}
+
+tarn_rc sql_lake_set_defaults(const char *dir, struct ex_op *plan, const struct ex_opts *xo,
+			      struct tarn_err *err)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/_defaults.parquet", dir);
+	int64_t rows = 0;
+	struct tarn_schema *s = (struct tarn_schema *)ex_op_schema(plan);
+	tarn_schema_ref(s);
+	tarn_rc rc = write_file(path, plan, xo, s, &rows, err);
+	tarn_schema_unref(s);
+	return rc;
+}
+
+tarn_rc sql_lake_defaults(const char *dir, struct tarn_batch **out, struct tarn_err *err)
+{
+	*out = NULL;
+	char path[4200];
+	snprintf(path, sizeof path, "%s/_defaults.parquet", dir);
+	if (access(path, F_OK) != 0)
+		return TARN_OK;
+	struct tarn_reader *r = NULL;
+	TRY(tarn_reader_open(path, "parquet", NULL, &r, err));
+	tarn_rc rc = tarn_reader_next(r, out, err);
+	tarn_reader_close(r);
 	return rc;
 }
 

@@ -25,6 +25,14 @@ TARN_MUST_USE tarn_rc sql_lake_create(const char *dir, struct ex_op *plan,
 TARN_MUST_USE tarn_rc sql_lake_insert(const char *dir, struct ex_op *plan,
 				      const struct ex_opts *xo, struct tarn_schema *schema,
 				      int64_t *rows, struct tarn_err *err);
+/* DEFAULT values: the one-row result of plan (taken over; one column per
+ * column with a default, named after it) kept beside the parts as
+ * _defaults.parquet (hidden from reads of the table). */
+TARN_MUST_USE tarn_rc sql_lake_set_defaults(const char *dir, struct ex_op *plan,
+					    const struct ex_opts *xo, struct tarn_err *err);
+/* That row, or *out = NULL when the table has no defaults. */
+TARN_MUST_USE tarn_rc sql_lake_defaults(const char *dir, struct tarn_batch **out,
+					struct tarn_err *err);
 /* The table's schema (read from its part files). */
 TARN_MUST_USE tarn_rc sql_lake_schema(const char *dir, struct tarn_schema **out,
 				      struct tarn_err *err);

@@ -348,34 +348,48 @@ static tarn_rc run_copy(struct sql_reader *s, const struct sql_script *sc,
 	return rc;
 }
 
+/* CREATE [OR REPLACE] VIEW name [(cols)] AS query: kept for the session
+ * (views are not persisted). The query is bound once now, so a view over
+ * a missing table or column is an error at CREATE; later queries bind it
+ * again (late binding: a view over a view sees its current definition). */
 static tarn_rc add_view(struct sql_reader *s, const struct sql_script *sc,
-			const struct sql_stmt *st, struct tarn_err *err)
+			const struct sql_stmt *st, const struct ex_opts *xo, struct tarn_err *err)
 {
 	const struct sql_qname *qn = &st->create.name;
 	const char *name = qn->parts[qn->n - 1].s;
-	if (st->create.n_cols)
-		return sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc, "error",
-				  "views with column lists are not supported yet");
-	for (int i = 0; i < s->ss->env.n_views; i++)
-		if (strcasecmp(s->ss->env.views[i].name, name) == 0) {
-			if (!st->create.or_replace)
-				return sql_err_at(err, TARN_EUSAGE, sc->text, sc->len, st->loc, "error",
-						  "view '%s' already exists (use CREATE OR REPLACE)",
-						  name);
-			s->ss->env.views[i].query = st->create.query;
-			s->ss->env.views[i].text = sc->text;
-			s->ss->env.views[i].len = sc->len;
+	struct sql_env *e = &s->ss->env;
+	int at = -1;
+	for (int i = 0; i < e->n_views; i++)
+		if (strcasecmp(e->views[i].name, name) == 0)
+			at = i;
+	if (at >= 0 && !st->create.or_replace) {
+		if (st->create.if_not_exists)
 			return TARN_OK;
-		}
-	struct sql_view *v = tarn_realloc(s->ss->env.views, (size_t)(s->ss->env.n_views + 1) * sizeof *v);
+		return sql_err_at(err, TARN_EUSAGE, sc->text, sc->len, st->loc, "error",
+				  "view '%s' already exists (use CREATE OR REPLACE)", name);
+	}
+	struct ex_op *op = NULL;
+	TRY(sql_bind_query(st->create.query, sc->text, sc->len, xo, e, &op, err));
+	int n = ex_op_schema(op)->n_fields;
+	ex_op_free(op);
+	if (st->create.n_cols > n)
+		return sql_err_at(err, TARN_EUSAGE, sc->text, sc->len, st->create.cols[n].loc, "error",
+				  "view '%s' names %d columns for %d", name, st->create.n_cols, n);
+	struct sql_view nv = { NULL, st->create.query, sc->text, sc->len, st->create.n_cols,
+			       st->create.cols };
+	if (at >= 0) {
+		nv.name = e->views[at].name;
+		e->views[at] = nv;
+		return TARN_OK;
+	}
+	struct sql_view *v = tarn_realloc(e->views, (size_t)(e->n_views + 1) * sizeof *v);
 	if (!v)
 		return TARN_ENOMEM;
-	s->ss->env.views = v;
-	v[s->ss->env.n_views] = (struct sql_view){ tarn_strdup(name), st->create.query, sc->text,
-					       sc->len };
-	if (!v[s->ss->env.n_views].name)
+	e->views = v;
+	nv.name = tarn_strdup(name);
+	if (!nv.name)
 		return TARN_ENOMEM;
-	s->ss->env.n_views++;
+	v[e->n_views++] = nv;
 	return TARN_OK;
 }
 
@@ -410,6 +424,49 @@ static tarn_rc empty_plan(struct tarn_schema *s, struct ex_op **out, struct tarn
 {
 	tarn_schema_ref(s);
 	return ex_op_values(s, NULL, 0, out, err);
+}
+
+/* DEFAULT expressions of CREATE TABLE (cols): evaluated once, now, as
+ * `SELECT (expr) AS "col", ...`, and kept with the table (lake.h). A
+ * failure drops the table just made. */
+static tarn_rc save_defaults(struct sql_reader *s, const struct sql_script *sc,
+			     const struct sql_stmt *st, const char *dir, const struct ex_opts *xo,
+			     struct tarn_err *err)
+{
+	struct tarn_buf t;
+	tarn_buf_init(&t);
+	tarn_rc rc = TARN_OK;
+	int n = 0;
+	for (int i = 0; !rc && i < st->create.n_defs; i++) {
+		const struct sql_column_def *d = &st->create.defs[i];
+		if (!d->default_value)
+			continue;
+		rc = tarn_buf_printf(&t, "%s(", n++ ? ", " : "SELECT ");
+		if (!rc)
+			rc = sql_print_expr(d->default_value, &t);
+		if (!rc)
+			rc = tarn_buf_printf(&t, ") AS \"");
+		for (const char *p = d->name.s; !rc && *p; p++)
+			rc = *p == '"' ? tarn_buf_printf(&t, "\"\"") : tarn_buf_putc(&t, *p);
+		if (!rc)
+			rc = tarn_buf_putc(&t, '"');
+	}
+	if (!rc && n) {
+		struct sql_script *sub = NULL;
+		struct ex_op *op = NULL;
+		rc = sql_parse(t.data, t.len, &s->ss->arena, &sub, err);
+		if (!rc)
+			rc = sql_bind_query(sub->stmts[0]->query, sub->text, sub->len, xo, &s->ss->env,
+					    &op, err);
+		if (!rc)
+			rc = sql_lake_set_defaults(dir, op, xo, err);
+		if (rc) {
+			rc = at_loc(sc, st->create.name.loc, rc, err);
+			(void)!sql_lake_drop(dir, NULL);
+		}
+	}
+	tarn_buf_free(&t);
+	return rc == TARN_ENOMEM ? tarn_err_nomem(err, "DEFAULT") : rc;
 }
 
 /* CREATE [OR REPLACE] TABLE [IF NOT EXISTS] name AS query | (cols): the
@@ -463,6 +520,8 @@ static tarn_rc create_table(struct sql_reader *s, const struct sql_script *sc,
 	}
 	ex_op_free(op);
 	tarn_schema_unref(schema);
+	if (!rc && !st->create.query)
+		rc = save_defaults(s, sc, st, dir, xo, err);
 	return rc;
 }
 
@@ -483,12 +542,16 @@ static tarn_rc insert_into(struct sql_reader *s, const struct sql_script *sc,
 		return sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc, "error",
 				  "INSERT ... DEFAULT VALUES is not supported");
 	struct tarn_schema *ts = NULL;
-	if (sql_lake_schema(dir, &ts, err))
+	struct tarn_batch *defaults = NULL;
+	if (sql_lake_schema(dir, &ts, err) || sql_lake_defaults(dir, &defaults, err)) {
+		tarn_schema_unref(ts);
 		return at_loc(sc, st->insert.table.loc, err->rc, err);
+	}
 	struct ex_op *op = NULL;
 	tarn_rc rc = sql_bind_query(st->insert.query, sc->text, sc->len, xo, &s->ss->env, &op, err);
 	if (rc) {
 		tarn_schema_unref(ts);
+		tarn_batch_free(defaults);
 		return rc;
 	}
 	const struct tarn_schema *qs = ex_op_schema(op);
@@ -497,6 +560,7 @@ static tarn_rc insert_into(struct sql_reader *s, const struct sql_script *sc,
 	if (qs->n_fields != want) {
 		ex_op_free(op);
 		tarn_schema_unref(ts);
+		tarn_batch_free(defaults);
 		return sql_err_at(err, TARN_EUSAGE, sc->text, sc->len, st->loc, "error",
 				  "INSERT gives %d columns for %d", qs->n_fields, want);
 	}
@@ -511,7 +575,10 @@ static tarn_rc insert_into(struct sql_reader *s, const struct sql_script *sc,
 			if (strcasecmp(st->insert.cols[k].s, f->name) == 0)
 				src = k;
 		struct ex_expr *x = NULL;
-		if (src < 0)
+		int dc = src < 0 && defaults ? tarn_schema_find(defaults->schema, f->name) : -1;
+		if (dc >= 0 && defaults->n_rows == 1)
+			rc = ex_expr_const(defaults->cols[dc], 0, &x);
+		else if (src < 0)
 			rc = ex_expr_const_null(&f->type, &x);
 		else
 			rc = ex_expr_column(src, &qs->fields[src].type, NULL, &x);
@@ -542,6 +609,7 @@ static tarn_rc insert_into(struct sql_reader *s, const struct sql_script *sc,
 	if (!rc)
 		rc = sql_lake_insert(dir, proj, xo, ts, rows, err);
 	tarn_schema_unref(ts);
+	tarn_batch_free(defaults);
 	return rc;
 }
 
@@ -983,7 +1051,7 @@ static tarn_rc script_run(struct tarn_sql_session *ss, const char *text, size_t 
 			}
 			break;
 		case SQL_STMT_CREATE_VIEW:
-			rc = add_view(s, sc, st, err);
+			rc = add_view(s, sc, st, &xo, err);
 			if (!rc && last)
 				rc = status_batch("views", s->ss->env.n_views, &schema, &s->once);
 			break;
