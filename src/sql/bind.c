@@ -26,6 +26,7 @@
  * Thread-safety: a binder is private to its caller.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -511,6 +512,11 @@ static tarn_rc unknown_column(struct binder *b, const struct bctx *c, const stru
 			    full);
 	char hint[200];
 	suggest(c->r, qn->parts[qn->n - 1].s, hint, sizeof hint);
+	if (c->agg_mode && !*hint)
+		return fail(b, e->loc, TARN_ENOTFOUND,
+			    "unknown column '%s': with aggregates, a column must appear in the GROUP "
+			    "BY clause or be used in an aggregate function",
+			    full);
 	return fail(b, e->loc, TARN_ENOTFOUND, "unknown column '%s'%s", full, hint);
 }
 
@@ -833,6 +839,10 @@ static tarn_rc bind_func(struct binder *b, const struct bctx *c, const struct sq
 		for (int i = 0; i < f->n_args; i++)
 			ex_expr_free(args[i]);
 		tarn_free(args);
+		const char *near = ex_func_suggest(name);
+		if (near)
+			return fail(b, e->loc, TARN_ENOTFOUND, "unknown function %s(); did you mean %s()?",
+				    name, near);
 		return fail(b, e->loc, TARN_ENOTFOUND, "unknown function %s()", name);
 	}
 	struct tarn_err sub;
@@ -1391,6 +1401,57 @@ static const struct sql_cte *find_cte(struct binder *b, const char *name,
 
 static tarn_rc bind_tref(struct binder *b, const struct sql_tref *t, struct rel *out);
 
+static void near_name(const char *name, const char *cand, size_t cand_len, int *best,
+		      char *out, size_t cap)
+{
+	char c[256];
+	snprintf(c, sizeof c, "%.*s", (int)(cand_len < 255 ? cand_len : 255), cand);
+	int d = tarn_edit_distance(name, c, true);
+	if (d < *best && d <= 2 && (d < (int)strlen(name) || d == 0)) {
+		*best = d;
+		snprintf(out, cap, "%s", c);
+	}
+}
+
+/* The closest known table name to `name` (CTEs, views, lake tables, files
+ * in the search path), or "" when none is within 2 edits. */
+static void suggest_table(struct binder *b, const char *name, char *out, size_t cap)
+{
+	*out = 0;
+	int best = 3;
+	for (struct cte_frame *f = b->ctes; f; f = f->up)
+		for (int i = 0; i < f->upto; i++)
+			near_name(name, f->with->ctes[i].name.s, strlen(f->with->ctes[i].name.s), &best,
+				  out, cap);
+	if (!b->env)
+		return;
+	for (int i = 0; i < b->env->n_views; i++)
+		near_name(name, b->env->views[i].name, strlen(b->env->views[i].name), &best, out, cap);
+	char **tables = NULL;
+	int nt = 0;
+	if (sql_lake_list(b->env, &tables, &nt) == TARN_OK)
+		for (int i = 0; i < nt; i++)
+			near_name(name, tables[i], strlen(tables[i]), &best, out, cap);
+	for (int i = 0; i < nt; i++)
+		tarn_free(tables[i]);
+	tarn_free(tables);
+	const char *sp = b->env->search_path ? b->env->search_path : ".";
+	while (*sp) {
+		const char *e = strchr(sp, ',');
+		size_t dl = e ? (size_t)(e - sp) : strlen(sp);
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%.*s", (int)dl, sp);
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		while (d && (de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.' && tarn_format_for_path(de->d_name))
+				near_name(name, de->d_name, strcspn(de->d_name, "."), &best, out, cap);
+		if (d)
+			closedir(d);
+		sp += dl + (e != NULL);
+	}
+}
+
 static tarn_rc table_rel(struct binder *b, const struct sql_tref *t, struct rel *out)
 {
 	const struct sql_qname *qn = &t->table;
@@ -1479,9 +1540,14 @@ static tarn_rc table_rel(struct binder *b, const struct sql_tref *t, struct rel 
 		}
 		sp += dl + (e != NULL);
 	}
+	char near[256];
+	suggest_table(b, name, near, sizeof near);
+	if (*near)
+		return fail(b, t->loc, TARN_ENOTFOUND, "unknown table '%s'; did you mean '%s'?", name,
+			    near);
 	return fail(b, t->loc, TARN_ENOTFOUND,
-		    "unknown table '%s': no CTE, view, or file %s.<ext> in the search path (%s); "
-		    "name a file in quotes: FROM 'data/%s.parquet'",
+		    "unknown table '%s': no CTE, view, lake table, or file %s.<ext> in the search "
+		    "path (%s); name a file in quotes: FROM 'data/%s.parquet'",
 		    name, name, b->env && b->env->search_path ? b->env->search_path : ".", name);
 }
 
@@ -2608,8 +2674,6 @@ static tarn_rc expand_star(struct binder *b, const struct bctx *c, const struct 
 {
 	const struct sql_star *st = &e->star;
 	const char *qual = st->qualifier.n ? st->qualifier.parts[st->qualifier.n - 1].s : NULL;
-	if (st->n_replace)
-		return fail(b, e->loc, TARN_EUNSUPPORTED, "* REPLACE is not supported yet");
 	if (c->agg_mode)
 		return fail(b, e->loc, TARN_EUSAGE, "* cannot be used with GROUP BY");
 	int added = 0;
@@ -2624,7 +2688,14 @@ static tarn_rc expand_star(struct binder *b, const struct bctx *c, const struct 
 		if (skip)
 			continue;
 		struct ex_expr *x;
-		TRY(ex_expr_column(i, col->type, col->name, &x));
+		int rk = -1; /* * REPLACE (expr AS name): expr in the column's place */
+		for (int k = 0; k < st->n_replace; k++)
+			if (name_eq(st->replace_names[k].s, col->name))
+				rk = k;
+		if (rk >= 0)
+			TRY(bind_expr(b, c, st->replace_exprs[rk], &x));
+		else
+			TRY(ex_expr_column(i, col->type, col->name, &x));
 		char *nm = tarn_strdup(col->name);
 		if (!nm) {
 			ex_expr_free(x);
@@ -2635,6 +2706,14 @@ static tarn_rc expand_star(struct binder *b, const struct bctx *c, const struct 
 	}
 	if (!added && qual)
 		return fail(b, e->loc, TARN_ENOTFOUND, "no table '%s' in FROM", qual);
+	for (int k = 0; k < st->n_replace; k++) {
+		bool found = false;
+		for (int i = 0; i < p->n; i++)
+			found = found || name_eq(p->names[i], st->replace_names[k].s);
+		if (!found)
+			return fail(b, st->replace_names[k].loc, TARN_ENOTFOUND,
+				    "* REPLACE: no column '%s' in *", st->replace_names[k].s);
+	}
 	return TARN_OK;
 }
 
