@@ -1249,6 +1249,36 @@ static tarn_rc lit_text(struct binder *b, const struct sql_expr *v, char *buf, s
 	return fail(b, v->loc, TARN_EUSAGE, "expected a constant option value");
 }
 
+/* A scan of several files (a list literal of paths, or one path) read as
+ * one dataset; with `filename`, a column naming each row's file. */
+static tarn_rc scan_list_rel(struct binder *b, const struct sql_expr *paths, const char *format,
+			     const struct tarn_opts *opts, bool filename, const char *alias,
+			     sql_loc loc, struct rel *out)
+{
+	bool list = paths->kind == SQL_EXPR_ARRAY;
+	int n = list ? paths->list.n : 1;
+	const char **v = tarn_calloc((size_t)n, sizeof *v);
+	if (!v)
+		return nomem(b);
+	for (int i = 0; i < n; i++)
+		v[i] = list ? paths->list.items[i]->lit.text : paths->lit.text;
+	const struct tarn_format *fmt = format ? tarn_format_find(format) : NULL;
+	struct tarn_reader *r = NULL;
+	struct tarn_err sub;
+	tarn_err_clear(&sub);
+	tarn_rc rc = tarn_dataset_open_list(v, n, fmt, opts, filename, &r, &sub);
+	double est = path_est(v[0]) * n;
+	tarn_free(v);
+	if (rc)
+		return fail(b, loc, rc, "%s", sub.msg);
+	struct ex_op *op = NULL;
+	rc = ex_op_scan_reader(r, &op, &sub);
+	if (rc)
+		return fail(b, loc, rc, "%s", sub.msg);
+	ex_op_scan_set_path(op, list ? "(list of files)" : paths->lit.text);
+	return rel_from_op(b, op, alias, est, out);
+}
+
 /* Table-function options tarn handles itself rather than passing to the
  * reader: names = ['a', ...] (column names, in order) and all_varchar
  * (every column read as a string). True when `key` was one of them. */
@@ -1322,11 +1352,19 @@ static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *
 			k = (int)i;
 	if (k < 0)
 		return fail(b, t->loc, TARN_EUNSUPPORTED, "unknown table function %s()", fn);
-	if (t->func.n_args < 1 || t->func.args[0].name.s ||
-	    t->func.args[0].value->kind != SQL_EXPR_LITERAL ||
-	    t->func.args[0].value->lit.kind != SQL_LIT_STRING)
-		return fail(b, t->loc, TARN_EUSAGE, "%s() needs a file path (a string) first", fn);
-	const char *path = t->func.args[0].value->lit.text;
+	const struct sql_expr *first = t->func.n_args >= 1 && !t->func.args[0].name.s
+					       ? t->func.args[0].value
+					       : NULL;
+	/* the path: a string, or a list of strings ['a.csv', 'b.csv'] */
+	bool is_list = first && first->kind == SQL_EXPR_ARRAY && first->list.n > 0;
+	for (int i = 0; is_list && i < first->list.n; i++)
+		is_list = first->list.items[i]->kind == SQL_EXPR_LITERAL &&
+			  first->list.items[i]->lit.kind == SQL_LIT_STRING;
+	if (!is_list && (!first || first->kind != SQL_EXPR_LITERAL ||
+			 first->lit.kind != SQL_LIT_STRING))
+		return fail(b, t->loc, TARN_EUSAGE,
+			    "%s() needs a file path (a string, or a list of strings) first", fn);
+	const char *path = is_list ? first->list.items[0]->lit.text : first->lit.text;
 	const char *format = fns[k].format;
 	if (!format && !tarn_dataset_path(path) && !tarn_format_for_path(path))
 		format = "json";
@@ -1336,7 +1374,7 @@ static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *
 	tarn_rc rc = TARN_OK;
 	char buf[2048];
 	const struct sql_expr *names = NULL; /* names = ['a', 'b']: column names */
-	bool all_varchar = false;
+	bool all_varchar = false, filename = false;
 	for (int i = 1; !rc && i < t->func.n_args; i++) {
 		const struct sql_arg *a = &t->func.args[i];
 		if (!a->name.s) {
@@ -1350,6 +1388,13 @@ static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *
 			*p = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
 		if (func_opt_special(b, key, a->value, &names, &all_varchar, &rc))
 			continue;
+		if (strcmp(key, "filename") == 0) {
+			if (a->value->kind != SQL_EXPR_LITERAL || a->value->lit.kind != SQL_LIT_BOOL)
+				rc = fail(b, a->value->loc, TARN_EUSAGE, "filename takes true or false");
+			else
+				filename = a->value->lit.b;
+			continue;
+		}
 		static const struct {
 			const char *from, *to;
 		} alias[] = { { "delim", "delimiter" }, { "sep", "delimiter" },
@@ -1372,7 +1417,9 @@ static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *
 	bool used_all = b->used_all;
 	if (names)
 		b->used_all = true; /* the query names the renamed columns */
-	if (!rc)
+	if (!rc && (is_list || filename))
+		rc = scan_list_rel(b, first, format, o, filename, alias_or(&t->alias, fn), t->loc, out);
+	else if (!rc)
 		rc = scan_rel(b, path, format, o, alias_or(&t->alias, fn), t->loc, out);
 	b->used_all = used_all;
 	tarn_opts_free(o);
