@@ -182,7 +182,7 @@ static int run_sql(struct shell *sh, const char *sql, size_t len)
 static const char help_text[] =
 	"Statements end with ';' and may span lines. Dot commands:\n"
 	"  .tables              views, lake tables and files in the file_search_path\n"
-	"  .schema [NAME]       the columns of NAME (a view, table or file), or of every table\n"
+	"  .schema [NAME]       the columns of NAME (a view, table or file); without NAME, .tables\n"
 	"  .timer on|off        print each statement's run time\n"
 	"  .mode FMT            table, or any format tarn writes: csv, tsv, json, jsonl, ...\n"
 	"  .help                this text\n"

@@ -422,8 +422,7 @@ static tarn_rc at_loc(const struct sql_script *sc, sql_loc loc, tarn_rc rc,
 /* A plan of no rows with the columns of schema s (CREATE TABLE (cols)). */
 static tarn_rc empty_plan(struct tarn_schema *s, struct ex_op **out, struct tarn_err *err)
 {
-	tarn_schema_ref(s);
-	return ex_op_values(s, NULL, 0, out, err);
+	return ex_op_values(s, NULL, 0, out, err); /* the op takes its own reference */
 }
 
 /* DEFAULT expressions of CREATE TABLE (cols): evaluated once, now, as
