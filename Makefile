@@ -11,9 +11,9 @@
 #   make bench-tpch run bench/tpch.sh (TPC-H from Parquet, tarn vs DuckDB)
 
 CC      ?= cc
-PKGS    := zlib libzstd liblz4 snappy libbrotlienc libbrotlidec liblzma libpcre2-8
+PKGS    := zlib libzstd liblz4 snappy libbrotlienc libbrotlidec liblzma libpcre2-8 libedit
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lz -lzstd -llz4 -lsnappy -lbrotlienc -lbrotlidec -llzma)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lz -lzstd -llz4 -lsnappy -lbrotlienc -lbrotlidec -llzma -lpcre2-8 -ledit)
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes
 DEFS    := -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 OPT     ?= -O2 -g

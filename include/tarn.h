@@ -252,6 +252,8 @@ TARN_MUST_USE tarn_rc tarn_write_partitioned(struct tarn_reader *r, const char *
 struct tarn_sql_opts {
 	int threads;          /* 0 = the worker pool's size */
 	int64_t memory_limit; /* bytes the operators may hold; 0 = unlimited */
+	const char *home;     /* lake root for CREATE TABLE (HOME/lake/tables/NAME/);
+				 NULL = $TARN_HOME, else ./tarn-data */
 };
 
 /* Runs a SQL script (statements separated by ';'; docs/sql.md) and returns
@@ -260,6 +262,20 @@ struct tarn_sql_opts {
  * (their rows are dropped). Errors name line:column in the SQL. */
 TARN_MUST_USE tarn_rc tarn_sql_open(const char *sql, size_t len, const struct tarn_sql_opts *o,
 				    struct tarn_reader **out, struct tarn_err *err);
+
+/* A session keeps what statements leave behind (views, SET) across
+ * tarn_sql_session_run calls, as the `tarn sql` shell needs; tables are
+ * in the lake either way. A result reader must be closed before the next
+ * run. tarn_sql_interrupt (async-signal-safe) stops the statement running
+ * in the session at its next morsel ("interrupted", TARN_ELIMIT). */
+struct tarn_sql_session;
+TARN_MUST_USE tarn_rc tarn_sql_session_new(const struct tarn_sql_opts *o,
+					   struct tarn_sql_session **out);
+TARN_MUST_USE tarn_rc tarn_sql_session_run(struct tarn_sql_session *s, const char *sql,
+					   size_t len, struct tarn_reader **out,
+					   struct tarn_err *err);
+void tarn_sql_interrupt(struct tarn_sql_session *s);
+void tarn_sql_session_free(struct tarn_sql_session *s);
 
 /* ---- format inspection ----------------------------------------------------- */
 

@@ -229,6 +229,10 @@ TARN_MUST_USE tarn_rc cli_open_writer(const struct cli_args *a, const char *path
 TARN_MUST_USE tarn_rc cli_print_table(struct tarn_reader *r, int64_t limit, int64_t maxw,
 				      int box, struct tarn_err *err);
 const char *cli_path_label(const char *path, bool output);
+/* A query result on the terminal: EXPLAIN's one `explain_value` column as
+ * plain lines, anything else as cli_print_table (all rows, boxes on a
+ * terminal). The reader stays open. */
+TARN_MUST_USE tarn_rc cli_print_result(struct tarn_reader *r, struct tarn_err *err);
 /* "3.2 s" / "0.04 s" */
 const char *cli_fmt_secs(double s, char *buf, size_t cap);
 

@@ -384,3 +384,23 @@ const struct cli_cmd cli_cmd_head = {
 	.max_pos = 1,
 	.run = run,
 };
+
+tarn_rc cli_print_result(struct tarn_reader *r, struct tarn_err *err)
+{
+	const struct tarn_schema *s = tarn_reader_schema(r);
+	if (tarn_schema_num_fields(s) != 1 ||
+	    strcmp(tarn_schema_field_name(s, 0), "explain_value") != 0)
+		return cli_print_table(r, INT64_MAX, 40, -1, err);
+	for (;;) {
+		struct tarn_batch *b = NULL;
+		tarn_rc rc = tarn_reader_next(r, &b, err);
+		if (rc || !b)
+			return rc;
+		for (int64_t i = 0; i < tarn_batch_num_rows(b); i++) {
+			char buf[4096];
+			size_t n = tarn_batch_cell_text(b, 0, i, buf, sizeof buf);
+			fprintf(stdout, "%.*s\n", (int)(n < sizeof buf ? n : sizeof buf - 1), buf);
+		}
+		tarn_batch_free(b);
+	}
+}

@@ -9,7 +9,7 @@
 
 #include "cli/cli.h"
 
-enum { O_OUT = 300, O_FILE, O_MEM };
+enum { O_OUT = 300, O_FILE, O_MEM, O_HOME };
 
 static const struct cli_opt opts[] = {
 	{ CLI_O_TO, "format", 0, "FMT",
@@ -19,6 +19,10 @@ static const struct cli_opt opts[] = {
 	{ O_FILE, "file", 'f', "FILE", "read the SQL from FILE ('-' for stdin)" },
 	{ O_MEM, "memory-limit", 0, "SIZE",
 	  "most memory the query's operators may hold, e.g. 4G (default: unlimited)" },
+	{ CLI_O_JSON, "json", 0, NULL, "print the rows as one JSON array (same as --format json)" },
+	{ O_HOME, "home", 0, "DIR",
+	  "where CREATE TABLE keeps tables: DIR/lake/tables/NAME/ (default $TARN_HOME, else "
+	  "./tarn-data)" },
 	CLI_OPT_WOPT,
 	CLI_OPT_END,
 };
@@ -65,7 +69,8 @@ static int run(const struct cli_cmd *cmd, const struct cli_args *a)
 			return 3;
 		}
 	}
-	struct tarn_sql_opts so = { 0, 0 }; /* threads: the pool, sized by --threads */
+	struct tarn_sql_opts so = { 0 }; /* threads: the pool, sized by --threads */
+	so.home = cli_get(a, O_HOME);
 	const char *mem = cli_get(a, O_MEM);
 	if (mem && !tarn_parse_size(mem, &so.memory_limit)) {
 		free(text);
@@ -81,8 +86,15 @@ static int run(const struct cli_cmd *cmd, const struct cli_args *a)
 		return cli_fail(rc, &err);
 	const char *out = cli_get(a, O_OUT);
 	const char *fmt = cli_get(a, CLI_O_TO);
+	if (cli_has(a, CLI_O_JSON)) {
+		if (fmt && strcmp(fmt, "json") != 0) {
+			tarn_reader_close(r);
+			return cli_usage(cmd, "--json is --format json; give one of them");
+		}
+		fmt = "json";
+	}
 	if (!out && (fmt ? strcmp(fmt, "table") == 0 : cli.stdout_tty)) {
-		rc = cli_print_table(r, INT64_MAX, 40, -1, &err);
+		rc = cli_print_result(r, &err);
 		tarn_reader_close(r);
 		return cli_finish_stdout(cli_fail(rc, &err));
 	}
@@ -93,7 +105,9 @@ static int run(const struct cli_cmd *cmd, const struct cli_args *a)
 	}
 	struct tarn_writer *w = NULL;
 	int64_t rows = 0;
-	rc = cli_open_writer(a, out ? out : "-", "csv", r, &w, &err);
+	rc = fmt && cli_has(a, CLI_O_JSON)
+		     ? tarn_writer_open(out ? out : "-", "json", tarn_reader_schema(r), NULL, &w, &err)
+		     : cli_open_writer(a, out ? out : "-", "csv", r, &w, &err);
 	if (rc == TARN_OK)
 		rc = cli_copy(r, w, &rows, &err);
 	if (rc == TARN_OK)
@@ -120,7 +134,11 @@ const struct cli_cmd cli_cmd_query = {
 		"  tarn query \"SELECT count(*) FROM 'lineitem.parquet'\"\n"
 		"  tarn query --format jsonl \"SELECT region, avg(amount) FROM 'sales/*.csv' GROUP BY 1\"\n"
 		"  tarn query -o top.parquet \"SELECT * FROM 'x.csv' ORDER BY score DESC LIMIT 100\"\n"
-		"  tarn query -f report.sql\n",
+		"  tarn query -f report.sql\n"
+		"  tarn query \"EXPLAIN ANALYZE SELECT ...\"   # the plan with rows and time per operator\n"
+		"\n"
+		"CREATE TABLE t AS SELECT ... and INSERT INTO t ... store t as Parquet files\n"
+		"under $TARN_HOME/lake/tables/t/ (or --home DIR), so later commands see it.\n",
 	.opts = opts,
 	.min_pos = 0,
 	.max_pos = 1,

@@ -20,11 +20,12 @@
 #include "cli/cli.h"
 
 extern const struct cli_cmd cli_cmd_convert, cli_cmd_schema, cli_cmd_head, cli_cmd_cat,
-	cli_cmd_count, cli_cmd_sample, cli_cmd_formats, cli_cmd_demo, cli_cmd_meta, cli_cmd_query;
+	cli_cmd_count, cli_cmd_sample, cli_cmd_formats, cli_cmd_demo, cli_cmd_meta, cli_cmd_query,
+	cli_cmd_sql;
 
 const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_convert, &cli_cmd_schema, &cli_cmd_head,    &cli_cmd_cat,
-	&cli_cmd_count,   &cli_cmd_sample, &cli_cmd_query, &cli_cmd_meta, &cli_cmd_formats, &cli_cmd_demo,
+	&cli_cmd_count,   &cli_cmd_sample, &cli_cmd_query, &cli_cmd_sql,  &cli_cmd_meta, &cli_cmd_formats, &cli_cmd_demo,
 	NULL,
 };
 

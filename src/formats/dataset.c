@@ -801,21 +801,15 @@ static tarn_rc setup_partitions(struct dataset *ds, const char *path, struct tar
 	return TARN_OK;
 }
 
-tarn_rc tarn_dataset_open(const char *path, const struct tarn_format *fmt,
-			  const struct tarn_opts *opts, struct tarn_reader **out,
+/* The rest of opening, once ds->files is listed: formats, schemas, Hive
+ * columns (hive_root: the path they are relative to; NULL = none), and
+ * with `filename` a last string column naming each row's file. */
+static tarn_rc open_files(struct dataset *ds, const char *hive_root,
+			  const struct tarn_format *fmt, bool filename, struct tarn_reader **out,
 			  struct tarn_err *err)
 {
-	*out = NULL;
-	struct dataset *ds = tarn_calloc(1, sizeof *ds);
-	if (!ds)
-		return TARN_ENOMEM;
-	ds->base.ops = &ds_ops;
-	tarn_rc rc = tarn_opts_copy(opts, &ds->opts);
+	tarn_rc rc = TARN_OK;
 	const struct dfile **first_seen = NULL;
-	if (!rc)
-		rc = list_files(path, fmt, &ds->files, err);
-	if (rc)
-		goto fail;
 	struct flist *l = &ds->files;
 	if (!fmt) {
 		for (int i = 0; i < l->n; i++) {
@@ -842,12 +836,13 @@ tarn_rc tarn_dataset_open(const char *path, const struct tarn_format *fmt,
 		l->v[i].size = l->v[i].size > 0 ? l->v[i].size : 0;
 		ds->total_bytes += l->v[i].size;
 	}
-	rc = setup_partitions(ds, path, err);
+	if (hive_root)
+		rc = setup_partitions(ds, hive_root, err);
 	if (rc)
 		goto fail;
 
 	/* Each file's own schema, then their union. */
-	int max_cols = ds->n_part;
+	int max_cols = ds->n_part + (filename ? 1 : 0);
 	for (int i = 0; i < l->n; i++) {
 		struct tarn_reader *m = NULL;
 		rc = open_member(ds, ds->opts, l->v[i].path, &m, err);
@@ -897,8 +892,8 @@ tarn_rc tarn_dataset_open(const char *path, const struct tarn_format *fmt,
 	for (int j = 0; j < n; j++)
 		if (u->fields[j].type.id == TARN_T_NULL)
 			tarn_type_init(&u->fields[j].type, TARN_T_STRING);
-	if (ds->n_part) {
-		ds->part_vals = tarn_calloc((size_t)ds->n_part, sizeof *ds->part_vals);
+	if (ds->n_part || filename) {
+		ds->part_vals = tarn_calloc((size_t)ds->n_part + 1, sizeof *ds->part_vals);
 		if (!ds->part_vals) {
 			rc = TARN_ENOMEM;
 			goto fail;
@@ -917,6 +912,20 @@ tarn_rc tarn_dataset_open(const char *path, const struct tarn_format *fmt,
 		if (rc)
 			goto fail;
 	}
+	if (filename) { /* a constant per file, like a partition column */
+		struct tarn_field *ff = &u->fields[n + ds->n_part];
+		rc = tarn_field_set_name(ff, "filename", 8);
+		ff->nullable = false;
+		tarn_type_init(&ff->type, TARN_T_STRING);
+		if (!rc)
+			rc = tarn_array_new(&ff->type, l->n, &ds->part_vals[ds->n_part]);
+		for (int i = 0; !rc && i < l->n; i++)
+			rc = tarn_array_append_bytes(ds->part_vals[ds->n_part], l->v[i].path,
+						     strlen(l->v[i].path));
+		ds->n_part++;
+		if (rc)
+			goto fail;
+	}
 	u->n_fields = n + ds->n_part;
 	tarn_free(first_seen);
 	first_seen = NULL;
@@ -929,4 +938,71 @@ fail:
 	ds->base.schema = NULL;
 	ds_close(&ds->base);
 	return rc;
+}
+
+static struct dataset *ds_new(const struct tarn_opts *opts, tarn_rc *rc)
+{
+	struct dataset *ds = tarn_calloc(1, sizeof *ds);
+	if (!ds) {
+		*rc = TARN_ENOMEM;
+		return NULL;
+	}
+	ds->base.ops = &ds_ops;
+	*rc = tarn_opts_copy(opts, &ds->opts);
+	return ds;
+}
+
+tarn_rc tarn_dataset_open(const char *path, const struct tarn_format *fmt,
+			  const struct tarn_opts *opts, struct tarn_reader **out,
+			  struct tarn_err *err)
+{
+	*out = NULL;
+	tarn_rc rc;
+	struct dataset *ds = ds_new(opts, &rc);
+	if (!ds)
+		return rc;
+	if (!rc)
+		rc = list_files(path, fmt, &ds->files, err);
+	if (rc) {
+		ds_close(&ds->base);
+		return rc;
+	}
+	return open_files(ds, path, fmt, false, out, err);
+}
+
+tarn_rc tarn_dataset_open_list(const char *const *paths, int n, const struct tarn_format *fmt,
+			       const struct tarn_opts *opts, bool filename,
+			       struct tarn_reader **out, struct tarn_err *err)
+{
+	*out = NULL;
+	tarn_rc rc;
+	struct dataset *ds = ds_new(opts, &rc);
+	if (!ds)
+		return rc;
+	if (!rc && n < 1)
+		rc = tarn_err_set(err, TARN_EUSAGE, "an empty list of files");
+	for (int i = 0; !rc && i < n; i++) {
+		if (!tarn_dataset_path(paths[i])) {
+			struct stat st;
+			if (stat(paths[i], &st) != 0)
+				rc = tarn_err_set(err, TARN_ENOTFOUND, "cannot open '%s': %s", paths[i],
+						  strerror(errno));
+			else
+				rc = flist_add(&ds->files, paths[i], st.st_size, err);
+			continue;
+		}
+		/* a directory or glob: its files, sorted, in the list's place */
+		struct flist sub = { 0 };
+		rc = list_files(paths[i], fmt, &sub, err);
+		for (int k = 0; !rc && k < sub.n; k++)
+			rc = flist_add(&ds->files, sub.v[k].path, sub.v[k].size, err);
+		free_files(&sub);
+	}
+	if (rc) {
+		ds_close(&ds->base);
+		return rc == TARN_ENOMEM ? tarn_err_set(err, rc, "out of memory") : rc;
+	}
+	/* Hive columns only for a single directory or glob, as with one path */
+	const char *root = n == 1 && tarn_dataset_path(paths[0]) ? paths[0] : NULL;
+	return open_files(ds, root, fmt, filename, out, err);
 }

@@ -108,6 +108,14 @@ bool tarn_dataset_path(const char *path);
 TARN_MUST_USE tarn_rc tarn_dataset_open(const char *path, const struct tarn_format *fmt,
 					const struct tarn_opts *opts, struct tarn_reader **out,
 					struct tarn_err *err);
+/* A dataset of several paths (files, directories, globs), read in the
+ * list's order (a directory's or glob's files sorted in its place). With
+ * `filename`, a last column "filename" holds each row's file path. Hive
+ * columns come only from a single directory or glob. */
+TARN_MUST_USE tarn_rc tarn_dataset_open_list(const char *const *paths, int n,
+					     const struct tarn_format *fmt,
+					     const struct tarn_opts *opts, bool filename,
+					     struct tarn_reader **out, struct tarn_err *err);
 
 /* Option helpers for formats. Each returns TARN_EUSAGE with a message naming
  * the option when the value does not parse. */

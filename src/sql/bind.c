@@ -26,6 +26,7 @@
  * Thread-safety: a binder is private to its caller.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@
 #include "columnar/type.h"
 #include "formats/format.h"
 #include "sql/bind.h"
+#include "sql/lake.h"
 #include "sql/parse.h"
 
 struct bcol {
@@ -549,6 +551,11 @@ static tarn_rc unknown_column(struct binder *b, const struct bctx *c, const stru
 			    full);
 	char hint[200];
 	suggest(c->r, qn->parts[qn->n - 1].s, hint, sizeof hint);
+	if (c->agg_mode && !*hint)
+		return fail(b, e->loc, TARN_ENOTFOUND,
+			    "unknown column '%s': with aggregates, a column must appear in the GROUP "
+			    "BY clause or be used in an aggregate function",
+			    full);
 	return fail(b, e->loc, TARN_ENOTFOUND, "unknown column '%s'%s", full, hint);
 }
 
@@ -990,6 +997,10 @@ static tarn_rc bind_func(struct binder *b, const struct bctx *c, const struct sq
 		for (int i = 0; i < f->n_args; i++)
 			ex_expr_free(args[i]);
 		tarn_free(args);
+		const char *near = ex_func_suggest(name);
+		if (near)
+			return fail(b, e->loc, TARN_ENOTFOUND, "unknown function %s(); did you mean %s()?",
+				    name, near);
 		return fail(b, e->loc, TARN_ENOTFOUND, "unknown function %s()", name);
 	}
 	struct tarn_err sub;
@@ -1363,6 +1374,8 @@ static tarn_rc scan_rel(struct binder *b, const char *path, const char *format,
 		 * reader already open rather than sniffing the input again. */
 		tarn_free(cols);
 		rc = ex_op_scan_reader(r, &op, &sub);
+		if (!rc)
+			ex_op_scan_set_path(op, path);
 	} else {
 		rc = ex_op_scan(path, format, opts, cols, k, &op, &sub);
 		tarn_free(cols);
@@ -1453,6 +1466,87 @@ static tarn_rc lit_text(struct binder *b, const struct sql_expr *v, char *buf, s
 	return fail(b, v->loc, TARN_EUSAGE, "expected a constant option value");
 }
 
+/* A scan of several files (a list literal of paths, or one path) read as
+ * one dataset; with `filename`, a column naming each row's file. */
+static tarn_rc scan_list_rel(struct binder *b, const struct sql_expr *paths, const char *format,
+			     const struct tarn_opts *opts, bool filename, const char *alias,
+			     sql_loc loc, struct rel *out)
+{
+	bool list = paths->kind == SQL_EXPR_ARRAY;
+	int n = list ? paths->list.n : 1;
+	const char **v = tarn_calloc((size_t)n, sizeof *v);
+	if (!v)
+		return nomem(b);
+	for (int i = 0; i < n; i++)
+		v[i] = list ? paths->list.items[i]->lit.text : paths->lit.text;
+	const struct tarn_format *fmt = format ? tarn_format_find(format) : NULL;
+	struct tarn_reader *r = NULL;
+	struct tarn_err sub;
+	tarn_err_clear(&sub);
+	tarn_rc rc = tarn_dataset_open_list(v, n, fmt, opts, filename, &r, &sub);
+	double est = path_est(v[0]) * n;
+	tarn_free(v);
+	if (rc)
+		return fail(b, loc, rc, "%s", sub.msg);
+	struct ex_op *op = NULL;
+	rc = ex_op_scan_reader(r, &op, &sub);
+	if (rc)
+		return fail(b, loc, rc, "%s", sub.msg);
+	ex_op_scan_set_path(op, list ? "(list of files)" : paths->lit.text);
+	return rel_from_op(b, op, alias, est, out);
+}
+
+/* Table-function options tarn handles itself rather than passing to the
+ * reader: names = ['a', ...] (column names, in order) and all_varchar
+ * (every column read as a string). True when `key` was one of them. */
+static bool func_opt_special(struct binder *b, const char *key, const struct sql_expr *v,
+			     const struct sql_expr **names, bool *all_varchar, tarn_rc *rc)
+{
+	if (strcmp(key, "names") == 0 || strcmp(key, "column-names") == 0) {
+		bool ok = v->kind == SQL_EXPR_ARRAY;
+		for (int i = 0; ok && i < v->list.n; i++)
+			ok = v->list.items[i]->kind == SQL_EXPR_LITERAL &&
+			     v->list.items[i]->lit.kind == SQL_LIT_STRING;
+		if (!ok)
+			*rc = fail(b, v->loc, TARN_EUSAGE, "names takes a list of strings: ['a', 'b']");
+		*names = v;
+		return true;
+	}
+	if (strcmp(key, "all-varchar") == 0) {
+		if (v->kind != SQL_EXPR_LITERAL || v->lit.kind != SQL_LIT_BOOL)
+			*rc = fail(b, v->loc, TARN_EUSAGE, "all_varchar takes true or false");
+		else
+			*all_varchar = v->lit.b;
+		return true;
+	}
+	return false;
+}
+
+/* all_varchar: sniffs the input's column names and sets types=NAME=string
+ * for every column. */
+static tarn_rc types_all_string(struct binder *b, const char *path, const char *format,
+				struct tarn_opts *o, sql_loc loc)
+{
+	struct tarn_reader *r;
+	struct tarn_err sub;
+	tarn_err_clear(&sub);
+	tarn_rc rc = tarn_reader_open(path, format, o, &r, &sub);
+	if (rc)
+		return fail(b, loc, rc, "%s", sub.msg);
+	const struct tarn_schema *s = tarn_reader_schema(r);
+	struct tarn_buf t;
+	tarn_buf_init(&t);
+	for (int i = 0; !rc && i < s->n_fields; i++)
+		rc = tarn_buf_printf(&t, "%s%s=string", i ? "," : "", s->fields[i].name);
+	if (!rc)
+		rc = tarn_buf_cstr(&t);
+	if (!rc && tarn_opts_set(o, "types", t.data))
+		rc = TARN_ENOMEM;
+	tarn_buf_free(&t);
+	tarn_reader_close(r);
+	return rc ? nomem(b) : TARN_OK;
+}
+
 /* read_csv('path', key=value, ...) and friends. */
 static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *out)
 {
@@ -1475,11 +1569,19 @@ static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *
 			k = (int)i;
 	if (k < 0)
 		return fail(b, t->loc, TARN_EUNSUPPORTED, "unknown table function %s()", fn);
-	if (t->func.n_args < 1 || t->func.args[0].name.s ||
-	    t->func.args[0].value->kind != SQL_EXPR_LITERAL ||
-	    t->func.args[0].value->lit.kind != SQL_LIT_STRING)
-		return fail(b, t->loc, TARN_EUSAGE, "%s() needs a file path (a string) first", fn);
-	const char *path = t->func.args[0].value->lit.text;
+	const struct sql_expr *first = t->func.n_args >= 1 && !t->func.args[0].name.s
+					       ? t->func.args[0].value
+					       : NULL;
+	/* the path: a string, or a list of strings ['a.csv', 'b.csv'] */
+	bool is_list = first && first->kind == SQL_EXPR_ARRAY && first->list.n > 0;
+	for (int i = 0; is_list && i < first->list.n; i++)
+		is_list = first->list.items[i]->kind == SQL_EXPR_LITERAL &&
+			  first->list.items[i]->lit.kind == SQL_LIT_STRING;
+	if (!is_list && (!first || first->kind != SQL_EXPR_LITERAL ||
+			 first->lit.kind != SQL_LIT_STRING))
+		return fail(b, t->loc, TARN_EUSAGE,
+			    "%s() needs a file path (a string, or a list of strings) first", fn);
+	const char *path = is_list ? first->list.items[0]->lit.text : first->lit.text;
 	const char *format = fns[k].format;
 	if (!format && !tarn_dataset_path(path) && !tarn_format_for_path(path))
 		format = "json";
@@ -1488,6 +1590,8 @@ static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *
 		return nomem(b);
 	tarn_rc rc = TARN_OK;
 	char buf[2048];
+	const struct sql_expr *names = NULL; /* names = ['a', 'b']: column names */
+	bool all_varchar = false, filename = false;
 	for (int i = 1; !rc && i < t->func.n_args; i++) {
 		const struct sql_arg *a = &t->func.args[i];
 		if (!a->name.s) {
@@ -1499,6 +1603,15 @@ static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *
 		snprintf(key, sizeof key, "%s", a->name.s);
 		for (char *p = key; *p; p++)
 			*p = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+		if (func_opt_special(b, key, a->value, &names, &all_varchar, &rc))
+			continue;
+		if (strcmp(key, "filename") == 0) {
+			if (a->value->kind != SQL_EXPR_LITERAL || a->value->lit.kind != SQL_LIT_BOOL)
+				rc = fail(b, a->value->loc, TARN_EUSAGE, "filename takes true or false");
+			else
+				filename = a->value->lit.b;
+			continue;
+		}
 		static const struct {
 			const char *from, *to;
 		} alias[] = { { "delim", "delimiter" }, { "sep", "delimiter" },
@@ -1516,9 +1629,23 @@ static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *
 		if (!rc && tarn_opts_set(o, to, v))
 			rc = nomem(b);
 	}
-	if (!rc)
+	if (!rc && all_varchar)
+		rc = types_all_string(b, path, format, o, t->loc);
+	bool used_all = b->used_all;
+	if (names)
+		b->used_all = true; /* the query names the renamed columns */
+	if (!rc && (is_list || filename))
+		rc = scan_list_rel(b, first, format, o, filename, alias_or(&t->alias, fn), t->loc, out);
+	else if (!rc)
 		rc = scan_rel(b, path, format, o, alias_or(&t->alias, fn), t->loc, out);
+	b->used_all = used_all;
 	tarn_opts_free(o);
+	for (int i = 0; !rc && names && i < names->list.n && i < out->n; i++) {
+		tarn_free(out->cols[i].name);
+		out->cols[i].name = tarn_strdup(names->list.items[i]->lit.text);
+		if (!out->cols[i].name)
+			rc = nomem(b);
+	}
 	if (!rc)
 		rc = apply_alias_cols(b, &t->alias, out);
 	return rc;
@@ -1537,6 +1664,57 @@ static const struct sql_cte *find_cte(struct binder *b, const char *name,
 }
 
 static tarn_rc bind_tref(struct binder *b, const struct sql_tref *t, struct rel *out);
+
+static void near_name(const char *name, const char *cand, size_t cand_len, int *best,
+		      char *out, size_t cap)
+{
+	char c[256];
+	snprintf(c, sizeof c, "%.*s", (int)(cand_len < 255 ? cand_len : 255), cand);
+	int d = tarn_edit_distance(name, c, true);
+	if (d < *best && d <= 2 && (d < (int)strlen(name) || d == 0)) {
+		*best = d;
+		snprintf(out, cap, "%s", c);
+	}
+}
+
+/* The closest known table name to `name` (CTEs, views, lake tables, files
+ * in the search path), or "" when none is within 2 edits. */
+static void suggest_table(struct binder *b, const char *name, char *out, size_t cap)
+{
+	*out = 0;
+	int best = 3;
+	for (struct cte_frame *f = b->ctes; f; f = f->up)
+		for (int i = 0; i < f->upto; i++)
+			near_name(name, f->with->ctes[i].name.s, strlen(f->with->ctes[i].name.s), &best,
+				  out, cap);
+	if (!b->env)
+		return;
+	for (int i = 0; i < b->env->n_views; i++)
+		near_name(name, b->env->views[i].name, strlen(b->env->views[i].name), &best, out, cap);
+	char **tables = NULL;
+	int nt = 0;
+	if (sql_lake_list(b->env, &tables, &nt) == TARN_OK)
+		for (int i = 0; i < nt; i++)
+			near_name(name, tables[i], strlen(tables[i]), &best, out, cap);
+	for (int i = 0; i < nt; i++)
+		tarn_free(tables[i]);
+	tarn_free(tables);
+	const char *sp = b->env->search_path ? b->env->search_path : ".";
+	while (*sp) {
+		const char *e = strchr(sp, ',');
+		size_t dl = e ? (size_t)(e - sp) : strlen(sp);
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%.*s", (int)dl, sp);
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		while (d && (de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.' && tarn_format_for_path(de->d_name))
+				near_name(name, de->d_name, strcspn(de->d_name, "."), &best, out, cap);
+		if (d)
+			closedir(d);
+		sp += dl + (e != NULL);
+	}
+}
 
 static tarn_rc table_rel(struct binder *b, const struct sql_tref *t, struct rel *out)
 {
@@ -1568,33 +1746,6 @@ static tarn_rc table_rel(struct binder *b, const struct sql_tref *t, struct rel 
 		}
 		return apply_alias_cols(b, &t->alias, out);
 	}
-	for (int i = 0; b->env && i < b->env->n_tables; i++) {
-		const struct sql_table *tb = &b->env->tables[i];
-		if (!name_eq(tb->name, name))
-			continue;
-		struct tarn_batch **copies = tarn_calloc((size_t)tb->n + 1, sizeof *copies);
-		if (!copies)
-			return nomem(b);
-		tarn_rc rc = TARN_OK;
-		int k = 0;
-		for (; !rc && k < tb->n; k++)
-			rc = sql_batch_copy(tb->batches[k], &copies[k]);
-		if (rc) {
-			for (int j = 0; j < k; j++)
-				tarn_batch_free(copies[j]);
-			tarn_free(copies);
-			return nomem(b);
-		}
-		struct ex_op *op;
-		rc = ex_op_values(tb->schema, copies, tb->n, &op, b->err);
-		tarn_free(copies);
-		TRY(rc);
-		int64_t rows = 0;
-		for (int j = 0; j < tb->n; j++)
-			rows += tb->batches[j]->n_rows;
-		TRY(rel_from_op(b, op, alias_or(&t->alias, name), (double)rows * 100, out));
-		return apply_alias_cols(b, &t->alias, out);
-	}
 	for (int i = 0; b->env && i < b->env->n_views; i++) {
 		const struct sql_view *v = &b->env->views[i];
 		if (!name_eq(v->name, name))
@@ -1607,12 +1758,27 @@ static tarn_rc table_rel(struct binder *b, const struct sql_tref *t, struct rel 
 		b->text = st;
 		b->len = sl;
 		TRY(rc);
+		if (v->n_cols > out->n)
+			return fail(b, t->loc, TARN_EUSAGE, "view '%s' names %d columns for %d", name,
+				    v->n_cols, out->n);
 		for (int j = 0; j < out->n; j++) {
 			tarn_free(out->cols[j].rel);
 			out->cols[j].rel = tarn_strdup(alias_or(&t->alias, name));
 			if (!out->cols[j].rel)
 				return nomem(b);
+			if (j < v->n_cols) {
+				tarn_free(out->cols[j].name);
+				out->cols[j].name = tarn_strdup(v->cols[j].s);
+				if (!out->cols[j].name)
+					return nomem(b);
+			}
 		}
+		return apply_alias_cols(b, &t->alias, out);
+	}
+	/* A table in the lake (CREATE TABLE): its Parquet part files. */
+	char tdir[4096];
+	if (qn->n == 1 && sql_lake_exists(b->env, name, tdir, sizeof tdir)) {
+		TRY(scan_rel(b, tdir, "parquet", NULL, alias_or(&t->alias, name), t->loc, out));
 		return apply_alias_cols(b, &t->alias, out);
 	}
 	/* A file or directory of that name (any known extension) in the
@@ -1638,9 +1804,14 @@ static tarn_rc table_rel(struct binder *b, const struct sql_tref *t, struct rel 
 		}
 		sp += dl + (e != NULL);
 	}
+	char near[256];
+	suggest_table(b, name, near, sizeof near);
+	if (*near)
+		return fail(b, t->loc, TARN_ENOTFOUND, "unknown table '%s'; did you mean '%s'?", name,
+			    near);
 	return fail(b, t->loc, TARN_ENOTFOUND,
-		    "unknown table '%s': no CTE, view, or file %s.<ext> in the search path (%s); "
-		    "name a file in quotes: FROM 'data/%s.parquet'",
+		    "unknown table '%s': no CTE, view, lake table, or file %s.<ext> in the search "
+		    "path (%s); name a file in quotes: FROM 'data/%s.parquet'",
 		    name, name, b->env && b->env->search_path ? b->env->search_path : ".", name);
 }
 
@@ -3718,8 +3889,6 @@ static tarn_rc expand_star(struct binder *b, const struct bctx *c, const struct 
 {
 	const struct sql_star *st = &e->star;
 	const char *qual = st->qualifier.n ? st->qualifier.parts[st->qualifier.n - 1].s : NULL;
-	if (st->n_replace)
-		return fail(b, e->loc, TARN_EUNSUPPORTED, "* REPLACE is not supported yet");
 	if (c->agg_mode)
 		return fail(b, e->loc, TARN_EUSAGE, "* cannot be used with GROUP BY");
 	int added = 0;
@@ -3734,7 +3903,14 @@ static tarn_rc expand_star(struct binder *b, const struct bctx *c, const struct 
 		if (skip)
 			continue;
 		struct ex_expr *x;
-		TRY(ex_expr_column(i, col->type, col->name, &x));
+		int rk = -1; /* * REPLACE (expr AS name): expr in the column's place */
+		for (int k = 0; k < st->n_replace; k++)
+			if (name_eq(st->replace_names[k].s, col->name))
+				rk = k;
+		if (rk >= 0)
+			TRY(bind_expr(b, c, st->replace_exprs[rk], &x));
+		else
+			TRY(ex_expr_column(i, col->type, col->name, &x));
 		char *nm = tarn_strdup(col->name);
 		if (!nm) {
 			ex_expr_free(x);
@@ -3745,6 +3921,14 @@ static tarn_rc expand_star(struct binder *b, const struct bctx *c, const struct 
 	}
 	if (!added && qual)
 		return fail(b, e->loc, TARN_ENOTFOUND, "no table '%s' in FROM", qual);
+	for (int k = 0; k < st->n_replace; k++) {
+		bool found = false;
+		for (int i = 0; i < p->n; i++)
+			found = found || name_eq(p->names[i], st->replace_names[k].s);
+		if (!found)
+			return fail(b, st->replace_names[k].loc, TARN_ENOTFOUND,
+				    "* REPLACE: no column '%s' in *", st->replace_names[k].s);
+	}
 	return TARN_OK;
 }
 

@@ -46,22 +46,16 @@ struct sql_view {
 	const struct sql_query *query;
 	const char *text; /* the script text the query's locations point into */
 	size_t len;
-};
-
-/* A table created in this session (CREATE TABLE [AS], INSERT INTO): its
- * rows in memory, dense batches of `schema`. */
-struct sql_table {
-	char *name;
-	struct tarn_schema *schema;
-	int n, cap;
-	struct tarn_batch **batches;
+	int n_cols;                  /* CREATE VIEW v (a, b): column names, or 0 */
+	const struct sql_name *cols;
 };
 
 struct sql_env {
 	int n_views;
 	struct sql_view *views;
-	int n_tables;
-	struct sql_table *tables;
+	/* Tables (CREATE TABLE, INSERT INTO) live in the lake under
+	 * HOME/lake/tables/ (lake.h); NULL = $TARN_HOME, else ./tarn-data. */
+	char *home;
 	/* Directories where a bare table name T finds T/ or T.<ext>
 	 * (comma-separated; NULL = "."). SET file_search_path = '...'. */
 	char *search_path;

@@ -28,6 +28,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/mem.h"
 #include "base/pool.h"
@@ -73,6 +74,29 @@ void ex_mem_release(struct ex_ctx *q, int64_t bytes)
 {
 	if (q && bytes > 0)
 		atomic_fetch_sub(&q->mem_used, bytes);
+}
+
+/* ---- EXPLAIN ANALYZE statistics ---------------------------------------------------------------- */
+
+/* Per-call clocks: read only when the query runs with analyze (one
+ * clock_gettime per operator call per batch); summed with atomics, so
+ * tasks on the pool never wait for each other. */
+static int64_t clock_ns(const struct ex_ctx *q)
+{
+	if (!q || !q->analyze)
+		return 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void stat_add(struct ex_op *op, int64_t t0, int64_t rows)
+{
+	if (!op->q || !op->q->analyze)
+		return;
+	atomic_fetch_add(&op->stat_ns, clock_ns(op->q) - t0);
+	if (rows)
+		atomic_fetch_add(&op->stat_rows, rows);
 }
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -223,6 +247,7 @@ struct ex_query {
 	int outq_pos;
 	tarn_rc fail;
 	struct tarn_err fail_err;
+	const _Atomic int *cancel;
 };
 
 static tarn_rc chain_push(struct pipe *p, struct ex_op *op)
@@ -354,10 +379,17 @@ static tarn_rc run_ops(struct pipe *p, int from, int to, void **locals, struct e
 	for (int i = from; i < to && !rc; i++) {
 		struct ex_op *op = p->chain[i];
 		int k = 0;
+		int64_t t0 = clock_ns(op->q);
 		for (; k < cur->n && !rc; k++) {
 			struct ex_batch *b = cur->v[k];
 			cur->v[k] = NULL;
 			rc = op->vt->stream(op, locals[i], b, &next, err);
+		}
+		if (op->q && op->q->analyze) {
+			int64_t rows = 0;
+			for (int j = 0; j < next.n; j++)
+				rows += next.v[j]->n_sel;
+			stat_add(op, t0, rows);
 		}
 		for (; k < cur->n; k++)
 			ex_batch_free(cur->v[k]);
@@ -374,11 +406,13 @@ static tarn_rc sink_all(struct ex_op *sink, void *part, struct ex_emit *cur, str
 {
 	tarn_rc rc = TARN_OK;
 	int k = 0;
+	int64_t t0 = clock_ns(sink->q);
 	for (; k < cur->n && !rc; k++) {
 		struct ex_batch *b = cur->v[k];
 		cur->v[k] = NULL;
 		rc = sink->vt->sink(sink, part, b, err);
 	}
+	stat_add(sink, t0, 0);
 	for (; k < cur->n; k++)
 		ex_batch_free(cur->v[k]);
 	cur->n = 0;
@@ -418,10 +452,12 @@ static tarn_rc deliver(struct ex_query *qy, struct pipe *p, struct ex_emit *cur,
 {
 	TRY(run_ops(p, p->n_par, p->n_chain, p->drv_locals, cur, err));
 	if (p->sink) {
-		if (task_part)
-			return p->sink->vt->merge(p->sink, task_part, err);
-		TRY(sink_all(p->sink, p->drv_part, cur, err));
-		return p->sink->vt->merge(p->sink, p->drv_part, err);
+		if (!task_part)
+			TRY(sink_all(p->sink, p->drv_part, cur, err));
+		int64_t t0 = clock_ns(&qy->ctx);
+		tarn_rc rc = p->sink->vt->merge(p->sink, task_part ? task_part : p->drv_part, err);
+		stat_add(p->sink, t0, 0);
+		return rc;
 	}
 	for (int k = 0; k < cur->n; k++) {
 		struct ex_batch *b = cur->v[k];
@@ -473,8 +509,14 @@ static tarn_rc pipe_pump(struct ex_query *qy, struct pipe *p, struct tarn_err *e
 		if (!p->source_done && !p->stop) {
 			/* fill free slots */
 			while (p->seq_next - p->seq_done < p->n_slots && !p->source_done) {
+				if (qy->cancel && atomic_load(qy->cancel)) {
+					drain(p);
+					return tarn_err_set(err, TARN_ELIMIT, "interrupted");
+				}
 				struct ex_batch *b = NULL;
+				int64_t t0 = clock_ns(&qy->ctx);
 				TRY(p->source->vt->next(p->source, &b, err));
+				stat_add(p->source, t0, b ? b->n_sel : 0);
 				if (!b) {
 					p->source_done = true;
 					break;
@@ -517,7 +559,12 @@ static tarn_rc pipe_pump(struct ex_query *qy, struct pipe *p, struct tarn_err *e
 				if (!op->vt->stream_end)
 					continue;
 				struct ex_emit cur = { 0 };
+				int64_t t0 = clock_ns(&qy->ctx);
 				tarn_rc rc = op->vt->stream_end(op, &cur, err);
+				int64_t rows = 0;
+				for (int k = 0; k < cur.n; k++)
+					rows += cur.v[k]->n_sel;
+				stat_add(op, t0, rows);
 				if (!rc)
 					rc = run_ops(p, i + 1, p->n_chain, p->drv_locals, &cur, err);
 				if (!rc && p->sink)
@@ -536,8 +583,11 @@ static tarn_rc pipe_pump(struct ex_query *qy, struct pipe *p, struct tarn_err *e
 					return rc;
 			}
 		}
-		if (p->sink && p->sink->vt->finish)
+		if (p->sink && p->sink->vt->finish) {
+			int64_t t0 = clock_ns(&qy->ctx);
 			TRY(p->sink->vt->finish(p->sink, err));
+			stat_add(p->sink, t0, 0);
+		}
 		p->finished = true;
 	}
 	return TARN_OK;
@@ -571,6 +621,26 @@ tarn_rc ex_query_new(struct ex_op *root, const struct ex_opts *o, struct ex_quer
 const struct tarn_schema *ex_query_schema(const struct ex_query *q)
 {
 	return q->root->schema;
+}
+
+void ex_query_set_analyze(struct ex_query *q)
+{
+	q->ctx.analyze = true;
+}
+
+void ex_query_set_cancel(struct ex_query *q, const _Atomic int *flag)
+{
+	q->cancel = flag;
+}
+
+int ex_query_threads(const struct ex_query *q)
+{
+	return q->ctx.threads;
+}
+
+const struct ex_op *ex_query_plan(const struct ex_query *q)
+{
+	return q->root;
 }
 
 int64_t ex_query_mem_peak(const struct ex_query *q)

@@ -42,6 +42,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/buf.h"
 #include "sql/expr.h"
 #include "sql/vec.h"
 
@@ -50,6 +51,7 @@
 struct ex_ctx {
 	int threads;                /* morsels in flight; 1 = everything on the caller */
 	int64_t mem_limit;          /* bytes; 0 = unlimited */
+	bool analyze;               /* count rows and time per operator (EXPLAIN ANALYZE) */
 	_Atomic int64_t mem_used;
 	_Atomic int64_t mem_peak;
 };
@@ -106,6 +108,9 @@ struct ex_op_vt {
 	 * streaming role to child[0]. */
 	bool two_inputs;
 	void (*free)(struct ex_op *op);
+	/* EXPLAIN (optional): appends the operator's essentials after its
+	 * name ("keys: a, b; aggregates: sum(x)"); NULL = the name alone. */
+	tarn_rc (*describe)(const struct ex_op *op, struct tarn_buf *out);
 };
 
 struct ex_op {
@@ -114,6 +119,10 @@ struct ex_op {
 	struct ex_ctx *q;          /* set by ex_query_new */
 	struct tarn_schema *schema; /* output columns (names, types); referenced */
 	int64_t mem_held;          /* bytes reserved with ex_mem_reserve */
+	/* EXPLAIN ANALYZE (counted only when q->analyze): rows the operator
+	 * produced, nanoseconds spent in its own callbacks summed over every
+	 * task (exclusive of its children; may exceed wall time). */
+	_Atomic int64_t stat_rows, stat_ns;
 };
 
 void ex_op_free(struct ex_op *op);
@@ -130,6 +139,8 @@ TARN_MUST_USE tarn_rc ex_op_scan(const char *path, const char *format,
 /* Scans an open reader (taken over). */
 TARN_MUST_USE tarn_rc ex_op_scan_reader(struct tarn_reader *r, struct ex_op **out,
 					struct tarn_err *err);
+/* Names the scan's input for EXPLAIN (a scan of an opened reader). */
+void ex_op_scan_set_path(struct ex_op *scan, const char *path);
 /* Predicate hook: only rows whose COLUMN may lie in [lo, hi] (constant
  * expressions of the column's type, NULL = unbounded) are needed. For a
  * single Parquet file the reader skips row groups (and pages, with a page
@@ -386,6 +397,27 @@ TARN_MUST_USE tarn_rc ex_query_next(struct ex_query *q, struct tarn_batch **out,
 /* Peak bytes the operators held. */
 int64_t ex_query_mem_peak(const struct ex_query *q);
 void ex_query_free(struct ex_query *q);
+/* EXPLAIN ANALYZE: collect per-operator statistics (before the first
+ * ex_query_next); the plan the query runs, to print them after the last
+ * batch. */
+void ex_query_set_analyze(struct ex_query *q);
+/* When *flag becomes non-zero (any thread, or a signal handler) the query
+ * stops at the next morsel with TARN_ELIMIT "interrupted". */
+void ex_query_set_cancel(struct ex_query *q, const _Atomic int *flag);
+int ex_query_threads(const struct ex_query *q);
+const struct ex_op *ex_query_plan(const struct ex_query *q);
+
+/* ---- EXPLAIN (explain.c) ----------------------------------------------------------------- */
+
+/* The plan as an indented operator tree, one operator per line ending in
+ * '\n': "name  details"; with analyze, the statistics gathered by a run
+ * with ex_query_set_analyze ("rows=N time=X ms mem=Y"). */
+TARN_MUST_USE tarn_rc ex_plan_explain(const struct ex_op *root, bool analyze,
+				      struct tarn_buf *out);
+/* An expression as compact SQL-like text (column names from e->name, else
+ * from `in`, the operator's input schema, else "#i"). */
+TARN_MUST_USE tarn_rc ex_expr_describe(const struct ex_expr *e, const struct tarn_schema *in,
+				       struct tarn_buf *out);
 
 /* ---- for operator files ------------------------------------------------------------------ */
 

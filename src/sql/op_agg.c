@@ -2501,6 +2501,39 @@ static void agg_free(struct ex_op *op)
 	tarn_free(o);
 }
 
+static tarn_rc agg_describe(const struct ex_op *op, struct tarn_buf *out)
+{
+	const struct agg_op *o = (const struct agg_op *)op;
+	const struct tarn_schema *in = op->child[0]->schema;
+	if (o->n_keys)
+		TRY(tarn_buf_printf(out, "keys: "));
+	for (int i = 0; i < o->n_keys; i++) {
+		TRY(tarn_buf_printf(out, "%s", i ? ", " : ""));
+		TRY(ex_expr_describe(o->keys[i], in, out));
+	}
+	TRY(tarn_buf_printf(out, "%saggregates: ", o->n_keys ? "; " : ""));
+	for (int a = 0; a < o->n_aggs; a++) {
+		const struct agg_def *d = &o->aggs[a];
+		TRY(tarn_buf_printf(out, "%s%s(%s", a ? ", " : "", ex_agg_name(d->fn),
+				    d->distinct ? "DISTINCT " : ""));
+		if (d->arg)
+			TRY(ex_expr_describe(d->arg, in, out));
+		else
+			TRY(tarn_buf_putc(out, '*'));
+		if (d->val) {
+			TRY(tarn_buf_printf(out, ", "));
+			TRY(ex_expr_describe(d->val, in, out));
+		}
+		TRY(tarn_buf_putc(out, ')'));
+		if (d->filter) {
+			TRY(tarn_buf_printf(out, " FILTER (WHERE "));
+			TRY(ex_expr_describe(d->filter, in, out));
+			TRY(tarn_buf_putc(out, ')'));
+		}
+	}
+	return TARN_OK;
+}
+
 static const struct ex_op_vt agg_vt = {
 	.name = "hash aggregate",
 	.next = agg_next,
@@ -2510,6 +2543,7 @@ static const struct ex_op_vt agg_vt = {
 	.merge = agg_merge,
 	.finish = agg_finish,
 	.free = agg_free,
+	.describe = agg_describe,
 };
 
 static int state_kind(enum ex_agg_fn fn, const struct tarn_type *t)

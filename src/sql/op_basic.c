@@ -51,10 +51,20 @@ static void values_free(struct ex_op *op)
 	tarn_free(v);
 }
 
+static tarn_rc values_describe(const struct ex_op *op, struct tarn_buf *out)
+{
+	const struct values_op *v = (const struct values_op *)op;
+	int64_t rows = 0;
+	for (int i = 0; i < v->n; i++)
+		rows += v->b[i]->n_rows;
+	return tarn_buf_printf(out, "%lld rows in memory", (long long)rows);
+}
+
 static const struct ex_op_vt values_vt = {
 	.name = "values",
 	.next = values_next,
 	.free = values_free,
+	.describe = values_describe,
 };
 
 tarn_rc ex_op_values(struct tarn_schema *s, struct tarn_batch **batches, int n,
@@ -154,12 +164,18 @@ static void filter_free(struct ex_op *op)
 	tarn_free(op);
 }
 
+static tarn_rc filter_describe(const struct ex_op *op, struct tarn_buf *out)
+{
+	return ex_expr_describe(((const struct filter_op *)op)->pred, op->child[0]->schema, out);
+}
+
 static const struct ex_op_vt filter_vt = {
 	.name = "filter",
 	.local_new = filter_local_new,
 	.local_free = eval_local_free,
 	.stream = filter_stream,
 	.free = filter_free,
+	.describe = filter_describe,
 };
 
 tarn_rc ex_op_filter(struct ex_op *child, struct ex_expr *pred, struct ex_op **out,
@@ -285,12 +301,27 @@ static void project_free(struct ex_op *op)
 	tarn_free(p);
 }
 
+static tarn_rc project_describe(const struct ex_op *op, struct tarn_buf *out)
+{
+	const struct project_op *p = (const struct project_op *)op;
+	for (int i = 0; i < p->n; i++) {
+		TRY(tarn_buf_printf(out, "%s", i ? ", " : ""));
+		TRY(ex_expr_describe(p->exprs[i], op->child[0]->schema, out));
+		const char *nm = op->schema->fields[i].name;
+		if (p->exprs[i]->kind != EX_E_COLUMN || !p->exprs[i]->name ||
+		    strcmp(p->exprs[i]->name, nm) != 0)
+			TRY(tarn_buf_printf(out, " AS %s", nm));
+	}
+	return TARN_OK;
+}
+
 static const struct ex_op_vt project_vt = {
 	.name = "project",
 	.local_new = project_local_new,
 	.local_free = project_local_free,
 	.stream = project_stream,
 	.free = project_free,
+	.describe = project_describe,
 };
 
 tarn_rc ex_op_project(struct ex_op *child, struct ex_expr **exprs, const char *const *names, int n,
@@ -413,12 +444,19 @@ static void limit_free(struct ex_op *op)
 	tarn_free(op);
 }
 
+static tarn_rc limit_describe(const struct ex_op *op, struct tarn_buf *out)
+{
+	const struct limit_op *l = (const struct limit_op *)op;
+	return tarn_buf_printf(out, "%lld offset %lld", (long long)l->limit, (long long)l->offset);
+}
+
 static const struct ex_op_vt limit_vt = {
 	.name = "limit",
 	.stream = limit_stream,
 	.ordered = true,
 	.done = limit_done,
 	.free = limit_free,
+	.describe = limit_describe,
 };
 
 tarn_rc ex_op_limit(struct ex_op *child, int64_t limit, int64_t offset, struct ex_op **out,

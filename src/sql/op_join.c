@@ -799,6 +799,26 @@ static void join_free(struct ex_op *op)
 	tarn_free(j);
 }
 
+static tarn_rc join_describe(const struct ex_op *op, struct tarn_buf *out)
+{
+	static const char *const kinds[] = { "inner", "left", "right", "full", "semi", "anti",
+					     "mark", "anti (null-aware)" };
+	const struct join_op *j = (const struct join_op *)op;
+	unsigned k = (unsigned)j->kind;
+	TRY(tarn_buf_printf(out, "%s on ", k < sizeof kinds / sizeof kinds[0] ? kinds[k] : "?"));
+	for (int i = 0; i < j->nk; i++) {
+		TRY(tarn_buf_printf(out, "%s", i ? " AND " : ""));
+		TRY(ex_expr_describe(j->pkeys[i], op->child[0]->schema, out));
+		TRY(tarn_buf_printf(out, " = "));
+		TRY(ex_expr_describe(j->bkeys[i], op->child[1]->schema, out));
+	}
+	if (j->residual) {
+		TRY(tarn_buf_printf(out, "; residual "));
+		TRY(ex_expr_describe(j->residual, NULL, out));
+	}
+	return TARN_OK;
+}
+
 static const struct ex_op_vt join_vt = {
 	.name = "hash join",
 	.local_new = probe_local_new,
@@ -812,6 +832,7 @@ static const struct ex_op_vt join_vt = {
 	.finish = build_finish,
 	.two_inputs = true,
 	.free = join_free,
+	.describe = join_describe,
 };
 
 /* Marks the columns (probe ++ build numbering) an expression reads. */

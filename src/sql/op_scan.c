@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/io.h"
 #include "base/mem.h"
 #include "formats/format.h"
 #include "formats/parquet/parquet_int.h"
@@ -32,6 +33,8 @@ struct scan_op {
 	int *proj;     /* reader column of each output column */
 	int n_proj;
 	bool parquet;  /* a single Parquet file: pruning possible */
+	char *path;    /* for EXPLAIN (NULL: an opened reader) */
+	char *range;   /* the pushed pruning range, for EXPLAIN */
 	bool started, pruned;
 };
 
@@ -71,13 +74,29 @@ static void scan_free(struct ex_op *op)
 	struct scan_op *s = (struct scan_op *)op;
 	tarn_reader_close(s->r);
 	tarn_free(s->proj);
+	tarn_free(s->path);
+	tarn_free(s->range);
 	tarn_free(s);
+}
+
+static tarn_rc scan_describe(const struct ex_op *op, struct tarn_buf *out)
+{
+	const struct scan_op *s = (const struct scan_op *)op;
+	const char *path = s->path		 ? s->path
+			   : s->r->in ? tarn_input_name(s->r->in)
+				      : "reader";
+	TRY(tarn_buf_printf(out, "%s (%s) columns: ", path,
+			    s->r->format ? s->r->format->name : "?"));
+	for (int i = 0; i < op->schema->n_fields; i++)
+		TRY(tarn_buf_printf(out, "%s%s", i ? ", " : "", op->schema->fields[i].name));
+	return s->range ? tarn_buf_printf(out, "; pruned by %s", s->range) : TARN_OK;
 }
 
 static const struct ex_op_vt scan_vt = {
 	.name = "scan",
 	.next = scan_next,
 	.free = scan_free,
+	.describe = scan_describe,
 };
 
 /* Builds the scan over r: output = the named columns (NULL = all). */
@@ -119,6 +138,14 @@ static tarn_rc scan_make(struct tarn_reader *r, const char *const *columns, int 
 	}
 	*out = &s->base;
 	return TARN_OK;
+}
+
+void ex_op_scan_set_path(struct ex_op *op, const char *path)
+{
+	struct scan_op *s = (struct scan_op *)op;
+	if (op->vt != &scan_vt || s->path)
+		return;
+	s->path = tarn_strdup(path); /* EXPLAIN only: NULL is fine */
 }
 
 tarn_rc ex_op_scan_reader(struct tarn_reader *r, struct ex_op **out, struct tarn_err *err)
@@ -172,7 +199,9 @@ tarn_rc ex_op_scan(const char *path, const char *format, const struct tarn_opts 
 	 * progress hook) is a struct pq_reader */
 	bool parquet = r->format == &tarn_format_parquet && !tarn_dataset_path(path) &&
 		       r->ops->progress == NULL;
-	return scan_make(r, columns && n_columns > 0 ? columns : NULL, n_columns, parquet, out, err);
+	TRY(scan_make(r, columns && n_columns > 0 ? columns : NULL, n_columns, parquet, out, err));
+	((struct scan_op *)*out)->path = tarn_strdup(path); /* EXPLAIN only: NULL is fine */
+	return TARN_OK;
 }
 
 /* PLAIN encoding of a constant as the Parquet physical type its tarn type
@@ -278,6 +307,18 @@ tarn_rc ex_op_scan_prune(struct ex_op *op, const char *column, const struct ex_e
 		rc = pq_reader_prune(s->r, s->base.schema->fields[c].name, has_lo ? &blo : NULL,
 				     has_hi ? &bhi : NULL, err);
 		s->pruned = rc == TARN_OK;
+	}
+	if (s->pruned) {
+		struct tarn_buf d;
+		tarn_buf_init(&d);
+		bool ok = tarn_buf_printf(&d, "%s in [", column) == TARN_OK &&
+			  (!has_lo || ex_expr_describe(l, NULL, &d) == TARN_OK) &&
+			  tarn_buf_printf(&d, ", ") == TARN_OK &&
+			  (!has_hi || ex_expr_describe(h, NULL, &d) == TARN_OK) &&
+			  tarn_buf_printf(&d, "]") == TARN_OK && tarn_buf_cstr(&d) == TARN_OK;
+		if (ok)
+			s->range = tarn_buf_steal(&d);
+		tarn_buf_free(&d);
 	}
 	ex_expr_free(l);
 	ex_expr_free(h);

@@ -664,6 +664,20 @@ static void sort_free(struct ex_op *op)
 	tarn_free(o);
 }
 
+static tarn_rc sort_describe(const struct ex_op *op, struct tarn_buf *out)
+{
+	const struct sort_op *o = (const struct sort_op *)op;
+	if (o->top_n >= 0)
+		TRY(tarn_buf_printf(out, "top %lld by ", (long long)o->top_n));
+	for (int i = 0; i < o->nk; i++) {
+		TRY(tarn_buf_printf(out, "%s", i ? ", " : ""));
+		TRY(ex_expr_describe(o->keys[i].expr, op->child[0]->schema, out));
+		TRY(tarn_buf_printf(out, "%s%s", o->keys[i].desc ? " DESC" : "",
+				    o->keys[i].nulls_first ? " NULLS FIRST" : ""));
+	}
+	return TARN_OK;
+}
+
 static const struct ex_op_vt sort_vt = {
 	.name = "sort",
 	.next = sort_next,
@@ -673,6 +687,7 @@ static const struct ex_op_vt sort_vt = {
 	.merge = sort_merge,
 	.finish = sort_finish,
 	.free = sort_free,
+	.describe = sort_describe,
 };
 
 tarn_rc ex_op_sort(struct ex_op *child, struct ex_sort_key *keys, int n, int64_t top_n,

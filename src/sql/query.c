@@ -15,9 +15,15 @@
  * Thread-safety: one script per call; the reader is used by one thread.
  */
 #include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/err.h"
 #include "base/mem.h"
@@ -25,14 +31,25 @@
 #include "columnar/type.h"
 #include "formats/format.h"
 #include "sql/bind.h"
+#include "sql/lake.h"
 #include "sql/parse.h"
+
+/* A session: what statements leave for later ones (views, settings; the
+ * parsed scripts the views point into). tarn_sql_open makes one per
+ * script; `tarn sql` keeps one for the whole shell. */
+struct tarn_sql_session {
+	struct tarn_arena arena; /* every parsed script (views point into it) */
+	struct sql_env env;
+	struct ex_opts xo;
+	_Atomic int cancel;      /* tarn_sql_interrupt */
+};
 
 struct sql_reader {
 	struct tarn_reader base;
-	struct tarn_arena arena; /* the parsed script (views point into it) */
-	struct sql_env env;
+	struct tarn_sql_session *ss;
+	bool own_ss;              /* tarn_sql_open's private session */
 	struct ex_query *q;       /* the last statement's rows, or */
-	struct tarn_batch *once;  /* a one-row status result */
+	struct tarn_batch *once;  /* a status result or EXPLAIN text */
 };
 
 static const struct tarn_format sql_format = { .name = "sql", .summary = "SQL query result" };
@@ -57,21 +74,9 @@ static void sr_progress(const struct tarn_reader *r, int64_t *done, int64_t *tot
 	*total = -1;
 }
 
-static void table_clear(struct sql_table *t)
-{
-	for (int i = 0; i < t->n; i++)
-		tarn_batch_free(t->batches[i]);
-	tarn_free(t->batches);
-	tarn_schema_unref(t->schema);
-	tarn_free(t->name);
-	memset(t, 0, sizeof *t);
-}
-
 static void env_clear(struct sql_env *e)
 {
-	for (int i = 0; i < e->n_tables; i++)
-		table_clear(&e->tables[i]);
-	tarn_free(e->tables);
+	tarn_free(e->home);
 	for (int i = 0; i < e->n_views; i++)
 		tarn_free(e->views[i].name);
 	tarn_free(e->views);
@@ -84,8 +89,8 @@ static void sr_close(struct tarn_reader *r)
 	struct sql_reader *s = (struct sql_reader *)r;
 	ex_query_free(s->q);
 	tarn_batch_free(s->once);
-	env_clear(&s->env);
-	tarn_arena_free(&s->arena);
+	if (s->own_ss)
+		tarn_sql_session_free(s->ss);
 	tarn_free(s);
 }
 
@@ -161,16 +166,83 @@ static tarn_rc option_text(const struct sql_option *o, char *buf, size_t cap, co
 	return TARN_EUSAGE;
 }
 
+static tarn_rc at_loc(const struct sql_script *sc, sql_loc loc, tarn_rc rc,
+		      struct tarn_err *err);
+
+/* Binds `SELECT cols|* FROM "name"` (a table named by a statement: COPY t
+ * TO, DESCRIBE t), so views, lake tables and files resolve as in any
+ * query; errors point at the name in the statement. */
+static tarn_rc bind_named(struct sql_reader *s, const struct sql_script *sc,
+			  const struct sql_qname *qn, const struct sql_name *cols, int n_cols,
+			  const struct ex_opts *xo, struct ex_op **out, struct tarn_err *err)
+{
+	struct tarn_buf t;
+	tarn_buf_init(&t);
+	tarn_rc rc = tarn_buf_printf(&t, "SELECT ");
+	for (int i = 0; !rc && i <= n_cols; i++) {
+		const char *name = i < n_cols ? cols[i].s : qn->parts[qn->n - 1].s;
+		if (i == n_cols)
+			rc = tarn_buf_printf(&t, "%sFROM ", n_cols ? " " : "* ");
+		else if (i)
+			rc = tarn_buf_printf(&t, ", ");
+		if (!rc)
+			rc = tarn_buf_putc(&t, '"');
+		for (const char *p = name; !rc && *p; p++)
+			rc = *p == '"' ? tarn_buf_printf(&t, "\"\"") : tarn_buf_putc(&t, *p);
+		if (!rc)
+			rc = tarn_buf_putc(&t, '"');
+	}
+	struct sql_script *sub = NULL;
+	if (!rc)
+		rc = sql_parse(t.data, t.len, &s->ss->arena, &sub, err);
+	tarn_buf_free(&t);
+	if (rc)
+		return rc == TARN_ENOMEM ? tarn_err_nomem(err, "query") : rc;
+	rc = sql_bind_query(sub->stmts[0]->query, sub->text, sub->len, xo, &s->ss->env, out, err);
+	return rc ? at_loc(sc, qn->loc, rc, err) : TARN_OK;
+}
+
+/* Removes directory `dir` and everything under it (COPY ... OVERWRITE). */
+static tarn_rc remove_tree(const char *dir, struct tarn_err *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR
+			       ? TARN_OK
+			       : tarn_err_set(err, TARN_EIO, "cannot read '%s': %s", dir, strerror(errno));
+	struct dirent *de;
+	tarn_rc rc = TARN_OK;
+	while (!rc && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		char p[4096];
+		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+		struct stat st;
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			rc = remove_tree(p, err);
+		else if (unlink(p) != 0)
+			rc = tarn_err_set(err, TARN_EIO, "cannot remove '%s': %s", p, strerror(errno));
+	}
+	closedir(d);
+	if (!rc && rmdir(dir) != 0)
+		rc = tarn_err_set(err, TARN_EIO, "cannot remove '%s': %s", dir, strerror(errno));
+	return rc;
+}
+
 /* COPY (query) TO 'path' (options). */
 static tarn_rc run_copy(struct sql_reader *s, const struct sql_script *sc,
 			const struct sql_stmt *st, const struct ex_opts *xo, int64_t *rows,
 			struct tarn_err *err)
 {
-	if (st->copy.from || !st->copy.query || st->copy.stdio)
+	if (st->copy.from || st->copy.stdio)
 		return sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc, "error",
-				  "only COPY (query) TO 'file' is supported yet");
+				  "only COPY (query) TO 'file' and COPY table TO 'file' are supported "
+				  "yet");
 	struct ex_op *op = NULL;
-	TRY(sql_bind_query(st->copy.query, sc->text, sc->len, xo, &s->env, &op, err));
+	if (st->copy.query)
+		TRY(sql_bind_query(st->copy.query, sc->text, sc->len, xo, &s->ss->env, &op, err));
+	else
+		TRY(bind_named(s, sc, &st->copy.table, st->copy.cols, st->copy.n_cols, xo, &op, err));
 	struct plan_reader *pr = tarn_calloc(1, sizeof *pr);
 	tarn_rc rc = pr ? ex_query_new(op, xo, &pr->q, err) : TARN_ENOMEM;
 	if (!pr)
@@ -188,6 +260,7 @@ static tarn_rc run_copy(struct sql_reader *s, const struct sql_script *sc,
 	const char *format = NULL;
 	char fbuf[64], pbuf[1024], vbuf[1024];
 	const char *partition = NULL;
+	bool overwrite = false;
 	struct tarn_opts *wo = NULL;
 	rc = tarn_opts_new(&wo);
 	for (int i = 0; !rc && i < st->copy.n_opts; i++) {
@@ -217,6 +290,10 @@ static tarn_rc run_copy(struct sql_reader *s, const struct sql_script *sc,
 					"COPY option %s needs a constant value", k);
 			break;
 		}
+		if (strcasecmp(k, "overwrite") == 0 || strcasecmp(k, "overwrite_or_ignore") == 0) {
+			overwrite = strcasecmp(v, "false") != 0 && strcmp(v, "0") != 0;
+			continue;
+		}
 		if (strcasecmp(k, "format") == 0) {
 			snprintf(fbuf, sizeof fbuf, "%.63s", v);
 			for (char *p = fbuf; *p; p++)
@@ -243,6 +320,10 @@ static tarn_rc run_copy(struct sql_reader *s, const struct sql_script *sc,
 	}
 	struct tarn_writer *w = NULL;
 	int64_t n = 0, parts = 0;
+	/* OVERWRITE: a partitioned COPY replaces the directory (a file is
+	 * always replaced, atomically) */
+	if (!rc && partition && overwrite)
+		rc = remove_tree(path, err);
 	if (!rc && partition) {
 		struct tarn_partition_opts po = { format, wo, 0 };
 		rc = tarn_write_partitioned(&pr->base, path, partition, &po, &n, &parts, err);
@@ -267,43 +348,49 @@ static tarn_rc run_copy(struct sql_reader *s, const struct sql_script *sc,
 	return rc;
 }
 
+/* CREATE [OR REPLACE] VIEW name [(cols)] AS query: kept for the session
+ * (views are not persisted). The query is bound once now, so a view over
+ * a missing table or column is an error at CREATE; later queries bind it
+ * again (late binding: a view over a view sees its current definition). */
 static tarn_rc add_view(struct sql_reader *s, const struct sql_script *sc,
-			const struct sql_stmt *st, struct tarn_err *err)
+			const struct sql_stmt *st, const struct ex_opts *xo, struct tarn_err *err)
 {
 	const struct sql_qname *qn = &st->create.name;
 	const char *name = qn->parts[qn->n - 1].s;
-	if (st->create.n_cols)
-		return sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc, "error",
-				  "views with column lists are not supported yet");
-	for (int i = 0; i < s->env.n_views; i++)
-		if (strcasecmp(s->env.views[i].name, name) == 0) {
-			if (!st->create.or_replace)
-				return sql_err_at(err, TARN_EUSAGE, sc->text, sc->len, st->loc, "error",
-						  "view '%s' already exists (use CREATE OR REPLACE)",
-						  name);
-			s->env.views[i].query = st->create.query;
-			s->env.views[i].text = sc->text;
-			s->env.views[i].len = sc->len;
+	struct sql_env *e = &s->ss->env;
+	int at = -1;
+	for (int i = 0; i < e->n_views; i++)
+		if (strcasecmp(e->views[i].name, name) == 0)
+			at = i;
+	if (at >= 0 && !st->create.or_replace) {
+		if (st->create.if_not_exists)
 			return TARN_OK;
-		}
-	struct sql_view *v = tarn_realloc(s->env.views, (size_t)(s->env.n_views + 1) * sizeof *v);
+		return sql_err_at(err, TARN_EUSAGE, sc->text, sc->len, st->loc, "error",
+				  "view '%s' already exists (use CREATE OR REPLACE)", name);
+	}
+	struct ex_op *op = NULL;
+	TRY(sql_bind_query(st->create.query, sc->text, sc->len, xo, e, &op, err));
+	int n = ex_op_schema(op)->n_fields;
+	ex_op_free(op);
+	if (st->create.n_cols > n)
+		return sql_err_at(err, TARN_EUSAGE, sc->text, sc->len, st->create.cols[n].loc, "error",
+				  "view '%s' names %d columns for %d", name, st->create.n_cols, n);
+	struct sql_view nv = { NULL, st->create.query, sc->text, sc->len, st->create.n_cols,
+			       st->create.cols };
+	if (at >= 0) {
+		nv.name = e->views[at].name;
+		e->views[at] = nv;
+		return TARN_OK;
+	}
+	struct sql_view *v = tarn_realloc(e->views, (size_t)(e->n_views + 1) * sizeof *v);
 	if (!v)
 		return TARN_ENOMEM;
-	s->env.views = v;
-	v[s->env.n_views] = (struct sql_view){ tarn_strdup(name), st->create.query, sc->text,
-					       sc->len };
-	if (!v[s->env.n_views].name)
+	e->views = v;
+	nv.name = tarn_strdup(name);
+	if (!nv.name)
 		return TARN_ENOMEM;
-	s->env.n_views++;
+	v[e->n_views++] = nv;
 	return TARN_OK;
-}
-
-static struct sql_table *find_table(struct sql_env *e, const char *name)
-{
-	for (int i = 0; i < e->n_tables; i++)
-		if (strcasecmp(e->tables[i].name, name) == 0)
-			return &e->tables[i];
-	return NULL;
 }
 
 static bool view_exists(const struct sql_env *e, const char *name)
@@ -314,158 +401,183 @@ static bool view_exists(const struct sql_env *e, const char *name)
 	return false;
 }
 
-static tarn_rc table_append(struct sql_table *t, struct tarn_batch *b)
-{
-	if (t->n == t->cap) {
-		int cap = t->cap ? t->cap * 2 : 8;
-		struct tarn_batch **v = tarn_realloc(t->batches, (size_t)cap * sizeof *v);
-		if (!v) {
-			tarn_batch_free(b);
-			return TARN_ENOMEM;
-		}
-		t->batches = v;
-		t->cap = cap;
-	}
-	t->batches[t->n++] = b;
-	return TARN_OK;
-}
-
-/* Runs op to the end, appending its batches to t (whose schema they have). */
-static tarn_rc drain_into(struct ex_op *op, const struct ex_opts *xo, struct sql_table *t,
-			  int64_t *rows, struct tarn_err *err)
-{
-	struct ex_query *q = NULL;
-	TRY(ex_query_new(op, xo, &q, err));
-	tarn_rc rc = TARN_OK;
-	for (;;) {
-		struct tarn_batch *b = NULL;
-		rc = ex_query_next(q, &b, err);
-		if (rc || !b)
-			break;
-		*rows += b->n_rows;
-		if (b->n_rows == 0) {
-			tarn_batch_free(b);
-			continue;
-		}
-		/* Batches carry the table's schema, which outlives the query's. */
-		tarn_schema_ref(t->schema);
-		tarn_schema_unref(b->schema);
-		b->schema = t->schema;
-		for (int c = 0; c < b->n_cols; c++)
-			tarn_array_retype(b->cols[c], &t->schema->fields[c].type);
-		rc = table_append(t, b);
-		if (rc)
-			break;
-	}
-	ex_query_free(q);
-	return rc;
-}
-
 static const char *qname_last(const struct sql_qname *q)
 {
 	return q->parts[q->n - 1].s;
 }
 
+/* A lake error about table `name` pointed at loc. */
+static tarn_rc at_loc(const struct sql_script *sc, sql_loc loc, tarn_rc rc,
+		      struct tarn_err *err)
+{
+	char msg[sizeof err->msg];
+	const char *m = err->msg;
+	if (strncmp(m, "error at line ", 14) == 0 && strstr(m, ": "))
+		m = strstr(m, ": ") + 2; /* an error inside generated SQL: its message only */
+	snprintf(msg, sizeof msg, "%.*s", (int)strcspn(m, "\n"), m);
+	tarn_err_clear(err);
+	return sql_err_at(err, rc, sc->text, sc->len, loc, "error", "%s", msg);
+}
+
+/* A plan of no rows with the columns of schema s (CREATE TABLE (cols)). */
+static tarn_rc empty_plan(struct tarn_schema *s, struct ex_op **out, struct tarn_err *err)
+{
+	return ex_op_values(s, NULL, 0, out, err); /* the op takes its own reference */
+}
+
+/* DEFAULT expressions of CREATE TABLE (cols): evaluated once, now, as
+ * `SELECT (expr) AS "col", ...`, and kept with the table (lake.h). A
+ * failure drops the table just made. */
+static tarn_rc save_defaults(struct sql_reader *s, const struct sql_script *sc,
+			     const struct sql_stmt *st, const char *dir, const struct ex_opts *xo,
+			     struct tarn_err *err)
+{
+	struct tarn_buf t;
+	tarn_buf_init(&t);
+	tarn_rc rc = TARN_OK;
+	int n = 0;
+	for (int i = 0; !rc && i < st->create.n_defs; i++) {
+		const struct sql_column_def *d = &st->create.defs[i];
+		if (!d->default_value)
+			continue;
+		rc = tarn_buf_printf(&t, "%s(", n++ ? ", " : "SELECT ");
+		if (!rc)
+			rc = sql_print_expr(d->default_value, &t);
+		if (!rc)
+			rc = tarn_buf_printf(&t, ") AS \"");
+		for (const char *p = d->name.s; !rc && *p; p++)
+			rc = *p == '"' ? tarn_buf_printf(&t, "\"\"") : tarn_buf_putc(&t, *p);
+		if (!rc)
+			rc = tarn_buf_putc(&t, '"');
+	}
+	if (!rc && n) {
+		struct sql_script *sub = NULL;
+		struct ex_op *op = NULL;
+		rc = sql_parse(t.data, t.len, &s->ss->arena, &sub, err);
+		if (!rc)
+			rc = sql_bind_query(sub->stmts[0]->query, sub->text, sub->len, xo, &s->ss->env,
+					    &op, err);
+		if (!rc)
+			rc = sql_lake_set_defaults(dir, op, xo, err);
+		if (rc) {
+			rc = at_loc(sc, st->create.name.loc, rc, err);
+			(void)!sql_lake_drop(dir, NULL);
+		}
+	}
+	tarn_buf_free(&t);
+	return rc == TARN_ENOMEM ? tarn_err_nomem(err, "DEFAULT") : rc;
+}
+
+/* CREATE [OR REPLACE] TABLE [IF NOT EXISTS] name AS query | (cols): the
+ * table is written to the lake (lake.c). */
 static tarn_rc create_table(struct sql_reader *s, const struct sql_script *sc,
 			    const struct sql_stmt *st, const struct ex_opts *xo, int64_t *rows,
 			    struct tarn_err *err)
 {
 	const char *name = qname_last(&st->create.name);
-	struct sql_table *old = find_table(&s->env, name);
-	if ((old || view_exists(&s->env, name)) && !st->create.or_replace) {
+	char dir[4096];
+	if (sql_lake_dir(&s->ss->env, name, dir, sizeof dir, err))
+		return at_loc(sc, st->create.name.loc, err->rc, err);
+	bool exists = sql_lake_exists(&s->ss->env, name, dir, sizeof dir);
+	if ((exists || view_exists(&s->ss->env, name)) && !st->create.or_replace) {
 		if (st->create.if_not_exists)
 			return TARN_OK;
 		return sql_err_at(err, TARN_EUSAGE, sc->text, sc->len, st->create.name.loc, "error",
 				  "table '%s' already exists", name);
 	}
-	struct sql_table t = { 0 };
-	t.name = tarn_strdup(name);
-	if (!t.name)
-		return TARN_ENOMEM;
+	struct tarn_schema *schema = NULL;
+	struct ex_op *op = NULL;
 	tarn_rc rc = TARN_OK;
 	if (st->create.query) {
-		struct ex_op *op = NULL;
-		rc = sql_bind_query(st->create.query, sc->text, sc->len, xo, &s->env, &op, err);
-		if (!rc) {
-			rc = tarn_schema_copy(ex_op_schema(op), &t.schema);
-			for (int i = 0; !rc && i < t.schema->n_fields; i++) {
-				t.schema->fields[i].nullable = true;
-				if (i < st->create.n_cols)
-					rc = tarn_field_set_name(&t.schema->fields[i], st->create.cols[i].s,
-								 st->create.cols[i].len);
-			}
-			if (rc)
-				ex_op_free(op);
-		}
+		rc = sql_bind_query(st->create.query, sc->text, sc->len, xo, &s->ss->env, &op, err);
 		if (!rc)
-			rc = drain_into(op, xo, &t, rows, err);
+			rc = tarn_schema_copy(ex_op_schema(op), &schema);
+		for (int i = 0; !rc && i < schema->n_fields; i++) {
+			schema->fields[i].nullable = true;
+			if (i < st->create.n_cols)
+				rc = tarn_field_set_name(&schema->fields[i], st->create.cols[i].s,
+							 st->create.cols[i].len);
+		}
 	} else {
-		rc = tarn_schema_new(st->create.n_defs, &t.schema);
+		rc = tarn_schema_new(st->create.n_defs, &schema);
 		for (int i = 0; !rc && i < st->create.n_defs; i++) {
 			const struct sql_column_def *d = &st->create.defs[i];
-			rc = tarn_field_set_name(&t.schema->fields[i], d->name.s, d->name.len);
+			rc = tarn_field_set_name(&schema->fields[i], d->name.s, d->name.len);
 			if (!rc)
-				rc = sql_type_to_tarn(d->type, sc->text, sc->len, &t.schema->fields[i].type,
+				rc = sql_type_to_tarn(d->type, sc->text, sc->len, &schema->fields[i].type,
 						      err);
-			t.schema->fields[i].nullable = !d->not_null;
+			schema->fields[i].nullable = !d->not_null;
 		}
+		if (!rc)
+			rc = empty_plan(schema, &op, err);
 	}
-	if (rc) {
-		table_clear(&t);
-		return rc;
+	if (!rc) {
+		rc = sql_lake_create(dir, op, xo, schema, exists, rows, err);
+		op = NULL;
+		if (rc)
+			rc = at_loc(sc, st->create.name.loc, rc, err);
 	}
-	if (old) {
-		table_clear(old);
-		*old = t;
-		return TARN_OK;
-	}
-	struct sql_table *v = tarn_realloc(s->env.tables, (size_t)(s->env.n_tables + 1) * sizeof *v);
-	if (!v) {
-		table_clear(&t);
-		return TARN_ENOMEM;
-	}
-	s->env.tables = v;
-	v[s->env.n_tables++] = t;
-	return TARN_OK;
+	ex_op_free(op);
+	tarn_schema_unref(schema);
+	if (!rc && !st->create.query)
+		rc = save_defaults(s, sc, st, dir, xo, err);
+	return rc;
 }
 
 /* INSERT INTO t [(cols)] query: the query's columns cast to the table's
- * types by position (or into the named columns; others NULL). */
+ * types by position (or into the named columns; others NULL), written as a
+ * new part file of the table. */
 static tarn_rc insert_into(struct sql_reader *s, const struct sql_script *sc,
 			   const struct sql_stmt *st, const struct ex_opts *xo, int64_t *rows,
 			   struct tarn_err *err)
 {
 	const char *name = qname_last(&st->insert.table);
-	struct sql_table *t = find_table(&s->env, name);
-	if (!t)
+	char dir[4096];
+	if (!sql_lake_exists(&s->ss->env, name, dir, sizeof dir))
 		return sql_err_at(err, TARN_ENOTFOUND, sc->text, sc->len, st->insert.table.loc,
 				  "error", "no table '%s' to insert into (CREATE TABLE it first)",
 				  name);
 	if (!st->insert.query)
 		return sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc, "error",
 				  "INSERT ... DEFAULT VALUES is not supported");
+	struct tarn_schema *ts = NULL;
+	struct tarn_batch *defaults = NULL;
+	if (sql_lake_schema(dir, &ts, err) || sql_lake_defaults(dir, &defaults, err)) {
+		tarn_schema_unref(ts);
+		return at_loc(sc, st->insert.table.loc, err->rc, err);
+	}
 	struct ex_op *op = NULL;
-	TRY(sql_bind_query(st->insert.query, sc->text, sc->len, xo, &s->env, &op, err));
+	tarn_rc rc = sql_bind_query(st->insert.query, sc->text, sc->len, xo, &s->ss->env, &op, err);
+	if (rc) {
+		tarn_schema_unref(ts);
+		tarn_batch_free(defaults);
+		return rc;
+	}
 	const struct tarn_schema *qs = ex_op_schema(op);
-	int nt = t->schema->n_fields;
+	int nt = ts->n_fields;
 	int want = st->insert.n_cols ? st->insert.n_cols : nt;
 	if (qs->n_fields != want) {
 		ex_op_free(op);
+		tarn_schema_unref(ts);
+		tarn_batch_free(defaults);
 		return sql_err_at(err, TARN_EUSAGE, sc->text, sc->len, st->loc, "error",
 				  "INSERT gives %d columns for %d", qs->n_fields, want);
 	}
 	struct ex_expr **e = tarn_calloc((size_t)nt + 1, sizeof *e);
 	const char **names = tarn_calloc((size_t)nt + 1, sizeof *names);
-	tarn_rc rc = e && names ? TARN_OK : TARN_ENOMEM;
+	rc = e && names ? TARN_OK : TARN_ENOMEM;
 	for (int c = 0; !rc && c < nt; c++) {
-		const struct tarn_field *f = &t->schema->fields[c];
+		const struct tarn_field *f = &ts->fields[c];
 		names[c] = f->name;
 		int src = st->insert.n_cols ? -1 : c;
 		for (int k = 0; src < 0 && k < st->insert.n_cols; k++)
 			if (strcasecmp(st->insert.cols[k].s, f->name) == 0)
 				src = k;
 		struct ex_expr *x = NULL;
-		if (src < 0)
+		int dc = src < 0 && defaults ? tarn_schema_find(defaults->schema, f->name) : -1;
+		if (dc >= 0 && defaults->n_rows == 1)
+			rc = ex_expr_const(defaults->cols[dc], 0, &x);
+		else if (src < 0)
 			rc = ex_expr_const_null(&f->type, &x);
 		else
 			rc = ex_expr_column(src, &qs->fields[src].type, NULL, &x);
@@ -476,7 +588,7 @@ static tarn_rc insert_into(struct sql_reader *s, const struct sql_script *sc,
 	for (int k = 0; !rc && k < st->insert.n_cols; k++) {
 		bool known = false;
 		for (int c = 0; c < nt; c++)
-			known = known || strcasecmp(st->insert.cols[k].s, t->schema->fields[c].name) == 0;
+			known = known || strcasecmp(st->insert.cols[k].s, ts->fields[c].name) == 0;
 		if (!known)
 			rc = sql_err_at(err, TARN_ENOTFOUND, sc->text, sc->len, st->insert.cols[k].loc,
 					"error", "table '%s' has no column '%s'", name,
@@ -494,7 +606,9 @@ static tarn_rc insert_into(struct sql_reader *s, const struct sql_script *sc,
 	tarn_free(names);
 	ex_op_free(op);
 	if (!rc)
-		rc = drain_into(proj, xo, t, rows, err);
+		rc = sql_lake_insert(dir, proj, xo, ts, rows, err);
+	tarn_schema_unref(ts);
+	tarn_batch_free(defaults);
 	return rc;
 }
 
@@ -505,17 +619,17 @@ static tarn_rc drop_objects(struct sql_reader *s, const struct sql_script *sc,
 		const char *name = qname_last(&st->drop.names[i]);
 		bool found = false;
 		if (st->drop.object == SQL_OBJECT_TABLE) {
-			struct sql_table *t = find_table(&s->env, name);
-			if (t) {
-				table_clear(t);
-				*t = s->env.tables[--s->env.n_tables];
+			char dir[4096];
+			if (sql_lake_exists(&s->ss->env, name, dir, sizeof dir)) {
+				if (sql_lake_drop(dir, err))
+					return at_loc(sc, st->drop.names[i].loc, err->rc, err);
 				found = true;
 			}
 		} else {
-			for (int k = 0; k < s->env.n_views; k++)
-				if (strcasecmp(s->env.views[k].name, name) == 0) {
-					tarn_free(s->env.views[k].name);
-					s->env.views[k] = s->env.views[--s->env.n_views];
+			for (int k = 0; k < s->ss->env.n_views; k++)
+				if (strcasecmp(s->ss->env.views[k].name, name) == 0) {
+					tarn_free(s->ss->env.views[k].name);
+					s->ss->env.views[k] = s->ss->env.views[--s->ss->env.n_views];
 					found = true;
 					break;
 				}
@@ -526,6 +640,233 @@ static tarn_rc drop_objects(struct sql_reader *s, const struct sql_script *sc,
 					  st->drop.object == SQL_OBJECT_TABLE ? "table" : "view", name);
 	}
 	return TARN_OK;
+}
+
+/* EXPLAIN [ANALYZE] query: the plan as rows of one string column
+ * `explain_value` (so every output format shows it). ANALYZE runs the
+ * query first, dropping its rows, and adds per-operator statistics and a
+ * total line. */
+static tarn_rc run_explain(struct sql_reader *s, const struct sql_script *sc,
+			   const struct sql_stmt *st, const struct ex_opts *xo,
+			   struct tarn_schema **schema, struct tarn_err *err)
+{
+	const struct sql_stmt *in = st->explain.stmt;
+	if (!in || in->kind != SQL_STMT_QUERY)
+		return sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, in ? in->loc : st->loc,
+				  "error", "EXPLAIN takes a query (SELECT, WITH, VALUES, TABLE)");
+	struct ex_op *op = NULL;
+	TRY(sql_bind_query(in->query, sc->text, sc->len, xo, &s->ss->env, &op, err));
+	struct tarn_buf text;
+	tarn_buf_init(&text);
+	tarn_rc rc = TARN_OK;
+	if (!st->explain.analyze) {
+		rc = ex_plan_explain(op, false, &text);
+		ex_op_free(op);
+	} else {
+		struct ex_query *q = NULL;
+		rc = ex_query_new(op, xo, &q, err);
+		if (!rc) {
+			ex_query_set_analyze(q);
+			ex_query_set_cancel(q, &s->ss->cancel);
+		}
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		int64_t rows = 0;
+		struct tarn_batch *b = NULL;
+		while (!rc && !(rc = ex_query_next(q, &b, err)) && b) {
+			rows += b->n_rows;
+			tarn_batch_free(b);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (!rc)
+			rc = ex_plan_explain(ex_query_plan(q), true, &text);
+		if (!rc) {
+			double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+				    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+			rc = tarn_buf_printf(&text,
+					     "total  [rows=%lld wall=%.3f ms peak mem=%lld B threads=%d]\n",
+					     (long long)rows, ms, (long long)ex_query_mem_peak(q),
+					     ex_query_threads(q));
+		}
+		ex_query_free(q);
+	}
+	struct tarn_schema *sch = NULL;
+	struct tarn_batch *b = NULL;
+	if (!rc)
+		rc = tarn_schema_new(1, &sch);
+	if (!rc) {
+		rc = tarn_field_set_name(&sch->fields[0], "explain_value", 13);
+		tarn_type_init(&sch->fields[0].type, TARN_T_STRING);
+	}
+	if (!rc)
+		rc = tarn_batch_new(sch, 16, &b);
+	for (size_t i = 0; !rc && i < text.len;) {
+		const char *nl = memchr(text.data + i, '\n', text.len - i);
+		size_t n = nl ? (size_t)(nl - (text.data + i)) : text.len - i;
+		rc = tarn_array_append_bytes(b->cols[0], text.data + i, n);
+		i += n + 1;
+	}
+	if (!rc)
+		rc = tarn_batch_seal(b, NULL);
+	tarn_buf_free(&text);
+	if (rc) {
+		tarn_batch_free(b);
+		tarn_schema_unref(sch);
+		return rc == TARN_ENOMEM ? tarn_err_nomem(err, "EXPLAIN") : rc;
+	}
+	*schema = sch;
+	s->once = b;
+	return TARN_OK;
+}
+
+/* A result of string columns: names[c] with rows[r * n_cols + c]. */
+static tarn_rc text_result(const char *const *names, int n_cols, char **rows, int n_rows,
+			   struct tarn_schema **schema, struct tarn_batch **out)
+{
+	struct tarn_schema *sch = NULL;
+	struct tarn_batch *b = NULL;
+	tarn_rc rc = tarn_schema_new(n_cols, &sch);
+	for (int c = 0; !rc && c < n_cols; c++) {
+		rc = tarn_field_set_name(&sch->fields[c], names[c], strlen(names[c]));
+		tarn_type_init(&sch->fields[c].type, TARN_T_STRING);
+	}
+	if (!rc)
+		rc = tarn_batch_new(sch, n_rows, &b);
+	for (int r = 0; !rc && r < n_rows; r++)
+		for (int c = 0; !rc && c < n_cols; c++) {
+			const char *v = rows[r * n_cols + c];
+			rc = tarn_array_append_bytes(b->cols[c], v, strlen(v));
+		}
+	if (!rc)
+		rc = tarn_batch_seal(b, NULL);
+	if (rc) {
+		tarn_batch_free(b);
+		tarn_schema_unref(sch);
+		return rc;
+	}
+	*schema = sch;
+	*out = b;
+	return TARN_OK;
+}
+
+struct name_list {
+	char **v; /* pairs: name, type */
+	int n, cap;
+};
+
+static tarn_rc names_add(struct name_list *l, const char *name, size_t len, const char *type)
+{
+	if (l->n + 2 > l->cap) {
+		int cap = l->cap ? l->cap * 2 : 32;
+		char **v = tarn_realloc(l->v, (size_t)cap * sizeof *v);
+		if (!v)
+			return TARN_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n] = tarn_strndup(name, len);
+	l->v[l->n + 1] = tarn_strdup(type);
+	l->n += 2;
+	return l->v[l->n - 2] && l->v[l->n - 1] ? TARN_OK : TARN_ENOMEM;
+}
+
+static void names_free(struct name_list *l)
+{
+	for (int i = 0; i < l->n; i++)
+		tarn_free(l->v[i]);
+	tarn_free(l->v);
+}
+
+/* SHOW TABLES: views of the session, tables in the lake, and the files a
+ * bare name finds in the file_search_path (name without extension). */
+static tarn_rc show_tables(struct sql_reader *s, struct tarn_schema **schema)
+{
+	struct name_list l = { 0 };
+	const struct sql_env *e = &s->ss->env;
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < e->n_views; i++)
+		rc = names_add(&l, e->views[i].name, strlen(e->views[i].name), "view");
+	char **tables = NULL;
+	int nt = 0;
+	if (!rc)
+		rc = sql_lake_list(e, &tables, &nt);
+	for (int i = 0; i < nt; i++) {
+		if (!rc)
+			rc = names_add(&l, tables[i], strlen(tables[i]), "table");
+		tarn_free(tables[i]);
+	}
+	tarn_free(tables);
+	const char *sp = e->search_path ? e->search_path : ".";
+	while (!rc && *sp) {
+		const char *c = strchr(sp, ',');
+		size_t dl = c ? (size_t)(c - sp) : strlen(sp);
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%.*s", (int)dl, sp);
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		while (!rc && d && (de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' || !tarn_format_from_path(de->d_name))
+				continue;
+			const char *dot = strchr(de->d_name, '.');
+			rc = names_add(&l, de->d_name, (size_t)(dot - de->d_name), "file");
+		}
+		if (d)
+			closedir(d);
+		sp += dl + (c != NULL);
+	}
+	/* views, then tables, then files, each sorted by name */
+	for (int i = 2; !rc && i < l.n; i += 2)
+		for (int j = i; j > 0 && strcmp(l.v[j - 1], l.v[j + 1]) == 0 &&
+				strcmp(l.v[j - 2], l.v[j]) > 0;
+		     j -= 2) {
+			char *t = l.v[j];
+			l.v[j] = l.v[j - 2];
+			l.v[j - 2] = t;
+		}
+	static const char *const cols[] = { "name", "type" };
+	if (!rc)
+		rc = text_result(cols, 2, l.v, l.n / 2, schema, &s->once);
+	names_free(&l);
+	return rc;
+}
+
+/* DESCRIBE name | DESCRIBE query: column_name, column_type, null — the
+ * columns a SELECT * would give. */
+static tarn_rc describe(struct sql_reader *s, const struct sql_script *sc,
+			const struct sql_stmt *st, const struct ex_opts *xo,
+			struct tarn_schema **schema, struct tarn_err *err)
+{
+	struct ex_op *op = NULL;
+	if (st->describe.query)
+		TRY(sql_bind_query(st->describe.query, sc->text, sc->len, xo, &s->ss->env, &op, err));
+	else
+		TRY(bind_named(s, sc, &st->describe.name, NULL, 0, xo, &op, err));
+	tarn_rc rc;
+	const struct tarn_schema *os = ex_op_schema(op);
+	int n = os->n_fields;
+	char **rows = tarn_calloc((size_t)n * 3 + 1, sizeof *rows);
+	rc = rows ? TARN_OK : TARN_ENOMEM;
+	for (int i = 0; !rc && i < n; i++) {
+		struct tarn_buf t;
+		tarn_buf_init(&t);
+		rc = tarn_type_to_text(&os->fields[i].type, &t);
+		if (!rc)
+			rc = tarn_buf_cstr(&t);
+		rows[i * 3] = tarn_strdup(os->fields[i].name);
+		rows[i * 3 + 1] = rc ? NULL : tarn_buf_steal(&t);
+		rows[i * 3 + 2] = tarn_strdup(os->fields[i].nullable ? "YES" : "NO");
+		tarn_buf_free(&t);
+		if (!rc && (!rows[i * 3] || !rows[i * 3 + 1] || !rows[i * 3 + 2]))
+			rc = TARN_ENOMEM;
+	}
+	ex_op_free(op);
+	static const char *const cols[] = { "column_name", "column_type", "null" };
+	if (!rc)
+		rc = text_result(cols, 3, rows, n, schema, &s->once);
+	for (int i = 0; rows && i < n * 3; i++)
+		tarn_free(rows[i]);
+	tarn_free(rows);
+	return rc == TARN_ENOMEM ? tarn_err_nomem(err, "DESCRIBE") : rc;
 }
 
 static const char *stmt_name(enum sql_stmt_kind k)
@@ -550,19 +891,62 @@ static const char *stmt_name(enum sql_stmt_kind k)
 	}
 }
 
-tarn_rc tarn_sql_open(const char *text, size_t len, const struct tarn_sql_opts *o,
-		      struct tarn_reader **out, struct tarn_err *err)
+tarn_rc tarn_sql_session_new(const struct tarn_sql_opts *o, struct tarn_sql_session **out)
 {
 	*out = NULL;
+	struct tarn_sql_session *ss = tarn_calloc(1, sizeof *ss);
+	if (!ss)
+		return TARN_ENOMEM;
+	tarn_arena_init(&ss->arena, 64 << 10);
+	ss->xo.threads = o ? o->threads : 0;
+	ss->xo.mem_limit = o ? o->memory_limit : 0;
+	if (o && o->home && !(ss->env.home = tarn_strdup(o->home))) {
+		tarn_free(ss);
+		return TARN_ENOMEM;
+	}
+	*out = ss;
+	return TARN_OK;
+}
+
+void tarn_sql_session_free(struct tarn_sql_session *ss)
+{
+	if (!ss)
+		return;
+	env_clear(&ss->env);
+	tarn_arena_free(&ss->arena);
+	tarn_free(ss);
+}
+
+void tarn_sql_interrupt(struct tarn_sql_session *ss)
+{
+	atomic_store(&ss->cancel, 1); /* lock-free: callable from a signal handler */
+}
+
+/* Runs a query to the end for its errors, dropping the rows. */
+static tarn_rc run_to_end(struct ex_query *q, struct tarn_err *err)
+{
+	tarn_rc rc;
+	struct tarn_batch *b = NULL;
+	while (!(rc = ex_query_next(q, &b, err)) && b)
+		tarn_batch_free(b);
+	ex_query_free(q);
+	return rc;
+}
+
+static tarn_rc script_run(struct tarn_sql_session *ss, const char *text, size_t len,
+			  struct tarn_reader **out, struct tarn_err *err)
+{
+	*out = NULL;
+	atomic_store(&ss->cancel, 0);
 	struct sql_reader *s = tarn_calloc(1, sizeof *s);
 	if (!s)
 		return tarn_err_nomem(err, "query");
 	s->base.ops = &sr_ops;
 	s->base.format = &sql_format;
-	tarn_arena_init(&s->arena, 64 << 10);
-	struct ex_opts xo = { o ? o->threads : 0, o ? o->memory_limit : 0 };
+	s->ss = ss;
+	struct ex_opts xo = ss->xo;
 	struct sql_script *sc = NULL;
-	tarn_rc rc = sql_parse(text, len, &s->arena, &sc, err);
+	tarn_rc rc = sql_parse(text, len, &ss->arena, &sc, err);
 	/* Malformed SQL is the caller's mistake (exit 1), not bad data. */
 	if (rc == TARN_EDATA)
 		rc = TARN_EUSAGE;
@@ -575,18 +959,16 @@ tarn_rc tarn_sql_open(const char *text, size_t len, const struct tarn_sql_opts *
 		switch (st->kind) {
 		case SQL_STMT_QUERY: {
 			struct ex_op *op = NULL;
-			rc = sql_bind_query(st->query, sc->text, sc->len, &xo, &s->env, &op, err);
+			rc = sql_bind_query(st->query, sc->text, sc->len, &xo, &s->ss->env, &op, err);
 			if (rc)
 				break;
 			struct ex_query *q = NULL;
 			rc = ex_query_new(op, &xo, &q, err);
 			if (rc)
 				break;
+			ex_query_set_cancel(q, &ss->cancel);
 			if (!last) { /* run it for its errors, drop the rows */
-				struct tarn_batch *b = NULL;
-				while (!(rc = ex_query_next(q, &b, err)) && b)
-					tarn_batch_free(b);
-				ex_query_free(q);
+				rc = run_to_end(q, err);
 				break;
 			}
 			s->q = q;
@@ -607,9 +989,9 @@ tarn_rc tarn_sql_open(const char *text, size_t len, const struct tarn_sql_opts *
 			if (qn->n == 1 && strcasecmp(qn->parts[0].s, "file_search_path") == 0 &&
 			    (st->set.reset || (v && v->kind == SQL_EXPR_LITERAL &&
 					       v->lit.kind == SQL_LIT_STRING))) {
-				tarn_free(s->env.search_path);
-				s->env.search_path = st->set.reset ? NULL : tarn_strdup(v->lit.text);
-				if (!st->set.reset && !s->env.search_path)
+				tarn_free(s->ss->env.search_path);
+				s->ss->env.search_path = st->set.reset ? NULL : tarn_strdup(v->lit.text);
+				if (!st->set.reset && !s->ss->env.search_path)
 					rc = TARN_ENOMEM;
 			} else {
 				rc = sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc, "error",
@@ -638,10 +1020,39 @@ tarn_rc tarn_sql_open(const char *text, size_t len, const struct tarn_sql_opts *
 			if (!rc && last)
 				rc = status_batch("dropped", st->drop.n, &schema, &s->once);
 			break;
+		case SQL_STMT_EXPLAIN:
+			rc = run_explain(s, sc, st, &xo, &schema, err);
+			if (!rc && !last) {
+				tarn_batch_free(s->once);
+				s->once = NULL;
+				tarn_schema_unref(schema);
+				schema = NULL;
+			}
+			break;
+		case SQL_STMT_SHOW:
+			if (st->show.what != SQL_SHOW_TABLES && st->show.what != SQL_SHOW_ALL_TABLES) {
+				rc = sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc, "error",
+						"SHOW takes TABLES here (DESCRIBE name shows columns)");
+				break;
+			}
+			rc = show_tables(s, &schema);
+			if (rc == TARN_ENOMEM)
+				rc = tarn_err_nomem(err, "SHOW TABLES");
+			goto drop_unless_last;
+		case SQL_STMT_DESCRIBE:
+			rc = describe(s, sc, st, &xo, &schema, err);
+		drop_unless_last:
+			if (!rc && !last) {
+				tarn_batch_free(s->once);
+				s->once = NULL;
+				tarn_schema_unref(schema);
+				schema = NULL;
+			}
+			break;
 		case SQL_STMT_CREATE_VIEW:
-			rc = add_view(s, sc, st, err);
+			rc = add_view(s, sc, st, &xo, err);
 			if (!rc && last)
-				rc = status_batch("views", s->env.n_views, &schema, &s->once);
+				rc = status_batch("views", s->ss->env.n_views, &schema, &s->once);
 			break;
 		default:
 			rc = sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc, "error",
@@ -657,5 +1068,27 @@ tarn_rc tarn_sql_open(const char *text, size_t len, const struct tarn_sql_opts *
 		return rc;
 	}
 	*out = &s->base;
+	return TARN_OK;
+}
+
+tarn_rc tarn_sql_session_run(struct tarn_sql_session *ss, const char *sql, size_t len,
+			     struct tarn_reader **out, struct tarn_err *err)
+{
+	return script_run(ss, sql, len, out, err);
+}
+
+tarn_rc tarn_sql_open(const char *text, size_t len, const struct tarn_sql_opts *o,
+		      struct tarn_reader **out, struct tarn_err *err)
+{
+	*out = NULL;
+	struct tarn_sql_session *ss = NULL;
+	if (tarn_sql_session_new(o, &ss))
+		return tarn_err_nomem(err, "query");
+	tarn_rc rc = script_run(ss, text, len, out, err);
+	if (rc) {
+		tarn_sql_session_free(ss);
+		return rc;
+	}
+	((struct sql_reader *)*out)->own_ss = true;
 	return TARN_OK;
 }

@@ -24,7 +24,9 @@ import json
 import math
 import os
 import queue
+import shutil
 import subprocess
+import tempfile
 import threading
 
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
@@ -108,13 +110,20 @@ class TarnEngine:
         self.timeout = timeout
 
     def run(self, sql, cwd):
+        # Each job replays the file's earlier statements, so it gets a fresh
+        # TARN_HOME: lake tables (CREATE TABLE) of an earlier job must not
+        # exist yet.
+        home = tempfile.mkdtemp(prefix='tarn-home-')
+        env = dict(os.environ, TARN_HOME=home)
         try:
-            p = subprocess.run([self.binary, 'query', '--format', 'jsonl', sql], cwd=cwd,
+            p = subprocess.run([self.binary, 'query', '--format', 'jsonl', sql], cwd=cwd, env=env,
                                stdin=subprocess.DEVNULL, capture_output=True, timeout=self.timeout)
         except subprocess.TimeoutExpired:
             return JobResult(124, '', f'timed out after {self.timeout:g} s\n').parse()
         except OSError as e:
             return JobResult(127, '', f'cannot run {self.binary}: {e}\n').parse()
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
         out = p.stdout.decode('utf-8', errors='replace')
         err = p.stderr.decode('utf-8', errors='replace')
         if p.returncode < 0:
