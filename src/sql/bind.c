@@ -207,6 +207,25 @@ static tarn_rc expr_text(struct binder *b, const struct sql_expr *e, char **out)
 
 /* ---- names the statement uses ------------------------------------------------------- */
 
+/* Whether the SELECT at sel opens "EXISTS (SELECT": that subquery's star
+ * reads no column (EXISTS looks at rows only), so it does not make every
+ * scan decode every column. */
+static bool exists_star(const char *text, const char *sel)
+{
+	const char *q = sel;
+	while (q > text && isspace((unsigned char)q[-1]))
+		q--;
+	if (q == text || q[-1] != '(')
+		return false;
+	q--;
+	while (q > text && isspace((unsigned char)q[-1]))
+		q--;
+	const char *w = q;
+	while (w > text && isalpha((unsigned char)w[-1]))
+		w--;
+	return q - w == 6 && strncasecmp(w, "exists", 6) == 0;
+}
+
 static tarn_rc collect_used(struct binder *b)
 {
 	const char *s = b->text, *end = b->text + b->len;
@@ -234,7 +253,7 @@ static tarn_rc collect_used(struct binder *b)
 				w--;
 			size_t wl = (size_t)(q - w);
 			if ((q > b->text && (q[-1] == ',' || q[-1] == '.')) ||
-			    (wl == 6 && strncasecmp(w, "select", 6) == 0) ||
+			    (wl == 6 && strncasecmp(w, "select", 6) == 0 && !exists_star(b->text, w)) ||
 			    (wl == 8 && strncasecmp(w, "distinct", 8) == 0))
 				b->used_all = true;
 		}
