@@ -1941,6 +1941,7 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 			cj[i] = NULL;
 		}
 	/* One-table conjuncts filter their table before any join. */
+	uint64_t filtered = 0; /* tables with a one-table filter */
 	for (int t = 0; !rc && t < n; t++) {
 		const struct sql_expr **mine = tarn_calloc((size_t)ncj + 1, sizeof *mine);
 		int k = 0;
@@ -1954,10 +1955,16 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 				cj[i] = NULL;
 			}
 		rc = filter_rel(b, &rels[t], mine, k, "WHERE");
+		if (k)
+			filtered |= (uint64_t)1 << t;
 		tarn_free(mine);
 	}
 	/* Joins: from the largest table outwards, each next table the
-	 * smallest one connected by an equality, hashed as the build side.
+	 * smallest one connected by an equality, hashed as the build side;
+	 * tables with a filter of their own come before unfiltered ones, as
+	 * joining them shrinks the running result early (a foreign-key join
+	 * with an unfiltered table keeps every row, and every later join
+	 * would carry them).
 	 * The side masks of equalities are taken now, while every table is
 	 * still its own relation. */
 	uint64_t *lm = NULL, *rm = NULL;
@@ -1997,7 +2004,10 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 				edge = cj[i] && lm[i] && rm[i] &&
 				       split_eq(cj[i], lm[i], rm[i], joined, tb, &ej, &en);
 			}
-			if (edge && (next < 0 || rels[t].est < rels[next].est))
+			if (!edge)
+				continue;
+			bool tf = filtered & tb, nf = next >= 0 && (filtered & ((uint64_t)1 << next));
+			if (next < 0 || (tf && !nf) || (tf == nf && rels[t].est < rels[next].est))
 				next = t;
 		}
 		if (next < 0) {
