@@ -1581,6 +1581,34 @@ static bool split_eq(const struct sql_expr *e, uint64_t lmask_l, uint64_t lmask_
 	return false;
 }
 
+/* The join order's measure of how much joining table t next shrinks the
+ * running result: t's own one-table conjuncts, plus those of the tables
+ * not yet joined that hang off t alone (an equality with t and none with
+ * the tables joined so far): a small filtered dimension reached through t
+ * (nation through supplier) counts for t. */
+static int join_filters(const struct sql_expr *const *cj, int ncj, const uint64_t *lm,
+			const uint64_t *rm, const int *nfilt, int n, uint64_t joined, int t)
+{
+	uint64_t tb = (uint64_t)1 << t;
+	int f = nfilt[t];
+	for (int u = 0; u < n; u++) {
+		uint64_t ub = (uint64_t)1 << u;
+		if (u == t || (joined & ub) || !nfilt[u])
+			continue;
+		bool to_t = false, to_joined = false;
+		for (int i = 0; i < ncj; i++) {
+			const struct sql_expr *x, *y;
+			if (!cj[i] || !lm[i] || !rm[i])
+				continue;
+			to_t |= split_eq(cj[i], lm[i], rm[i], tb, ub, &x, &y);
+			to_joined |= split_eq(cj[i], lm[i], rm[i], joined, ub, &x, &y);
+		}
+		if (to_t && !to_joined)
+			f += nfilt[u];
+	}
+	return f;
+}
+
 static tarn_rc mask_of(struct binder *b, const struct sql_expr *e, const struct rel *rels,
 		       int n, const struct rel *outer, uint64_t *mask)
 {
@@ -1941,7 +1969,7 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 			cj[i] = NULL;
 		}
 	/* One-table conjuncts filter their table before any join. */
-	uint64_t filtered = 0; /* tables with a one-table filter */
+	int nfilt[64] = { 0 }; /* one-table conjuncts per table */
 	for (int t = 0; !rc && t < n; t++) {
 		const struct sql_expr **mine = tarn_calloc((size_t)ncj + 1, sizeof *mine);
 		int k = 0;
@@ -1955,16 +1983,14 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 				cj[i] = NULL;
 			}
 		rc = filter_rel(b, &rels[t], mine, k, "WHERE");
-		if (k)
-			filtered |= (uint64_t)1 << t;
+		nfilt[t] = k;
 		tarn_free(mine);
 	}
 	/* Joins: from the largest table outwards, each next table the
-	 * smallest one connected by an equality, hashed as the build side;
-	 * tables with a filter of their own come before unfiltered ones, as
-	 * joining them shrinks the running result early (a foreign-key join
-	 * with an unfiltered table keeps every row, and every later join
-	 * would carry them).
+	 * most selective one connected by an equality (join_filters: the
+	 * filters it brings), then the smallest, hashed as the build side.
+	 * A foreign-key join with an unfiltered table keeps every row, and
+	 * every later join would carry them: filtered tables go first.
 	 * The side masks of equalities are taken now, while every table is
 	 * still its own relation. */
 	uint64_t *lm = NULL, *rm = NULL;
@@ -2006,8 +2032,9 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 			}
 			if (!edge)
 				continue;
-			bool tf = filtered & tb, nf = next >= 0 && (filtered & ((uint64_t)1 << next));
-			if (next < 0 || (tf && !nf) || (tf == nf && rels[t].est < rels[next].est))
+			int tf = join_filters(cj, ncj, lm, rm, nfilt, n, joined, t);
+			int nf = next < 0 ? 0 : join_filters(cj, ncj, lm, rm, nfilt, n, joined, next);
+			if (next < 0 || tf > nf || (tf == nf && rels[t].est < rels[next].est))
 				next = t;
 		}
 		if (next < 0) {
