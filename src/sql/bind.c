@@ -1873,6 +1873,13 @@ static bool is_subquery_cond(const struct sql_expr *e)
 		 (e->unary.arg->kind == SQL_EXPR_IN && e->unary.arg->in.query)));
 }
 
+static bool is_in_subquery(const struct sql_expr *e)
+{
+	if (e->kind == SQL_EXPR_UNARY && e->unary.op == SQL_OP_NOT)
+		e = e->unary.arg;
+	return e->kind == SQL_EXPR_IN && e->in.query;
+}
+
 struct corr {
 	const struct sql_expr **v; /* conjuncts naming outer columns */
 	int n, cap;
@@ -1985,6 +1992,21 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 		rc = filter_rel(b, &rels[t], mine, k, "WHERE");
 		nfilt[t] = k;
 		tarn_free(mine);
+		/* x [NOT] IN (subquery) over this table alone: a semi/anti join
+		 * of the table, before it meets the others (Q18's orders) */
+		for (int i = 0; !rc && i < ncj; i++) {
+			uint64_t am = 0;
+			if (!cj[i] || !is_in_subquery(cj[i]))
+				continue;
+			const struct sql_expr *in = cj[i]->kind == SQL_EXPR_UNARY ? cj[i]->unary.arg : cj[i];
+			rc = mask_of(b, in->in.arg, rels, n, outer, &am);
+			if (!rc && am == ((uint64_t)1 << t)) {
+				rc = apply_subquery_cond(b, &rels[t], cj[i]);
+				cj[i] = NULL;
+				nfilt[t]++;
+				rels[t].est *= 0.3;
+			}
+		}
 	}
 	/* Joins: from the largest table outwards, each next table the
 	 * most selective one connected by an equality (join_filters: the
