@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/pool.h"
 #include "sql/exec.h"
 #include "sql/expr_int.h"
 
@@ -60,6 +61,7 @@ struct join_op {
 
 struct chunk {
 	struct tarn_array **cols, **keys; /* nb, nk arrays of n rows */
+	uint64_t *h;                      /* the keys' hashes, n */
 	int64_t n;
 };
 
@@ -71,14 +73,17 @@ static void chunk_free(struct chunk *c, int nb, int nk)
 		tarn_array_free(c->keys[i]);
 	tarn_free(c->cols);
 	tarn_free(c->keys);
+	tarn_free(c->h);
 	c->cols = c->keys = NULL;
+	c->h = NULL;
 }
 
 struct build_part {
 	struct ex_eval **kev;
 	struct ex_vec *kv;
 	struct tarn_array **cols, **keys;
-	int64_t n;
+	uint64_t *h; /* hashes of the n rows' keys (computed in the task) */
+	int64_t n, hcap;
 };
 
 static void build_part_free(struct ex_op *op, void *ptr)
@@ -97,6 +102,7 @@ static void build_part_free(struct ex_op *op, void *ptr)
 	tarn_free(p->kv);
 	tarn_free(p->cols);
 	tarn_free(p->keys);
+	tarn_free(p->h);
 	tarn_free(p);
 }
 
@@ -158,10 +164,26 @@ static tarn_rc build_sink(struct ex_op *op, void *ptr, struct ex_batch *in, stru
 	struct join_op *j = (struct join_op *)op;
 	struct build_part *p = ptr;
 	tarn_rc rc = TARN_OK;
+	if (p->n + in->n_sel > p->hcap) {
+		int64_t cap = p->hcap ? p->hcap : 1024;
+		while (cap < p->n + in->n_sel)
+			cap *= 2;
+		uint64_t *h = tarn_realloc(p->h, (size_t)cap * sizeof *h);
+		if (!h) {
+			ex_batch_free(in);
+			return tarn_err_nomem(err, "hash join build");
+		}
+		p->h = h;
+		p->hcap = cap;
+	}
 	for (int k = 0; k < j->nk && !rc; k++) {
 		rc = ex_eval_run(p->kev[k], j->bkeys[k], in, in->sel, in->n_sel, &p->kv[k], err);
 		if (!rc && (rc = append_vec(p->keys[k], &p->kv[k], in->sel, in->n_sel)))
 			rc = tarn_err_nomem(err, "hash join build");
+		/* the hashes too, here in the task rather than in finish() */
+		if (!rc)
+			ex_hash_column(p->kv[k].a, p->kv[k].is_const, in->sel, in->n_sel,
+				       p->h + p->n, k > 0);
 	}
 	for (int c = 0; c < j->nb && !rc; c++) {
 		if (!j->bneed[c])
@@ -192,10 +214,12 @@ static tarn_rc build_merge(struct ex_op *op, void *ptr, struct tarn_err *err)
 		j->chunks = v;
 		j->cap_chunks = cap;
 	}
-	struct chunk c = { p->cols, p->keys, p->n };
+	struct chunk c = { p->cols, p->keys, p->h, p->n };
 	p->cols = p->keys = NULL;
+	p->h = NULL;
+	p->hcap = 0;
 	p->n = 0;
-	int64_t bytes = 0;
+	int64_t bytes = c.n * (int64_t)sizeof *c.h;
 	for (int i = 0; i < j->nb; i++)
 		bytes += ex_array_bytes(c.cols[i]);
 	for (int i = 0; i < j->nk; i++)
@@ -212,6 +236,62 @@ static tarn_rc build_merge(struct ex_op *op, void *ptr, struct tarn_err *err)
 	TRY(ex_mem_reserve(op->q, "hash join (build side)", bytes, err));
 	op->mem_held += bytes;
 	return TARN_OK;
+}
+
+/* ---- finish: the table, built by every thread ------------------------------------------
+ *
+ * finish() runs on the driver once the build pipeline is done. Its work is
+ * split into jobs run by up to `threads` workers (the driver and pool
+ * tasks; with one thread, all inline), each phase ending before the next:
+ *  1. concatenation: one job per needed column and key column (and one for
+ *     the hashes, computed per morsel in the build tasks) copies the
+ *     chunks, in order, into exact-size arrays;
+ *  2. radix partitioning (for tables over 32K rows): the rows are cut into
+ *     one contiguous range per worker; each worker counts its range's rows
+ *     per partition (the high bits of the bucket), the counts are summed
+ *     into offsets (partition-major, then range), and each worker scatters
+ *     its rows there — so every partition lists its rows in build order;
+ *  3. chaining: workers take partitions (disjoint slices of head[]) and
+ *     chain their rows from the last, so every chain runs in build order.
+ * The table is the same whatever the number of workers. */
+
+struct par;
+
+struct worker {
+	struct par *pa;
+	int id;
+	struct tarn_task task;
+	tarn_rc rc;
+	bool null_key;
+};
+
+struct par {
+	struct join_op *j;
+	int nw;
+	_Atomic int next_job;
+	/* phase 1 */
+	int *job_col; /* column index per job: 0..nb-1 columns, nb.. keys, -1 hashes */
+	int n_jobs;
+	/* phases 2-3 */
+	int shift, pbits;
+	int64_t np;
+	int64_t *cnt; /* [np][nw]: counts, then each (partition, range)'s next slot */
+	int64_t *pend; /* end of each partition in order[] */
+	uint32_t *order;
+	bool nulls;
+	struct worker *w;
+};
+
+static void run_workers(struct par *pa, void (*fn)(void *))
+{
+	for (int t = 1; t < pa->nw; t++) {
+		pa->w[t].task.fn = fn;
+		pa->w[t].task.arg = &pa->w[t];
+		tarn_pool_submit(&pa->w[t].task);
+	}
+	fn(&pa->w[0]);
+	for (int t = 1; t < pa->nw; t++)
+		tarn_task_wait(&pa->w[t].task);
 }
 
 /* One column of the build side: the chunks' arrays concatenated into dst
@@ -234,17 +314,100 @@ static tarn_rc concat(struct join_op *j, struct tarn_array *dst, bool keys, int 
 		tarn_array_free(*src);
 		*src = NULL;
 	}
-	if (dst->validity)
-		dst->null_count = -1;
+	ex_array_finish(dst);
 	return TARN_OK;
 }
 
-/* Chains every row with non-NULL keys into its bucket. The head[] writes
- * are random; for a big table the rows are first radix-partitioned by the
- * high bits of their bucket (a counting sort), so each partition's writes
- * stay within a cache-sized slice of head[]. Rows go in from the last, so
- * every chain runs in build order. */
-static tarn_rc chain_rows(struct join_op *j, uint64_t slots, struct tarn_err *err)
+static void concat_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct par *pa = w->pa;
+	struct join_op *j = pa->j;
+	for (int q; !w->rc && (q = atomic_fetch_add(&pa->next_job, 1)) < pa->n_jobs;) {
+		int c = pa->job_col[q];
+		if (c < 0) {
+			int64_t at = 0;
+			for (int k = 0; k < j->n_chunks; k++) {
+				memcpy(j->bh + at, j->chunks[k].h, (size_t)j->chunks[k].n * sizeof *j->bh);
+				at += j->chunks[k].n;
+				tarn_free(j->chunks[k].h);
+				j->chunks[k].h = NULL;
+			}
+		} else if (c < j->nb) {
+			w->rc = concat(j, j->bcols[c], false, c);
+		} else {
+			w->rc = concat(j, j->bk[c - j->nb], true, c - j->nb);
+		}
+	}
+}
+
+static void row_range(const struct par *pa, int t, int64_t *lo, int64_t *hi)
+{
+	int64_t n = pa->j->bn;
+	*lo = n * t / pa->nw;
+	*hi = n * (t + 1) / pa->nw;
+}
+
+static void count_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct par *pa = w->pa;
+	const struct join_op *j = pa->j;
+	int64_t lo, hi;
+	row_range(pa, w->id, &lo, &hi);
+	int64_t *cnt = pa->cnt, nw = pa->nw;
+	for (int64_t r = lo; r < hi; r++)
+		cnt[(int64_t)((j->bh[r] & j->mask) >> pa->shift) * nw + w->id]++;
+}
+
+static void scatter_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct par *pa = w->pa;
+	const struct join_op *j = pa->j;
+	int64_t lo, hi;
+	row_range(pa, w->id, &lo, &hi);
+	int64_t *cnt = pa->cnt, nw = pa->nw;
+	for (int64_t r = lo; r < hi; r++)
+		pa->order[cnt[(int64_t)((j->bh[r] & j->mask) >> pa->shift) * nw + w->id]++] = (uint32_t)r;
+}
+
+/* Chains rows order[lo..hi) (ascending) from the last. */
+static void chain_range(struct join_op *j, const struct par *pa, int64_t lo, int64_t hi,
+			bool *null_key)
+{
+	for (int64_t q = hi - 1; q >= lo; q--) {
+		int64_t r = pa->order ? pa->order[q] : q;
+		if (pa->nulls) {
+			bool has_null = false;
+			for (int k = 0; k < j->nk && !has_null; k++)
+				has_null = ex_is_null(j->bk[k], r);
+			if (has_null) {
+				*null_key = true;
+				continue;
+			}
+		}
+		uint64_t b = j->bh[r] & j->mask;
+		j->next[r] = j->head[b];
+		j->head[b] = (uint32_t)(r + 1);
+	}
+}
+
+static void chain_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct par *pa = w->pa;
+	const int64_t step = 16; /* partitions per grab */
+	for (int64_t p0; (p0 = (int64_t)atomic_fetch_add(&pa->next_job, (int)step)) < pa->np;)
+		for (int64_t p = p0; p < p0 + step && p < pa->np; p++)
+			chain_range(pa->j, pa, p ? pa->pend[p - 1] : 0, pa->pend[p], &w->null_key);
+}
+
+/* Chains every row with non-NULL keys into its bucket (phases 2-3). The
+ * head[] writes are random; for a big table the rows are first
+ * radix-partitioned by the high bits of their bucket, so each partition's
+ * writes stay within a cache-sized slice of head[]. */
+static tarn_rc chain_rows(struct join_op *j, struct par *pa, uint64_t slots, struct tarn_err *err)
 {
 	int64_t n = j->bn;
 	int bits = 0;
@@ -253,104 +416,134 @@ static tarn_rc chain_rows(struct join_op *j, uint64_t slots, struct tarn_err *er
 	int pbits = bits > 16 ? bits - 16 : 0; /* 64K buckets (256 KiB) per partition */
 	if (pbits > 12)
 		pbits = 12;
-	int64_t np = (int64_t)1 << pbits;
-	uint32_t *order = NULL;
-	int64_t *off = NULL;
-	if (pbits > 0) {
-		order = tarn_malloc((size_t)(n ? n : 1) * sizeof *order);
-		off = tarn_calloc((size_t)np + 1, sizeof *off);
-		if (!order || !off) {
-			tarn_free(order);
-			tarn_free(off);
-			return tarn_err_nomem(err, "hash join");
-		}
-	}
-	bool nulls = false;
+	pa->np = (int64_t)1 << pbits;
+	pa->pbits = pbits;
+	pa->shift = bits - pbits;
+	pa->nulls = false;
 	for (int k = 0; k < j->nk; k++)
-		nulls |= ex_has_nulls(j->bk[k]);
-	int shift = bits - pbits;
-	if (pbits > 0) {
-		for (int64_t r = 0; r < n; r++)
-			off[((j->bh[r] & j->mask) >> shift) + 1]++;
-		for (int64_t p = 0; p < np; p++)
-			off[p + 1] += off[p];
-		for (int64_t r = 0; r < n; r++)
-			order[off[(j->bh[r] & j->mask) >> shift]++] = (uint32_t)r;
-		/* off[p] is now the end of partition p */
+		pa->nulls |= ex_has_nulls(j->bk[k]);
+	if (pbits == 0) {
+		bool nk = false;
+		chain_range(j, pa, 0, n, &nk);
+		j->null_key |= nk;
+		return TARN_OK;
 	}
-	for (int64_t p = 0; p < np; p++) {
-		int64_t lo = pbits ? (p ? off[p - 1] : 0) : 0, hi = pbits ? off[p] : n;
-		for (int64_t q = hi - 1; q >= lo; q--) {
-			int64_t r = pbits ? order[q] : q;
-			if (nulls) {
-				bool has_null = false;
-				for (int k = 0; k < j->nk && !has_null; k++)
-					has_null = ex_is_null(j->bk[k], r);
-				if (has_null) {
-					j->null_key = true;
-					continue;
-				}
-			}
-			uint64_t b = j->bh[r] & j->mask;
-			j->next[r] = j->head[b];
-			j->head[b] = (uint32_t)(r + 1);
+	pa->order = tarn_malloc((size_t)(n ? n : 1) * sizeof *pa->order);
+	pa->cnt = tarn_calloc((size_t)(pa->np * pa->nw), sizeof *pa->cnt);
+	pa->pend = tarn_malloc((size_t)pa->np * sizeof *pa->pend);
+	if (!pa->order || !pa->cnt || !pa->pend)
+		return tarn_err_nomem(err, "hash join");
+	run_workers(pa, count_worker);
+	int64_t at = 0;
+	for (int64_t p = 0; p < pa->np; p++) {
+		for (int t = 0; t < pa->nw; t++) {
+			int64_t c = pa->cnt[p * pa->nw + t];
+			pa->cnt[p * pa->nw + t] = at;
+			at += c;
 		}
+		pa->pend[p] = at;
 	}
-	tarn_free(order);
-	tarn_free(off);
+	run_workers(pa, scatter_worker);
+	atomic_store(&pa->next_job, 0);
+	run_workers(pa, chain_worker);
+	for (int t = 0; t < pa->nw; t++)
+		j->null_key |= pa->w[t].null_key;
 	return TARN_OK;
+}
+
+static void par_free(struct par *pa)
+{
+	tarn_free(pa->job_col);
+	tarn_free(pa->cnt);
+	tarn_free(pa->pend);
+	tarn_free(pa->order);
+	tarn_free(pa->w);
 }
 
 static tarn_rc build_finish(struct ex_op *op, struct tarn_err *err)
 {
 	struct join_op *j = (struct join_op *)op;
 	int64_t n = j->bn;
-	/* the concatenation briefly holds a second copy of each column */
-	int64_t biggest = 0;
+	struct par pa = { .j = j };
+	pa.nw = op->q && op->q->threads > 1 ? op->q->threads : 1;
+	if (n < 16384)
+		pa.nw = 1; /* not worth waking anyone */
+	pa.w = tarn_calloc((size_t)pa.nw, sizeof *pa.w);
+	pa.job_col = tarn_malloc((size_t)(j->nb + j->nk + 1) * sizeof *pa.job_col);
+	if (!pa.w || !pa.job_col) {
+		par_free(&pa);
+		return tarn_err_nomem(err, "hash join build");
+	}
+	for (int t = 0; t < pa.nw; t++) {
+		pa.w[t].pa = &pa;
+		pa.w[t].id = t;
+	}
+	/* the concatenation briefly holds a second copy of up to nw columns */
+	int64_t sizes[2] = { 0, 0 };
 	for (int i = 0; i < j->nb + j->nk; i++) {
 		int64_t b = 0;
 		for (int c = 0; c < j->n_chunks; c++)
 			b += ex_array_bytes(i < j->nb ? j->chunks[c].cols[i] : j->chunks[c].keys[i - j->nb]);
-		biggest = b > biggest ? b : biggest;
+		if (b > sizes[0]) {
+			sizes[1] = sizes[0];
+			sizes[0] = b;
+		} else if (b > sizes[1]) {
+			sizes[1] = b;
+		}
 	}
-	TRY(ex_mem_reserve(op->q, "hash join (build side)", biggest, err));
-	tarn_rc crc = TARN_OK;
-	for (int i = 0; i < j->nb && !crc; i++)
-		if (j->bneed[i])
-			crc = concat(j, j->bcols[i], false, i);
-	for (int i = 0; i < j->nk && !crc; i++)
-		crc = concat(j, j->bk[i], true, i);
-	ex_mem_release(op->q, biggest);
-	for (int c = 0; c < j->n_chunks; c++)
-		chunk_free(&j->chunks[c], j->nb, j->nk);
-	j->n_chunks = 0;
-	if (crc)
-		return crc == TARN_ENOMEM ? tarn_err_nomem(err, "hash join build")
-					  : tarn_err_set(err, crc, "hash join: build side too large");
+	int64_t dup = sizes[0] + (pa.nw > 1 ? sizes[1] : 0);
+	tarn_rc rc = ex_mem_reserve(op->q, "hash join (build side)", dup, err);
+	if (rc) {
+		par_free(&pa);
+		return rc;
+	}
 	uint64_t slots = 16;
 	while (slots < (uint64_t)n * 2)
 		slots *= 2;
-	int64_t extra = n * 8 + (int64_t)slots * 4 + n * 4 +
-			(j->kind == EX_JOIN_RIGHT || j->kind == EX_JOIN_FULL ? n : 0);
-	TRY(ex_mem_reserve(op->q, "hash join (build side)", extra, err));
+	bool rf = j->kind == EX_JOIN_RIGHT || j->kind == EX_JOIN_FULL;
+	/* bh takes over the chunks' hashes, counted by merge */
+	int64_t extra = (int64_t)slots * 4 + n * 4 + (rf ? n : 0) + (n > 32768 ? n * 4 : 0);
+	rc = ex_mem_reserve(op->q, "hash join (build side)", extra, err);
+	if (rc) {
+		ex_mem_release(op->q, dup);
+		par_free(&pa);
+		return rc;
+	}
 	op->mem_held += extra;
 	j->bh = tarn_malloc((size_t)(n ? n : 1) * sizeof *j->bh);
 	j->head = tarn_calloc(slots, sizeof *j->head);
 	j->next = tarn_calloc((size_t)(n ? n : 1), sizeof *j->next);
-	if (j->kind == EX_JOIN_RIGHT || j->kind == EX_JOIN_FULL)
+	if (rf)
 		j->matched = tarn_calloc((size_t)(n ? n : 1), 1);
-	if (!j->bh || !j->head || !j->next ||
-	    ((j->kind == EX_JOIN_RIGHT || j->kind == EX_JOIN_FULL) && !j->matched))
+	if (!j->bh || !j->head || !j->next || (rf && !j->matched)) {
+		ex_mem_release(op->q, dup);
+		par_free(&pa);
 		return tarn_err_nomem(err, "hash join");
-	j->mask = slots - 1;
-	for (int k = 0; k < j->nk; k++) {
-		ex_array_finish(j->bk[k]);
-		ex_hash_column(j->bk[k], false, NULL, n, j->bh, k > 0);
 	}
-	TRY(chain_rows(j, slots, err));
-	for (int c = 0; c < j->nb; c++)
-		ex_array_finish(j->bcols[c]);
-	return TARN_OK;
+	j->mask = slots - 1;
+	for (int i = 0; i < j->nb; i++)
+		if (j->bneed[i])
+			pa.job_col[pa.n_jobs++] = i;
+	for (int i = 0; i < j->nk; i++)
+		pa.job_col[pa.n_jobs++] = j->nb + i;
+	pa.job_col[pa.n_jobs++] = -1;
+	run_workers(&pa, concat_worker);
+	ex_mem_release(op->q, dup);
+	tarn_rc crc = TARN_OK;
+	for (int t = 0; t < pa.nw && !crc; t++)
+		crc = pa.w[t].rc;
+	for (int c = 0; c < j->n_chunks; c++)
+		chunk_free(&j->chunks[c], j->nb, j->nk);
+	j->n_chunks = 0;
+	if (crc) {
+		par_free(&pa);
+		return crc == TARN_ENOMEM ? tarn_err_nomem(err, "hash join build")
+					  : tarn_err_set(err, crc, "hash join: build side too large");
+	}
+	atomic_store(&pa.next_job, 0);
+	rc = chain_rows(j, &pa, slots, err);
+	par_free(&pa);
+	return rc;
 }
 
 /* ---- probe ---------------------------------------------------------------------------------- */

@@ -520,6 +520,26 @@ void pq_valdec_free(struct pq_valdec *v)
 	v->tmp = NULL;
 }
 
+/* The short-string copy of a small string dictionary (pq_valdec). */
+static void short_dict_init(struct pq_valdec *v, const struct tarn_array *d)
+{
+	enum tarn_type_id id = d->type->id;
+	v->short_dict = false;
+	if ((id != TARN_T_STRING && id != TARN_T_BINARY) || d->length > PQ_SHORT_DICT)
+		return;
+	for (int64_t i = 0; i < d->length; i++)
+		if (d->offsets[i + 1] - d->offsets[i] > 16)
+			return;
+	for (int64_t i = 0; i < d->length; i++) {
+		int32_t s = d->offsets[i], len = d->offsets[i + 1] - s;
+		v->short_val[i][0] = v->short_val[i][1] = 0;
+		if (len)
+			memcpy(v->short_val[i], d->values + s, (size_t)len);
+		v->short_len[i] = (uint8_t)len;
+	}
+	v->short_dict = true;
+}
+
 tarn_rc pq_valdec_init(struct pq_valdec *v, const struct pq_leaf *lf, int encoding,
 		       const uint8_t *p, size_t n, const struct tarn_array *dict)
 {
@@ -539,6 +559,7 @@ tarn_rc pq_valdec_init(struct pq_valdec *v, const struct pq_leaf *lf, int encodi
 	case PQ_ENC_RLE_DICTIONARY: {
 		if (!dict)
 			return fail(v, "dictionary-encoded page without a dictionary page");
+		short_dict_init(v, dict);
 		if (n < 1) {
 			/* A page of only nulls may carry no indices at all. */
 			pq_rle_init(&v->rle, p, 0, 0);
@@ -713,7 +734,22 @@ static tarn_rc read_dict(struct pq_valdec *v, struct tarn_array *dst, int64_t k)
 		if (bad)
 			return fail(v, "dictionary index out of range");
 		int64_t at = dst->length;
-		if (id == TARN_T_STRING || id == TARN_T_BINARY) {
+		if ((id == TARN_T_STRING || id == TARN_T_BINARY) && v->short_dict) {
+			/* at most 16 bytes each: two fixed stores per value, into
+			 * 16 bytes of slack past the end */
+			tarn_rc rc = tarn_array_reserve_bytes(dst, m * 16 + 16);
+			if (rc)
+				return app(v, rc);
+			uint8_t *out = dst->values;
+			int64_t len = dst->values_len;
+			int32_t *off = dst->offsets;
+			for (int64_t i = 0; i < m; i++) {
+				memcpy(out + len, v->short_val[ix[i]], 16);
+				len += v->short_len[ix[i]];
+				off[at + i + 1] = (int32_t)len;
+			}
+			dst->values_len = len;
+		} else if (id == TARN_T_STRING || id == TARN_T_BINARY) {
 			int64_t total = 0;
 			for (int64_t i = 0; i < m; i++)
 				total += d->offsets[ix[i] + 1] - d->offsets[ix[i]];

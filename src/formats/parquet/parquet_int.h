@@ -466,6 +466,8 @@ TARN_MUST_USE tarn_rc pq_delta_end(const uint8_t *p, size_t n, const uint8_t **e
 				   const char **why);
 
 /* A data page's value section being decoded into dense leaf values. */
+#define PQ_SHORT_DICT 256
+
 struct pq_valdec {
 	const struct pq_leaf *lf;
 	int encoding;
@@ -482,6 +484,12 @@ struct pq_valdec {
 	uint64_t u64[PQ_CHUNK];
 	uint64_t u64b[PQ_CHUNK];
 	uint8_t stage[PQ_CHUNK * 16];
+	/* dictionaries of at most PQ_SHORT_DICT strings of at most 16 bytes:
+	 * each entry zero-padded to 16 bytes, so that a value is copied with
+	 * two fixed-size stores instead of a memcpy call (set per page) */
+	bool short_dict;
+	uint8_t short_len[PQ_SHORT_DICT];
+	uint64_t short_val[PQ_SHORT_DICT][2];
 	const char *why;              /* what was wrong when a call failed */
 };
 

@@ -77,6 +77,10 @@ struct col {
 	int page_no;
 	int64_t page_off;       /* file offset of the current page header */
 	struct tarn_array *dict;
+	/* the batch's definition levels are all max_def and def[] was left
+	 * unwritten (top-level optional leaves only: build_leaf then needs no
+	 * level pass) */
+	bool def_full;
 	uint8_t *pbuf;
 	size_t pbuf_cap;
 
@@ -477,7 +481,12 @@ static tarn_rc take(struct col *c, int64_t k, struct tarn_array *vals)
 		}
 		if (mx > md)
 			return col_fail(c, TARN_EDATA, "definition level above the column's maximum");
-		memcpy(c->def + c->n, d, (size_t)k);
+		if (!c->def_full || cnt != k) {
+			if (c->def_full)
+				memset(c->def, md, (size_t)c->n);
+			c->def_full = false;
+			memcpy(c->def + c->n, d, (size_t)k);
+		}
 		nvals = cnt;
 	}
 	if (lf->max_rep > 0) {
@@ -511,6 +520,7 @@ static tarn_rc col_read(struct col *c, struct tarn_array *vals)
 	bool nested = lf->max_rep > 0;
 	int64_t rows_done = 0;
 	c->n = 0;
+	c->def_full = lf->max_def > 0 && lf->max_rep == 0 && c->n_nodes == 1;
 	for (;;) {
 		if (c->look_pos >= c->look_len) {
 			if (!nested && rows_done == c->rows)
@@ -662,7 +672,9 @@ static tarn_rc build_leaf(struct col *c, struct pq_plan *p, uint8_t *scratch)
 		/* required, unnested: every entry is a value */
 		return TARN_OK;
 	}
-	if (!rep) {
+	if (c->def_full) {
+		slots = n; /* every entry a value (take) */
+	} else if (!rep) {
 		slots = n;
 		for (int64_t e = 0; e < n; e++) {
 			bool ok = def[e] == md;
