@@ -2984,6 +2984,384 @@ static tarn_rc bind_values(struct binder *b, const struct sql_query *q, struct r
 	return rel_from_op(b, op, "valueslist", nr, out);
 }
 
+/* ---- ORDER BY / LIMIT over a whole query body ---------------------------------------- */
+
+/* ORDER BY / LIMIT / OFFSET of a set operation or VALUES: keys are output
+ * positions, output names, or expressions over the output columns. */
+static tarn_rc apply_order_limit(struct binder *b, const struct sql_query *q, struct rel *cur)
+{
+	int visible = cur->n;
+	int64_t limit = -1, offset = 0;
+	tarn_rc rc = TARN_OK;
+	for (int w = 0; !rc && w < 2; w++) {
+		const struct sql_expr *le = w ? q->offset : q->limit;
+		if (!le)
+			continue;
+		struct ex_expr *x = NULL;
+		struct bctx none = { .r = NULL, .clause = w ? "OFFSET" : "LIMIT" };
+		rc = bind_expr(b, &none, le, &x);
+		if (!rc && (!ex_expr_is_const(x) || !tarn_type_is_integer(x->type.id) ||
+			    tarn_array_is_null(x->value, 0) || tarn_array_get_int(x->value, 0) < 0))
+			rc = fail(b, le->loc, TARN_EUSAGE, "%s must be a non-negative integer",
+				  w ? "OFFSET" : "LIMIT");
+		if (!rc)
+			*(w ? &offset : &limit) = tarn_array_get_int(x->value, 0);
+		ex_expr_free(x);
+	}
+	TRY(rc);
+	if (q->n_order) {
+		/* visible columns, then one hidden column per expression key */
+		struct proj p = { 0 };
+		int *col = tarn_calloc((size_t)q->n_order, sizeof *col);
+		rc = col ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < visible; i++) {
+			struct ex_expr *x;
+			rc = ex_expr_column(i, cur->cols[i].type, cur->cols[i].name, &x);
+			char *nm = rc ? NULL : tarn_strdup(cur->cols[i].name);
+			if (!rc && !nm) {
+				ex_expr_free(x);
+				rc = nomem(b);
+			}
+			if (!rc)
+				rc = proj_add(b, &p, x, nm);
+		}
+		struct bctx c = { .r = cur, .clause = "ORDER BY" };
+		for (int i = 0; !rc && i < q->n_order; i++) {
+			const struct sql_expr *oe = q->order[i].expr;
+			if (!oe) {
+				rc = fail(b, q->order[i].loc, TARN_EUNSUPPORTED,
+					  "ORDER BY ALL is not supported yet");
+				break;
+			}
+			if (oe->kind == SQL_EXPR_LITERAL && oe->lit.kind == SQL_LIT_INTEGER) {
+				if (!oe->lit.fits_i64 || oe->lit.i < 1 || oe->lit.i > visible)
+					rc = fail(b, oe->loc, TARN_EUSAGE,
+						  "ORDER BY position %.*s is not in the select list (1..%d)",
+						  (int)oe->lit.len, oe->lit.text, visible);
+				else
+					col[i] = (int)oe->lit.i - 1;
+				continue;
+			}
+			struct ex_expr *x;
+			rc = bind_expr(b, &c, oe, &x);
+			if (rc)
+				break;
+			if (x->kind == EX_E_COLUMN) {
+				col[i] = x->col;
+				ex_expr_free(x);
+				continue;
+			}
+			char *nm = tarn_malloc(24);
+			if (!nm) {
+				ex_expr_free(x);
+				rc = nomem(b);
+				break;
+			}
+			snprintf(nm, 24, "__order%d", i);
+			rc = proj_add(b, &p, x, nm);
+			col[i] = p.n - 1;
+		}
+		struct ex_op *op = NULL;
+		if (!rc) {
+			rc = ex_op_project(cur->op, p.e, (const char *const *)p.names, p.n, &op, b->err);
+			cur->op = NULL;
+			proj_free(&p, false);
+		} else {
+			proj_free(&p, true);
+		}
+		struct ex_sort_key *keys = rc ? NULL : tarn_calloc((size_t)q->n_order, sizeof *keys);
+		if (!rc && !keys)
+			rc = nomem(b);
+		const struct tarn_schema *s = op ? ex_op_schema(op) : NULL;
+		for (int i = 0; !rc && i < q->n_order; i++) {
+			rc = ex_expr_column(col[i], &s->fields[col[i]].type, s->fields[col[i]].name,
+					    &keys[i].expr);
+			keys[i].desc = q->order[i].dir == SQL_SORT_DESC;
+			keys[i].nulls_first = q->order[i].nulls == SQL_NULLS_FIRST;
+		}
+		tarn_free(col);
+		struct ex_op *sop = NULL;
+		if (!rc) {
+			rc = ex_op_sort(op, keys, q->n_order, limit >= 0 ? limit + offset : -1, &sop,
+					b->err);
+			op = NULL;
+		} else {
+			for (int i = 0; keys && i < q->n_order; i++)
+				ex_expr_free(keys[i].expr);
+		}
+		ex_op_free(op);
+		tarn_free(keys);
+		if (rc)
+			return rc;
+		cur->op = sop;
+		rel_retarget(cur);
+	}
+	if (limit >= 0 || offset > 0) {
+		struct ex_op *lop;
+		rc = ex_op_limit(cur->op, limit, offset, &lop, b->err);
+		cur->op = NULL;
+		TRY(rc);
+		cur->op = lop;
+	}
+	if (q->n_order && ex_op_schema(cur->op)->n_fields > visible) {
+		struct ex_expr **pe = tarn_calloc((size_t)visible + 1, sizeof *pe);
+		const char **names = tarn_calloc((size_t)visible + 1, sizeof *names);
+		rc = pe && names ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < visible; i++) {
+			rc = ex_expr_column(i, cur->cols[i].type, cur->cols[i].name, &pe[i]);
+			names[i] = cur->cols[i].name;
+		}
+		struct ex_op *pop = NULL;
+		if (!rc) {
+			rc = ex_op_project(cur->op, pe, names, visible, &pop, b->err);
+			cur->op = NULL;
+		} else {
+			for (int i = 0; pe && i < visible; i++)
+				ex_expr_free(pe[i]);
+		}
+		tarn_free(pe);
+		tarn_free(names);
+		TRY(rc);
+		cur->op = pop;
+	}
+	rel_retarget(cur);
+	return TARN_OK;
+}
+
+/* ---- set operations ---------------------------------------------------------------------- */
+
+static const char *setop_sql(const struct sql_query *q)
+{
+	switch (q->op) {
+	case SQL_SETOP_UNION:
+		return q->all ? "UNION ALL" : "UNION";
+	case SQL_SETOP_INTERSECT:
+		return q->all ? "INTERSECT ALL" : "INTERSECT";
+	default:
+		return q->all ? "EXCEPT ALL" : "EXCEPT";
+	}
+}
+
+static bool is_number(enum tarn_type_id id)
+{
+	return tarn_type_is_integer(id) || id == TARN_T_FLOAT32 || id == TARN_T_FLOAT64 ||
+	       id == TARN_T_DECIMAL128;
+}
+
+/* The type both branches' column is cast to, by DuckDB's rules for set
+ * operations: NULL takes the other side's type, VARCHAR absorbs anything,
+ * BOOLEAN widens to a number, numbers widen (integer + DECIMAL gives a
+ * DECIMAL wide enough for both, integer + DOUBLE gives DOUBLE). */
+static tarn_rc setop_type(struct binder *b, const struct sql_query *q, int i, int col,
+			  const char *name, const struct tarn_type *l, const struct tarn_type *r,
+			  struct tarn_type *out)
+{
+	enum tarn_type_id x = l->id, y = r->id;
+	if (tarn_type_equal(l, r) || y == TARN_T_NULL)
+		return tarn_type_copy(out, l) ? nomem(b) : TARN_OK;
+	if (x == TARN_T_NULL)
+		return tarn_type_copy(out, r) ? nomem(b) : TARN_OK;
+	if ((x == TARN_T_STRING && y != TARN_T_BINARY && !tarn_type_is_nested(y)) ||
+	    (y == TARN_T_STRING && x != TARN_T_BINARY && !tarn_type_is_nested(x))) {
+		tarn_type_init(out, TARN_T_STRING);
+		return TARN_OK;
+	}
+	if (x == TARN_T_BOOL && is_number(y))
+		return tarn_type_copy(out, r) ? nomem(b) : TARN_OK;
+	if (y == TARN_T_BOOL && is_number(x))
+		return tarn_type_copy(out, l) ? nomem(b) : TARN_OK;
+	struct tarn_err e2 = { 0 };
+	if (ex_type_common(l, r, out, &e2) == TARN_OK)
+		return TARN_OK;
+	struct tarn_buf tl, tr;
+	tarn_buf_init(&tl);
+	tarn_buf_init(&tr);
+	tarn_rc rc = TARN_OK;
+	if (tarn_type_to_text(l, &tl) || tarn_buf_cstr(&tl) || tarn_type_to_text(r, &tr) ||
+	    tarn_buf_cstr(&tr))
+		rc = nomem(b);
+	else
+		rc = fail(b, q->args[i]->loc, TARN_EUSAGE,
+			  "%s: column %d (%s) is %s on the left but %s here; the types do not "
+			  "combine (CAST one side)",
+			  setop_sql(q), col + 1, name, tl.data, tr.data);
+	tarn_buf_free(&tl);
+	tarn_buf_free(&tr);
+	return rc;
+}
+
+/* Casts r's columns to types (a projection when any differs); names kept. */
+static tarn_rc cast_rel(struct binder *b, struct rel *r, const struct tarn_type *types)
+{
+	bool same = true;
+	for (int i = 0; i < r->n; i++)
+		same = same && tarn_type_equal(r->cols[i].type, &types[i]);
+	if (same)
+		return TARN_OK;
+	struct ex_expr **pe = tarn_calloc((size_t)r->n + 1, sizeof *pe);
+	const char **names = tarn_calloc((size_t)r->n + 1, sizeof *names);
+	tarn_rc rc = pe && names ? TARN_OK : nomem(b);
+	for (int i = 0; !rc && i < r->n; i++) {
+		names[i] = r->cols[i].name;
+		rc = ex_expr_column(i, r->cols[i].type, r->cols[i].name, &pe[i]);
+		if (!rc && !tarn_type_equal(r->cols[i].type, &types[i])) {
+			struct ex_expr *cx;
+			rc = ex_expr_cast(pe[i], &types[i], false, &cx, b->err);
+			pe[i] = rc ? NULL : cx;
+		}
+	}
+	struct ex_op *op = NULL;
+	if (!rc) {
+		rc = ex_op_project(r->op, pe, names, r->n, &op, b->err);
+		r->op = NULL;
+	} else {
+		for (int i = 0; pe && i < r->n; i++)
+			ex_expr_free(pe[i]);
+	}
+	tarn_free(pe);
+	tarn_free(names);
+	TRY(rc);
+	r->op = op;
+	rel_retarget(r);
+	return TARN_OK;
+}
+
+/* UNION BY NAME: both sides projected onto the left's columns followed by
+ * the right's other columns (matched case-insensitively); a side lacking a
+ * column gives NULL there. */
+static tarn_rc align_by_name(struct binder *b, struct rel *l, struct rel *r)
+{
+	int n = l->n;
+	for (int j = 0; j < r->n; j++) {
+		bool found = false;
+		for (int i = 0; i < l->n && !found; i++)
+			found = name_eq(l->cols[i].name, r->cols[j].name);
+		n += !found;
+	}
+	const char **names = tarn_calloc((size_t)n + 1, sizeof *names);
+	if (!names)
+		return nomem(b);
+	int k = 0;
+	for (int i = 0; i < l->n; i++)
+		names[k++] = l->cols[i].name;
+	for (int j = 0; j < r->n; j++) {
+		bool found = false;
+		for (int i = 0; i < l->n && !found; i++)
+			found = name_eq(l->cols[i].name, r->cols[j].name);
+		if (!found)
+			names[k++] = r->cols[j].name;
+	}
+	tarn_rc rc = TARN_OK;
+	struct rel *side[2] = { l, r };
+	struct ex_op *ops[2] = { NULL, NULL };
+	for (int s = 0; s < 2 && !rc; s++) {
+		struct ex_expr **pe = tarn_calloc((size_t)n + 1, sizeof *pe);
+		rc = pe ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < n; i++) {
+			int hit = -1;
+			for (int j = 0; j < side[s]->n && hit < 0; j++)
+				if (name_eq(side[s]->cols[j].name, names[i]))
+					hit = j;
+			if (hit >= 0) {
+				rc = ex_expr_column(hit, side[s]->cols[hit].type, names[i], &pe[i]);
+				continue;
+			}
+			struct tarn_type nt;
+			tarn_type_init(&nt, TARN_T_NULL);
+			rc = ex_expr_const_null(&nt, &pe[i]) ? nomem(b) : TARN_OK;
+		}
+		if (!rc) {
+			rc = ex_op_project(side[s]->op, pe, names, n, &ops[s], b->err);
+			side[s]->op = NULL;
+		} else {
+			for (int i = 0; pe && i < n; i++)
+				ex_expr_free(pe[i]);
+		}
+		tarn_free(pe);
+	}
+	tarn_free(names);
+	for (int s = 0; s < 2; s++) {
+		struct rel nr = { 0 };
+		if (!rc && ops[s]) {
+			double est = side[s]->est;
+			rc = rel_from_op(b, ops[s], NULL, est, &nr);
+			ops[s] = NULL;
+			rel_clear(side[s]);
+			if (rc)
+				rel_clear(&nr);
+			else
+				*side[s] = nr;
+		}
+		ex_op_free(ops[s]);
+	}
+	return rc;
+}
+
+/* args[0] op args[1] op ... as a left fold of set operators; each step
+ * unifies the column types of its two inputs. */
+static tarn_rc bind_setop(struct binder *b, const struct sql_query *q, struct rel *out)
+{
+	struct rel cur;
+	TRY(bind_query_rel(b, q->args[0], &cur));
+	enum ex_setop_kind kind = q->op == SQL_SETOP_UNION
+					  ? (q->all ? EX_SETOP_UNION_ALL : EX_SETOP_UNION)
+				  : q->op == SQL_SETOP_INTERSECT
+					  ? (q->all ? EX_SETOP_INTERSECT_ALL : EX_SETOP_INTERSECT)
+					  : (q->all ? EX_SETOP_EXCEPT_ALL : EX_SETOP_EXCEPT);
+	tarn_rc rc = TARN_OK;
+	for (int i = 1; !rc && i < q->n_args; i++) {
+		struct rel r;
+		rc = bind_query_rel(b, q->args[i], &r);
+		if (rc)
+			break;
+		if (q->by_name)
+			rc = align_by_name(b, &cur, &r);
+		if (!rc && r.n != cur.n)
+			rc = fail(b, q->args[i]->loc, TARN_EUSAGE,
+				  "%s: each side must have the same number of columns (the left "
+				  "has %d, this one %d)",
+				  setop_sql(q), cur.n, r.n);
+		struct tarn_type *types = rc ? NULL : tarn_calloc((size_t)cur.n + 1, sizeof *types);
+		if (!rc && !types)
+			rc = nomem(b);
+		for (int j = 0; !rc && j < cur.n; j++) {
+			rc = setop_type(b, q, i, j, cur.cols[j].name, cur.cols[j].type, r.cols[j].type,
+					&types[j]);
+			if (!rc && kind != EX_SETOP_UNION_ALL && !ex_type_is_scalar(types[j].id) &&
+			    types[j].id != TARN_T_NULL)
+				rc = fail(b, q->args[i]->loc, TARN_EUNSUPPORTED,
+					  "%s over column %d (%s) of a nested type is not supported "
+					  "yet (UNION ALL is)",
+					  setop_sql(q), j + 1, cur.cols[j].name);
+		}
+		if (!rc)
+			rc = cast_rel(b, &cur, types);
+		if (!rc)
+			rc = cast_rel(b, &r, types);
+		for (int j = 0; types && j < cur.n; j++)
+			tarn_type_clear(&types[j]);
+		tarn_free(types);
+		struct ex_op *op = NULL;
+		double est = cur.est + r.est;
+		if (!rc) {
+			rc = ex_op_setop(kind, cur.op, r.op, &op, b->err);
+			cur.op = r.op = NULL;
+		}
+		rel_clear(&r);
+		rel_clear(&cur);
+		if (!rc)
+			rc = rel_from_op(b, op, NULL, est, &cur);
+	}
+	if (!rc)
+		rc = apply_order_limit(b, q, &cur);
+	if (rc) {
+		rel_clear(&cur);
+		return rc;
+	}
+	*out = cur;
+	return TARN_OK;
+}
+
 static tarn_rc bind_query_rel(struct binder *b, const struct sql_query *q, struct rel *out)
 {
 	struct cte_frame frame, *saved = b->ctes;
@@ -3000,10 +3378,14 @@ static tarn_rc bind_query_rel(struct binder *b, const struct sql_query *q, struc
 		break;
 	case SQL_QUERY_VALUES:
 		rc = bind_values(b, q, out);
+		if (!rc && (q->n_order || q->limit || q->offset)) {
+			rc = apply_order_limit(b, q, out);
+			if (rc)
+				rel_clear(out);
+		}
 		break;
 	default:
-		rc = fail(b, q->loc, TARN_EUNSUPPORTED,
-			  "UNION, INTERSECT and EXCEPT are not supported yet");
+		rc = bind_setop(b, q, out);
 	}
 	b->ctes = saved;
 	return rc;

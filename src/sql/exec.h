@@ -235,6 +235,30 @@ struct ex_sort_key {
 TARN_MUST_USE tarn_rc ex_op_sort(struct ex_op *child, struct ex_sort_key *keys, int n,
 				 int64_t top_n, struct ex_op **out, struct tarn_err *err);
 
+/* Set operations (op_setop.c). left and right have the same column types;
+ * the output has left's schema. Rows compare IS NOT DISTINCT (NULL equals
+ * NULL). UNION ALL emits the left rows, then the right rows; the others
+ * emit left rows in input order, UNION then the right rows the left lacked. */
+enum ex_setop_kind {
+	EX_SETOP_UNION_ALL,
+	EX_SETOP_UNION,
+	EX_SETOP_INTERSECT,
+	EX_SETOP_INTERSECT_ALL, /* min(left, right) copies of each row */
+	EX_SETOP_EXCEPT,
+	EX_SETOP_EXCEPT_ALL,    /* max(left - right, 0) copies */
+};
+TARN_MUST_USE tarn_rc ex_op_setop(enum ex_setop_kind kind, struct ex_op *left,
+				  struct ex_op *right, struct ex_op **out, struct tarn_err *err);
+
+/* Grouping-sets expansion (op_expand.c): every input batch comes out
+ * n_sets times; copy s holds the input columns, then the n_keys keys
+ * (keys[k] over the input; NULL where bit k of masks[s] is clear), then
+ * an INTEGER column s. keys are taken over; masks are copied. */
+TARN_MUST_USE tarn_rc ex_op_expand(struct ex_op *child, struct ex_expr **keys,
+				   const char *const *key_names, int n_keys,
+				   const uint64_t *masks, int n_sets, struct ex_op **out,
+				   struct tarn_err *err);
+
 /* ---- running a plan --------------------------------------------------------------------- */
 
 struct ex_opts {
