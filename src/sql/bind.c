@@ -32,6 +32,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -40,6 +41,7 @@
 #include "columnar/type.h"
 #include "formats/format.h"
 #include "sql/bind.h"
+#include "sql/group.h"
 #include "sql/parse.h"
 
 struct bcol {
@@ -62,6 +64,15 @@ struct cte_frame {
 	struct cte_frame *up;
 };
 
+struct rec_frame {
+	const struct sql_cte *cte;
+	struct tarn_schema *schema; /* the working table's columns */
+	struct tarn_batch **work;   /* the previous iteration's rows (borrowed) */
+	int n_work;
+	int refs;                   /* references bound in this iteration */
+	struct rec_frame *up;
+};
+
 struct binder {
 	const char *text;
 	size_t len;
@@ -69,6 +80,7 @@ struct binder {
 	const struct ex_opts *xo;
 	struct sql_env *env;
 	struct cte_frame *ctes;
+	struct rec_frame *rec; /* working tables of the recursions being bound */
 	char **used; /* identifiers in the text, lower case */
 	int n_used, cap_used;
 	bool used_all;
@@ -1320,6 +1332,11 @@ static const struct sql_cte *find_cte(struct binder *b, const char *name,
 }
 
 static tarn_rc bind_tref(struct binder *b, const struct sql_tref *t, struct rel *out);
+static bool rec_is(const struct rec_frame *rf, const struct sql_cte *cte);
+static tarn_rc rec_ref(struct binder *b, const struct sql_tref *t, struct rec_frame *rf,
+		       struct rel *out);
+static tarn_rc bind_recursive_cte(struct binder *b, const struct sql_tref *t, struct cte_frame *f,
+				  const struct sql_cte *cte, struct rel *out);
 
 static tarn_rc table_rel(struct binder *b, const struct sql_tref *t, struct rel *out)
 {
@@ -1328,9 +1345,12 @@ static tarn_rc table_rel(struct binder *b, const struct sql_tref *t, struct rel 
 	struct cte_frame *f;
 	const struct sql_cte *cte = qn->n == 1 ? find_cte(b, name, &f) : NULL;
 	if (cte) {
-		if (f->with->recursive)
-			return fail(b, t->loc, TARN_EUNSUPPORTED,
-				    "WITH RECURSIVE is not supported yet");
+		for (struct rec_frame *rf = b->rec; rf; rf = rf->up)
+			if (rec_is(rf, cte))
+				return rec_ref(b, t, rf, out);
+		if (f->with->recursive && cte->query->kind == SQL_QUERY_SETOP &&
+		    cte->query->op == SQL_SETOP_UNION && !cte->query->by_name)
+			return bind_recursive_cte(b, t, f, cte, out);
 		/* Bind the CTE where it was defined: only earlier CTEs visible. */
 		struct cte_frame *saved = b->ctes;
 		int idx = (int)(cte - f->with->ctes);
@@ -3360,6 +3380,413 @@ static tarn_rc bind_setop(struct binder *b, const struct sql_query *q, struct re
 	}
 	*out = cur;
 	return TARN_OK;
+}
+
+/* ---- recursive CTEs ---------------------------------------------------------------------- */
+
+/* WITH RECURSIVE c AS (anchor UNION [ALL] step) is computed while binding,
+ * like an uncorrelated scalar subquery: the anchor runs once, then the
+ * step is bound and run again and again with c standing for the previous
+ * iteration's rows (an in-memory source), until an iteration yields no
+ * rows. UNION keeps only rows never produced before (compared IS NOT
+ * DISTINCT, across all iterations), which ends cycles. The reference to c
+ * becomes an in-memory source over every row produced. Rows held count
+ * against the memory limit (half the machine's memory when none is set),
+ * so a recursion that never ends stops with TARN_ELIMIT. */
+
+static void batches_free(struct tarn_batch **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		tarn_batch_free(v[i]);
+	tarn_free(v);
+}
+
+/* A dense copy of tb under schema s. */
+static tarn_rc batch_clone(const struct tarn_batch *tb, struct tarn_schema *s,
+			   struct tarn_batch **out)
+{
+	struct tarn_batch *d;
+	TRY(tarn_batch_new(s, tb->n_rows, &d));
+	tarn_rc rc = TARN_OK;
+	for (int c = 0; !rc && c < tb->n_cols; c++)
+		rc = ex_array_gather(d->cols[c], tb->cols[c], NULL, 0, tb->n_rows);
+	if (!rc)
+		rc = tarn_batch_seal(d, NULL);
+	if (rc) {
+		tarn_batch_free(d);
+		return rc;
+	}
+	*out = d;
+	return TARN_OK;
+}
+
+/* An in-memory source over copies of batches v[0..n), schema s. */
+static tarn_rc values_rel(struct binder *b, struct tarn_schema *s, struct tarn_batch *const *v,
+			  int n, const char *alias, struct rel *out)
+{
+	struct tarn_batch **copies = tarn_calloc((size_t)n + 1, sizeof *copies);
+	if (!copies)
+		return nomem(b);
+	int64_t rows = 0;
+	for (int i = 0; i < n; i++) {
+		if (batch_clone(v[i], s, &copies[i])) {
+			batches_free(copies, i);
+			return nomem(b);
+		}
+		rows += v[i]->n_rows;
+	}
+	struct ex_op *op;
+	tarn_rc rc = ex_op_values(s, copies, n, &op, b->err);
+	tarn_free(copies);
+	TRY(rc);
+	return rel_from_op(b, op, alias, (double)rows + 1, out);
+}
+
+/* Runs r's plan (consumed) to the end: its result batches. */
+static tarn_rc run_rel(struct binder *b, struct rel *r, struct tarn_batch ***out, int *n_out)
+{
+	*out = NULL;
+	*n_out = 0;
+	struct ex_op *op = r->op;
+	r->op = NULL;
+	struct ex_query *q = NULL;
+	tarn_rc rc = ex_query_new(op, b->xo, &q, b->err);
+	struct tarn_batch **v = NULL;
+	int n = 0, cap = 0;
+	while (!rc) {
+		struct tarn_batch *tb = NULL;
+		rc = ex_query_next(q, &tb, b->err);
+		if (rc || !tb)
+			break;
+		if (tb->n_rows == 0) {
+			tarn_batch_free(tb);
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			struct tarn_batch **nv = tarn_realloc(v, (size_t)cap * sizeof *nv);
+			if (!nv) {
+				tarn_batch_free(tb);
+				rc = nomem(b);
+				break;
+			}
+			v = nv;
+		}
+		v[n++] = tb;
+	}
+	ex_query_free(q);
+	if (rc) {
+		batches_free(v, n);
+		return rc;
+	}
+	*out = v;
+	*n_out = n;
+	return TARN_OK;
+}
+
+struct rec_state {
+	struct binder *b;
+	const struct sql_cte *cte;
+	struct tarn_schema *s;
+	bool dedup;
+	struct ex_groups g;
+	bool have_g;
+	uint8_t *seen;
+	int64_t cap_seen;
+	uint32_t *gids, *sel;
+	struct ex_vec *kv;
+	struct tarn_batch **all; /* every row kept so far */
+	int n_all, cap_all;
+	int64_t rows, bytes, limit, iters;
+};
+
+static void fmt_size(char *buf, size_t cap, int64_t n)
+{
+	if (n >= (int64_t)1 << 30)
+		snprintf(buf, cap, "%.1f GiB", (double)n / (1 << 30));
+	else if (n >= 1 << 20)
+		snprintf(buf, cap, "%.1f MiB", (double)n / (1 << 20));
+	else
+		snprintf(buf, cap, "%lld bytes", (long long)n);
+}
+
+/* Keeps the new rows of v[0..n) (taken over): with UNION only rows never
+ * seen before. The kept rows go to *kept (the next working table) and to
+ * st->all. */
+static tarn_rc rec_keep(struct rec_state *st, struct tarn_batch **v, int n, struct tarn_batch ***kept,
+			int *n_kept)
+{
+	struct binder *b = st->b;
+	*kept = tarn_calloc((size_t)n + 1, sizeof **kept);
+	*n_kept = 0;
+	tarn_rc rc = *kept ? TARN_OK : nomem(b);
+	int i = 0;
+	for (; !rc && i < n; i++) {
+		struct tarn_batch *tb = v[i];
+		v[i] = NULL;
+		if (st->dedup) {
+			for (int c = 0; c < tb->n_cols; c++)
+				st->kv[c] = (struct ex_vec){ tb->cols[c], false };
+			if (ex_groups_lookup(&st->g, st->kv, NULL, tb->n_rows, st->gids)) {
+				tarn_batch_free(tb);
+				rc = nomem(b);
+				break;
+			}
+			if (st->g.n > st->cap_seen) {
+				int64_t cap = st->cap_seen ? st->cap_seen : 1024;
+				while (cap < st->g.n)
+					cap *= 2;
+				uint8_t *ns = tarn_realloc(st->seen, (size_t)cap);
+				if (!ns) {
+					tarn_batch_free(tb);
+					rc = nomem(b);
+					break;
+				}
+				memset(ns + st->cap_seen, 0, (size_t)(cap - st->cap_seen));
+				st->seen = ns;
+				st->cap_seen = cap;
+			}
+			int64_t m = 0;
+			for (int64_t k = 0; k < tb->n_rows; k++)
+				if (!st->seen[st->gids[k]]) {
+					st->seen[st->gids[k]] = 1;
+					st->sel[m++] = (uint32_t)k;
+				}
+			if (m == 0) {
+				tarn_batch_free(tb);
+				continue;
+			}
+			if (m < tb->n_rows) {
+				struct ex_batch *eb;
+				rc = ex_batch_wrap(tb, &eb);
+				if (rc) {
+					rc = nomem(b);
+					break;
+				}
+				eb->sel = st->sel;
+				eb->n_sel = m;
+				rc = ex_batch_to_tarn(eb, st->s, &tb, b->err);
+				eb->sel = NULL;
+				ex_batch_free(eb);
+				if (rc)
+					break;
+			}
+		}
+		st->rows += tb->n_rows;
+		for (int c = 0; c < tb->n_cols; c++)
+			st->bytes += ex_array_bytes(tb->cols[c]);
+		st->bytes += 256; /* the batch's own structures */
+		int64_t held = st->bytes + (st->have_g ? ex_groups_bytes(&st->g) : 0);
+		if (held > st->limit) {
+			tarn_batch_free(tb);
+			char lim[32];
+			fmt_size(lim, sizeof lim, st->limit);
+			rc = fail(b, st->cte->name.loc, TARN_ELIMIT,
+				  "recursive CTE %s: memory limit of %s exceeded after %lld iterations "
+				  "(%lld rows held); the recursion may not end (check the WHERE of its "
+				  "recursive part), or raise --memory-limit",
+				  st->cte->name.s, lim, (long long)st->iters, (long long)st->rows);
+			break;
+		}
+		if (st->n_all == st->cap_all) {
+			int cap = st->cap_all ? st->cap_all * 2 : 16;
+			struct tarn_batch **na = tarn_realloc(st->all, (size_t)cap * sizeof *na);
+			if (!na) {
+				tarn_batch_free(tb);
+				rc = nomem(b);
+				break;
+			}
+			st->all = na;
+			st->cap_all = cap;
+		}
+		st->all[st->n_all++] = tb;
+		(*kept)[(*n_kept)++] = tb;
+	}
+	for (; i < n; i++)
+		tarn_batch_free(v[i]);
+	tarn_free(v);
+	return rc;
+}
+
+static int64_t default_rec_limit(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || psz <= 0)
+		return (int64_t)4 << 30;
+	return (int64_t)pages * psz / 2;
+}
+
+/* Binds reference t to recursive CTE cte (defined in frame f). */
+static tarn_rc bind_recursive_cte(struct binder *b, const struct sql_tref *t, struct cte_frame *f,
+				  const struct sql_cte *cte, struct rel *out)
+{
+	const struct sql_query *q = cte->query;
+	const char *name = cte->name.s;
+	if (q->n_order || q->limit || q->offset)
+		return fail(b, q->loc, TARN_EUNSUPPORTED,
+			    "ORDER BY / LIMIT on a recursive CTE's UNION is not supported yet");
+	int idx = (int)(cte - f->with->ctes);
+	struct cte_frame *saved = b->ctes;
+	/* the anchor: every branch but the last, without c in scope */
+	struct sql_query anchor_q;
+	const struct sql_query *anchor = q->args[0];
+	if (q->n_args > 2) {
+		anchor_q = *q;
+		anchor_q.with = NULL;
+		anchor_q.n_args = q->n_args - 1;
+		anchor = &anchor_q;
+	}
+	struct cte_frame outer = { f->with, idx, f->up };
+	struct cte_frame inner = { f->with, idx + 1, f->up };
+	struct rel r = { 0 };
+	b->ctes = &outer;
+	tarn_rc rc = bind_query_rel(b, anchor, &r);
+	b->ctes = saved;
+	TRY(rc);
+	if (cte->n_cols > r.n) {
+		rel_clear(&r);
+		return fail(b, cte->name.loc, TARN_EUSAGE, "%d column names for %d columns",
+			    cte->n_cols, r.n);
+	}
+	struct rec_state st = { .b = b, .cte = cte, .dedup = !q->all };
+	st.limit = b->xo && b->xo->mem_limit > 0 ? b->xo->mem_limit : default_rec_limit();
+	/* the working table's schema: the anchor's types, the CTE's names */
+	{
+		const char **names = tarn_calloc((size_t)r.n + 1, sizeof *names);
+		const struct tarn_type **types = tarn_calloc((size_t)r.n + 1, sizeof *types);
+		struct tarn_type *fixed = tarn_calloc((size_t)r.n + 1, sizeof *fixed);
+		rc = names && types && fixed ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < r.n; i++) {
+			names[i] = i < cte->n_cols ? cte->cols[i].s : r.cols[i].name;
+			/* an untyped NULL column of the anchor becomes INTEGER */
+			if (r.cols[i].type->id == TARN_T_NULL)
+				tarn_type_init(&fixed[i], TARN_T_INT32);
+			else
+				rc = tarn_type_copy(&fixed[i], r.cols[i].type) ? nomem(b) : TARN_OK;
+			types[i] = &fixed[i];
+		}
+		if (!rc)
+			rc = cast_rel(b, &r, fixed);
+		if (!rc)
+			rc = ex_schema_make(r.n, names, types, &st.s) ? nomem(b) : TARN_OK;
+		for (int i = 0; fixed && i < r.n; i++)
+			tarn_type_clear(&fixed[i]);
+		tarn_free(fixed);
+		tarn_free(names);
+		tarn_free(types);
+	}
+	int nc = r.n;
+	if (!rc && st.dedup) {
+		for (int i = 0; !rc && i < nc; i++)
+			if (!ex_type_is_scalar(st.s->fields[i].type.id))
+				rc = fail(b, q->loc, TARN_EUNSUPPORTED,
+					  "UNION over column %d (%s) of a nested type is not supported "
+					  "yet (UNION ALL is)",
+					  i + 1, st.s->fields[i].name);
+		const struct tarn_type **kt = rc ? NULL : tarn_calloc((size_t)nc + 1, sizeof *kt);
+		st.kv = rc ? NULL : tarn_calloc((size_t)nc + 1, sizeof *st.kv);
+		st.gids = rc ? NULL : tarn_malloc(EX_BATCH_MAX * sizeof *st.gids);
+		st.sel = rc ? NULL : tarn_malloc(EX_BATCH_MAX * sizeof *st.sel);
+		if (!rc && (!kt || !st.kv || !st.gids || !st.sel))
+			rc = nomem(b);
+		for (int i = 0; !rc && i < nc; i++)
+			kt[i] = &st.s->fields[i].type;
+		if (!rc)
+			rc = ex_groups_init(&st.g, nc, kt) ? nomem(b) : TARN_OK;
+		st.have_g = !rc;
+		tarn_free(kt);
+	}
+	struct tarn_batch **v = NULL, **work = NULL;
+	int n = 0, n_work = 0;
+	if (!rc)
+		rc = run_rel(b, &r, &v, &n);
+	rel_clear(&r);
+	if (!rc)
+		rc = rec_keep(&st, v, n, &work, &n_work);
+	struct rec_frame rf = { cte, st.s, NULL, 0, 0, b->rec };
+	bool plain = false;
+	while (!rc) {
+		rf.work = work;
+		rf.n_work = n_work;
+		rf.refs = 0;
+		b->rec = &rf;
+		b->ctes = &inner;
+		rc = bind_query_rel(b, q->args[q->n_args - 1], &r);
+		b->ctes = saved;
+		b->rec = rf.up;
+		if (!rc && (rf.refs == 0 || n_work == 0)) {
+			/* no self-reference: an ordinary CTE after all; or done */
+			plain = rf.refs == 0;
+			rel_clear(&r);
+			break;
+		}
+		st.iters++;
+		if (!rc && r.n != nc)
+			rc = fail(b, q->args[q->n_args - 1]->loc, TARN_EUSAGE,
+				  "recursive CTE %s: the recursive part has %d columns, the anchor %d",
+				  name, r.n, nc);
+		if (!rc) {
+			struct tarn_type *types = tarn_calloc((size_t)nc + 1, sizeof *types);
+			rc = types ? TARN_OK : nomem(b);
+			for (int i = 0; !rc && i < nc; i++)
+				rc = tarn_type_copy(&types[i], &st.s->fields[i].type) ? nomem(b)
+										      : TARN_OK;
+			if (!rc)
+				rc = cast_rel(b, &r, types);
+			for (int i = 0; types && i < nc; i++)
+				tarn_type_clear(&types[i]);
+			tarn_free(types);
+		}
+		tarn_free(work);
+		work = NULL;
+		n_work = 0;
+		if (!rc)
+			rc = run_rel(b, &r, &v, &n);
+		rel_clear(&r);
+		if (!rc)
+			rc = rec_keep(&st, v, n, &work, &n_work);
+	}
+	tarn_free(work);
+	if (st.have_g)
+		ex_groups_free(&st.g);
+	tarn_free(st.seen);
+	tarn_free(st.gids);
+	tarn_free(st.sel);
+	tarn_free(st.kv);
+	if (!rc && !plain) {
+		struct ex_op *op;
+		rc = ex_op_values(st.s, st.all, st.n_all, &op, b->err);
+		st.n_all = 0;
+		if (!rc)
+			rc = rel_from_op(b, op, alias_or(&t->alias, name), (double)st.rows + 1, out);
+	}
+	batches_free(st.all, st.n_all);
+	tarn_schema_unref(st.s);
+	if (rc || !plain)
+		return rc ? rc : apply_alias_cols(b, &t->alias, out);
+	/* an ordinary CTE in a WITH RECURSIVE list */
+	b->ctes = &outer;
+	rc = bind_query_rel(b, q, out);
+	b->ctes = saved;
+	return rc;
+}
+
+static bool rec_is(const struct rec_frame *rf, const struct sql_cte *cte)
+{
+	return rf->cte == cte;
+}
+
+/* A reference to the working table of an enclosing recursion. */
+static tarn_rc rec_ref(struct binder *b, const struct sql_tref *t, struct rec_frame *rf,
+		       struct rel *out)
+{
+	if (++rf->refs > 1)
+		return fail(b, t->loc, TARN_EUSAGE,
+			    "recursive CTE %s is referenced more than once in its recursive part",
+			    rf->cte->name.s);
+	TRY(values_rel(b, rf->schema, rf->work, rf->n_work, alias_or(&t->alias, rf->cte->name.s),
+		       out));
+	return apply_alias_cols(b, &t->alias, out);
 }
 
 static tarn_rc bind_query_rel(struct binder *b, const struct sql_query *q, struct rel *out)
