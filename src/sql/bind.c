@@ -100,9 +100,17 @@ struct bctx {
 	const struct sql_expr **subs;
 	int *sub_col;
 	const char *clause; /* "WHERE", "SELECT", ... for messages */
+	/* GROUPING SETS: key_text[0..n_group_keys) are the grouping keys;
+	 * column set_col holds the row's set number (n_sets > 0). */
+	int n_group_keys;
+	int n_sets;
+	const uint64_t *set_masks;
+	int set_col;
 };
 
 static tarn_rc bind_query_rel(struct binder *b, const struct sql_query *q, struct rel *out);
+static tarn_rc bind_grouping(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			     struct ex_expr **out);
 static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			 struct ex_expr **out);
 
@@ -919,6 +927,9 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		tarn_free(t);
 		if (hit >= 0)
 			return ex_expr_column(hit, c->r->cols[hit].type, c->r->cols[hit].name, out);
+		if (e->kind == SQL_EXPR_FUNC && !e->func.over &&
+		    (name_eq(func_name(e), "grouping") || name_eq(func_name(e), "grouping_id")))
+			return bind_grouping(b, c, e, out);
 		if (e->kind == SQL_EXPR_NAME) {
 			const char *why;
 			if (find_col(c->r, &e->name, &why) >= 0)
@@ -2600,6 +2611,266 @@ static tarn_rc expand_star(struct binder *b, const struct bctx *c, const struct 
 	return TARN_OK;
 }
 
+/* ---- GROUPING SETS, ROLLUP, CUBE ---------------------------------------------------------- */
+
+/* GROUP BY's grouping sets as bit masks over a list of distinct key
+ * expressions (bit k: key k is grouped on). A plain GROUP BY has one set
+ * with every key (on = false: planned as before). Sets are the cross
+ * product of the GROUP BY items' set lists, as in the standard. */
+#define GS_MAX_SETS 4096
+
+struct gsets {
+	bool on;
+	int n_keys;
+	const struct sql_expr *keys[64];
+	char *text[64];
+	int n_sets;
+	uint64_t *masks;
+};
+
+static void gsets_free(struct gsets *gs)
+{
+	for (int i = 0; i < gs->n_keys; i++)
+		tarn_free(gs->text[i]);
+	tarn_free(gs->masks);
+	memset(gs, 0, sizeof *gs);
+}
+
+/* The bit of key expression e (added when new). */
+static tarn_rc gs_key(struct binder *b, const struct sql_select *sel, const struct rel *r,
+		      struct gsets *gs, const struct sql_expr *e, uint64_t *mask)
+{
+	if (e->kind == SQL_EXPR_ROW) {
+		for (int i = 0; i < e->list.n; i++)
+			TRY(gs_key(b, sel, r, gs, e->list.items[i], mask));
+		return TARN_OK;
+	}
+	const struct sql_expr *g = group_target(sel, r, e);
+	char *t;
+	TRY(expr_text(b, g, &t));
+	for (int i = 0; i < gs->n_keys; i++)
+		if (strcmp(gs->text[i], t) == 0) {
+			tarn_free(t);
+			*mask |= (uint64_t)1 << i;
+			return TARN_OK;
+		}
+	if (gs->n_keys == 64) {
+		tarn_free(t);
+		return fail(b, e->loc, TARN_ELIMIT, "GROUP BY: at most 64 distinct grouping keys");
+	}
+	gs->keys[gs->n_keys] = g;
+	gs->text[gs->n_keys] = t;
+	*mask |= (uint64_t)1 << gs->n_keys++;
+	return TARN_OK;
+}
+
+struct mask_list {
+	uint64_t *v;
+	int n, cap;
+};
+
+static tarn_rc ml_push(struct binder *b, struct mask_list *l, uint64_t m, sql_loc loc)
+{
+	if (l->n >= GS_MAX_SETS)
+		return fail(b, loc, TARN_ELIMIT, "GROUP BY: more than %d grouping sets",
+			    GS_MAX_SETS);
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 8;
+		uint64_t *v = tarn_realloc(l->v, (size_t)cap * sizeof *v);
+		if (!v)
+			return nomem(b);
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = m;
+	return TARN_OK;
+}
+
+/* The sets one GROUP BY item stands for, appended to out. */
+static tarn_rc gs_item(struct binder *b, const struct sql_select *sel, const struct rel *r,
+		       struct gsets *gs, const struct sql_group_item *it, struct mask_list *out)
+{
+	switch (it->kind) {
+	case SQL_GROUP_EXPR: {
+		uint64_t m = 0;
+		TRY(gs_key(b, sel, r, gs, it->expr, &m));
+		return ml_push(b, out, m, it->loc);
+	}
+	case SQL_GROUP_EMPTY:
+		return ml_push(b, out, 0, it->loc);
+	case SQL_GROUP_ROLLUP:
+	case SQL_GROUP_CUBE: {
+		uint64_t el[64];
+		if (it->n_args > (it->kind == SQL_GROUP_CUBE ? 12 : 64))
+			return fail(b, it->loc, TARN_ELIMIT, "%s takes at most %d elements",
+				    it->kind == SQL_GROUP_CUBE ? "CUBE" : "ROLLUP",
+				    it->kind == SQL_GROUP_CUBE ? 12 : 64);
+		for (int i = 0; i < it->n_args; i++) {
+			el[i] = 0;
+			TRY(gs_key(b, sel, r, gs, it->args[i], &el[i]));
+		}
+		if (it->kind == SQL_GROUP_ROLLUP) {
+			for (int k = it->n_args; k >= 0; k--) {
+				uint64_t m = 0;
+				for (int i = 0; i < k; i++)
+					m |= el[i];
+				TRY(ml_push(b, out, m, it->loc));
+			}
+			return TARN_OK;
+		}
+		int n = it->n_args;
+		for (uint32_t sub = (1u << n) - 1;; sub--) {
+			uint64_t m = 0;
+			for (int i = 0; i < n; i++)
+				if ((sub >> (n - 1 - i)) & 1)
+					m |= el[i];
+			TRY(ml_push(b, out, m, it->loc));
+			if (sub == 0)
+				break;
+		}
+		return TARN_OK;
+	}
+	case SQL_GROUP_SETS:
+		for (int i = 0; i < it->n_sets; i++)
+			TRY(gs_item(b, sel, r, gs, &it->sets[i], out));
+		return TARN_OK;
+	}
+	return fail(b, it->loc, TARN_EINTERNAL, "unknown GROUP BY element");
+}
+
+static tarn_rc gsets_build(struct binder *b, const struct sql_select *sel, const struct rel *r,
+			   struct gsets *gs)
+{
+	memset(gs, 0, sizeof *gs);
+	for (int i = 0; i < sel->n_group; i++)
+		gs->on = gs->on || sel->group[i].kind != SQL_GROUP_EXPR;
+	struct mask_list acc = { 0 }, item = { 0 }, next = { 0 };
+	tarn_rc rc = ml_push(b, &acc, 0, 0);
+	for (int i = 0; !rc && i < sel->n_group; i++) {
+		item.n = 0;
+		if (!gs->on) {
+			/* plain GROUP BY: every key once, in order, as before */
+			if (gs->n_keys == 64) {
+				rc = fail(b, sel->group[i].loc, TARN_ELIMIT,
+					  "GROUP BY: at most 64 grouping keys");
+				break;
+			}
+			gs->keys[gs->n_keys] = group_target(sel, r, sel->group[i].expr);
+			rc = expr_text(b, gs->keys[gs->n_keys], &gs->text[gs->n_keys]);
+			if (!rc)
+				gs->n_keys++;
+			continue;
+		}
+		rc = gs_item(b, sel, r, gs, &sel->group[i], &item);
+		next.n = 0;
+		for (int x = 0; !rc && x < acc.n; x++)
+			for (int y = 0; !rc && y < item.n; y++)
+				rc = ml_push(b, &next, acc.v[x] | item.v[y], sel->group[i].loc);
+		struct mask_list t = acc;
+		acc = next;
+		next = t;
+	}
+	tarn_free(item.v);
+	tarn_free(next.v);
+	if (rc) {
+		tarn_free(acc.v);
+		gsets_free(gs);
+		return rc;
+	}
+	gs->masks = acc.v;
+	gs->n_sets = acc.n;
+	if (gs->on && gs->n_keys == 0 && gs->n_sets == 1)
+		gs->on = false; /* GROUPING SETS (()): a global aggregate */
+	return TARN_OK;
+}
+
+/* Puts the grouping-sets expansion under the aggregate: keys[0..*nk)
+ * (bound over cur, taken over) move into the expansion, and become
+ * references to its key columns plus its set column. */
+static tarn_rc expand_for_sets(struct binder *b, const struct gsets *gs, struct rel *cur,
+			       struct ex_expr **keys, char **knames, char **key_text, int *nk)
+{
+	int n = *nk, n_in = cur->n;
+	struct ex_op *exp = NULL;
+	tarn_rc rc = ex_op_expand(cur->op, keys, (const char *const *)knames, n, gs->masks,
+				  gs->n_sets, &exp, b->err);
+	cur->op = NULL;
+	for (int i = 0; i < n; i++)
+		keys[i] = NULL;
+	TRY(rc);
+	cur->op = exp;
+	const struct tarn_schema *s = ex_op_schema(exp);
+	for (int i = 0; !rc && i <= n; i++)
+		rc = ex_expr_column(n_in + i, &s->fields[n_in + i].type, s->fields[n_in + i].name,
+				    &keys[i]);
+	knames[n] = tarn_strdup("__grouping_set");
+	key_text[n] = tarn_strdup("\x01grouping set");
+	*nk = n + 1;
+	if (!rc && (!knames[n] || !key_text[n]))
+		rc = nomem(b);
+	return rc;
+}
+
+/* GROUPING(k1, ..., kn) / GROUPING_ID: bit n-1-i is 1 when k_i is not
+ * grouped on in the row's set; a CASE over the set column. */
+static tarn_rc bind_grouping(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			     struct ex_expr **out)
+{
+	int n = e->func.n_args;
+	if (n < 1 || n > 63)
+		return fail(b, e->loc, TARN_EUSAGE, "%s takes 1 to 63 grouping keys", func_name(e));
+	int idx[64];
+	for (int i = 0; i < n; i++) {
+		char *t;
+		TRY(expr_text(b, e->func.args[i].value, &t));
+		idx[i] = -1;
+		for (int k = 0; k < c->n_group_keys && idx[i] < 0; k++)
+			if (strcmp(c->key_text[k], t) == 0)
+				idx[i] = k;
+		tarn_free(t);
+		if (idx[i] < 0)
+			return fail(b, e->func.args[i].value->loc, TARN_EUSAGE,
+				    "%s: arguments must be GROUP BY keys", func_name(e));
+	}
+	if (c->n_sets == 0)
+		return ex_expr_const_int(TARN_T_INT64, 0, out) ? nomem(b) : TARN_OK;
+	struct ex_expr **whens = tarn_calloc((size_t)c->n_sets, sizeof *whens);
+	struct ex_expr **thens = tarn_calloc((size_t)c->n_sets, sizeof *thens);
+	tarn_rc rc = whens && thens ? TARN_OK : nomem(b);
+	int done = 0;
+	for (; !rc && done < c->n_sets; done++) {
+		int64_t v = 0;
+		for (int i = 0; i < n; i++)
+			if (!((c->set_masks[done] >> idx[i]) & 1))
+				v |= (int64_t)1 << (n - 1 - i);
+		struct ex_expr *col = NULL, *k = NULL;
+		rc = ex_expr_column(c->set_col, c->r->cols[c->set_col].type, NULL, &col);
+		if (!rc)
+			rc = ex_expr_const_int(TARN_T_INT32, done, &k);
+		if (!rc)
+			rc = ex_expr_cmp(EX_EQ, col, k, &whens[done], b->err);
+		else {
+			ex_expr_free(col);
+			ex_expr_free(k);
+		}
+		if (!rc)
+			rc = ex_expr_const_int(TARN_T_INT64, v, &thens[done]);
+		if (rc)
+			done++;
+	}
+	if (!rc) {
+		rc = ex_expr_case(whens, thens, c->n_sets, NULL, out, b->err);
+	} else {
+		for (int i = 0; i < done; i++) {
+			ex_expr_free(whens[i]);
+			ex_expr_free(thens[i]);
+		}
+	}
+	tarn_free(whens);
+	tarn_free(thens);
+	return rc;
+}
+
 static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out)
 {
 	const struct sql_select *sel = q->select;
@@ -2626,28 +2897,27 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 	bool grouped = sel->n_group || sel->group_all || al.n || sel->having;
 	char **key_text = NULL;
 	int nk = 0;
+	struct gsets gs = { 0 };
 	struct bctx c = { .r = &cur, .clause = "SELECT" };
 	if (!rc && grouped) {
 		if (sel->group_all)
 			rc = fail(b, q->loc, TARN_EUNSUPPORTED, "GROUP BY ALL is not supported yet");
-		for (int i = 0; !rc && i < sel->n_group; i++)
-			if (sel->group[i].kind != SQL_GROUP_EXPR)
-				rc = fail(b, sel->group[i].loc, TARN_EUNSUPPORTED,
-					  "ROLLUP, CUBE and GROUPING SETS are not supported yet");
+		if (!rc)
+			rc = gsets_build(b, sel, &cur, &gs);
 		struct ex_expr **keys = NULL;
 		char **knames = NULL;
 		struct ex_agg_spec *specs = NULL;
 		if (!rc) {
-			keys = tarn_calloc((size_t)sel->n_group + 1, sizeof *keys);
-			knames = tarn_calloc((size_t)sel->n_group + 1, sizeof *knames);
-			key_text = tarn_calloc((size_t)sel->n_group + 1, sizeof *key_text);
+			keys = tarn_calloc((size_t)gs.n_keys + 2, sizeof *keys);
+			knames = tarn_calloc((size_t)gs.n_keys + 2, sizeof *knames);
+			key_text = tarn_calloc((size_t)gs.n_keys + 2, sizeof *key_text);
 			specs = tarn_calloc((size_t)al.n + 1, sizeof *specs);
 			if (!keys || !knames || !key_text || !specs)
 				rc = nomem(b);
 		}
 		struct bctx kc = { .r = &cur, .clause = "GROUP BY" };
-		for (int i = 0; !rc && i < sel->n_group; i++) {
-			const struct sql_expr *g = group_target(sel, &cur, sel->group[i].expr);
+		for (int i = 0; !rc && i < gs.n_keys; i++) {
+			const struct sql_expr *g = gs.keys[i];
 			rc = bind_expr(b, &kc, g, &keys[nk]);
 			if (!rc)
 				rc = expr_text(b, g, &key_text[nk]);
@@ -2665,6 +2935,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		for (int i = 0; !rc && i < al.n; i++)
 			specs[i].name = al.text[i];
 		struct ex_op *agg = NULL;
+		if (!rc && gs.on)
+			rc = expand_for_sets(b, &gs, &cur, keys, knames, key_text, &nk);
 		if (!rc) {
 			struct ex_op *in = cur.op;
 			cur.op = NULL;
@@ -2692,6 +2964,10 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		c.agg_mode = true;
 		c.n_keys = nk;
 		c.key_text = key_text;
+		c.n_group_keys = gs.on ? nk - 1 : nk;
+		c.n_sets = gs.on ? gs.n_sets : 0;
+		c.set_masks = gs.masks;
+		c.set_col = nk - 1;
 		c.n_aggs = al.n;
 		c.agg_text = al.text;
 		if (!rc && sel->having) {
@@ -2802,6 +3078,7 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 	for (int i = 0; key_text && i < nk; i++)
 		tarn_free(key_text[i]);
 	tarn_free(key_text);
+	gsets_free(&gs);
 	if (!rc)
 		rc = rel_from_op(b, op, NULL, est, &cur);
 	else
@@ -3608,6 +3885,11 @@ static tarn_rc rec_keep(struct rec_state *st, struct tarn_batch **v, int n, stru
 	return rc;
 }
 
+/* Without --memory-limit, a recursion also stops after this many
+ * iterations (a step that adds one row each time would otherwise take
+ * hours to fill half the memory). */
+#define REC_MAX_ITERS 1000000
+
 static int64_t default_rec_limit(void)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
@@ -3721,6 +4003,15 @@ static tarn_rc bind_recursive_cte(struct binder *b, const struct sql_tref *t, st
 			break;
 		}
 		st.iters++;
+		if (!(b->xo && b->xo->mem_limit > 0) && st.iters > REC_MAX_ITERS) {
+			rc = fail(b, cte->name.loc, TARN_ELIMIT,
+				  "recursive CTE %s: more than %d iterations without a memory limit; "
+				  "the recursion may not end (check the WHERE of its recursive part), "
+				  "or set --memory-limit to allow more",
+				  name, REC_MAX_ITERS);
+			rel_clear(&r);
+			break;
+		}
 		if (!rc && r.n != nc)
 			rc = fail(b, q->args[q->n_args - 1]->loc, TARN_EUSAGE,
 				  "recursive CTE %s: the recursive part has %d columns, the anchor %d",
