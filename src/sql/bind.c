@@ -106,6 +106,7 @@ struct bctx {
 	int n_sets;
 	const uint64_t *set_masks;
 	int set_col;
+	const struct sql_select *sel; /* GROUPING(alias): the select list */
 };
 
 static tarn_rc bind_query_rel(struct binder *b, const struct sql_query *q, struct rel *out);
@@ -1260,6 +1261,49 @@ static tarn_rc lit_text(struct binder *b, const struct sql_expr *v, char *buf, s
 }
 
 /* read_csv('path', key=value, ...) and friends. */
+/* range(stop) / range(start, stop[, step]) and generate_series (stop
+ * included), over BIGINT constants. */
+static tarn_rc series_rel(struct binder *b, const struct sql_tref *t, const char *fn,
+			  struct rel *out)
+{
+	int n = t->func.n_args;
+	bool incl = name_eq(fn, "generate_series");
+	if (n < 1 || n > 3)
+		return fail(b, t->loc, TARN_EUSAGE, "%s() takes 1 to 3 arguments (start, stop, step)",
+			    fn);
+	int64_t v[3] = { 0, 0, 1 };
+	for (int i = 0; i < n; i++) {
+		const struct sql_arg *a = &t->func.args[i];
+		struct ex_expr *x = NULL;
+		struct bctx none = { .r = NULL, .clause = "FROM" };
+		tarn_rc rc = a->name.s ? fail(b, a->value->loc, TARN_EUSAGE,
+					      "%s() takes no named arguments", fn)
+				       : bind_expr(b, &none, a->value, &x);
+		if (!rc)
+			rc = ex_expr_fold(&x) ? nomem(b) : TARN_OK;
+		if (!rc && (!ex_expr_is_const(x) || !tarn_type_is_integer(x->type.id) ||
+			    tarn_array_is_null(x->value, 0)))
+			rc = fail(b, a->value->loc, TARN_EUNSUPPORTED,
+				  "%s(): arguments must be integer constants (dates and timestamps "
+				  "are not supported yet)",
+				  fn);
+		if (!rc)
+			v[n == 1 ? 1 : i] = tarn_array_get_int(x->value, 0);
+		ex_expr_free(x);
+		TRY(rc);
+	}
+	if (v[2] == 0)
+		return fail(b, t->func.args[n - 1].value->loc, TARN_EUSAGE,
+			    "%s(): the step must not be 0", fn);
+	struct ex_op *op;
+	char lname[32];
+	snprintf(lname, sizeof lname, "%s", incl ? "generate_series" : "range");
+	TRY(ex_op_series(v[0], v[1], v[2], incl, lname, &op, b->err));
+	double est = (double)(v[1] > v[0] ? v[1] - v[0] : v[0] - v[1]) / (double)(v[2] < 0 ? -v[2] : v[2]);
+	TRY(rel_from_op(b, op, alias_or(&t->alias, lname), est + 1, out));
+	return apply_alias_cols(b, &t->alias, out);
+}
+
 static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *out)
 {
 	const struct sql_qname *qn = &t->func.name;
@@ -1279,6 +1323,8 @@ static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *
 	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
 		if (name_eq(fn, fns[i].fn))
 			k = (int)i;
+	if (k < 0 && (name_eq(fn, "range") || name_eq(fn, "generate_series")))
+		return series_rel(b, t, fn, out);
 	if (k < 0)
 		return fail(b, t->loc, TARN_EUNSUPPORTED, "unknown table function %s()", fn);
 	if (t->func.n_args < 1 || t->func.args[0].name.s ||
@@ -2822,12 +2868,25 @@ static tarn_rc bind_grouping(struct binder *b, const struct bctx *c, const struc
 	int idx[64];
 	for (int i = 0; i < n; i++) {
 		char *t;
-		TRY(expr_text(b, e->func.args[i].value, &t));
+		const struct sql_expr *a = e->func.args[i].value;
+		TRY(expr_text(b, a, &t));
 		idx[i] = -1;
 		for (int k = 0; k < c->n_group_keys && idx[i] < 0; k++)
 			if (strcmp(c->key_text[k], t) == 0)
 				idx[i] = k;
 		tarn_free(t);
+		/* a select-list alias of a key */
+		for (int j = 0; idx[i] < 0 && a->kind == SQL_EXPR_NAME && a->name.n == 1 && c->sel &&
+				j < c->sel->n_items;
+		     j++) {
+			if (!name_eq(c->sel->items[j].alias.s, a->name.parts[0].s))
+				continue;
+			TRY(expr_text(b, c->sel->items[j].expr, &t));
+			for (int k = 0; k < c->n_group_keys && idx[i] < 0; k++)
+				if (strcmp(c->key_text[k], t) == 0)
+					idx[i] = k;
+			tarn_free(t);
+		}
 		if (idx[i] < 0)
 			return fail(b, e->func.args[i].value->loc, TARN_EUSAGE,
 				    "%s: arguments must be GROUP BY keys", func_name(e));
@@ -2968,6 +3027,7 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		c.n_sets = gs.on ? gs.n_sets : 0;
 		c.set_masks = gs.masks;
 		c.set_col = nk - 1;
+		c.sel = sel;
 		c.n_aggs = al.n;
 		c.agg_text = al.text;
 		if (!rc && sel->having) {
@@ -4071,10 +4131,7 @@ static bool rec_is(const struct rec_frame *rf, const struct sql_cte *cte)
 static tarn_rc rec_ref(struct binder *b, const struct sql_tref *t, struct rec_frame *rf,
 		       struct rel *out)
 {
-	if (++rf->refs > 1)
-		return fail(b, t->loc, TARN_EUSAGE,
-			    "recursive CTE %s is referenced more than once in its recursive part",
-			    rf->cte->name.s);
+	rf->refs++;
 	TRY(values_rel(b, rf->schema, rf->work, rf->n_work, alias_or(&t->alias, rf->cte->name.s),
 		       out));
 	return apply_alias_cols(b, &t->alias, out);

@@ -259,6 +259,12 @@ TARN_MUST_USE tarn_rc ex_op_expand(struct ex_op *child, struct ex_expr **keys,
 				   const uint64_t *masks, int n_sets, struct ex_op **out,
 				   struct tarn_err *err);
 
+/* Integer series (op_series.c): start, start + step, ... up to stop
+ * (included when `inclusive`), one BIGINT column named `name`. TARN_EUSAGE
+ * when step is 0. */
+TARN_MUST_USE tarn_rc ex_op_series(int64_t start, int64_t stop, int64_t step, bool inclusive,
+				   const char *name, struct ex_op **out, struct tarn_err *err);
+
 /* ---- running a plan --------------------------------------------------------------------- */
 
 struct ex_opts {
