@@ -2940,13 +2940,75 @@ static tarn_rc bind_grouping(struct binder *b, const struct bctx *c, const struc
 	return rc;
 }
 
+/* DISTINCT ON (e, ...): the projection column of each key (a select-list
+ * position, a select-list name or expression, else a hidden column added
+ * to p). */
+static tarn_rc distinct_on_cols(struct binder *b, const struct sql_select *sel, struct bctx *c,
+				struct proj *p, int visible, int **out)
+{
+	int n = sel->n_distinct_on;
+	int *col = tarn_calloc((size_t)n + 1, sizeof *col);
+	if (!col)
+		return nomem(b);
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < n; i++) {
+		const struct sql_expr *de = sel->distinct_on[i];
+		int hit = -1;
+		if (de->kind == SQL_EXPR_LITERAL && de->lit.kind == SQL_LIT_INTEGER) {
+			if (!de->lit.fits_i64 || de->lit.i < 1 || de->lit.i > visible) {
+				rc = fail(b, de->loc, TARN_EUSAGE,
+					  "DISTINCT ON position %.*s is not in the select list (1..%d)",
+					  (int)de->lit.len, de->lit.text, visible);
+				break;
+			}
+			hit = (int)de->lit.i - 1;
+		} else if (de->kind == SQL_EXPR_NAME && de->name.n == 1) {
+			for (int j = 0; j < visible && hit < 0; j++)
+				if (name_eq(p->names[j], de->name.parts[0].s))
+					hit = j;
+		}
+		if (hit < 0) {
+			char *t = NULL;
+			rc = expr_text(b, de, &t);
+			for (int j = 0; !rc && j < visible && j < sel->n_items && hit < 0; j++) {
+				char *it = NULL;
+				if (!is_star(sel->items[j].expr) &&
+				    !expr_text(b, sel->items[j].expr, &it) && strcmp(it, t) == 0)
+					hit = j;
+				tarn_free(it);
+			}
+			tarn_free(t);
+		}
+		if (!rc && hit < 0) {
+			struct ex_expr *x;
+			c->clause = "DISTINCT ON";
+			rc = bind_expr(b, c, de, &x);
+			char *nm = rc ? NULL : tarn_malloc(24);
+			if (!rc && !nm) {
+				ex_expr_free(x);
+				rc = nomem(b);
+			}
+			if (!rc) {
+				snprintf(nm, 24, "__distinct%d", i);
+				rc = proj_add(b, p, x, nm);
+			}
+			hit = p->n - 1;
+		}
+		col[i] = hit;
+	}
+	if (rc) {
+		tarn_free(col);
+		return rc;
+	}
+	*out = col;
+	return TARN_OK;
+}
+
 static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out)
 {
 	const struct sql_select *sel = q->select;
 	if (sel->n_windows || sel->qualify)
 		return fail(b, q->loc, TARN_EUNSUPPORTED, "window functions are not supported yet");
-	if (sel->distinct == SQL_DISTINCT_ON)
-		return fail(b, q->loc, TARN_EUNSUPPORTED, "DISTINCT ON is not supported yet");
 	struct rel cur;
 	struct bctx subs = { 0 };
 	TRY(bind_from_where(b, sel, NULL, &cur, NULL, &subs));
@@ -3133,6 +3195,9 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		if (!rc)
 			order_col[i] = hit;
 	}
+	int *don_col = NULL;
+	if (!rc && sel->distinct == SQL_DISTINCT_ON)
+		rc = distinct_on_cols(b, sel, &c, &p, visible, &don_col);
 	struct ex_op *op = NULL;
 	if (!rc) {
 		struct ex_op *in = cur.op;
@@ -3224,6 +3289,16 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		}
 	}
 	tarn_free(order_col);
+	if (!rc && don_col) {
+		struct ex_op *dop = NULL;
+		rc = ex_op_distinct_on(cur.op, don_col, sel->n_distinct_on, &dop, b->err);
+		cur.op = NULL;
+		if (!rc) {
+			cur.op = dop;
+			rel_retarget(&cur);
+		}
+	}
+	tarn_free(don_col);
 	if (!rc && (limit >= 0 || offset > 0)) {
 		struct ex_op *lop;
 		rc = ex_op_limit(cur.op, limit, offset, &lop, b->err);

@@ -250,6 +250,12 @@ enum ex_setop_kind {
 TARN_MUST_USE tarn_rc ex_op_setop(enum ex_setop_kind kind, struct ex_op *left,
 				  struct ex_op *right, struct ex_op **out, struct tarn_err *err);
 
+/* DISTINCT ON (op_setop.c): the first row (in input order) of every
+ * distinct combination of columns cols[0..n), compared IS NOT DISTINCT.
+ * Ordered: it runs on the driver after the sort it usually sits on. */
+TARN_MUST_USE tarn_rc ex_op_distinct_on(struct ex_op *child, const int *cols, int n,
+					struct ex_op **out, struct tarn_err *err);
+
 /* Grouping-sets expansion (op_expand.c): every input batch comes out
  * n_sets times; copy s holds the input columns, then the n_keys keys
  * (keys[k] over the input; NULL where bit k of masks[s] is clear), then

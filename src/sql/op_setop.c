@@ -404,3 +404,152 @@ tarn_rc ex_op_setop(enum ex_setop_kind kind, struct ex_op *left, struct ex_op *r
 	*out = &s->base;
 	return TARN_OK;
 }
+
+/* ---- DISTINCT ON ------------------------------------------------------------------------ */
+
+/* The first row of each key combination: the same table, one "seen" flag
+ * per group, on the driver's thread in input order. */
+struct don_op {
+	struct ex_op base;
+	int n;
+	int *cols;
+	struct ex_groups g;
+	bool have_groups;
+	uint8_t *seen;
+	int64_t n_seen, held;
+	uint32_t *gids;
+	int64_t cap_gids;
+	struct ex_vec *kv;
+};
+
+static tarn_rc don_stream(struct ex_op *op, void *local, struct ex_batch *in, struct ex_emit *out,
+			  struct tarn_err *err)
+{
+	(void)local;
+	struct don_op *d = (struct don_op *)op;
+	if (in->n_sel == 0)
+		return ex_emit_push(out, in);
+	tarn_rc rc = TARN_OK;
+	if (in->n_sel > d->cap_gids) {
+		uint32_t *g = tarn_realloc(d->gids, (size_t)in->n_sel * sizeof *g);
+		if (g) {
+			d->gids = g;
+			d->cap_gids = in->n_sel;
+		} else {
+			rc = TARN_ENOMEM;
+		}
+	}
+	for (int c = 0; !rc && c < d->n; c++)
+		d->kv[c] = (struct ex_vec){ in->cols[d->cols[c]], false };
+	if (!rc)
+		rc = ex_groups_lookup(&d->g, d->kv, in->sel, in->n_sel, d->gids);
+	if (!rc && d->g.n > d->n_seen) {
+		int64_t cap = d->n_seen ? d->n_seen : 1024;
+		while (cap < d->g.n)
+			cap *= 2;
+		uint8_t *s = tarn_realloc(d->seen, (size_t)cap);
+		if (s) {
+			memset(s + d->n_seen, 0, (size_t)(cap - d->n_seen));
+			d->seen = s;
+			d->n_seen = cap;
+		} else {
+			rc = TARN_ENOMEM;
+		}
+	}
+	uint32_t *sel = rc ? NULL : tarn_malloc((size_t)in->n_sel * sizeof *sel);
+	if (!rc && !sel)
+		rc = TARN_ENOMEM;
+	if (rc) {
+		ex_batch_free(in);
+		return tarn_err_nomem(err, "distinct on");
+	}
+	int64_t bytes = ex_groups_bytes(&d->g) + d->n_seen;
+	if (bytes > d->held) {
+		rc = ex_mem_reserve(op->q, "DISTINCT ON", bytes - d->held, err);
+		if (rc) {
+			tarn_free(sel);
+			ex_batch_free(in);
+			return rc;
+		}
+		op->mem_held += bytes - d->held;
+		d->held = bytes;
+	}
+	int64_t m = 0;
+	for (int64_t k = 0; k < in->n_sel; k++)
+		if (!d->seen[d->gids[k]]) {
+			d->seen[d->gids[k]] = 1;
+			sel[m++] = in->sel ? in->sel[k] : (uint32_t)k;
+		}
+	tarn_free(in->sel);
+	in->sel = sel;
+	in->n_sel = m;
+	return ex_emit_push(out, in);
+}
+
+static void don_free(struct ex_op *op)
+{
+	struct don_op *d = (struct don_op *)op;
+	if (d->have_groups)
+		ex_groups_free(&d->g);
+	tarn_free(d->cols);
+	tarn_free(d->seen);
+	tarn_free(d->gids);
+	tarn_free(d->kv);
+	tarn_free(d);
+}
+
+static const struct ex_op_vt don_vt = {
+	.name = "distinct on",
+	.stream = don_stream,
+	.ordered = true,
+	.free = don_free,
+};
+
+tarn_rc ex_op_distinct_on(struct ex_op *child, const int *cols, int n, struct ex_op **out,
+			  struct tarn_err *err)
+{
+	*out = NULL;
+	const struct tarn_schema *s = child->schema;
+	for (int i = 0; i < n; i++)
+		if (cols[i] < 0 || cols[i] >= s->n_fields ||
+		    !ex_type_is_scalar(s->fields[cols[i]].type.id)) {
+			ex_op_free(child);
+			return tarn_err_set(err, TARN_EUNSUPPORTED,
+					    "DISTINCT ON: column #%d is missing or of a nested type",
+					    cols[i] + 1);
+		}
+	struct don_op *d = tarn_calloc(1, sizeof *d);
+	if (d) {
+		d->cols = tarn_calloc((size_t)n + 1, sizeof *d->cols);
+		d->kv = tarn_calloc((size_t)n + 1, sizeof *d->kv);
+	}
+	const struct tarn_type **kt = tarn_calloc((size_t)n + 1, sizeof *kt);
+	if (!d || !d->cols || !d->kv || !kt) {
+		if (d) {
+			tarn_free(d->cols);
+			tarn_free(d->kv);
+		}
+		tarn_free(d);
+		tarn_free(kt);
+		ex_op_free(child);
+		return tarn_err_nomem(err, "distinct on");
+	}
+	d->base.vt = &don_vt;
+	d->base.child[0] = child;
+	tarn_schema_ref(child->schema);
+	d->base.schema = child->schema;
+	d->n = n;
+	for (int i = 0; i < n; i++) {
+		d->cols[i] = cols[i];
+		kt[i] = &s->fields[cols[i]].type;
+	}
+	tarn_rc rc = ex_groups_init(&d->g, n, kt);
+	tarn_free(kt);
+	if (rc) {
+		ex_op_free(&d->base);
+		return tarn_err_nomem(err, "distinct on");
+	}
+	d->have_groups = true;
+	*out = &d->base;
+	return TARN_OK;
+}
