@@ -2251,23 +2251,13 @@ static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const stru
 	}
 	const struct sql_query *q = e->kind == SQL_EXPR_EXISTS ? e->sub.query : e->in.query;
 	neg ^= e->kind == SQL_EXPR_IN && e->in.not;
-	bool uncorrelated_in = e->kind == SQL_EXPR_IN && q->kind != SQL_QUERY_SELECT;
-	if (q->kind != SQL_QUERY_SELECT && !uncorrelated_in)
+	if (q->kind != SQL_QUERY_SELECT || q->with)
 		return fail(b, e->loc, TARN_EUNSUPPORTED,
-			    "only a SELECT is supported in EXISTS subqueries for now");
-	struct rel inner = { 0 };
+			    "only a plain SELECT is supported in EXISTS/IN subqueries for now");
+	struct rel inner;
 	struct corr corr = { 0 };
 	struct bctx subs = { 0 };
-	/* the subquery's own WITH is in scope for its FROM */
-	struct cte_frame frame, *saved = b->ctes;
-	if (q->with) {
-		frame = (struct cte_frame){ q->with, q->with->n, b->ctes };
-		// cppcheck-suppress autoVariables
-		b->ctes = &frame;
-	}
-	tarn_rc rc = uncorrelated_in ? TARN_OK
-				     : bind_from_where(b, q->select, cur, &inner, &corr, &subs);
-	b->ctes = saved;
+	tarn_rc rc = bind_from_where(b, q->select, cur, &inner, &corr, &subs);
 	tarn_free(subs.subs);
 	tarn_free(subs.sub_col);
 	if (rc) {
