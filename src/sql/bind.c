@@ -4033,6 +4033,53 @@ static int64_t default_rec_limit(void)
 	return (int64_t)pages * psz / 2;
 }
 
+/* Rounds that add a few rows each leave many small batches: they are
+ * concatenated into batches of up to EX_BATCH_MAX rows (fewer, larger
+ * morsels for the plan that reads the CTE). */
+static tarn_rc coalesce_batches(struct binder *b, struct tarn_schema *s, struct tarn_batch ***v,
+				int *n)
+{
+	int64_t rows = 0;
+	for (int i = 0; i < *n; i++)
+		rows += (*v)[i]->n_rows;
+	int want = (int)((rows + EX_BATCH_MAX - 1) / EX_BATCH_MAX);
+	if (*n <= want + 1)
+		return TARN_OK;
+	struct tarn_batch **out = tarn_calloc((size_t)want + 1, sizeof *out);
+	if (!out)
+		return nomem(b);
+	int k = 0, i = 0;
+	tarn_rc rc = TARN_OK;
+	while (!rc && i < *n) {
+		int64_t take = 0;
+		int j = i;
+		while (j < *n && take + (*v)[j]->n_rows <= EX_BATCH_MAX)
+			take += (*v)[j++]->n_rows;
+		struct tarn_batch *d = NULL;
+		rc = tarn_batch_new(s, take, &d);
+		for (int x = i; !rc && x < j; x++)
+			for (int c = 0; !rc && c < d->n_cols; c++)
+				rc = ex_array_gather(d->cols[c], (*v)[x]->cols[c], NULL, 0,
+						     (*v)[x]->n_rows);
+		if (!rc)
+			rc = tarn_batch_seal(d, NULL);
+		if (rc) {
+			tarn_batch_free(d);
+			break;
+		}
+		out[k++] = d;
+		i = j;
+	}
+	if (rc) {
+		batches_free(out, k);
+		return nomem(b);
+	}
+	batches_free(*v, *n);
+	*v = out;
+	*n = k;
+	return TARN_OK;
+}
+
 /* Binds reference t to recursive CTE cte (defined in frame f). */
 static tarn_rc bind_recursive_cte(struct binder *b, const struct sql_tref *t, struct cte_frame *f,
 				  const struct sql_cte *cte, struct rel *out)
@@ -4179,6 +4226,8 @@ static tarn_rc bind_recursive_cte(struct binder *b, const struct sql_tref *t, st
 	tarn_free(st.gids);
 	tarn_free(st.sel);
 	tarn_free(st.kv);
+	if (!rc && !plain)
+		rc = coalesce_batches(b, st.s, &st.all, &st.n_all);
 	if (!rc && !plain) {
 		struct ex_op *op;
 		rc = ex_op_values(st.s, st.all, st.n_all, &op, b->err);
