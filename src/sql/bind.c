@@ -4108,9 +4108,10 @@ static tarn_rc bind_recursive_cte(struct binder *b, const struct sql_tref *t, st
 	b->ctes = saved;
 	TRY(rc);
 	if (cte->n_cols > r.n) {
+		int n = r.n;
 		rel_clear(&r);
 		return fail(b, cte->name.loc, TARN_EUSAGE, "%d column names for %d columns",
-			    cte->n_cols, r.n);
+			    cte->n_cols, n);
 	}
 	struct rec_state st = { .b = b, .cte = cte, .dedup = !q->all };
 	st.limit = b->xo && b->xo->mem_limit > 0 ? b->xo->mem_limit : default_rec_limit();
