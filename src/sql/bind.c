@@ -3574,6 +3574,29 @@ static const char *setop_sql(const struct sql_query *q)
 	}
 }
 
+/* The SQL spelling of t for messages (DuckDB's names). */
+static const char *sql_type_name(const struct tarn_type *t, char *buf, size_t cap)
+{
+	static const char *const names[TARN_T__COUNT] = {
+		[TARN_T_NULL] = "NULL",	       [TARN_T_BOOL] = "BOOLEAN",
+		[TARN_T_INT8] = "TINYINT",     [TARN_T_INT16] = "SMALLINT",
+		[TARN_T_INT32] = "INTEGER",    [TARN_T_INT64] = "BIGINT",
+		[TARN_T_UINT8] = "UTINYINT",   [TARN_T_UINT16] = "USMALLINT",
+		[TARN_T_UINT32] = "UINTEGER",  [TARN_T_UINT64] = "UBIGINT",
+		[TARN_T_FLOAT32] = "FLOAT",    [TARN_T_FLOAT64] = "DOUBLE",
+		[TARN_T_STRING] = "VARCHAR",   [TARN_T_BINARY] = "BLOB",
+		[TARN_T_DATE32] = "DATE",      [TARN_T_TIME64] = "TIME",
+		[TARN_T_TIMESTAMP] = "TIMESTAMP", [TARN_T_LIST] = "a list",
+		[TARN_T_STRUCT] = "a STRUCT",  [TARN_T_MAP] = "a MAP",
+	};
+	if (t->id == TARN_T_DECIMAL128)
+		snprintf(buf, cap, "DECIMAL(%d,%d)", t->precision, t->scale);
+	else
+		snprintf(buf, cap, "%s",
+			 t->id >= 0 && t->id < TARN_T__COUNT && names[t->id] ? names[t->id] : "?");
+	return buf;
+}
+
 static bool is_number(enum tarn_type_id id)
 {
 	return tarn_type_is_integer(id) || id == TARN_T_FLOAT32 || id == TARN_T_FLOAT64 ||
@@ -3605,21 +3628,12 @@ static tarn_rc setop_type(struct binder *b, const struct sql_query *q, int i, in
 	struct tarn_err e2 = { 0 };
 	if (ex_type_common(l, r, out, &e2) == TARN_OK)
 		return TARN_OK;
-	struct tarn_buf tl, tr;
-	tarn_buf_init(&tl);
-	tarn_buf_init(&tr);
-	tarn_rc rc = TARN_OK;
-	if (tarn_type_to_text(l, &tl) || tarn_buf_cstr(&tl) || tarn_type_to_text(r, &tr) ||
-	    tarn_buf_cstr(&tr))
-		rc = nomem(b);
-	else
-		rc = fail(b, q->args[i]->loc, TARN_EUSAGE,
-			  "%s: column %d (%s) is %s on the left but %s here; the types do not "
-			  "combine (CAST one side)",
-			  setop_sql(q), col + 1, name, tl.data, tr.data);
-	tarn_buf_free(&tl);
-	tarn_buf_free(&tr);
-	return rc;
+	char tl[48], tr[48];
+	return fail(b, q->args[i]->loc, TARN_EUSAGE,
+		    "%s: column %d (%s) is %s on the left but %s here; the types do not "
+		    "combine (CAST one side)",
+		    setop_sql(q), col + 1, name, sql_type_name(l, tl, sizeof tl),
+		    sql_type_name(r, tr, sizeof tr));
 }
 
 /* Casts r's columns to types (a projection when any differs); names kept. */
