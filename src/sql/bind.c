@@ -41,7 +41,6 @@
 #include "columnar/type.h"
 #include "formats/format.h"
 #include "sql/bind.h"
-#include "sql/group.h"
 #include "sql/parse.h"
 
 struct bcol {
@@ -62,15 +61,6 @@ struct cte_frame {
 	const struct sql_with *with;
 	int upto; /* CTEs [0, upto) are visible */
 	struct cte_frame *up;
-};
-
-struct rec_frame {
-	const struct sql_cte *cte;
-	struct tarn_schema *schema; /* the working table's columns */
-	struct tarn_batch **work;   /* the previous iteration's rows (borrowed) */
-	int n_work;
-	int refs;                   /* references bound in this iteration */
-	struct rec_frame *up;
 };
 
 struct binder {
@@ -95,11 +85,6 @@ struct bctx {
 	char **key_text; /* columns 0..n_keys-1 of r */
 	int n_aggs;
 	char **agg_text; /* columns n_keys.. */
-	/* Correlated scalar subqueries already joined in: node → column. */
-	int n_subs;
-	const struct sql_expr **subs;
-	int *sub_col;
-	const char *clause; /* "WHERE", "SELECT", ... for messages */
 	/* GROUPING SETS: key_text[0..n_group_keys) are the grouping keys;
 	 * column set_col holds the row's set number (n_sets > 0). */
 	int n_group_keys;
@@ -107,11 +92,47 @@ struct bctx {
 	const uint64_t *set_masks;
 	int set_col;
 	const struct sql_select *sel; /* GROUPING(alias): the select list */
+	/* Correlated scalar subqueries already joined in: node → column. */
+	int n_subs;
+	const struct sql_expr **subs;
+	int *sub_col;
+	const char *clause; /* "WHERE", "SELECT", ... for messages */
 };
 
 static tarn_rc bind_query_rel(struct binder *b, const struct sql_query *q, struct rel *out);
 static tarn_rc bind_grouping(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			     struct ex_expr **out);
+
+/* GROUP BY's grouping sets as bit masks over a list of distinct key
+ * expressions (bit k: key k is grouped on). A plain GROUP BY has one set
+ * with every key (on = false: planned as before). Sets are the cross
+ * product of the GROUP BY items' set lists, as in the standard. */
+#define GS_MAX_SETS 4096
+
+struct gsets {
+	bool on;      /* planned with the expansion */
+	bool rewrite; /* GROUP BY has ROLLUP/CUBE/GROUPING SETS/(): bound via gsets_select */
+	int n_keys;
+	const struct sql_expr *keys[64];
+	char *text[64];
+	int n_sets;
+	uint64_t *masks;
+	struct sql_group_item *items; /* gsets_select's GROUP BY: one item per key */
+};
+
+static void gsets_free(struct gsets *gs);
+static tarn_rc gsets_build(struct binder *b, const struct sql_select *sel, const struct rel *r,
+			   struct gsets *gs);
+static tarn_rc gsets_select(struct binder *b, const struct sql_select *sel, struct gsets *gs,
+			    struct sql_select *copy, const struct sql_select **out);
+static tarn_rc expand_for_sets(struct binder *b, const struct gsets *gs, struct rel *cur,
+			       struct ex_expr **keys, char **knames, char **key_text, int *nk);
+struct proj;
+static tarn_rc distinct_on_cols(struct binder *b, const struct sql_select *sel, struct bctx *c,
+				struct proj *p, int visible, int **out);
+struct sql_tref;
+static tarn_rc series_rel(struct binder *b, const struct sql_tref *t, const char *fn,
+			  struct rel *out);
 static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			 struct ex_expr **out);
 
@@ -1261,49 +1282,6 @@ static tarn_rc lit_text(struct binder *b, const struct sql_expr *v, char *buf, s
 }
 
 /* read_csv('path', key=value, ...) and friends. */
-/* range(stop) / range(start, stop[, step]) and generate_series (stop
- * included), over BIGINT constants. */
-static tarn_rc series_rel(struct binder *b, const struct sql_tref *t, const char *fn,
-			  struct rel *out)
-{
-	int n = t->func.n_args;
-	bool incl = name_eq(fn, "generate_series");
-	if (n < 1 || n > 3)
-		return fail(b, t->loc, TARN_EUSAGE, "%s() takes 1 to 3 arguments (start, stop, step)",
-			    fn);
-	int64_t v[3] = { 0, 0, 1 };
-	for (int i = 0; i < n; i++) {
-		const struct sql_arg *a = &t->func.args[i];
-		struct ex_expr *x = NULL;
-		struct bctx none = { .r = NULL, .clause = "FROM" };
-		tarn_rc rc = a->name.s ? fail(b, a->value->loc, TARN_EUSAGE,
-					      "%s() takes no named arguments", fn)
-				       : bind_expr(b, &none, a->value, &x);
-		if (!rc)
-			rc = ex_expr_fold(&x) ? nomem(b) : TARN_OK;
-		if (!rc && (!ex_expr_is_const(x) || !tarn_type_is_integer(x->type.id) ||
-			    tarn_array_is_null(x->value, 0)))
-			rc = fail(b, a->value->loc, TARN_EUNSUPPORTED,
-				  "%s(): arguments must be integer constants (dates and timestamps "
-				  "are not supported yet)",
-				  fn);
-		if (!rc)
-			v[n == 1 ? 1 : i] = tarn_array_get_int(x->value, 0);
-		ex_expr_free(x);
-		TRY(rc);
-	}
-	if (v[2] == 0)
-		return fail(b, t->func.args[n - 1].value->loc, TARN_EUSAGE,
-			    "%s(): the step must not be 0", fn);
-	struct ex_op *op;
-	char lname[32];
-	snprintf(lname, sizeof lname, "%s", incl ? "generate_series" : "range");
-	TRY(ex_op_series(v[0], v[1], v[2], incl, lname, &op, b->err));
-	double est = (double)(v[1] > v[0] ? v[1] - v[0] : v[0] - v[1]) / (double)(v[2] < 0 ? -v[2] : v[2]);
-	TRY(rel_from_op(b, op, alias_or(&t->alias, lname), est + 1, out));
-	return apply_alias_cols(b, &t->alias, out);
-}
-
 static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *out)
 {
 	const struct sql_qname *qn = &t->func.name;
@@ -1390,6 +1368,7 @@ static const struct sql_cte *find_cte(struct binder *b, const char *name,
 
 static tarn_rc bind_tref(struct binder *b, const struct sql_tref *t, struct rel *out);
 static bool rec_is(const struct rec_frame *rf, const struct sql_cte *cte);
+static struct rec_frame *rec_up(const struct rec_frame *rf);
 static tarn_rc rec_ref(struct binder *b, const struct sql_tref *t, struct rec_frame *rf,
 		       struct rel *out);
 static tarn_rc bind_recursive_cte(struct binder *b, const struct sql_tref *t, struct cte_frame *f,
@@ -1402,7 +1381,7 @@ static tarn_rc table_rel(struct binder *b, const struct sql_tref *t, struct rel 
 	struct cte_frame *f;
 	const struct sql_cte *cte = qn->n == 1 ? find_cte(b, name, &f) : NULL;
 	if (cte) {
-		for (struct rec_frame *rf = b->rec; rf; rf = rf->up)
+		for (struct rec_frame *rf = b->rec; rf; rf = rec_up(rf))
 			if (rec_is(rf, cte))
 				return rec_ref(b, t, rf, out);
 		if (f->with->recursive && cte->query->kind == SQL_QUERY_SETOP &&
@@ -2657,343 +2636,6 @@ static tarn_rc expand_star(struct binder *b, const struct bctx *c, const struct 
 	return TARN_OK;
 }
 
-/* ---- GROUPING SETS, ROLLUP, CUBE ---------------------------------------------------------- */
-
-/* GROUP BY's grouping sets as bit masks over a list of distinct key
- * expressions (bit k: key k is grouped on). A plain GROUP BY has one set
- * with every key (on = false: planned as before). Sets are the cross
- * product of the GROUP BY items' set lists, as in the standard. */
-#define GS_MAX_SETS 4096
-
-struct gsets {
-	bool on;
-	int n_keys;
-	const struct sql_expr *keys[64];
-	char *text[64];
-	int n_sets;
-	uint64_t *masks;
-};
-
-static void gsets_free(struct gsets *gs)
-{
-	for (int i = 0; i < gs->n_keys; i++)
-		tarn_free(gs->text[i]);
-	tarn_free(gs->masks);
-	memset(gs, 0, sizeof *gs);
-}
-
-/* The bit of key expression e (added when new). */
-static tarn_rc gs_key(struct binder *b, const struct sql_select *sel, const struct rel *r,
-		      struct gsets *gs, const struct sql_expr *e, uint64_t *mask)
-{
-	if (e->kind == SQL_EXPR_ROW) {
-		for (int i = 0; i < e->list.n; i++)
-			TRY(gs_key(b, sel, r, gs, e->list.items[i], mask));
-		return TARN_OK;
-	}
-	const struct sql_expr *g = group_target(sel, r, e);
-	char *t;
-	TRY(expr_text(b, g, &t));
-	for (int i = 0; i < gs->n_keys; i++)
-		if (strcmp(gs->text[i], t) == 0) {
-			tarn_free(t);
-			*mask |= (uint64_t)1 << i;
-			return TARN_OK;
-		}
-	if (gs->n_keys == 64) {
-		tarn_free(t);
-		return fail(b, e->loc, TARN_ELIMIT, "GROUP BY: at most 64 distinct grouping keys");
-	}
-	gs->keys[gs->n_keys] = g;
-	gs->text[gs->n_keys] = t;
-	*mask |= (uint64_t)1 << gs->n_keys++;
-	return TARN_OK;
-}
-
-struct mask_list {
-	uint64_t *v;
-	int n, cap;
-};
-
-static tarn_rc ml_push(struct binder *b, struct mask_list *l, uint64_t m, sql_loc loc)
-{
-	if (l->n >= GS_MAX_SETS)
-		return fail(b, loc, TARN_ELIMIT, "GROUP BY: more than %d grouping sets",
-			    GS_MAX_SETS);
-	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 8;
-		uint64_t *v = tarn_realloc(l->v, (size_t)cap * sizeof *v);
-		if (!v)
-			return nomem(b);
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = m;
-	return TARN_OK;
-}
-
-/* The sets one GROUP BY item stands for, appended to out. */
-static tarn_rc gs_item(struct binder *b, const struct sql_select *sel, const struct rel *r,
-		       struct gsets *gs, const struct sql_group_item *it, struct mask_list *out)
-{
-	switch (it->kind) {
-	case SQL_GROUP_EXPR: {
-		uint64_t m = 0;
-		TRY(gs_key(b, sel, r, gs, it->expr, &m));
-		return ml_push(b, out, m, it->loc);
-	}
-	case SQL_GROUP_EMPTY:
-		return ml_push(b, out, 0, it->loc);
-	case SQL_GROUP_ROLLUP:
-	case SQL_GROUP_CUBE: {
-		uint64_t el[64];
-		if (it->n_args > (it->kind == SQL_GROUP_CUBE ? 12 : 64))
-			return fail(b, it->loc, TARN_ELIMIT, "%s takes at most %d elements",
-				    it->kind == SQL_GROUP_CUBE ? "CUBE" : "ROLLUP",
-				    it->kind == SQL_GROUP_CUBE ? 12 : 64);
-		for (int i = 0; i < it->n_args; i++) {
-			el[i] = 0;
-			TRY(gs_key(b, sel, r, gs, it->args[i], &el[i]));
-		}
-		if (it->kind == SQL_GROUP_ROLLUP) {
-			for (int k = it->n_args; k >= 0; k--) {
-				uint64_t m = 0;
-				for (int i = 0; i < k; i++)
-					m |= el[i];
-				TRY(ml_push(b, out, m, it->loc));
-			}
-			return TARN_OK;
-		}
-		int n = it->n_args;
-		for (uint32_t sub = (1u << n) - 1;; sub--) {
-			uint64_t m = 0;
-			for (int i = 0; i < n; i++)
-				if ((sub >> (n - 1 - i)) & 1)
-					m |= el[i];
-			TRY(ml_push(b, out, m, it->loc));
-			if (sub == 0)
-				break;
-		}
-		return TARN_OK;
-	}
-	case SQL_GROUP_SETS:
-		for (int i = 0; i < it->n_sets; i++)
-			TRY(gs_item(b, sel, r, gs, &it->sets[i], out));
-		return TARN_OK;
-	}
-	return fail(b, it->loc, TARN_EINTERNAL, "unknown GROUP BY element");
-}
-
-static tarn_rc gsets_build(struct binder *b, const struct sql_select *sel, const struct rel *r,
-			   struct gsets *gs)
-{
-	memset(gs, 0, sizeof *gs);
-	for (int i = 0; i < sel->n_group; i++)
-		gs->on = gs->on || sel->group[i].kind != SQL_GROUP_EXPR;
-	struct mask_list acc = { 0 }, item = { 0 }, next = { 0 };
-	tarn_rc rc = ml_push(b, &acc, 0, 0);
-	for (int i = 0; !rc && i < sel->n_group; i++) {
-		item.n = 0;
-		if (!gs->on) {
-			/* plain GROUP BY: every key once, in order, as before */
-			if (gs->n_keys == 64) {
-				rc = fail(b, sel->group[i].loc, TARN_ELIMIT,
-					  "GROUP BY: at most 64 grouping keys");
-				break;
-			}
-			gs->keys[gs->n_keys] = group_target(sel, r, sel->group[i].expr);
-			rc = expr_text(b, gs->keys[gs->n_keys], &gs->text[gs->n_keys]);
-			if (!rc)
-				gs->n_keys++;
-			continue;
-		}
-		rc = gs_item(b, sel, r, gs, &sel->group[i], &item);
-		next.n = 0;
-		for (int x = 0; !rc && x < acc.n; x++)
-			for (int y = 0; !rc && y < item.n; y++)
-				rc = ml_push(b, &next, acc.v[x] | item.v[y], sel->group[i].loc);
-		struct mask_list t = acc;
-		acc = next;
-		next = t;
-	}
-	tarn_free(item.v);
-	tarn_free(next.v);
-	if (rc) {
-		tarn_free(acc.v);
-		gsets_free(gs);
-		return rc;
-	}
-	gs->masks = acc.v;
-	gs->n_sets = acc.n;
-	if (gs->on && gs->n_keys == 0 && gs->n_sets == 1)
-		gs->on = false; /* GROUPING SETS (()): a global aggregate */
-	return TARN_OK;
-}
-
-/* Puts the grouping-sets expansion under the aggregate: keys[0..*nk)
- * (bound over cur, taken over) move into the expansion, and become
- * references to its key columns plus its set column. */
-static tarn_rc expand_for_sets(struct binder *b, const struct gsets *gs, struct rel *cur,
-			       struct ex_expr **keys, char **knames, char **key_text, int *nk)
-{
-	int n = *nk, n_in = cur->n;
-	struct ex_op *exp = NULL;
-	tarn_rc rc = ex_op_expand(cur->op, keys, (const char *const *)knames, n, gs->masks,
-				  gs->n_sets, &exp, b->err);
-	cur->op = NULL;
-	for (int i = 0; i < n; i++)
-		keys[i] = NULL;
-	TRY(rc);
-	cur->op = exp;
-	const struct tarn_schema *s = ex_op_schema(exp);
-	for (int i = 0; !rc && i <= n; i++)
-		rc = ex_expr_column(n_in + i, &s->fields[n_in + i].type, s->fields[n_in + i].name,
-				    &keys[i]);
-	knames[n] = tarn_strdup("__grouping_set");
-	key_text[n] = tarn_strdup("\x01grouping set");
-	*nk = n + 1;
-	if (!rc && (!knames[n] || !key_text[n]))
-		rc = nomem(b);
-	return rc;
-}
-
-/* GROUPING(k1, ..., kn) / GROUPING_ID: bit n-1-i is 1 when k_i is not
- * grouped on in the row's set; a CASE over the set column. */
-static tarn_rc bind_grouping(struct binder *b, const struct bctx *c, const struct sql_expr *e,
-			     struct ex_expr **out)
-{
-	int n = e->func.n_args;
-	if (n < 1 || n > 63)
-		return fail(b, e->loc, TARN_EUSAGE, "%s takes 1 to 63 grouping keys", func_name(e));
-	int idx[64];
-	for (int i = 0; i < n; i++) {
-		char *t;
-		const struct sql_expr *a = e->func.args[i].value;
-		TRY(expr_text(b, a, &t));
-		idx[i] = -1;
-		for (int k = 0; k < c->n_group_keys && idx[i] < 0; k++)
-			if (strcmp(c->key_text[k], t) == 0)
-				idx[i] = k;
-		tarn_free(t);
-		/* a select-list alias of a key */
-		for (int j = 0; idx[i] < 0 && a->kind == SQL_EXPR_NAME && a->name.n == 1 && c->sel &&
-				j < c->sel->n_items;
-		     j++) {
-			if (!name_eq(c->sel->items[j].alias.s, a->name.parts[0].s))
-				continue;
-			TRY(expr_text(b, c->sel->items[j].expr, &t));
-			for (int k = 0; k < c->n_group_keys && idx[i] < 0; k++)
-				if (strcmp(c->key_text[k], t) == 0)
-					idx[i] = k;
-			tarn_free(t);
-		}
-		if (idx[i] < 0)
-			return fail(b, e->func.args[i].value->loc, TARN_EUSAGE,
-				    "%s: arguments must be GROUP BY keys", func_name(e));
-	}
-	if (c->n_sets == 0)
-		return ex_expr_const_int(TARN_T_INT64, 0, out) ? nomem(b) : TARN_OK;
-	struct ex_expr **whens = tarn_calloc((size_t)c->n_sets, sizeof *whens);
-	struct ex_expr **thens = tarn_calloc((size_t)c->n_sets, sizeof *thens);
-	tarn_rc rc = whens && thens ? TARN_OK : nomem(b);
-	int done = 0;
-	for (; !rc && done < c->n_sets; done++) {
-		int64_t v = 0;
-		for (int i = 0; i < n; i++)
-			if (!((c->set_masks[done] >> idx[i]) & 1))
-				v |= (int64_t)1 << (n - 1 - i);
-		struct ex_expr *col = NULL, *k = NULL;
-		rc = ex_expr_column(c->set_col, c->r->cols[c->set_col].type, NULL, &col);
-		if (!rc)
-			rc = ex_expr_const_int(TARN_T_INT32, done, &k);
-		if (!rc)
-			rc = ex_expr_cmp(EX_EQ, col, k, &whens[done], b->err);
-		else {
-			ex_expr_free(col);
-			ex_expr_free(k);
-		}
-		if (!rc)
-			rc = ex_expr_const_int(TARN_T_INT64, v, &thens[done]);
-		if (rc)
-			done++;
-	}
-	if (!rc) {
-		rc = ex_expr_case(whens, thens, c->n_sets, NULL, out, b->err);
-	} else {
-		for (int i = 0; i < done; i++) {
-			ex_expr_free(whens[i]);
-			ex_expr_free(thens[i]);
-		}
-	}
-	tarn_free(whens);
-	tarn_free(thens);
-	return rc;
-}
-
-/* DISTINCT ON (e, ...): the projection column of each key (a select-list
- * position, a select-list name or expression, else a hidden column added
- * to p). */
-static tarn_rc distinct_on_cols(struct binder *b, const struct sql_select *sel, struct bctx *c,
-				struct proj *p, int visible, int **out)
-{
-	int n = sel->n_distinct_on;
-	int *col = tarn_calloc((size_t)n + 1, sizeof *col);
-	if (!col)
-		return nomem(b);
-	tarn_rc rc = TARN_OK;
-	for (int i = 0; !rc && i < n; i++) {
-		const struct sql_expr *de = sel->distinct_on[i];
-		int hit = -1;
-		if (de->kind == SQL_EXPR_LITERAL && de->lit.kind == SQL_LIT_INTEGER) {
-			if (!de->lit.fits_i64 || de->lit.i < 1 || de->lit.i > visible) {
-				rc = fail(b, de->loc, TARN_EUSAGE,
-					  "DISTINCT ON position %.*s is not in the select list (1..%d)",
-					  (int)de->lit.len, de->lit.text, visible);
-				break;
-			}
-			hit = (int)de->lit.i - 1;
-		} else if (de->kind == SQL_EXPR_NAME && de->name.n == 1) {
-			for (int j = 0; j < visible && hit < 0; j++)
-				if (name_eq(p->names[j], de->name.parts[0].s))
-					hit = j;
-		}
-		if (hit < 0) {
-			char *t = NULL;
-			rc = expr_text(b, de, &t);
-			for (int j = 0; !rc && j < visible && j < sel->n_items && hit < 0; j++) {
-				char *it = NULL;
-				if (!is_star(sel->items[j].expr) &&
-				    !expr_text(b, sel->items[j].expr, &it) && strcmp(it, t) == 0)
-					hit = j;
-				tarn_free(it);
-			}
-			tarn_free(t);
-		}
-		if (!rc && hit < 0) {
-			struct ex_expr *x;
-			c->clause = "DISTINCT ON";
-			rc = bind_expr(b, c, de, &x);
-			char *nm = rc ? NULL : tarn_malloc(24);
-			if (!rc && !nm) {
-				ex_expr_free(x);
-				rc = nomem(b);
-			}
-			if (!rc) {
-				snprintf(nm, 24, "__distinct%d", i);
-				rc = proj_add(b, p, x, nm);
-			}
-			hit = p->n - 1;
-		}
-		col[i] = hit;
-	}
-	if (rc) {
-		tarn_free(col);
-		return rc;
-	}
-	*out = col;
-	return TARN_OK;
-}
-
 static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out)
 {
 	const struct sql_select *sel = q->select;
@@ -3019,26 +2661,29 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 	char **key_text = NULL;
 	int nk = 0;
 	struct gsets gs = { 0 };
+	struct sql_select gsel;
 	struct bctx c = { .r = &cur, .clause = "SELECT" };
 	if (!rc && grouped) {
 		if (sel->group_all)
 			rc = fail(b, q->loc, TARN_EUNSUPPORTED, "GROUP BY ALL is not supported yet");
 		if (!rc)
 			rc = gsets_build(b, sel, &cur, &gs);
+		if (!rc && gs.rewrite)
+			rc = gsets_select(b, sel, &gs, &gsel, &sel);
 		struct ex_expr **keys = NULL;
 		char **knames = NULL;
 		struct ex_agg_spec *specs = NULL;
 		if (!rc) {
-			keys = tarn_calloc((size_t)gs.n_keys + 2, sizeof *keys);
-			knames = tarn_calloc((size_t)gs.n_keys + 2, sizeof *knames);
-			key_text = tarn_calloc((size_t)gs.n_keys + 2, sizeof *key_text);
+			keys = tarn_calloc((size_t)sel->n_group + 1, sizeof *keys);
+			knames = tarn_calloc((size_t)sel->n_group + 1, sizeof *knames);
+			key_text = tarn_calloc((size_t)sel->n_group + 1, sizeof *key_text);
 			specs = tarn_calloc((size_t)al.n + 1, sizeof *specs);
 			if (!keys || !knames || !key_text || !specs)
 				rc = nomem(b);
 		}
 		struct bctx kc = { .r = &cur, .clause = "GROUP BY" };
-		for (int i = 0; !rc && i < gs.n_keys; i++) {
-			const struct sql_expr *g = gs.keys[i];
+		for (int i = 0; !rc && i < sel->n_group; i++) {
+			const struct sql_expr *g = group_target(sel, &cur, sel->group[i].expr);
 			rc = bind_expr(b, &kc, g, &keys[nk]);
 			if (!rc)
 				rc = expr_text(b, g, &key_text[nk]);
@@ -3199,11 +2844,11 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 	}
 	double est = cur.est;
 	rel_clear(&cur);
+	gsets_free(&gs);
 	agg_list_free(&al);
 	for (int i = 0; key_text && i < nk; i++)
 		tarn_free(key_text[i]);
 	tarn_free(key_text);
-	gsets_free(&gs);
 	if (!rc)
 		rc = rel_from_op(b, op, NULL, est, &cur);
 	else
@@ -3414,6 +3059,383 @@ static tarn_rc bind_values(struct binder *b, const struct sql_query *q, struct r
 	tarn_free(bv);
 	TRY(rc);
 	return rel_from_op(b, op, "valueslist", nr, out);
+}
+
+/* ---- GROUPING SETS, ROLLUP, CUBE ---------------------------------------------------------- */
+
+static void gsets_free(struct gsets *gs)
+{
+	for (int i = 0; i < gs->n_keys; i++)
+		tarn_free(gs->text[i]);
+	tarn_free(gs->masks);
+	tarn_free(gs->items);
+	memset(gs, 0, sizeof *gs);
+}
+
+/* The bit of key expression e (added when new). */
+static tarn_rc gs_key(struct binder *b, const struct sql_select *sel, const struct rel *r,
+		      struct gsets *gs, const struct sql_expr *e, uint64_t *mask)
+{
+	if (e->kind == SQL_EXPR_ROW) {
+		for (int i = 0; i < e->list.n; i++)
+			TRY(gs_key(b, sel, r, gs, e->list.items[i], mask));
+		return TARN_OK;
+	}
+	const struct sql_expr *g = group_target(sel, r, e);
+	char *t;
+	TRY(expr_text(b, g, &t));
+	for (int i = 0; i < gs->n_keys; i++)
+		if (strcmp(gs->text[i], t) == 0) {
+			tarn_free(t);
+			*mask |= (uint64_t)1 << i;
+			return TARN_OK;
+		}
+	if (gs->n_keys == 64) {
+		tarn_free(t);
+		return fail(b, e->loc, TARN_ELIMIT, "GROUP BY: at most 64 distinct grouping keys");
+	}
+	gs->keys[gs->n_keys] = e; /* as written: GROUP BY binding resolves it again */
+	gs->text[gs->n_keys] = t;
+	*mask |= (uint64_t)1 << gs->n_keys++;
+	return TARN_OK;
+}
+
+struct mask_list {
+	uint64_t *v;
+	int n, cap;
+};
+
+static tarn_rc ml_push(struct binder *b, struct mask_list *l, uint64_t m, sql_loc loc)
+{
+	if (l->n >= GS_MAX_SETS)
+		return fail(b, loc, TARN_ELIMIT, "GROUP BY: more than %d grouping sets",
+			    GS_MAX_SETS);
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 8;
+		uint64_t *v = tarn_realloc(l->v, (size_t)cap * sizeof *v);
+		if (!v)
+			return nomem(b);
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = m;
+	return TARN_OK;
+}
+
+/* The sets one GROUP BY item stands for, appended to out. */
+static tarn_rc gs_item(struct binder *b, const struct sql_select *sel, const struct rel *r,
+		       struct gsets *gs, const struct sql_group_item *it, struct mask_list *out)
+{
+	switch (it->kind) {
+	case SQL_GROUP_EXPR: {
+		uint64_t m = 0;
+		TRY(gs_key(b, sel, r, gs, it->expr, &m));
+		return ml_push(b, out, m, it->loc);
+	}
+	case SQL_GROUP_EMPTY:
+		return ml_push(b, out, 0, it->loc);
+	case SQL_GROUP_ROLLUP:
+	case SQL_GROUP_CUBE: {
+		uint64_t el[64];
+		if (it->n_args > (it->kind == SQL_GROUP_CUBE ? 12 : 64))
+			return fail(b, it->loc, TARN_ELIMIT, "%s takes at most %d elements",
+				    it->kind == SQL_GROUP_CUBE ? "CUBE" : "ROLLUP",
+				    it->kind == SQL_GROUP_CUBE ? 12 : 64);
+		for (int i = 0; i < it->n_args; i++) {
+			el[i] = 0;
+			TRY(gs_key(b, sel, r, gs, it->args[i], &el[i]));
+		}
+		if (it->kind == SQL_GROUP_ROLLUP) {
+			for (int k = it->n_args; k >= 0; k--) {
+				uint64_t m = 0;
+				for (int i = 0; i < k; i++)
+					m |= el[i];
+				TRY(ml_push(b, out, m, it->loc));
+			}
+			return TARN_OK;
+		}
+		int n = it->n_args;
+		for (uint32_t sub = (1u << n) - 1;; sub--) {
+			uint64_t m = 0;
+			for (int i = 0; i < n; i++)
+				if ((sub >> (n - 1 - i)) & 1)
+					m |= el[i];
+			TRY(ml_push(b, out, m, it->loc));
+			if (sub == 0)
+				break;
+		}
+		return TARN_OK;
+	}
+	case SQL_GROUP_SETS:
+		for (int i = 0; i < it->n_sets; i++)
+			TRY(gs_item(b, sel, r, gs, &it->sets[i], out));
+		return TARN_OK;
+	}
+	return fail(b, it->loc, TARN_EINTERNAL, "unknown GROUP BY element");
+}
+
+static tarn_rc gsets_build(struct binder *b, const struct sql_select *sel, const struct rel *r,
+			   struct gsets *gs)
+{
+	memset(gs, 0, sizeof *gs);
+	for (int i = 0; i < sel->n_group; i++)
+		gs->on = gs->on || sel->group[i].kind != SQL_GROUP_EXPR;
+	gs->rewrite = gs->on;
+	if (!gs->on)
+		return TARN_OK; /* a plain GROUP BY: planned as it is written */
+	struct mask_list acc = { 0 }, item = { 0 }, next = { 0 };
+	tarn_rc rc = ml_push(b, &acc, 0, 0);
+	for (int i = 0; !rc && i < sel->n_group; i++) {
+		item.n = 0;
+		rc = gs_item(b, sel, r, gs, &sel->group[i], &item);
+		next.n = 0;
+		for (int x = 0; !rc && x < acc.n; x++)
+			for (int y = 0; !rc && y < item.n; y++)
+				rc = ml_push(b, &next, acc.v[x] | item.v[y], sel->group[i].loc);
+		struct mask_list t = acc;
+		acc = next;
+		next = t;
+	}
+	tarn_free(item.v);
+	tarn_free(next.v);
+	if (rc) {
+		tarn_free(acc.v);
+		gsets_free(gs);
+		return rc;
+	}
+	gs->masks = acc.v;
+	gs->n_sets = acc.n;
+	if (gs->on && gs->n_keys == 0 && gs->n_sets == 1)
+		gs->on = false; /* GROUPING SETS (()): a global aggregate */
+	return TARN_OK;
+}
+
+/* The select with its GROUP BY replaced by one plain item per distinct
+ * grouping key (in *copy, items owned by gs), so the key binding below
+ * runs as for a plain GROUP BY. */
+static tarn_rc gsets_select(struct binder *b, const struct sql_select *sel, struct gsets *gs,
+			    struct sql_select *copy, const struct sql_select **out)
+{
+	gs->items = tarn_calloc((size_t)gs->n_keys + 1, sizeof *gs->items);
+	if (!gs->items)
+		return nomem(b);
+	for (int i = 0; i < gs->n_keys; i++) {
+		gs->items[i].kind = SQL_GROUP_EXPR;
+		gs->items[i].loc = gs->keys[i]->loc;
+		gs->items[i].expr = (struct sql_expr *)gs->keys[i];
+	}
+	*copy = *sel;
+	copy->n_group = gs->n_keys;
+	copy->group = gs->items;
+	*out = copy;
+	return TARN_OK;
+}
+
+/* Puts the grouping-sets expansion under the aggregate: keys[0..*nk)
+ * (bound over cur, taken over) move into the expansion, and become
+ * references to its key columns plus its set column. */
+static tarn_rc expand_for_sets(struct binder *b, const struct gsets *gs, struct rel *cur,
+			       struct ex_expr **keys, char **knames, char **key_text, int *nk)
+{
+	int n = *nk, n_in = cur->n;
+	struct ex_op *exp = NULL;
+	tarn_rc rc = ex_op_expand(cur->op, keys, (const char *const *)knames, n, gs->masks,
+				  gs->n_sets, &exp, b->err);
+	cur->op = NULL;
+	for (int i = 0; i < n; i++)
+		keys[i] = NULL;
+	TRY(rc);
+	cur->op = exp;
+	const struct tarn_schema *s = ex_op_schema(exp);
+	for (int i = 0; !rc && i <= n; i++)
+		rc = ex_expr_column(n_in + i, &s->fields[n_in + i].type, s->fields[n_in + i].name,
+				    &keys[i]);
+	knames[n] = tarn_strdup("__grouping_set");
+	key_text[n] = tarn_strdup("\x01grouping set");
+	*nk = n + 1;
+	if (!rc && (!knames[n] || !key_text[n]))
+		rc = nomem(b);
+	return rc;
+}
+
+/* GROUPING(k1, ..., kn) / GROUPING_ID: bit n-1-i is 1 when k_i is not
+ * grouped on in the row's set; a CASE over the set column. */
+static tarn_rc bind_grouping(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			     struct ex_expr **out)
+{
+	int n = e->func.n_args;
+	if (n < 1 || n > 63)
+		return fail(b, e->loc, TARN_EUSAGE, "%s takes 1 to 63 grouping keys", func_name(e));
+	int idx[64];
+	for (int i = 0; i < n; i++) {
+		char *t;
+		const struct sql_expr *a = e->func.args[i].value;
+		TRY(expr_text(b, a, &t));
+		idx[i] = -1;
+		for (int k = 0; k < c->n_group_keys && idx[i] < 0; k++)
+			if (strcmp(c->key_text[k], t) == 0)
+				idx[i] = k;
+		tarn_free(t);
+		/* a select-list alias of a key */
+		for (int j = 0; idx[i] < 0 && a->kind == SQL_EXPR_NAME && a->name.n == 1 && c->sel &&
+				j < c->sel->n_items;
+		     j++) {
+			if (!name_eq(c->sel->items[j].alias.s, a->name.parts[0].s))
+				continue;
+			TRY(expr_text(b, c->sel->items[j].expr, &t));
+			for (int k = 0; k < c->n_group_keys && idx[i] < 0; k++)
+				if (strcmp(c->key_text[k], t) == 0)
+					idx[i] = k;
+			tarn_free(t);
+		}
+		if (idx[i] < 0)
+			return fail(b, e->func.args[i].value->loc, TARN_EUSAGE,
+				    "%s: arguments must be GROUP BY keys", func_name(e));
+	}
+	if (c->n_sets == 0)
+		return ex_expr_const_int(TARN_T_INT64, 0, out) ? nomem(b) : TARN_OK;
+	struct ex_expr **whens = tarn_calloc((size_t)c->n_sets, sizeof *whens);
+	struct ex_expr **thens = tarn_calloc((size_t)c->n_sets, sizeof *thens);
+	tarn_rc rc = whens && thens ? TARN_OK : nomem(b);
+	int done = 0;
+	for (; !rc && done < c->n_sets; done++) {
+		int64_t v = 0;
+		for (int i = 0; i < n; i++)
+			if (!((c->set_masks[done] >> idx[i]) & 1))
+				v |= (int64_t)1 << (n - 1 - i);
+		struct ex_expr *col = NULL, *k = NULL;
+		rc = ex_expr_column(c->set_col, c->r->cols[c->set_col].type, NULL, &col);
+		if (!rc)
+			rc = ex_expr_const_int(TARN_T_INT32, done, &k);
+		if (!rc)
+			rc = ex_expr_cmp(EX_EQ, col, k, &whens[done], b->err);
+		else {
+			ex_expr_free(col);
+			ex_expr_free(k);
+		}
+		if (!rc)
+			rc = ex_expr_const_int(TARN_T_INT64, v, &thens[done]);
+		if (rc)
+			done++;
+	}
+	if (!rc) {
+		rc = ex_expr_case(whens, thens, c->n_sets, NULL, out, b->err);
+	} else {
+		for (int i = 0; i < done; i++) {
+			ex_expr_free(whens[i]);
+			ex_expr_free(thens[i]);
+		}
+	}
+	tarn_free(whens);
+	tarn_free(thens);
+	return rc;
+}
+
+/* DISTINCT ON (e, ...): the projection column of each key (a select-list
+ * position, a select-list name or expression, else a hidden column added
+ * to p). */
+static tarn_rc distinct_on_cols(struct binder *b, const struct sql_select *sel, struct bctx *c,
+				struct proj *p, int visible, int **out)
+{
+	int n = sel->n_distinct_on;
+	int *col = tarn_calloc((size_t)n + 1, sizeof *col);
+	if (!col)
+		return nomem(b);
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < n; i++) {
+		const struct sql_expr *de = sel->distinct_on[i];
+		int hit = -1;
+		if (de->kind == SQL_EXPR_LITERAL && de->lit.kind == SQL_LIT_INTEGER) {
+			if (!de->lit.fits_i64 || de->lit.i < 1 || de->lit.i > visible) {
+				rc = fail(b, de->loc, TARN_EUSAGE,
+					  "DISTINCT ON position %.*s is not in the select list (1..%d)",
+					  (int)de->lit.len, de->lit.text, visible);
+				break;
+			}
+			hit = (int)de->lit.i - 1;
+		} else if (de->kind == SQL_EXPR_NAME && de->name.n == 1) {
+			for (int j = 0; j < visible && hit < 0; j++)
+				if (name_eq(p->names[j], de->name.parts[0].s))
+					hit = j;
+		}
+		if (hit < 0) {
+			char *t = NULL;
+			rc = expr_text(b, de, &t);
+			for (int j = 0; !rc && j < visible && j < sel->n_items && hit < 0; j++) {
+				char *it = NULL;
+				if (!is_star(sel->items[j].expr) &&
+				    !expr_text(b, sel->items[j].expr, &it) && strcmp(it, t) == 0)
+					hit = j;
+				tarn_free(it);
+			}
+			tarn_free(t);
+		}
+		if (!rc && hit < 0) {
+			struct ex_expr *x;
+			c->clause = "DISTINCT ON";
+			rc = bind_expr(b, c, de, &x);
+			char *nm = rc ? NULL : tarn_malloc(24);
+			if (!rc && !nm) {
+				ex_expr_free(x);
+				rc = nomem(b);
+			}
+			if (!rc) {
+				snprintf(nm, 24, "__distinct%d", i);
+				rc = proj_add(b, p, x, nm);
+			}
+			hit = p->n - 1;
+		}
+		col[i] = hit;
+	}
+	if (rc) {
+		tarn_free(col);
+		return rc;
+	}
+	*out = col;
+	return TARN_OK;
+}
+
+/* range(stop) / range(start, stop[, step]) and generate_series (stop
+ * included), over BIGINT constants. */
+static tarn_rc series_rel(struct binder *b, const struct sql_tref *t, const char *fn,
+			  struct rel *out)
+{
+	int n = t->func.n_args;
+	bool incl = name_eq(fn, "generate_series");
+	if (n < 1 || n > 3)
+		return fail(b, t->loc, TARN_EUSAGE, "%s() takes 1 to 3 arguments (start, stop, step)",
+			    fn);
+	int64_t v[3] = { 0, 0, 1 };
+	for (int i = 0; i < n; i++) {
+		const struct sql_arg *a = &t->func.args[i];
+		struct ex_expr *x = NULL;
+		struct bctx none = { .r = NULL, .clause = "FROM" };
+		tarn_rc rc = a->name.s ? fail(b, a->value->loc, TARN_EUSAGE,
+					      "%s() takes no named arguments", fn)
+				       : bind_expr(b, &none, a->value, &x);
+		if (!rc)
+			rc = ex_expr_fold(&x) ? nomem(b) : TARN_OK;
+		if (!rc && (!ex_expr_is_const(x) || !tarn_type_is_integer(x->type.id) ||
+			    tarn_array_is_null(x->value, 0)))
+			rc = fail(b, a->value->loc, TARN_EUNSUPPORTED,
+				  "%s(): arguments must be integer constants (dates and timestamps "
+				  "are not supported yet)",
+				  fn);
+		if (!rc)
+			v[n == 1 ? 1 : i] = tarn_array_get_int(x->value, 0);
+		ex_expr_free(x);
+		TRY(rc);
+	}
+	if (v[2] == 0)
+		return fail(b, t->func.args[n - 1].value->loc, TARN_EUSAGE,
+			    "%s(): the step must not be 0", fn);
+	struct ex_op *op;
+	char lname[32];
+	snprintf(lname, sizeof lname, "%s", incl ? "generate_series" : "range");
+	TRY(ex_op_series(v[0], v[1], v[2], incl, lname, &op, b->err));
+	double est = (double)(v[1] > v[0] ? v[1] - v[0] : v[0] - v[1]) / (double)(v[2] < 0 ? -v[2] : v[2]);
+	TRY(rel_from_op(b, op, alias_or(&t->alias, lname), est + 1, out));
+	return apply_alias_cols(b, &t->alias, out);
 }
 
 /* ---- ORDER BY / LIMIT over a whole query body ---------------------------------------- */
@@ -3910,17 +3932,22 @@ static tarn_rc run_rel(struct binder *b, struct rel *r, struct tarn_batch ***out
 	return TARN_OK;
 }
 
+/* A recursion being bound: its CTE and the previous round's rows. */
+struct rec_frame {
+	const struct sql_cte *cte;
+	struct tarn_schema *schema; /* the working table's columns */
+	struct tarn_batch **work;   /* the previous iteration's rows (borrowed) */
+	int n_work;
+	int refs;                   /* references bound in this iteration */
+	struct rec_frame *up;
+};
+
 struct rec_state {
 	struct binder *b;
 	const struct sql_cte *cte;
 	struct tarn_schema *s;
-	bool dedup;
-	struct ex_groups g;
-	bool have_g;
-	uint8_t *seen;
-	int64_t cap_seen;
-	uint32_t *gids, *sel;
-	struct ex_vec *kv;
+	struct ex_dedup *dedup; /* UNION: rows seen so far; NULL for UNION ALL */
+	uint32_t *sel;
 	struct tarn_batch **all; /* every row kept so far */
 	int n_all, cap_all;
 	int64_t rows, bytes, limit, iters;
@@ -3951,33 +3978,12 @@ static tarn_rc rec_keep(struct rec_state *st, struct tarn_batch **v, int n, stru
 		struct tarn_batch *tb = v[i];
 		v[i] = NULL;
 		if (st->dedup) {
-			for (int c = 0; c < tb->n_cols; c++)
-				st->kv[c] = (struct ex_vec){ tb->cols[c], false };
-			if (ex_groups_lookup(&st->g, st->kv, NULL, tb->n_rows, st->gids)) {
+			int64_t m = 0;
+			if (ex_dedup_rows(st->dedup, tb, st->sel, &m)) {
 				tarn_batch_free(tb);
 				rc = nomem(b);
 				break;
 			}
-			if (st->g.n > st->cap_seen) {
-				int64_t cap = st->cap_seen ? st->cap_seen : 1024;
-				while (cap < st->g.n)
-					cap *= 2;
-				uint8_t *ns = tarn_realloc(st->seen, (size_t)cap);
-				if (!ns) {
-					tarn_batch_free(tb);
-					rc = nomem(b);
-					break;
-				}
-				memset(ns + st->cap_seen, 0, (size_t)(cap - st->cap_seen));
-				st->seen = ns;
-				st->cap_seen = cap;
-			}
-			int64_t m = 0;
-			for (int64_t k = 0; k < tb->n_rows; k++)
-				if (!st->seen[st->gids[k]]) {
-					st->seen[st->gids[k]] = 1;
-					st->sel[m++] = (uint32_t)k;
-				}
 			if (m == 0) {
 				tarn_batch_free(tb);
 				continue;
@@ -4002,7 +4008,7 @@ static tarn_rc rec_keep(struct rec_state *st, struct tarn_batch **v, int n, stru
 		for (int c = 0; c < tb->n_cols; c++)
 			st->bytes += ex_array_bytes(tb->cols[c]);
 		st->bytes += 256; /* the batch's own structures */
-		int64_t held = st->bytes + (st->have_g ? ex_groups_bytes(&st->g) : 0);
+		int64_t held = st->bytes + (st->dedup ? ex_dedup_bytes(st->dedup) : 0);
 		if (held > st->limit) {
 			tarn_batch_free(tb);
 			char lim[32];
@@ -4127,7 +4133,7 @@ static tarn_rc bind_recursive_cte(struct binder *b, const struct sql_tref *t, st
 		return fail(b, cte->name.loc, TARN_EUSAGE, "%d column names for %d columns",
 			    cte->n_cols, n);
 	}
-	struct rec_state st = { .b = b, .cte = cte, .dedup = !q->all };
+	struct rec_state st = { .b = b, .cte = cte };
 	st.limit = b->xo && b->xo->mem_limit > 0 ? b->xo->mem_limit : default_rec_limit();
 	/* the working table's schema: the anchor's types, the CTE's names */
 	{
@@ -4155,25 +4161,16 @@ static tarn_rc bind_recursive_cte(struct binder *b, const struct sql_tref *t, st
 		tarn_free(types);
 	}
 	int nc = r.n;
-	if (!rc && st.dedup) {
+	if (!rc && !q->all) {
 		for (int i = 0; !rc && i < nc; i++)
 			if (!ex_type_is_scalar(st.s->fields[i].type.id))
 				rc = fail(b, q->loc, TARN_EUNSUPPORTED,
 					  "UNION over column %d (%s) of a nested type is not supported "
 					  "yet (UNION ALL is)",
 					  i + 1, st.s->fields[i].name);
-		const struct tarn_type **kt = rc ? NULL : tarn_calloc((size_t)nc + 1, sizeof *kt);
-		st.kv = rc ? NULL : tarn_calloc((size_t)nc + 1, sizeof *st.kv);
-		st.gids = rc ? NULL : tarn_malloc(EX_BATCH_MAX * sizeof *st.gids);
 		st.sel = rc ? NULL : tarn_malloc(EX_BATCH_MAX * sizeof *st.sel);
-		if (!rc && (!kt || !st.kv || !st.gids || !st.sel))
+		if (!rc && (!st.sel || ex_dedup_new(st.s, &st.dedup)))
 			rc = nomem(b);
-		for (int i = 0; !rc && i < nc; i++)
-			kt[i] = &st.s->fields[i].type;
-		if (!rc)
-			rc = ex_groups_init(&st.g, nc, kt) ? nomem(b) : TARN_OK;
-		st.have_g = !rc;
-		tarn_free(kt);
 	}
 	struct tarn_batch **v = NULL, **work = NULL;
 	int n = 0, n_work = 0;
@@ -4235,12 +4232,8 @@ static tarn_rc bind_recursive_cte(struct binder *b, const struct sql_tref *t, st
 			rc = rec_keep(&st, v, n, &work, &n_work);
 	}
 	tarn_free(work);
-	if (st.have_g)
-		ex_groups_free(&st.g);
-	tarn_free(st.seen);
-	tarn_free(st.gids);
+	ex_dedup_free(st.dedup);
 	tarn_free(st.sel);
-	tarn_free(st.kv);
 	if (!rc && !plain)
 		rc = coalesce_batches(b, st.s, &st.all, &st.n_all);
 	if (!rc && !plain) {
@@ -4264,6 +4257,11 @@ static tarn_rc bind_recursive_cte(struct binder *b, const struct sql_tref *t, st
 static bool rec_is(const struct rec_frame *rf, const struct sql_cte *cte)
 {
 	return rf->cte == cte;
+}
+
+static struct rec_frame *rec_up(const struct rec_frame *rf)
+{
+	return rf->up;
 }
 
 /* A reference to the working table of an enclosing recursion. */

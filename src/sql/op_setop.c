@@ -27,6 +27,10 @@
  * output takes the left input's schema (names from the left branch).
  * Memory: right batches, the table and the counters are reserved with
  * ex_mem_reserve under the operator's SQL name.
+ *
+ * Also here, on the same table: DISTINCT ON (the first row of each key,
+ * ordered) and ex_dedup, the distinct-row filter a recursive CTE's UNION
+ * runs its rounds through.
  */
 #include <string.h>
 
@@ -552,4 +556,89 @@ tarn_rc ex_op_distinct_on(struct ex_op *child, const int *cols, int n, struct ex
 	d->have_groups = true;
 	*out = &d->base;
 	return TARN_OK;
+}
+
+/* ---- distinct-row filter ---------------------------------------------------------------- */
+
+struct ex_dedup {
+	struct ex_groups g;
+	uint8_t *seen;
+	int64_t n_seen;
+	uint32_t *gids;
+	struct ex_vec *kv;
+	int n_cols;
+};
+
+tarn_rc ex_dedup_new(const struct tarn_schema *s, struct ex_dedup **out)
+{
+	*out = NULL;
+	struct ex_dedup *d = tarn_calloc(1, sizeof *d);
+	const struct tarn_type **kt = tarn_calloc((size_t)s->n_fields + 1, sizeof *kt);
+	if (d) {
+		d->kv = tarn_calloc((size_t)s->n_fields + 1, sizeof *d->kv);
+		d->gids = tarn_malloc(EX_BATCH_MAX * sizeof *d->gids);
+	}
+	tarn_rc rc = d && kt && d->kv && d->gids ? TARN_OK : TARN_ENOMEM;
+	for (int i = 0; !rc && i < s->n_fields; i++)
+		kt[i] = &s->fields[i].type;
+	if (!rc)
+		rc = ex_groups_init(&d->g, s->n_fields, kt);
+	tarn_free(kt);
+	if (rc) {
+		if (d) {
+			tarn_free(d->kv);
+			tarn_free(d->gids);
+		}
+		tarn_free(d);
+		return rc;
+	}
+	d->n_cols = s->n_fields;
+	*out = d;
+	return TARN_OK;
+}
+
+void ex_dedup_free(struct ex_dedup *d)
+{
+	if (!d)
+		return;
+	ex_groups_free(&d->g);
+	tarn_free(d->seen);
+	tarn_free(d->gids);
+	tarn_free(d->kv);
+	tarn_free(d);
+}
+
+tarn_rc ex_dedup_rows(struct ex_dedup *d, const struct tarn_batch *b, uint32_t *sel,
+		      int64_t *n_out)
+{
+	*n_out = 0;
+	if (b->n_rows > EX_BATCH_MAX || b->n_cols != d->n_cols)
+		return TARN_EUSAGE;
+	for (int c = 0; c < d->n_cols; c++)
+		d->kv[c] = (struct ex_vec){ b->cols[c], false };
+	TRY(ex_groups_lookup(&d->g, d->kv, NULL, b->n_rows, d->gids));
+	if (d->g.n > d->n_seen) {
+		int64_t cap = d->n_seen ? d->n_seen : 1024;
+		while (cap < d->g.n)
+			cap *= 2;
+		uint8_t *s = tarn_realloc(d->seen, (size_t)cap);
+		if (!s)
+			return TARN_ENOMEM;
+		memset(s + d->n_seen, 0, (size_t)(cap - d->n_seen));
+		d->seen = s;
+		d->n_seen = cap;
+	}
+	int64_t m = 0;
+	for (int64_t k = 0; k < b->n_rows; k++)
+		if (!d->seen[d->gids[k]]) {
+			d->seen[d->gids[k]] = 1;
+			sel[m++] = (uint32_t)k;
+		}
+	*n_out = m;
+	return TARN_OK;
+}
+
+int64_t ex_dedup_bytes(const struct ex_dedup *d)
+{
+	return ex_groups_bytes(&d->g) + d->n_seen;
 }
