@@ -33,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -84,6 +85,7 @@ struct binder {
 	const struct ex_opts *xo;
 	struct sql_env *env;
 	struct cte_frame *ctes;
+	struct rec_frame *rec; /* working tables of the recursions being bound */
 	char **used; /* identifiers in the text, lower case */
 	int n_used, cap_used;
 	bool used_all;
@@ -98,6 +100,13 @@ struct bctx {
 	char **key_text; /* columns 0..n_keys-1 of r */
 	int n_aggs;
 	char **agg_text; /* columns n_keys.. */
+	/* GROUPING SETS: key_text[0..n_group_keys) are the grouping keys;
+	 * column set_col holds the row's set number (n_sets > 0). */
+	int n_group_keys;
+	int n_sets;
+	const uint64_t *set_masks;
+	int set_col;
+	const struct sql_select *sel; /* GROUPING(alias): the select list */
 	/* Correlated scalar subqueries already joined in: node → column. */
 	int n_subs;
 	const struct sql_expr **subs;
@@ -108,6 +117,39 @@ struct bctx {
 };
 
 static tarn_rc bind_query_rel(struct binder *b, const struct sql_query *q, struct rel *out);
+static tarn_rc bind_grouping(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			     struct ex_expr **out);
+
+/* GROUP BY's grouping sets as bit masks over a list of distinct key
+ * expressions (bit k: key k is grouped on). A plain GROUP BY has one set
+ * with every key (on = false: planned as before). Sets are the cross
+ * product of the GROUP BY items' set lists, as in the standard. */
+#define GS_MAX_SETS 4096
+
+struct gsets {
+	bool on;      /* planned with the expansion */
+	bool rewrite; /* GROUP BY has ROLLUP/CUBE/GROUPING SETS/(): bound via gsets_select */
+	int n_keys;
+	const struct sql_expr *keys[64];
+	char *text[64];
+	int n_sets;
+	uint64_t *masks;
+	struct sql_group_item *items; /* gsets_select's GROUP BY: one item per key */
+};
+
+static void gsets_free(struct gsets *gs);
+static tarn_rc gsets_build(struct binder *b, const struct sql_select *sel, const struct rel *r,
+			   struct gsets *gs);
+static tarn_rc gsets_select(struct binder *b, const struct sql_select *sel, struct gsets *gs,
+			    struct sql_select *copy, const struct sql_select **out);
+static tarn_rc expand_for_sets(struct binder *b, const struct gsets *gs, struct rel *cur,
+			       struct ex_expr **keys, char **knames, char **key_text, int *nk);
+struct proj;
+static tarn_rc distinct_on_cols(struct binder *b, const struct sql_select *sel, struct bctx *c,
+				struct proj *p, int visible, int **out);
+struct sql_tref;
+static tarn_rc series_rel(struct binder *b, const struct sql_tref *t, const char *fn,
+			  struct rel *out);
 static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			 struct ex_expr **out);
 
@@ -1143,6 +1185,9 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		tarn_free(t);
 		if (hit >= 0)
 			return ex_expr_column(hit, c->r->cols[hit].type, c->r->cols[hit].name, out);
+		if (e->kind == SQL_EXPR_FUNC && !e->func.over &&
+		    (name_eq(func_name(e), "grouping") || name_eq(func_name(e), "grouping_id")))
+			return bind_grouping(b, c, e, out);
 		if (e->kind == SQL_EXPR_NAME) {
 			const char *why;
 			if (find_col(c->r, &e->name, &why) >= 0)
@@ -1586,6 +1631,8 @@ static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *
 	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
 		if (name_eq(fn, fns[i].fn))
 			k = (int)i;
+	if (k < 0 && (name_eq(fn, "range") || name_eq(fn, "generate_series")))
+		return series_rel(b, t, fn, out);
 	if (k < 0)
 		return fail(b, t->loc, TARN_EUNSUPPORTED, "unknown table function %s()", fn);
 	const struct sql_expr *first = t->func.n_args >= 1 && !t->func.args[0].name.s
@@ -1683,6 +1730,12 @@ static const struct sql_cte *find_cte(struct binder *b, const char *name,
 }
 
 static tarn_rc bind_tref(struct binder *b, const struct sql_tref *t, struct rel *out);
+static bool rec_is(const struct rec_frame *rf, const struct sql_cte *cte);
+static struct rec_frame *rec_up(const struct rec_frame *rf);
+static tarn_rc rec_ref(struct binder *b, const struct sql_tref *t, struct rec_frame *rf,
+		       struct rel *out);
+static tarn_rc bind_recursive_cte(struct binder *b, const struct sql_tref *t, struct cte_frame *f,
+				  const struct sql_cte *cte, struct rel *out);
 
 static void near_name(const char *name, const char *cand, size_t cand_len, int *best,
 		      char *out, size_t cap)
@@ -1742,9 +1795,12 @@ static tarn_rc table_rel(struct binder *b, const struct sql_tref *t, struct rel 
 	struct cte_frame *f;
 	const struct sql_cte *cte = qn->n == 1 ? find_cte(b, name, &f) : NULL;
 	if (cte) {
-		if (f->with->recursive)
-			return fail(b, t->loc, TARN_EUNSUPPORTED,
-				    "WITH RECURSIVE is not supported yet");
+		for (struct rec_frame *rf = b->rec; rf; rf = rec_up(rf))
+			if (rec_is(rf, cte))
+				return rec_ref(b, t, rf, out);
+		if (f->with->recursive && cte->query->kind == SQL_QUERY_SETOP &&
+		    cte->query->op == SQL_SETOP_UNION && !cte->query->by_name)
+			return bind_recursive_cte(b, t, f, cte, out);
 		/* Bind the CTE where it was defined: only earlier CTEs visible. */
 		struct cte_frame *saved = b->ctes;
 		int idx = (int)(cte - f->with->ctes);
@@ -4820,8 +4876,6 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 	const struct sql_select *sel = q->select;
 	if (sel->group_all)
 		return bind_select_group_all(b, q, out);
-	if (sel->distinct == SQL_DISTINCT_ON)
-		return fail(b, q->loc, TARN_EUNSUPPORTED, "DISTINCT ON is not supported yet");
 	struct rel cur;
 	struct bctx subs = { 0 };
 	TRY(bind_from_where(b, sel, NULL, &cur, NULL, &subs));
@@ -4844,14 +4898,16 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 	bool grouped = sel->n_group || sel->group_all || al.n || sel->having;
 	char **key_text = NULL;
 	int nk = 0;
+	struct gsets gs = { 0 };
+	struct sql_select gsel;
 	struct bctx c = { .r = &cur, .clause = "SELECT" };
 	if (!rc && grouped) {
 		if (sel->group_all)
 			rc = fail(b, q->loc, TARN_EUNSUPPORTED, "GROUP BY ALL is not supported yet");
-		for (int i = 0; !rc && i < sel->n_group; i++)
-			if (sel->group[i].kind != SQL_GROUP_EXPR)
-				rc = fail(b, sel->group[i].loc, TARN_EUNSUPPORTED,
-					  "ROLLUP, CUBE and GROUPING SETS are not supported yet");
+		if (!rc)
+			rc = gsets_build(b, sel, &cur, &gs);
+		if (!rc && gs.rewrite)
+			rc = gsets_select(b, sel, &gs, &gsel, &sel);
 		struct ex_expr **keys = NULL;
 		char **knames = NULL;
 		struct ex_agg_spec *specs = NULL;
@@ -4901,6 +4957,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		for (int i = 0; !rc && i < al.n; i++)
 			specs[i].name = al.text[i];
 		struct ex_op *agg = NULL;
+		if (!rc && gs.on)
+			rc = expand_for_sets(b, &gs, &cur, keys, knames, key_text, &nk);
 		if (!rc) {
 			struct ex_op *in = cur.op;
 			cur.op = NULL;
@@ -4934,6 +4992,11 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		c.agg_mode = true;
 		c.n_keys = nk;
 		c.key_text = key_text;
+		c.n_group_keys = gs.on ? nk - 1 : nk;
+		c.n_sets = gs.on ? gs.n_sets : 0;
+		c.set_masks = gs.masks;
+		c.set_col = nk - 1;
+		c.sel = sel;
 		c.n_aggs = al.n;
 		c.agg_text = al.text;
 		if (!rc)
@@ -5052,6 +5115,9 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		if (!rc)
 			order_col[i] = hit;
 	}
+	int *don_col = NULL;
+	if (!rc && sel->distinct == SQL_DISTINCT_ON)
+		rc = distinct_on_cols(b, sel, &c, &p, visible, &don_col);
 	struct ex_op *op = NULL;
 	if (!rc) {
 		struct ex_op *in = cur.op;
@@ -5063,6 +5129,7 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 	}
 	double est = cur.est;
 	rel_clear(&cur);
+	gsets_free(&gs);
 	agg_list_free(&al);
 	for (int i = 0; key_text && i < nk; i++)
 		tarn_free(key_text[i]);
@@ -5142,6 +5209,16 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		}
 	}
 	tarn_free(order_col);
+	if (!rc && don_col) {
+		struct ex_op *dop = NULL;
+		rc = ex_op_distinct_on(cur.op, don_col, sel->n_distinct_on, &dop, b->err);
+		cur.op = NULL;
+		if (!rc) {
+			cur.op = dop;
+			rel_retarget(&cur);
+		}
+	}
+	tarn_free(don_col);
 	if (!rc && (limit >= 0 || offset > 0)) {
 		struct ex_op *lop;
 		rc = ex_op_limit(cur.op, limit, offset, &lop, b->err);
@@ -5271,6 +5348,1219 @@ static tarn_rc bind_values(struct binder *b, const struct sql_query *q, struct r
 	return rel_from_op(b, op, "valueslist", nr, out);
 }
 
+/* ---- GROUPING SETS, ROLLUP, CUBE ---------------------------------------------------------- */
+
+static void gsets_free(struct gsets *gs)
+{
+	for (int i = 0; i < gs->n_keys; i++)
+		tarn_free(gs->text[i]);
+	tarn_free(gs->masks);
+	tarn_free(gs->items);
+	memset(gs, 0, sizeof *gs);
+}
+
+/* The bit of key expression e (added when new). */
+static tarn_rc gs_key(struct binder *b, const struct sql_select *sel, const struct rel *r,
+		      struct gsets *gs, const struct sql_expr *e, uint64_t *mask)
+{
+	if (e->kind == SQL_EXPR_ROW) {
+		for (int i = 0; i < e->list.n; i++)
+			TRY(gs_key(b, sel, r, gs, e->list.items[i], mask));
+		return TARN_OK;
+	}
+	const struct sql_expr *g = group_target(sel, r, e);
+	char *t;
+	TRY(expr_text(b, g, &t));
+	for (int i = 0; i < gs->n_keys; i++)
+		if (strcmp(gs->text[i], t) == 0) {
+			tarn_free(t);
+			*mask |= (uint64_t)1 << i;
+			return TARN_OK;
+		}
+	if (gs->n_keys == 64) {
+		tarn_free(t);
+		return fail(b, e->loc, TARN_ELIMIT, "GROUP BY: at most 64 distinct grouping keys");
+	}
+	gs->keys[gs->n_keys] = e; /* as written: GROUP BY binding resolves it again */
+	gs->text[gs->n_keys] = t;
+	*mask |= (uint64_t)1 << gs->n_keys++;
+	return TARN_OK;
+}
+
+struct mask_list {
+	uint64_t *v;
+	int n, cap;
+};
+
+static tarn_rc ml_push(struct binder *b, struct mask_list *l, uint64_t m, sql_loc loc)
+{
+	if (l->n >= GS_MAX_SETS)
+		return fail(b, loc, TARN_ELIMIT, "GROUP BY: more than %d grouping sets",
+			    GS_MAX_SETS);
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 8;
+		uint64_t *v = tarn_realloc(l->v, (size_t)cap * sizeof *v);
+		if (!v)
+			return nomem(b);
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = m;
+	return TARN_OK;
+}
+
+/* The sets one GROUP BY item stands for, appended to out. */
+static tarn_rc gs_item(struct binder *b, const struct sql_select *sel, const struct rel *r,
+		       struct gsets *gs, const struct sql_group_item *it, struct mask_list *out)
+{
+	switch (it->kind) {
+	case SQL_GROUP_EXPR: {
+		uint64_t m = 0;
+		TRY(gs_key(b, sel, r, gs, it->expr, &m));
+		return ml_push(b, out, m, it->loc);
+	}
+	case SQL_GROUP_EMPTY:
+		return ml_push(b, out, 0, it->loc);
+	case SQL_GROUP_ROLLUP:
+	case SQL_GROUP_CUBE: {
+		uint64_t el[64];
+		if (it->n_args > (it->kind == SQL_GROUP_CUBE ? 12 : 64))
+			return fail(b, it->loc, TARN_ELIMIT, "%s takes at most %d elements",
+				    it->kind == SQL_GROUP_CUBE ? "CUBE" : "ROLLUP",
+				    it->kind == SQL_GROUP_CUBE ? 12 : 64);
+		for (int i = 0; i < it->n_args; i++) {
+			el[i] = 0;
+			TRY(gs_key(b, sel, r, gs, it->args[i], &el[i]));
+		}
+		if (it->kind == SQL_GROUP_ROLLUP) {
+			for (int k = it->n_args; k >= 0; k--) {
+				uint64_t m = 0;
+				for (int i = 0; i < k; i++)
+					m |= el[i];
+				TRY(ml_push(b, out, m, it->loc));
+			}
+			return TARN_OK;
+		}
+		int n = it->n_args;
+		for (uint32_t sub = (1u << n) - 1;; sub--) {
+			uint64_t m = 0;
+			for (int i = 0; i < n; i++)
+				if ((sub >> (n - 1 - i)) & 1)
+					m |= el[i];
+			TRY(ml_push(b, out, m, it->loc));
+			if (sub == 0)
+				break;
+		}
+		return TARN_OK;
+	}
+	case SQL_GROUP_SETS:
+		for (int i = 0; i < it->n_sets; i++)
+			TRY(gs_item(b, sel, r, gs, &it->sets[i], out));
+		return TARN_OK;
+	}
+	return fail(b, it->loc, TARN_EINTERNAL, "unknown GROUP BY element");
+}
+
+static tarn_rc gsets_build(struct binder *b, const struct sql_select *sel, const struct rel *r,
+			   struct gsets *gs)
+{
+	memset(gs, 0, sizeof *gs);
+	for (int i = 0; i < sel->n_group; i++)
+		gs->on = gs->on || sel->group[i].kind != SQL_GROUP_EXPR;
+	gs->rewrite = gs->on;
+	if (!gs->on)
+		return TARN_OK; /* a plain GROUP BY: planned as it is written */
+	struct mask_list acc = { 0 }, item = { 0 }, next = { 0 };
+	tarn_rc rc = ml_push(b, &acc, 0, 0);
+	for (int i = 0; !rc && i < sel->n_group; i++) {
+		item.n = 0;
+		rc = gs_item(b, sel, r, gs, &sel->group[i], &item);
+		next.n = 0;
+		for (int x = 0; !rc && x < acc.n; x++)
+			for (int y = 0; !rc && y < item.n; y++)
+				rc = ml_push(b, &next, acc.v[x] | item.v[y], sel->group[i].loc);
+		struct mask_list t = acc;
+		acc = next;
+		next = t;
+	}
+	tarn_free(item.v);
+	tarn_free(next.v);
+	if (rc) {
+		tarn_free(acc.v);
+		gsets_free(gs);
+		return rc;
+	}
+	gs->masks = acc.v;
+	gs->n_sets = acc.n;
+	if (gs->on && gs->n_keys == 0 && gs->n_sets == 1)
+		gs->on = false; /* GROUPING SETS (()): a global aggregate */
+	return TARN_OK;
+}
+
+/* The select with its GROUP BY replaced by one plain item per distinct
+ * grouping key (in *copy, items owned by gs), so the key binding below
+ * runs as for a plain GROUP BY. */
+static tarn_rc gsets_select(struct binder *b, const struct sql_select *sel, struct gsets *gs,
+			    struct sql_select *copy, const struct sql_select **out)
+{
+	gs->items = tarn_calloc((size_t)gs->n_keys + 1, sizeof *gs->items);
+	if (!gs->items)
+		return nomem(b);
+	for (int i = 0; i < gs->n_keys; i++) {
+		gs->items[i].kind = SQL_GROUP_EXPR;
+		gs->items[i].loc = gs->keys[i]->loc;
+		gs->items[i].expr = (struct sql_expr *)gs->keys[i];
+	}
+	*copy = *sel;
+	copy->n_group = gs->n_keys;
+	copy->group = gs->items;
+	*out = copy;
+	return TARN_OK;
+}
+
+/* Puts the grouping-sets expansion under the aggregate: keys[0..*nk)
+ * (bound over cur, taken over) move into the expansion, and become
+ * references to its key columns plus its set column. */
+static tarn_rc expand_for_sets(struct binder *b, const struct gsets *gs, struct rel *cur,
+			       struct ex_expr **keys, char **knames, char **key_text, int *nk)
+{
+	int n = *nk, n_in = cur->n;
+	struct ex_op *exp = NULL;
+	tarn_rc rc = ex_op_expand(cur->op, keys, (const char *const *)knames, n, gs->masks,
+				  gs->n_sets, &exp, b->err);
+	cur->op = NULL;
+	for (int i = 0; i < n; i++)
+		keys[i] = NULL;
+	TRY(rc);
+	cur->op = exp;
+	const struct tarn_schema *s = ex_op_schema(exp);
+	for (int i = 0; !rc && i <= n; i++)
+		rc = ex_expr_column(n_in + i, &s->fields[n_in + i].type, s->fields[n_in + i].name,
+				    &keys[i]);
+	knames[n] = tarn_strdup("__grouping_set");
+	key_text[n] = tarn_strdup("\x01grouping set");
+	*nk = n + 1;
+	if (!rc && (!knames[n] || !key_text[n]))
+		rc = nomem(b);
+	return rc;
+}
+
+/* GROUPING(k1, ..., kn) / GROUPING_ID: bit n-1-i is 1 when k_i is not
+ * grouped on in the row's set; a CASE over the set column. */
+static tarn_rc bind_grouping(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			     struct ex_expr **out)
+{
+	int n = e->func.n_args;
+	if (n < 1 || n > 63)
+		return fail(b, e->loc, TARN_EUSAGE, "%s takes 1 to 63 grouping keys", func_name(e));
+	int idx[64];
+	for (int i = 0; i < n; i++) {
+		char *t;
+		const struct sql_expr *a = e->func.args[i].value;
+		TRY(expr_text(b, a, &t));
+		idx[i] = -1;
+		for (int k = 0; k < c->n_group_keys && idx[i] < 0; k++)
+			if (strcmp(c->key_text[k], t) == 0)
+				idx[i] = k;
+		tarn_free(t);
+		/* a select-list alias of a key */
+		for (int j = 0; idx[i] < 0 && a->kind == SQL_EXPR_NAME && a->name.n == 1 && c->sel &&
+				j < c->sel->n_items;
+		     j++) {
+			if (!name_eq(c->sel->items[j].alias.s, a->name.parts[0].s))
+				continue;
+			TRY(expr_text(b, c->sel->items[j].expr, &t));
+			for (int k = 0; k < c->n_group_keys && idx[i] < 0; k++)
+				if (strcmp(c->key_text[k], t) == 0)
+					idx[i] = k;
+			tarn_free(t);
+		}
+		if (idx[i] < 0)
+			return fail(b, e->func.args[i].value->loc, TARN_EUSAGE,
+				    "%s: arguments must be GROUP BY keys", func_name(e));
+	}
+	if (c->n_sets == 0)
+		return ex_expr_const_int(TARN_T_INT64, 0, out) ? nomem(b) : TARN_OK;
+	struct ex_expr **whens = tarn_calloc((size_t)c->n_sets, sizeof *whens);
+	struct ex_expr **thens = tarn_calloc((size_t)c->n_sets, sizeof *thens);
+	tarn_rc rc = whens && thens ? TARN_OK : nomem(b);
+	int done = 0;
+	for (; !rc && done < c->n_sets; done++) {
+		int64_t v = 0;
+		for (int i = 0; i < n; i++)
+			if (!((c->set_masks[done] >> idx[i]) & 1))
+				v |= (int64_t)1 << (n - 1 - i);
+		struct ex_expr *col = NULL, *k = NULL;
+		rc = ex_expr_column(c->set_col, c->r->cols[c->set_col].type, NULL, &col);
+		if (!rc)
+			rc = ex_expr_const_int(TARN_T_INT32, done, &k);
+		if (!rc)
+			rc = ex_expr_cmp(EX_EQ, col, k, &whens[done], b->err);
+		else {
+			ex_expr_free(col);
+			ex_expr_free(k);
+		}
+		if (!rc)
+			rc = ex_expr_const_int(TARN_T_INT64, v, &thens[done]);
+		if (rc)
+			done++;
+	}
+	if (!rc) {
+		rc = ex_expr_case(whens, thens, c->n_sets, NULL, out, b->err);
+	} else {
+		for (int i = 0; i < done; i++) {
+			ex_expr_free(whens[i]);
+			ex_expr_free(thens[i]);
+		}
+	}
+	tarn_free(whens);
+	tarn_free(thens);
+	return rc;
+}
+
+/* DISTINCT ON (e, ...): the projection column of each key (a select-list
+ * position, a select-list name or expression, else a hidden column added
+ * to p). */
+static tarn_rc distinct_on_cols(struct binder *b, const struct sql_select *sel, struct bctx *c,
+				struct proj *p, int visible, int **out)
+{
+	int n = sel->n_distinct_on;
+	int *col = tarn_calloc((size_t)n + 1, sizeof *col);
+	if (!col)
+		return nomem(b);
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < n; i++) {
+		const struct sql_expr *de = sel->distinct_on[i];
+		int hit = -1;
+		if (de->kind == SQL_EXPR_LITERAL && de->lit.kind == SQL_LIT_INTEGER) {
+			if (!de->lit.fits_i64 || de->lit.i < 1 || de->lit.i > visible) {
+				rc = fail(b, de->loc, TARN_EUSAGE,
+					  "DISTINCT ON position %.*s is not in the select list (1..%d)",
+					  (int)de->lit.len, de->lit.text, visible);
+				break;
+			}
+			hit = (int)de->lit.i - 1;
+		} else if (de->kind == SQL_EXPR_NAME && de->name.n == 1) {
+			for (int j = 0; j < visible && hit < 0; j++)
+				if (name_eq(p->names[j], de->name.parts[0].s))
+					hit = j;
+		}
+		if (hit < 0) {
+			char *t = NULL;
+			rc = expr_text(b, de, &t);
+			for (int j = 0; !rc && j < visible && j < sel->n_items && hit < 0; j++) {
+				char *it = NULL;
+				if (!is_star(sel->items[j].expr) &&
+				    !expr_text(b, sel->items[j].expr, &it) && strcmp(it, t) == 0)
+					hit = j;
+				tarn_free(it);
+			}
+			tarn_free(t);
+		}
+		if (!rc && hit < 0) {
+			struct ex_expr *x;
+			c->clause = "DISTINCT ON";
+			rc = bind_expr(b, c, de, &x);
+			char *nm = rc ? NULL : tarn_malloc(24);
+			if (!rc && !nm) {
+				ex_expr_free(x);
+				rc = nomem(b);
+			}
+			if (!rc) {
+				snprintf(nm, 24, "__distinct%d", i);
+				rc = proj_add(b, p, x, nm);
+			}
+			hit = p->n - 1;
+		}
+		col[i] = hit;
+	}
+	if (rc) {
+		tarn_free(col);
+		return rc;
+	}
+	*out = col;
+	return TARN_OK;
+}
+
+/* range(stop) / range(start, stop[, step]) and generate_series (stop
+ * included), over BIGINT constants. */
+static tarn_rc series_rel(struct binder *b, const struct sql_tref *t, const char *fn,
+			  struct rel *out)
+{
+	int n = t->func.n_args;
+	bool incl = name_eq(fn, "generate_series");
+	if (n < 1 || n > 3)
+		return fail(b, t->loc, TARN_EUSAGE, "%s() takes 1 to 3 arguments (start, stop, step)",
+			    fn);
+	int64_t v[3] = { 0, 0, 1 };
+	for (int i = 0; i < n; i++) {
+		const struct sql_arg *a = &t->func.args[i];
+		struct ex_expr *x = NULL;
+		struct bctx none = { .r = NULL, .clause = "FROM" };
+		tarn_rc rc = a->name.s ? fail(b, a->value->loc, TARN_EUSAGE,
+					      "%s() takes no named arguments", fn)
+				       : bind_expr(b, &none, a->value, &x);
+		if (!rc)
+			rc = ex_expr_fold(&x) ? nomem(b) : TARN_OK;
+		if (!rc && (!ex_expr_is_const(x) || !tarn_type_is_integer(x->type.id) ||
+			    tarn_array_is_null(x->value, 0)))
+			rc = fail(b, a->value->loc, TARN_EUNSUPPORTED,
+				  "%s(): arguments must be integer constants (dates and timestamps "
+				  "are not supported yet)",
+				  fn);
+		if (!rc)
+			v[n == 1 ? 1 : i] = tarn_array_get_int(x->value, 0);
+		ex_expr_free(x);
+		TRY(rc);
+	}
+	if (v[2] == 0)
+		return fail(b, t->func.args[n - 1].value->loc, TARN_EUSAGE,
+			    "%s(): the step must not be 0", fn);
+	struct ex_op *op;
+	char lname[32];
+	snprintf(lname, sizeof lname, "%s", incl ? "generate_series" : "range");
+	TRY(ex_op_series(v[0], v[1], v[2], incl, lname, &op, b->err));
+	double est = (double)(v[1] > v[0] ? v[1] - v[0] : v[0] - v[1]) / (double)(v[2] < 0 ? -v[2] : v[2]);
+	TRY(rel_from_op(b, op, alias_or(&t->alias, lname), est + 1, out));
+	return apply_alias_cols(b, &t->alias, out);
+}
+
+/* ---- ORDER BY / LIMIT over a whole query body ---------------------------------------- */
+
+/* ORDER BY / LIMIT / OFFSET of a set operation or VALUES: keys are output
+ * positions, output names, or expressions over the output columns. */
+static tarn_rc apply_order_limit(struct binder *b, const struct sql_query *q, struct rel *cur)
+{
+	int visible = cur->n;
+	int64_t limit = -1, offset = 0;
+	tarn_rc rc = TARN_OK;
+	for (int w = 0; !rc && w < 2; w++) {
+		const struct sql_expr *le = w ? q->offset : q->limit;
+		if (!le)
+			continue;
+		struct ex_expr *x = NULL;
+		struct bctx none = { .r = NULL, .clause = w ? "OFFSET" : "LIMIT" };
+		rc = bind_expr(b, &none, le, &x);
+		if (!rc && (!ex_expr_is_const(x) || !tarn_type_is_integer(x->type.id) ||
+			    tarn_array_is_null(x->value, 0) || tarn_array_get_int(x->value, 0) < 0))
+			rc = fail(b, le->loc, TARN_EUSAGE, "%s must be a non-negative integer",
+				  w ? "OFFSET" : "LIMIT");
+		if (!rc)
+			*(w ? &offset : &limit) = tarn_array_get_int(x->value, 0);
+		ex_expr_free(x);
+	}
+	TRY(rc);
+	if (q->n_order) {
+		/* visible columns, then one hidden column per expression key */
+		struct proj p = { 0 };
+		int *col = tarn_calloc((size_t)q->n_order, sizeof *col);
+		rc = col ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < visible; i++) {
+			struct ex_expr *x;
+			rc = ex_expr_column(i, cur->cols[i].type, cur->cols[i].name, &x);
+			char *nm = rc ? NULL : tarn_strdup(cur->cols[i].name);
+			if (!rc && !nm) {
+				ex_expr_free(x);
+				rc = nomem(b);
+			}
+			if (!rc)
+				rc = proj_add(b, &p, x, nm);
+		}
+		struct bctx c = { .r = cur, .clause = "ORDER BY" };
+		for (int i = 0; !rc && i < q->n_order; i++) {
+			const struct sql_expr *oe = q->order[i].expr;
+			if (!oe) {
+				rc = fail(b, q->order[i].loc, TARN_EUNSUPPORTED,
+					  "ORDER BY ALL is not supported yet");
+				break;
+			}
+			if (oe->kind == SQL_EXPR_LITERAL && oe->lit.kind == SQL_LIT_INTEGER) {
+				if (!oe->lit.fits_i64 || oe->lit.i < 1 || oe->lit.i > visible)
+					rc = fail(b, oe->loc, TARN_EUSAGE,
+						  "ORDER BY position %.*s is not in the select list (1..%d)",
+						  (int)oe->lit.len, oe->lit.text, visible);
+				else
+					col[i] = (int)oe->lit.i - 1;
+				continue;
+			}
+			struct ex_expr *x;
+			rc = bind_expr(b, &c, oe, &x);
+			if (rc)
+				break;
+			if (x->kind == EX_E_COLUMN) {
+				col[i] = x->col;
+				ex_expr_free(x);
+				continue;
+			}
+			char *nm = tarn_malloc(24);
+			if (!nm) {
+				ex_expr_free(x);
+				rc = nomem(b);
+				break;
+			}
+			snprintf(nm, 24, "__order%d", i);
+			rc = proj_add(b, &p, x, nm);
+			col[i] = p.n - 1;
+		}
+		struct ex_op *op = NULL;
+		if (!rc) {
+			rc = ex_op_project(cur->op, p.e, (const char *const *)p.names, p.n, &op, b->err);
+			cur->op = NULL;
+			proj_free(&p, false);
+		} else {
+			proj_free(&p, true);
+		}
+		struct ex_sort_key *keys = rc ? NULL : tarn_calloc((size_t)q->n_order, sizeof *keys);
+		if (!rc && !keys)
+			rc = nomem(b);
+		const struct tarn_schema *s = op ? ex_op_schema(op) : NULL;
+		for (int i = 0; !rc && i < q->n_order; i++) {
+			rc = ex_expr_column(col[i], &s->fields[col[i]].type, s->fields[col[i]].name,
+					    &keys[i].expr);
+			keys[i].desc = q->order[i].dir == SQL_SORT_DESC;
+			keys[i].nulls_first = q->order[i].nulls == SQL_NULLS_FIRST;
+		}
+		tarn_free(col);
+		struct ex_op *sop = NULL;
+		if (!rc) {
+			rc = ex_op_sort(op, keys, q->n_order, limit >= 0 ? limit + offset : -1, &sop,
+					b->err);
+			op = NULL;
+		} else {
+			for (int i = 0; keys && i < q->n_order; i++)
+				ex_expr_free(keys[i].expr);
+		}
+		ex_op_free(op);
+		tarn_free(keys);
+		if (rc)
+			return rc;
+		cur->op = sop;
+		rel_retarget(cur);
+	}
+	if (limit >= 0 || offset > 0) {
+		struct ex_op *lop;
+		rc = ex_op_limit(cur->op, limit, offset, &lop, b->err);
+		cur->op = NULL;
+		TRY(rc);
+		cur->op = lop;
+	}
+	if (q->n_order && ex_op_schema(cur->op)->n_fields > visible) {
+		struct ex_expr **pe = tarn_calloc((size_t)visible + 1, sizeof *pe);
+		const char **names = tarn_calloc((size_t)visible + 1, sizeof *names);
+		rc = pe && names ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < visible; i++) {
+			rc = ex_expr_column(i, cur->cols[i].type, cur->cols[i].name, &pe[i]);
+			names[i] = cur->cols[i].name;
+		}
+		struct ex_op *pop = NULL;
+		if (!rc) {
+			rc = ex_op_project(cur->op, pe, names, visible, &pop, b->err);
+			cur->op = NULL;
+		} else {
+			for (int i = 0; pe && i < visible; i++)
+				ex_expr_free(pe[i]);
+		}
+		tarn_free(pe);
+		tarn_free(names);
+		TRY(rc);
+		cur->op = pop;
+	}
+	rel_retarget(cur);
+	return TARN_OK;
+}
+
+/* ---- set operations ---------------------------------------------------------------------- */
+
+static const char *setop_sql(const struct sql_query *q)
+{
+	switch (q->op) {
+	case SQL_SETOP_UNION:
+		return q->all ? "UNION ALL" : "UNION";
+	case SQL_SETOP_INTERSECT:
+		return q->all ? "INTERSECT ALL" : "INTERSECT";
+	default:
+		return q->all ? "EXCEPT ALL" : "EXCEPT";
+	}
+}
+
+/* The SQL spelling of t for messages (DuckDB's names). */
+static const char *sql_type_name(const struct tarn_type *t, char *buf, size_t cap)
+{
+	static const char *const names[TARN_T__COUNT] = {
+		[TARN_T_NULL] = "NULL",	       [TARN_T_BOOL] = "BOOLEAN",
+		[TARN_T_INT8] = "TINYINT",     [TARN_T_INT16] = "SMALLINT",
+		[TARN_T_INT32] = "INTEGER",    [TARN_T_INT64] = "BIGINT",
+		[TARN_T_UINT8] = "UTINYINT",   [TARN_T_UINT16] = "USMALLINT",
+		[TARN_T_UINT32] = "UINTEGER",  [TARN_T_UINT64] = "UBIGINT",
+		[TARN_T_FLOAT32] = "FLOAT",    [TARN_T_FLOAT64] = "DOUBLE",
+		[TARN_T_STRING] = "VARCHAR",   [TARN_T_BINARY] = "BLOB",
+		[TARN_T_DATE32] = "DATE",      [TARN_T_TIME64] = "TIME",
+		[TARN_T_TIMESTAMP] = "TIMESTAMP", [TARN_T_LIST] = "a list",
+		[TARN_T_STRUCT] = "a STRUCT",  [TARN_T_MAP] = "a MAP",
+	};
+	if (t->id == TARN_T_DECIMAL128)
+		snprintf(buf, cap, "DECIMAL(%d,%d)", t->precision, t->scale);
+	else
+		snprintf(buf, cap, "%s",
+			 t->id >= 0 && t->id < TARN_T__COUNT && names[t->id] ? names[t->id] : "?");
+	return buf;
+}
+
+static bool is_number(enum tarn_type_id id)
+{
+	return tarn_type_is_integer(id) || id == TARN_T_FLOAT32 || id == TARN_T_FLOAT64 ||
+	       id == TARN_T_DECIMAL128;
+}
+
+/* The type both branches' column is cast to, by DuckDB's rules for set
+ * operations: NULL takes the other side's type, VARCHAR absorbs anything,
+ * BOOLEAN widens to a number, numbers widen (integer + DECIMAL gives a
+ * DECIMAL wide enough for both, integer + DOUBLE gives DOUBLE). */
+static tarn_rc setop_type(struct binder *b, const struct sql_query *q, int i, int col,
+			  const char *name, const struct tarn_type *l, const struct tarn_type *r,
+			  struct tarn_type *out)
+{
+	enum tarn_type_id x = l->id, y = r->id;
+	if (tarn_type_equal(l, r) || y == TARN_T_NULL)
+		return tarn_type_copy(out, l) ? nomem(b) : TARN_OK;
+	if (x == TARN_T_NULL)
+		return tarn_type_copy(out, r) ? nomem(b) : TARN_OK;
+	if ((x == TARN_T_STRING && y != TARN_T_BINARY && !tarn_type_is_nested(y)) ||
+	    (y == TARN_T_STRING && x != TARN_T_BINARY && !tarn_type_is_nested(x))) {
+		tarn_type_init(out, TARN_T_STRING);
+		return TARN_OK;
+	}
+	if (x == TARN_T_BOOL && is_number(y))
+		return tarn_type_copy(out, r) ? nomem(b) : TARN_OK;
+	if (y == TARN_T_BOOL && is_number(x))
+		return tarn_type_copy(out, l) ? nomem(b) : TARN_OK;
+	struct tarn_err e2 = { 0 };
+	if (ex_type_common(l, r, out, &e2) == TARN_OK)
+		return TARN_OK;
+	char tl[48], tr[48];
+	return fail(b, q->args[i]->loc, TARN_EUSAGE,
+		    "%s: column %d (%s) is %s on the left but %s here; the types do not "
+		    "combine (CAST one side)",
+		    setop_sql(q), col + 1, name, sql_type_name(l, tl, sizeof tl),
+		    sql_type_name(r, tr, sizeof tr));
+}
+
+/* Casts r's columns to types (a projection when any differs); names kept. */
+static tarn_rc cast_rel(struct binder *b, struct rel *r, const struct tarn_type *types)
+{
+	bool same = true;
+	for (int i = 0; i < r->n; i++)
+		same = same && tarn_type_equal(r->cols[i].type, &types[i]);
+	if (same)
+		return TARN_OK;
+	struct ex_expr **pe = tarn_calloc((size_t)r->n + 1, sizeof *pe);
+	const char **names = tarn_calloc((size_t)r->n + 1, sizeof *names);
+	tarn_rc rc = pe && names ? TARN_OK : nomem(b);
+	for (int i = 0; !rc && i < r->n; i++) {
+		names[i] = r->cols[i].name;
+		rc = ex_expr_column(i, r->cols[i].type, r->cols[i].name, &pe[i]);
+		if (!rc && !tarn_type_equal(r->cols[i].type, &types[i])) {
+			struct ex_expr *cx;
+			rc = ex_expr_cast(pe[i], &types[i], false, &cx, b->err);
+			pe[i] = rc ? NULL : cx;
+		}
+	}
+	struct ex_op *op = NULL;
+	if (!rc) {
+		rc = ex_op_project(r->op, pe, names, r->n, &op, b->err);
+		r->op = NULL;
+	} else {
+		for (int i = 0; pe && i < r->n; i++)
+			ex_expr_free(pe[i]);
+	}
+	tarn_free(pe);
+	tarn_free(names);
+	TRY(rc);
+	r->op = op;
+	rel_retarget(r);
+	return TARN_OK;
+}
+
+/* UNION BY NAME: both sides projected onto the left's columns followed by
+ * the right's other columns (matched case-insensitively); a side lacking a
+ * column gives NULL there. */
+static tarn_rc align_by_name(struct binder *b, struct rel *l, struct rel *r)
+{
+	int n = l->n;
+	for (int j = 0; j < r->n; j++) {
+		bool found = false;
+		for (int i = 0; i < l->n && !found; i++)
+			found = name_eq(l->cols[i].name, r->cols[j].name);
+		n += !found;
+	}
+	const char **names = tarn_calloc((size_t)n + 1, sizeof *names);
+	if (!names)
+		return nomem(b);
+	int k = 0;
+	for (int i = 0; i < l->n; i++)
+		names[k++] = l->cols[i].name;
+	for (int j = 0; j < r->n; j++) {
+		bool found = false;
+		for (int i = 0; i < l->n && !found; i++)
+			found = name_eq(l->cols[i].name, r->cols[j].name);
+		if (!found)
+			names[k++] = r->cols[j].name;
+	}
+	tarn_rc rc = TARN_OK;
+	struct rel *side[2] = { l, r };
+	struct ex_op *ops[2] = { NULL, NULL };
+	for (int s = 0; s < 2 && !rc; s++) {
+		struct ex_expr **pe = tarn_calloc((size_t)n + 1, sizeof *pe);
+		rc = pe ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < n; i++) {
+			int hit = -1;
+			for (int j = 0; j < side[s]->n && hit < 0; j++)
+				if (name_eq(side[s]->cols[j].name, names[i]))
+					hit = j;
+			if (hit >= 0) {
+				rc = ex_expr_column(hit, side[s]->cols[hit].type, names[i], &pe[i]);
+				continue;
+			}
+			struct tarn_type nt;
+			tarn_type_init(&nt, TARN_T_NULL);
+			rc = ex_expr_const_null(&nt, &pe[i]) ? nomem(b) : TARN_OK;
+		}
+		if (!rc) {
+			rc = ex_op_project(side[s]->op, pe, names, n, &ops[s], b->err);
+			side[s]->op = NULL;
+		} else {
+			for (int i = 0; pe && i < n; i++)
+				ex_expr_free(pe[i]);
+		}
+		tarn_free(pe);
+	}
+	tarn_free(names);
+	for (int s = 0; s < 2; s++) {
+		struct rel nr = { 0 };
+		if (!rc && ops[s]) {
+			double est = side[s]->est;
+			rc = rel_from_op(b, ops[s], NULL, est, &nr);
+			ops[s] = NULL;
+			rel_clear(side[s]);
+			if (rc)
+				rel_clear(&nr);
+			else
+				*side[s] = nr;
+		}
+		ex_op_free(ops[s]);
+	}
+	return rc;
+}
+
+/* args[0] op args[1] op ... as a left fold of set operators; each step
+ * unifies the column types of its two inputs. */
+static tarn_rc bind_setop(struct binder *b, const struct sql_query *q, struct rel *out)
+{
+	struct rel cur;
+	TRY(bind_query_rel(b, q->args[0], &cur));
+	enum ex_setop_kind kind = q->op == SQL_SETOP_UNION
+					  ? (q->all ? EX_SETOP_UNION_ALL : EX_SETOP_UNION)
+				  : q->op == SQL_SETOP_INTERSECT
+					  ? (q->all ? EX_SETOP_INTERSECT_ALL : EX_SETOP_INTERSECT)
+					  : (q->all ? EX_SETOP_EXCEPT_ALL : EX_SETOP_EXCEPT);
+	tarn_rc rc = TARN_OK;
+	for (int i = 1; !rc && i < q->n_args; i++) {
+		struct rel r;
+		rc = bind_query_rel(b, q->args[i], &r);
+		if (rc)
+			break;
+		if (q->by_name)
+			rc = align_by_name(b, &cur, &r);
+		if (!rc && r.n != cur.n)
+			rc = fail(b, q->args[i]->loc, TARN_EUSAGE,
+				  "%s: each side must have the same number of columns (the left "
+				  "has %d, this one %d)",
+				  setop_sql(q), cur.n, r.n);
+		struct tarn_type *types = rc ? NULL : tarn_calloc((size_t)cur.n + 1, sizeof *types);
+		if (!rc && !types)
+			rc = nomem(b);
+		for (int j = 0; !rc && j < cur.n; j++) {
+			rc = setop_type(b, q, i, j, cur.cols[j].name, cur.cols[j].type, r.cols[j].type,
+					&types[j]);
+			if (!rc && kind != EX_SETOP_UNION_ALL && !ex_type_is_scalar(types[j].id) &&
+			    types[j].id != TARN_T_NULL)
+				rc = fail(b, q->args[i]->loc, TARN_EUNSUPPORTED,
+					  "%s over column %d (%s) of a nested type is not supported "
+					  "yet (UNION ALL is)",
+					  setop_sql(q), j + 1, cur.cols[j].name);
+		}
+		if (!rc)
+			rc = cast_rel(b, &cur, types);
+		if (!rc)
+			rc = cast_rel(b, &r, types);
+		for (int j = 0; types && j < cur.n; j++)
+			tarn_type_clear(&types[j]);
+		tarn_free(types);
+		struct ex_op *op = NULL;
+		double est = cur.est + r.est;
+		if (!rc) {
+			rc = ex_op_setop(kind, cur.op, r.op, &op, b->err);
+			cur.op = r.op = NULL;
+		}
+		rel_clear(&r);
+		rel_clear(&cur);
+		if (!rc)
+			rc = rel_from_op(b, op, NULL, est, &cur);
+	}
+	if (!rc)
+		rc = apply_order_limit(b, q, &cur);
+	if (rc) {
+		rel_clear(&cur);
+		return rc;
+	}
+	*out = cur;
+	return TARN_OK;
+}
+
+/* ---- recursive CTEs ---------------------------------------------------------------------- */
+
+/* WITH RECURSIVE c AS (anchor UNION [ALL] step) is computed while binding,
+ * like an uncorrelated scalar subquery: the anchor runs once, then the
+ * step is bound and run again and again with c standing for the previous
+ * iteration's rows (an in-memory source), until an iteration yields no
+ * rows. UNION keeps only rows never produced before (compared IS NOT
+ * DISTINCT, across all iterations), which ends cycles. The reference to c
+ * becomes an in-memory source over every row produced. Rows held count
+ * against the memory limit (half the machine's memory when none is set),
+ * so a recursion that never ends stops with TARN_ELIMIT. */
+
+static void batches_free(struct tarn_batch **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		tarn_batch_free(v[i]);
+	tarn_free(v);
+}
+
+/* A dense copy of tb under schema s. */
+static tarn_rc batch_clone(const struct tarn_batch *tb, struct tarn_schema *s,
+			   struct tarn_batch **out)
+{
+	struct tarn_batch *d;
+	TRY(tarn_batch_new(s, tb->n_rows, &d));
+	tarn_rc rc = TARN_OK;
+	for (int c = 0; !rc && c < tb->n_cols; c++)
+		rc = ex_array_gather(d->cols[c], tb->cols[c], NULL, 0, tb->n_rows);
+	if (!rc)
+		rc = tarn_batch_seal(d, NULL);
+	if (rc) {
+		tarn_batch_free(d);
+		return rc;
+	}
+	*out = d;
+	return TARN_OK;
+}
+
+/* An in-memory source over copies of batches v[0..n), schema s. */
+static tarn_rc values_rel(struct binder *b, struct tarn_schema *s, struct tarn_batch *const *v,
+			  int n, const char *alias, struct rel *out)
+{
+	struct tarn_batch **copies = tarn_calloc((size_t)n + 1, sizeof *copies);
+	if (!copies)
+		return nomem(b);
+	int64_t rows = 0;
+	for (int i = 0; i < n; i++) {
+		if (batch_clone(v[i], s, &copies[i])) {
+			batches_free(copies, i);
+			return nomem(b);
+		}
+		rows += v[i]->n_rows;
+	}
+	struct ex_op *op;
+	tarn_rc rc = ex_op_values(s, copies, n, &op, b->err);
+	tarn_free(copies);
+	TRY(rc);
+	return rel_from_op(b, op, alias, (double)rows + 1, out);
+}
+
+/* Runs r's plan (consumed) to the end: its result batches. */
+static tarn_rc run_rel(struct binder *b, struct rel *r, struct tarn_batch ***out, int *n_out)
+{
+	*out = NULL;
+	*n_out = 0;
+	struct ex_op *op = r->op;
+	r->op = NULL;
+	struct ex_query *q = NULL;
+	tarn_rc rc = ex_query_new(op, b->xo, &q, b->err);
+	struct tarn_batch **v = NULL;
+	int n = 0, cap = 0;
+	while (!rc) {
+		struct tarn_batch *tb = NULL;
+		rc = ex_query_next(q, &tb, b->err);
+		if (rc || !tb)
+			break;
+		if (tb->n_rows == 0) {
+			tarn_batch_free(tb);
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			struct tarn_batch **nv = tarn_realloc(v, (size_t)cap * sizeof *nv);
+			if (!nv) {
+				tarn_batch_free(tb);
+				rc = nomem(b);
+				break;
+			}
+			v = nv;
+		}
+		v[n++] = tb;
+	}
+	ex_query_free(q);
+	if (rc) {
+		batches_free(v, n);
+		return rc;
+	}
+	*out = v;
+	*n_out = n;
+	return TARN_OK;
+}
+
+/* A recursion being bound: its CTE and the previous round's rows. */
+struct rec_frame {
+	const struct sql_cte *cte;
+	struct tarn_schema *schema; /* the working table's columns */
+	struct tarn_batch **work;   /* the previous iteration's rows (borrowed) */
+	int n_work;
+	int refs;                   /* references bound in this iteration */
+	struct rec_frame *up;
+};
+
+struct rec_state {
+	struct binder *b;
+	const struct sql_cte *cte;
+	struct tarn_schema *s;
+	struct ex_dedup *dedup; /* UNION: rows seen so far; NULL for UNION ALL */
+	uint32_t *sel;
+	struct tarn_batch **all; /* every row kept so far */
+	int n_all, cap_all;
+	int64_t rows, bytes, limit, iters;
+};
+
+static void fmt_size(char *buf, size_t cap, int64_t n)
+{
+	if (n >= (int64_t)1 << 30)
+		snprintf(buf, cap, "%.1f GiB", (double)n / (1 << 30));
+	else if (n >= 1 << 20)
+		snprintf(buf, cap, "%.1f MiB", (double)n / (1 << 20));
+	else
+		snprintf(buf, cap, "%lld bytes", (long long)n);
+}
+
+/* Keeps the new rows of v[0..n) (taken over): with UNION only rows never
+ * seen before. The kept rows go to *kept (the next working table) and to
+ * st->all. */
+static tarn_rc rec_keep(struct rec_state *st, struct tarn_batch **v, int n, struct tarn_batch ***kept,
+			int *n_kept)
+{
+	struct binder *b = st->b;
+	*kept = tarn_calloc((size_t)n + 1, sizeof **kept);
+	*n_kept = 0;
+	tarn_rc rc = *kept ? TARN_OK : nomem(b);
+	int i = 0;
+	for (; !rc && i < n; i++) {
+		struct tarn_batch *tb = v[i];
+		v[i] = NULL;
+		if (st->dedup) {
+			int64_t m = 0;
+			if (ex_dedup_rows(st->dedup, tb, st->sel, &m)) {
+				tarn_batch_free(tb);
+				rc = nomem(b);
+				break;
+			}
+			if (m == 0) {
+				tarn_batch_free(tb);
+				continue;
+			}
+			if (m < tb->n_rows) {
+				struct ex_batch *eb;
+				rc = ex_batch_wrap(tb, &eb);
+				if (rc) {
+					rc = nomem(b);
+					break;
+				}
+				eb->sel = st->sel;
+				eb->n_sel = m;
+				rc = ex_batch_to_tarn(eb, st->s, &tb, b->err);
+				eb->sel = NULL;
+				ex_batch_free(eb);
+				if (rc)
+					break;
+			}
+		}
+		st->rows += tb->n_rows;
+		for (int c = 0; c < tb->n_cols; c++)
+			st->bytes += ex_array_bytes(tb->cols[c]);
+		st->bytes += 256; /* the batch's own structures */
+		int64_t held = st->bytes + (st->dedup ? ex_dedup_bytes(st->dedup) : 0);
+		if (held > st->limit) {
+			tarn_batch_free(tb);
+			char lim[32];
+			fmt_size(lim, sizeof lim, st->limit);
+			rc = fail(b, st->cte->name.loc, TARN_ELIMIT,
+				  "recursive CTE %s: memory limit of %s exceeded after %lld iterations "
+				  "(%lld rows held); the recursion may not end (check the WHERE of its "
+				  "recursive part), or raise --memory-limit",
+				  st->cte->name.s, lim, (long long)st->iters, (long long)st->rows);
+			break;
+		}
+		if (st->n_all == st->cap_all) {
+			int cap = st->cap_all ? st->cap_all * 2 : 16;
+			struct tarn_batch **na = tarn_realloc(st->all, (size_t)cap * sizeof *na);
+			if (!na) {
+				tarn_batch_free(tb);
+				rc = nomem(b);
+				break;
+			}
+			st->all = na;
+			st->cap_all = cap;
+		}
+		st->all[st->n_all++] = tb;
+		(*kept)[(*n_kept)++] = tb;
+	}
+	for (; i < n; i++)
+		tarn_batch_free(v[i]);
+	tarn_free(v);
+	return rc;
+}
+
+/* Without --memory-limit, a recursion also stops after this many
+ * iterations (a step that adds one row each time would otherwise take
+ * hours to fill half the memory). */
+#define REC_MAX_ITERS 1000000
+
+static int64_t default_rec_limit(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || psz <= 0)
+		return (int64_t)4 << 30;
+	return (int64_t)pages * psz / 2;
+}
+
+/* Rounds that add a few rows each leave many small batches: they are
+ * concatenated into batches of up to EX_BATCH_MAX rows (fewer, larger
+ * morsels for the plan that reads the CTE). */
+static tarn_rc coalesce_batches(struct binder *b, struct tarn_schema *s, struct tarn_batch ***v,
+				int *n)
+{
+	int64_t rows = 0;
+	for (int i = 0; i < *n; i++)
+		rows += (*v)[i]->n_rows;
+	int want = (int)((rows + EX_BATCH_MAX - 1) / EX_BATCH_MAX);
+	if (*n <= want + 1)
+		return TARN_OK;
+	struct tarn_batch **out = tarn_calloc((size_t)want + 1, sizeof *out);
+	if (!out)
+		return nomem(b);
+	int k = 0, i = 0;
+	tarn_rc rc = TARN_OK;
+	while (!rc && i < *n) {
+		int64_t take = 0;
+		int j = i;
+		while (j < *n && take + (*v)[j]->n_rows <= EX_BATCH_MAX)
+			take += (*v)[j++]->n_rows;
+		struct tarn_batch *d = NULL;
+		rc = tarn_batch_new(s, take, &d);
+		for (int x = i; !rc && x < j; x++)
+			for (int c = 0; !rc && c < d->n_cols; c++)
+				rc = ex_array_gather(d->cols[c], (*v)[x]->cols[c], NULL, 0,
+						     (*v)[x]->n_rows);
+		if (!rc)
+			rc = tarn_batch_seal(d, NULL);
+		if (rc) {
+			tarn_batch_free(d);
+			break;
+		}
+		out[k++] = d;
+		i = j;
+	}
+	if (rc) {
+		batches_free(out, k);
+		return nomem(b);
+	}
+	batches_free(*v, *n);
+	*v = out;
+	*n = k;
+	return TARN_OK;
+}
+
+/* Binds reference t to recursive CTE cte (defined in frame f). */
+static tarn_rc bind_recursive_cte(struct binder *b, const struct sql_tref *t, struct cte_frame *f,
+				  const struct sql_cte *cte, struct rel *out)
+{
+	const struct sql_query *q = cte->query;
+	const char *name = cte->name.s;
+	if (q->n_order || q->limit || q->offset)
+		return fail(b, q->loc, TARN_EUNSUPPORTED,
+			    "ORDER BY / LIMIT on a recursive CTE's UNION is not supported yet");
+	int idx = (int)(cte - f->with->ctes);
+	struct cte_frame *saved = b->ctes;
+	/* the anchor: every branch but the last, without c in scope */
+	struct sql_query anchor_q;
+	const struct sql_query *anchor = q->args[0];
+	if (q->n_args > 2) {
+		anchor_q = *q;
+		anchor_q.with = NULL;
+		anchor_q.n_args = q->n_args - 1;
+		anchor = &anchor_q;
+	}
+	struct cte_frame outer = { f->with, idx, f->up };
+	struct cte_frame inner = { f->with, idx + 1, f->up };
+	struct rel r = { 0 };
+	b->ctes = &outer;
+	tarn_rc rc = bind_query_rel(b, anchor, &r);
+	b->ctes = saved;
+	TRY(rc);
+	if (cte->n_cols > r.n) {
+		int n = r.n;
+		rel_clear(&r);
+		return fail(b, cte->name.loc, TARN_EUSAGE, "%d column names for %d columns",
+			    cte->n_cols, n);
+	}
+	struct rec_state st = { .b = b, .cte = cte };
+	st.limit = b->xo && b->xo->mem_limit > 0 ? b->xo->mem_limit : default_rec_limit();
+	/* the working table's schema: the anchor's types, the CTE's names */
+	{
+		const char **names = tarn_calloc((size_t)r.n + 1, sizeof *names);
+		const struct tarn_type **types = tarn_calloc((size_t)r.n + 1, sizeof *types);
+		struct tarn_type *fixed = tarn_calloc((size_t)r.n + 1, sizeof *fixed);
+		rc = names && types && fixed ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < r.n; i++) {
+			names[i] = i < cte->n_cols ? cte->cols[i].s : r.cols[i].name;
+			/* an untyped NULL column of the anchor becomes INTEGER */
+			if (r.cols[i].type->id == TARN_T_NULL)
+				tarn_type_init(&fixed[i], TARN_T_INT32);
+			else
+				rc = tarn_type_copy(&fixed[i], r.cols[i].type) ? nomem(b) : TARN_OK;
+			types[i] = &fixed[i];
+		}
+		if (!rc)
+			rc = cast_rel(b, &r, fixed);
+		if (!rc)
+			rc = ex_schema_make(r.n, names, types, &st.s) ? nomem(b) : TARN_OK;
+		for (int i = 0; fixed && i < r.n; i++)
+			tarn_type_clear(&fixed[i]);
+		tarn_free(fixed);
+		tarn_free(names);
+		tarn_free(types);
+	}
+	int nc = r.n;
+	if (!rc && !q->all) {
+		for (int i = 0; !rc && i < nc; i++)
+			if (!ex_type_is_scalar(st.s->fields[i].type.id))
+				rc = fail(b, q->loc, TARN_EUNSUPPORTED,
+					  "UNION over column %d (%s) of a nested type is not supported "
+					  "yet (UNION ALL is)",
+					  i + 1, st.s->fields[i].name);
+		st.sel = rc ? NULL : tarn_malloc(EX_BATCH_MAX * sizeof *st.sel);
+		if (!rc && (!st.sel || ex_dedup_new(st.s, &st.dedup)))
+			rc = nomem(b);
+	}
+	struct tarn_batch **v = NULL, **work = NULL;
+	int n = 0, n_work = 0;
+	if (!rc)
+		rc = run_rel(b, &r, &v, &n);
+	rel_clear(&r);
+	if (!rc)
+		rc = rec_keep(&st, v, n, &work, &n_work);
+	struct rec_frame rf = { cte, st.s, NULL, 0, 0, b->rec };
+	bool plain = false;
+	while (!rc) {
+		rf.work = work;
+		rf.n_work = n_work;
+		rf.refs = 0;
+		b->rec = &rf;
+		b->ctes = &inner;
+		rc = bind_query_rel(b, q->args[q->n_args - 1], &r);
+		b->ctes = saved;
+		b->rec = rf.up;
+		if (!rc && (rf.refs == 0 || n_work == 0)) {
+			/* no self-reference: an ordinary CTE after all; or done */
+			plain = rf.refs == 0;
+			rel_clear(&r);
+			break;
+		}
+		st.iters++;
+		if (!(b->xo && b->xo->mem_limit > 0) && st.iters > REC_MAX_ITERS) {
+			rc = fail(b, cte->name.loc, TARN_ELIMIT,
+				  "recursive CTE %s: more than %d iterations without a memory limit; "
+				  "the recursion may not end (check the WHERE of its recursive part), "
+				  "or set --memory-limit to allow more",
+				  name, REC_MAX_ITERS);
+			rel_clear(&r);
+			break;
+		}
+		if (!rc && r.n != nc)
+			rc = fail(b, q->args[q->n_args - 1]->loc, TARN_EUSAGE,
+				  "recursive CTE %s: the recursive part has %d columns, the anchor %d",
+				  name, r.n, nc);
+		if (!rc) {
+			struct tarn_type *types = tarn_calloc((size_t)nc + 1, sizeof *types);
+			rc = types ? TARN_OK : nomem(b);
+			for (int i = 0; !rc && i < nc; i++)
+				rc = tarn_type_copy(&types[i], &st.s->fields[i].type) ? nomem(b)
+										      : TARN_OK;
+			if (!rc)
+				rc = cast_rel(b, &r, types);
+			for (int i = 0; types && i < nc; i++)
+				tarn_type_clear(&types[i]);
+			tarn_free(types);
+		}
+		tarn_free(work);
+		work = NULL;
+		n_work = 0;
+		if (!rc)
+			rc = run_rel(b, &r, &v, &n);
+		rel_clear(&r);
+		if (!rc)
+			rc = rec_keep(&st, v, n, &work, &n_work);
+	}
+	tarn_free(work);
+	ex_dedup_free(st.dedup);
+	tarn_free(st.sel);
+	if (!rc && !plain)
+		rc = coalesce_batches(b, st.s, &st.all, &st.n_all);
+	if (!rc && !plain) {
+		struct ex_op *op;
+		rc = ex_op_values(st.s, st.all, st.n_all, &op, b->err);
+		st.n_all = 0;
+		if (!rc)
+			rc = rel_from_op(b, op, alias_or(&t->alias, name), (double)st.rows + 1, out);
+	}
+	batches_free(st.all, st.n_all);
+	tarn_schema_unref(st.s);
+	if (rc || !plain)
+		return rc ? rc : apply_alias_cols(b, &t->alias, out);
+	/* an ordinary CTE in a WITH RECURSIVE list */
+	b->ctes = &outer;
+	rc = bind_query_rel(b, q, out);
+	b->ctes = saved;
+	return rc;
+}
+
+static bool rec_is(const struct rec_frame *rf, const struct sql_cte *cte)
+{
+	return rf->cte == cte;
+}
+
+static struct rec_frame *rec_up(const struct rec_frame *rf)
+{
+	return rf->up;
+}
+
+/* A reference to the working table of an enclosing recursion. */
+static tarn_rc rec_ref(struct binder *b, const struct sql_tref *t, struct rec_frame *rf,
+		       struct rel *out)
+{
+	rf->refs++;
+	TRY(values_rel(b, rf->schema, rf->work, rf->n_work, alias_or(&t->alias, rf->cte->name.s),
+		       out));
+	return apply_alias_cols(b, &t->alias, out);
+}
+
 static tarn_rc bind_query_rel(struct binder *b, const struct sql_query *q, struct rel *out)
 {
 	struct cte_frame frame, *saved = b->ctes;
@@ -5287,10 +6577,14 @@ static tarn_rc bind_query_rel(struct binder *b, const struct sql_query *q, struc
 		break;
 	case SQL_QUERY_VALUES:
 		rc = bind_values(b, q, out);
+		if (!rc && (q->n_order || q->limit || q->offset)) {
+			rc = apply_order_limit(b, q, out);
+			if (rc)
+				rel_clear(out);
+		}
 		break;
 	default:
-		rc = fail(b, q->loc, TARN_EUNSUPPORTED,
-			  "UNION, INTERSECT and EXCEPT are not supported yet");
+		rc = bind_setop(b, q, out);
 	}
 	b->ctes = saved;
 	return rc;

@@ -16,7 +16,13 @@
  *                   uncorrelated scalar subqueries run first, as constants
  *   GROUP BY/aggregates, HAVING, SELECT list, DISTINCT, ORDER BY, LIMIT
  *                   hash aggregate, filter, project, aggregate, sort (top-N
- *                   with a LIMIT), limit
+ *                   with a LIMIT), limit; ROLLUP/CUBE/GROUPING SETS put a
+ *                   grouping-sets expansion under the aggregate; DISTINCT
+ *                   ON a first-row-per-key filter after the sort
+ *   UNION/INTERSECT/EXCEPT  set operators (types unified by casts on either
+ *                   side), ORDER BY/LIMIT over the whole chain
+ *   WITH RECURSIVE  run while binding, round by round, into an in-memory
+ *                   source
  * Expressions after GROUP BY are matched to group keys and aggregates by
  * their normalised text (sql_print_expr), so `GROUP BY a + b` serves
  * `SELECT a + b`.

@@ -554,7 +554,14 @@ static tarn_rc pipe_pump(struct ex_query *qy, struct pipe *p, struct tarn_err *e
 		/* ending: trailing batches of streaming operators (design note 3) */
 		if (!p->ended) {
 			p->ended = true;
-			for (int i = 0; i < p->n_chain && !p->stop; i++) {
+			/* After an early stop, operators up to the last one that is
+			 * done() have nothing to add; those after it still end
+			 * (a UNION ALL above a LIMIT emits its other input). */
+			int first = 0;
+			for (int i = p->n_chain - 1; p->stop && i >= p->n_par && !first; i--)
+				if (p->chain[i]->vt->done && p->chain[i]->vt->done(p->chain[i]))
+					first = i + 1;
+			for (int i = first; i < p->n_chain; i++) {
 				struct ex_op *op = p->chain[i];
 				if (!op->vt->stream_end)
 					continue;

@@ -154,6 +154,55 @@ TARN_MUST_USE tarn_rc ex_op_scan_prune(struct ex_op *scan, const char *column,
 TARN_MUST_USE tarn_rc ex_op_values(struct tarn_schema *s, struct tarn_batch **batches, int n,
 				   struct ex_op **out, struct tarn_err *err);
 
+/* Set operations (op_setop.c). left and right have the same column types;
+ * the output has left's schema. Rows compare IS NOT DISTINCT (NULL equals
+ * NULL). UNION ALL emits the left rows, then the right rows; the others
+ * emit left rows in input order, UNION then the right rows the left lacked. */
+enum ex_setop_kind {
+	EX_SETOP_UNION_ALL,
+	EX_SETOP_UNION,
+	EX_SETOP_INTERSECT,
+	EX_SETOP_INTERSECT_ALL, /* min(left, right) copies of each row */
+	EX_SETOP_EXCEPT,
+	EX_SETOP_EXCEPT_ALL,    /* max(left - right, 0) copies */
+};
+TARN_MUST_USE tarn_rc ex_op_setop(enum ex_setop_kind kind, struct ex_op *left,
+				  struct ex_op *right, struct ex_op **out, struct tarn_err *err);
+
+/* DISTINCT ON (op_setop.c): the first row (in input order) of every
+ * distinct combination of columns cols[0..n), compared IS NOT DISTINCT.
+ * Ordered: it runs on the driver after the sort it usually sits on. */
+TARN_MUST_USE tarn_rc ex_op_distinct_on(struct ex_op *child, const int *cols, int n,
+					struct ex_op **out, struct tarn_err *err);
+
+/* Grouping-sets expansion (op_expand.c): every input batch comes out
+ * n_sets times; copy s holds the input columns, then the n_keys keys
+ * (keys[k] over the input; NULL where bit k of masks[s] is clear), then
+ * an INTEGER column s. keys are taken over; masks are copied. */
+TARN_MUST_USE tarn_rc ex_op_expand(struct ex_op *child, struct ex_expr **keys,
+				   const char *const *key_names, int n_keys,
+				   const uint64_t *masks, int n_sets, struct ex_op **out,
+				   struct tarn_err *err);
+
+/* Distinct-row filter (op_setop.c), for the UNION of a recursive CTE:
+ * of each batch handed to it, the rows never seen before (compared IS NOT
+ * DISTINCT), across all batches. */
+struct ex_dedup;
+TARN_MUST_USE tarn_rc ex_dedup_new(const struct tarn_schema *s, struct ex_dedup **out);
+void ex_dedup_free(struct ex_dedup *d);
+/* sel[0..*n_out) = the rows of b (dense; at most EX_BATCH_MAX rows) not
+ * seen in any earlier batch or earlier in b. */
+TARN_MUST_USE tarn_rc ex_dedup_rows(struct ex_dedup *d, const struct tarn_batch *b, uint32_t *sel,
+				     int64_t *n_out);
+/* Bytes the filter holds. */
+int64_t ex_dedup_bytes(const struct ex_dedup *d);
+
+/* Integer series (op_series.c): start, start + step, ... up to stop
+ * (included when `inclusive`), one BIGINT column named `name`. TARN_EUSAGE
+ * when step is 0. */
+TARN_MUST_USE tarn_rc ex_op_series(int64_t start, int64_t stop, int64_t step, bool inclusive,
+				   const char *name, struct ex_op **out, struct tarn_err *err);
+
 /* Streaming. */
 
 TARN_MUST_USE tarn_rc ex_op_filter(struct ex_op *child, struct ex_expr *pred, struct ex_op **out,
