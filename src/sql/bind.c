@@ -40,6 +40,7 @@
 #include "columnar/type.h"
 #include "formats/format.h"
 #include "sql/bind.h"
+#include "sql/expr_nested.h"
 #include "sql/parse.h"
 
 struct bcol {
@@ -803,6 +804,169 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 	}
 }
 
+/* ---- nested values: literals, field access, indexing ---------------------------------------- */
+
+/* Calls function name on args (taken) at e's location. */
+static tarn_rc call_at(struct binder *b, const struct sql_expr *e, const char *name,
+		       struct ex_expr **args, int n, struct ex_expr **out)
+{
+	struct tarn_err sub;
+	tarn_err_clear(&sub);
+	tarn_rc rc = ex_expr_func(name, args, n, out, &sub);
+	if (rc)
+		return fail(b, e->loc, rc, "%s", sub.msg);
+	return TARN_OK;
+}
+
+/* {'k': v, ...} and struct_pack(k := v, ...). */
+static tarn_rc bind_struct(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			   struct ex_expr **out)
+{
+	bool lit = e->kind == SQL_EXPR_STRUCT;
+	int n = lit ? e->struct_.n : e->func.n_args;
+	struct ex_expr **args = tarn_calloc((size_t)n + 1, sizeof *args);
+	char **names = tarn_calloc((size_t)n + 1, sizeof *names);
+	tarn_rc rc = args && names ? TARN_OK : nomem(b);
+	for (int i = 0; i < n && !rc; i++) {
+		const struct sql_name *nm = lit ? &e->struct_.keys[i] : &e->func.args[i].name;
+		const struct sql_expr *v = lit ? e->struct_.values[i] : e->func.args[i].value;
+		if (!nm->s && v->kind == SQL_EXPR_NAME)
+			nm = &v->name.parts[v->name.n - 1];
+		if (!nm->s) {
+			rc = fail(b, v->loc, TARN_EUSAGE,
+				  "struct_pack needs named arguments: struct_pack(a := 1, ...)");
+			break;
+		}
+		if (!(names[i] = lower_dup(nm->s, nm->len)))
+			rc = nomem(b);
+		else
+			memcpy(names[i], nm->s, nm->len); /* the spelling as written */
+		if (!rc)
+			rc = bind_expr(b, c, v, &args[i]);
+	}
+	if (rc) {
+		for (int i = 0; args && i < n; i++)
+			ex_expr_free(args[i]);
+	} else {
+		struct tarn_err sub;
+		tarn_err_clear(&sub);
+		rc = ex_expr_struct_pack(names, args, n, out, &sub);
+		if (rc)
+			rc = fail(b, e->loc, rc, "%s", sub.msg);
+	}
+	for (int i = 0; names && i < n; i++)
+		tarn_free(names[i]);
+	tarn_free(names);
+	tarn_free(args);
+	return rc;
+}
+
+static tarn_rc bind_nested(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			   struct ex_expr **out)
+{
+	struct ex_expr *a[3] = { NULL, NULL, NULL };
+	tarn_rc rc;
+	switch (e->kind) {
+	case SQL_EXPR_ARRAY: {
+		struct ex_expr **v;
+		TRY(bind_list(b, c, e->list.items, e->list.n, &v));
+		rc = call_at(b, e, "list_value", v, e->list.n, out);
+		tarn_free(v);
+		return rc;
+	}
+	case SQL_EXPR_STRUCT:
+		return bind_struct(b, c, e, out);
+	case SQL_EXPR_MAP: {
+		struct ex_expr **k, **v;
+		TRY(bind_list(b, c, e->map.keys, e->map.n, &k));
+		rc = bind_list(b, c, e->map.values, e->map.n, &v);
+		if (rc) {
+			for (int i = 0; i < e->map.n; i++)
+				ex_expr_free(k[i]);
+			tarn_free(k);
+			return rc;
+		}
+		rc = call_at(b, e, "list_value", k, e->map.n, &a[0]);
+		tarn_free(k);
+		if (rc) {
+			for (int i = 0; i < e->map.n; i++)
+				ex_expr_free(v[i]);
+			tarn_free(v);
+			return rc;
+		}
+		rc = call_at(b, e, "list_value", v, e->map.n, &a[1]);
+		tarn_free(v);
+		if (rc) {
+			ex_expr_free(a[0]);
+			return rc;
+		}
+		return call_at(b, e, "map", a, 2, out);
+	}
+	case SQL_EXPR_INDEX:
+		TRY(bind_expr(b, c, e->index.base, &a[0]));
+		rc = bind_expr(b, c, e->index.index, &a[1]);
+		if (rc) {
+			ex_expr_free(a[0]);
+			return rc;
+		}
+		return call_at(b, e, "array_extract", a, 2, out);
+	case SQL_EXPR_SLICE:
+		TRY(bind_expr(b, c, e->slice.base, &a[0]));
+		rc = e->slice.lo ? bind_expr(b, c, e->slice.lo, &a[1])
+				 : ex_expr_const_int(TARN_T_INT64, 1, &a[1]);
+		if (!rc)
+			rc = e->slice.hi ? bind_expr(b, c, e->slice.hi, &a[2])
+					 : ex_expr_const_int(TARN_T_INT64, -1, &a[2]);
+		if (rc) {
+			for (int i = 0; i < 3; i++)
+				ex_expr_free(a[i]);
+			return rc == TARN_ENOMEM ? nomem(b) : rc;
+		}
+		return call_at(b, e, "list_slice", a, 3, out);
+	case SQL_EXPR_FIELD:
+		TRY(bind_expr(b, c, e->field.base, &a[0]));
+		if (ex_expr_const_string(e->field.name.s, e->field.name.len, &a[1])) {
+			ex_expr_free(a[0]);
+			return nomem(b);
+		}
+		return call_at(b, e, "struct_extract", a, 2, out);
+	default: return fail(b, e->loc, TARN_EINTERNAL, "not a nested expression");
+	}
+}
+
+/* a.b.c where no column is named by the whole path: the longest prefix
+ * that names a column, then struct fields (DuckDB's resolution: t.s.f is
+ * column s of table t, field f; s.f is field f of column s). col < 0: none. */
+static tarn_rc bind_name_path(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			      int *col, struct ex_expr **out)
+{
+	*col = -1;
+	*out = NULL;
+	const struct sql_qname *qn = &e->name;
+	for (int k = qn->n - 1; k >= 1; k--) {
+		struct sql_qname pre = *qn;
+		pre.n = k;
+		const char *why;
+		int hit = find_col(c->r, &pre, &why);
+		if (hit < 0)
+			continue;
+		struct ex_expr *x;
+		TRY(ex_expr_column(hit, c->r->cols[hit].type, c->r->cols[hit].name, &x));
+		for (int i = k; i < qn->n; i++) {
+			struct ex_expr *a[2] = { x, NULL };
+			if (ex_expr_const_string(qn->parts[i].s, qn->parts[i].len, &a[1])) {
+				ex_expr_free(x);
+				return nomem(b);
+			}
+			TRY(call_at(b, e, "struct_extract", a, 2, &x));
+		}
+		*col = hit;
+		*out = x;
+		return TARN_OK;
+	}
+	return TARN_OK;
+}
+
 static tarn_rc bind_func(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			 struct ex_expr **out)
 {
@@ -815,6 +979,8 @@ static tarn_rc bind_func(struct binder *b, const struct bctx *c, const struct sq
 			    c->clause ? c->clause : "this place");
 	if (f->star || f->distinct || f->n_order || f->filter || f->n_within)
 		return fail(b, e->loc, TARN_EUSAGE, "%s() is not an aggregate", name);
+	if (name_eq(name, "struct_pack") && f->n_args > 0)
+		return bind_struct(b, c, e, out);
 	for (int i = 0; i < f->n_args; i++)
 		if (f->args[i].name.s)
 			return fail(b, f->args[i].name.loc, TARN_EUSAGE,
@@ -922,6 +1088,11 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 	case SQL_EXPR_NAME: {
 		const char *why;
 		int col = find_col(c->r, &e->name, &why);
+		if (col < 0 && e->name.n >= 2 && !why) {
+			TRY(bind_name_path(b, c, e, &col, out));
+			if (col >= 0)
+				return TARN_OK;
+		}
 		if (col < 0)
 			return unknown_column(b, c, e, why);
 		return ex_expr_column(col, c->r->cols[col].type, c->r->cols[col].name, out);
@@ -1042,6 +1213,13 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		return fail(b, e->loc, TARN_EUSAGE, "* is not allowed here");
 	case SQL_EXPR_PARAM:
 		return fail(b, e->loc, TARN_EUSAGE, "parameters ($n, ?) need a prepared statement");
+	case SQL_EXPR_ARRAY:
+	case SQL_EXPR_STRUCT:
+	case SQL_EXPR_MAP:
+	case SQL_EXPR_INDEX:
+	case SQL_EXPR_SLICE:
+	case SQL_EXPR_FIELD:
+		return bind_nested(b, c, e, out);
 	default: {
 		static const char *const what[] = {
 			[SQL_EXPR_QUANTIFIED] = "ANY/ALL", [SQL_EXPR_ROW] = "row values",

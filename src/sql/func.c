@@ -23,6 +23,7 @@
 #include "base/mem.h"
 #include "columnar/text.h"
 #include "sql/expr_int.h"
+#include "sql/expr_nested.h"
 
 #define ROW(k) (sel ? (int64_t)sel[k] : (int64_t)(k))
 
@@ -1130,6 +1131,9 @@ const struct ex_func *ex_func_find(const char *name)
 	for (int i = 0; i < ex_funcs_regex_n; i++)
 		if (!strcasecmp(ex_funcs_regex[i].name, name))
 			return &ex_funcs_regex[i];
+	for (int i = 0; i < ex_nested_funcs_n; i++)
+		if (!strcasecmp(ex_nested_func_at(i)->name, name))
+			return ex_nested_func_at(i);
 	return NULL;
 }
 
@@ -1141,5 +1145,8 @@ const struct ex_func *ex_func_at(int i)
 	if (i >= n && i < n + ex_funcs_more_n)
 		return &ex_funcs_more[i - n];
 	n += ex_funcs_more_n;
-	return i >= n && i < n + ex_funcs_regex_n ? &ex_funcs_regex[i - n] : NULL;
+	if (i >= n && i < n + ex_funcs_regex_n)
+		return &ex_funcs_regex[i - n];
+	n += ex_funcs_regex_n;
+	return ex_nested_func_at(i - n);
 }
