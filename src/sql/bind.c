@@ -496,6 +496,19 @@ static int find_col(const struct rel *r, const struct sql_qname *qn, const char 
 	return found;
 }
 
+/* find_col, else (struct field paths s.f, t.s.f) the longest prefix of the
+ * name that is a column. */
+static int find_col_path(const struct rel *r, const struct sql_qname *qn, const char **why)
+{
+	int hit = find_col(r, qn, why);
+	for (int k = qn->n - 1; hit < 0 && !*why && k >= 1; k--) {
+		struct sql_qname pre = *qn;
+		pre.n = k;
+		hit = find_col(r, &pre, why);
+	}
+	return hit;
+}
+
 static tarn_rc unknown_column(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			      const char *why)
 {
@@ -1265,7 +1278,7 @@ static tarn_rc visit_refs(void *ctx, const struct sql_expr *e)
 	int hits = 0;
 	for (int i = 0; i < r->n_rels; i++) {
 		const char *why;
-		if (find_col(&r->rels[i], &e->name, &why) >= 0) {
+		if (find_col_path(&r->rels[i], &e->name, &why) >= 0) {
 			r->mask |= (uint64_t)1 << i;
 			hits++;
 		} else if (why) {
@@ -1274,7 +1287,7 @@ static tarn_rc visit_refs(void *ctx, const struct sql_expr *e)
 	}
 	if (hits == 0 && r->outer) {
 		const char *why;
-		if (find_col(r->outer, &e->name, &why) >= 0) {
+		if (find_col_path(r->outer, &e->name, &why) >= 0) {
 			r->mask |= OUTER_BIT;
 			return TARN_OK;
 		}
