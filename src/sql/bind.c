@@ -992,6 +992,9 @@ static tarn_rc bind_func(struct binder *b, const struct bctx *c, const struct sq
 			    c->clause ? c->clause : "this place");
 	if (f->star || f->distinct || f->n_order || f->filter || f->n_within)
 		return fail(b, e->loc, TARN_EUSAGE, "%s() is not an aggregate", name);
+	if (name_eq(name, "unnest"))
+		return fail(b, e->loc, TARN_EUNSUPPORTED,
+			    "unnest() is supported in the SELECT list and in FROM only");
 	if (name_eq(name, "struct_pack") && f->n_args > 0)
 		return bind_struct(b, c, e, out);
 	for (int i = 0; i < f->n_args; i++)
@@ -1428,8 +1431,213 @@ static tarn_rc lit_text(struct binder *b, const struct sql_expr *v, char *buf, s
 }
 
 /* read_csv('path', key=value, ...) and friends. */
+/* ---- UNNEST ------------------------------------------------------------------------------- */
+
+static bool tref_is_unnest(const struct sql_tref *t)
+{
+	return t->kind == SQL_TREF_FUNC && t->func.name.n == 1 &&
+	       name_eq(t->func.name.parts[0].s, "unnest");
+}
+
+/* Appends unnest op over r's operator: exprs (taken) become columns named
+ * names[i] under table alias `alias` (may be NULL). */
+static tarn_rc rel_unnest(struct binder *b, struct rel *r, struct ex_expr **exprs,
+			  const char *const *names, int n, const char *alias)
+{
+	struct ex_op *op;
+	struct ex_op *in = r->op;
+	r->op = NULL;
+	tarn_rc rc = ex_op_unnest(in, exprs, names, n, &op, b->err);
+	if (rc)
+		return rc;
+	r->op = op;
+	struct bcol *cols = tarn_realloc(r->cols, (size_t)(r->n + n + 1) * sizeof *cols);
+	if (!cols)
+		return nomem(b);
+	r->cols = cols;
+	const struct tarn_schema *s = ex_op_schema(op);
+	for (int i = 0; i < n; i++) {
+		struct bcol *c = &r->cols[r->n];
+		memset(c, 0, sizeof *c);
+		r->n++;
+		c->name = tarn_strdup(s->fields[r->n - 1].name);
+		c->rel = alias ? tarn_strdup(alias) : NULL;
+		if (!c->name || (alias && !c->rel))
+			return nomem(b);
+	}
+	rel_retarget(r);
+	r->est *= 4;
+	return TARN_OK;
+}
+
+/* FROM unnest(list) [AS t(col)], over base (the tables before it: a
+ * lateral join), or over one empty row when base has no operator. */
+static tarn_rc unnest_rel(struct binder *b, const struct sql_tref *t, struct rel *base)
+{
+	if (t->func.n_args != 1 || t->func.args[0].name.s)
+		return fail(b, t->loc, TARN_EUNSUPPORTED,
+			    "unnest() in FROM takes one list argument (recursive := and several "
+			    "lists are not supported)");
+	if (!base->op) {
+		struct tarn_schema *s;
+		if (tarn_schema_new(0, &s))
+			return nomem(b);
+		struct tarn_batch *tb;
+		struct tarn_batch **v = NULL;
+		tarn_rc rc = tarn_batch_new(s, 1, &tb);
+		if (!rc && !(v = tarn_malloc(sizeof *v))) {
+			tarn_batch_free(tb);
+			rc = TARN_ENOMEM;
+		}
+		struct ex_op *op = NULL;
+		if (!rc) {
+			tb->n_rows = 1;
+			v[0] = tb;
+			rc = ex_op_values(s, v, 1, &op, b->err);
+		}
+		tarn_free(v);
+		tarn_schema_unref(s);
+		if (rc)
+			return rc == TARN_ENOMEM ? nomem(b) : rc;
+		TRY(rel_from_op(b, op, NULL, 1, base));
+	}
+	struct bctx c = { .r = base, .clause = "FROM" };
+	struct ex_expr *x;
+	TRY(bind_expr(b, &c, t->func.args[0].value, &x));
+	if (x->type.id != TARN_T_LIST && x->type.id != TARN_T_NULL) {
+		ex_expr_free(x);
+		return fail(b, t->func.args[0].value->loc, TARN_EUNSUPPORTED,
+			    "unnest() in FROM needs a list");
+	}
+	const char *name = t->alias.n_cols ? t->alias.cols[0].s : "unnest";
+	if (t->alias.n_cols > 1)
+		return fail(b, t->alias.name.loc, TARN_EUSAGE, "unnest() gives one column, not %d",
+			    t->alias.n_cols);
+	const char *alias = t->alias.name.s ? t->alias.name.s : "unnest";
+	return rel_unnest(b, base, &x, &name, 1, alias);
+}
+
+struct unnest_find {
+	const struct sql_expr **v;
+	int n, cap;
+};
+
+static tarn_rc visit_unnest(void *ctx, const struct sql_expr *e)
+{
+	struct unnest_find *f = ctx;
+	if (e->kind != SQL_EXPR_FUNC || e->func.over || e->func.name.n != 1 ||
+	    !name_eq(e->func.name.parts[0].s, "unnest"))
+		return TARN_OK;
+	if (f->n == f->cap) {
+		int cap = f->cap ? f->cap * 2 : 8;
+		const struct sql_expr **v = tarn_realloc(f->v, (size_t)cap * sizeof *v);
+		if (!v)
+			return TARN_ENOMEM;
+		f->v = v;
+		f->cap = cap;
+	}
+	f->v[f->n++] = e;
+	return TARN_OK;
+}
+
+static bool is_unnest_call(const struct sql_expr *e)
+{
+	return e->kind == SQL_EXPR_FUNC && !e->func.over && e->func.name.n == 1 &&
+	       name_eq(e->func.name.parts[0].s, "unnest");
+}
+
+/* unnest(...) calls in the SELECT list: each list argument becomes a column
+ * of an unnest operator over cur, and c maps the call to that column (an
+ * unnest of a struct that is a whole select item is spread by the caller).
+ * c->subs is set (the caller frees it). */
+static tarn_rc select_unnest(struct binder *b, const struct sql_select *sel, struct rel *cur,
+			     struct bctx *c)
+{
+	struct unnest_find f = { 0 };
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < sel->n_items; i++)
+		if (sel->items[i].expr->kind != SQL_EXPR_STAR)
+			rc = walk(sel->items[i].expr, visit_unnest, &f);
+	if (rc) {
+		tarn_free(f.v);
+		return nomem(b);
+	}
+	if (f.n == 0)
+		return TARN_OK;
+	struct ex_expr **x = tarn_calloc((size_t)f.n, sizeof *x);
+	const struct sql_expr **calls = tarn_calloc((size_t)f.n, sizeof *calls);
+	int *cols = tarn_calloc((size_t)f.n, sizeof *cols);
+	int nx = 0;
+	if (!x || !calls || !cols)
+		rc = nomem(b);
+	for (int i = 0; !rc && i < f.n; i++) {
+		const struct sql_expr *u = f.v[i];
+		if (u->func.n_args != 1 || u->func.args[0].name.s || u->func.distinct ||
+		    u->func.star) {
+			rc = fail(b, u->loc, TARN_EUNSUPPORTED,
+				  "unnest() takes one list or struct (recursive := and max_depth := "
+				  "are not supported)");
+			break;
+		}
+		struct ex_expr *a;
+		rc = bind_expr(b, c, u->func.args[0].value, &a);
+		if (rc)
+			break;
+		bool item = false;
+		for (int k = 0; k < sel->n_items; k++)
+			item |= sel->items[k].expr == u;
+		if (a->type.id == TARN_T_STRUCT && item) {
+			ex_expr_free(a); /* spread by the select list */
+			continue;
+		}
+		if (a->type.id != TARN_T_LIST && a->type.id != TARN_T_NULL) {
+			ex_expr_free(a);
+			rc = fail(b, u->loc, TARN_EUSAGE, "unnest() needs a list%s",
+				  a->type.id == TARN_T_STRUCT ? " (a struct only as a whole select item)" : "");
+			break;
+		}
+		calls[nx] = u;
+		cols[nx] = cur->n + nx;
+		x[nx++] = a;
+	}
+	if (!rc && nx) {
+		const char **names = tarn_calloc((size_t)nx, sizeof *names);
+		if (!names) {
+			rc = nomem(b);
+		} else {
+			for (int i = 0; i < nx; i++)
+				names[i] = "unnest";
+			int n = nx;
+			nx = 0; /* taken by the operator */
+			rc = rel_unnest(b, cur, x, names, n, NULL);
+			if (!rc) {
+				/* the unnest columns stay reachable only through the calls */
+				for (int i = 0; i < n; i++)
+					cur->cols[cols[i]].hidden = true;
+				c->n_subs = n;
+				c->subs = calls;
+				c->sub_col = cols;
+				calls = NULL;
+				cols = NULL;
+			}
+		}
+		tarn_free(names);
+	}
+	for (int i = 0; i < nx; i++)
+		ex_expr_free(x[i]);
+	tarn_free(x);
+	tarn_free(calls);
+	tarn_free(cols);
+	tarn_free(f.v);
+	return rc;
+}
+
 static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *out)
 {
+	if (tref_is_unnest(t)) {
+		memset(out, 0, sizeof *out);
+		return unnest_rel(b, t, out);
+	}
 	const struct sql_qname *qn = &t->func.name;
 	const char *fn = qn->parts[qn->n - 1].s;
 	static const struct {
@@ -2090,9 +2298,16 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 	int ncj = 0, capcj = 0;
 	uint64_t *masks = NULL;
 	tarn_rc rc = rels ? TARN_OK : nomem(b);
-	int bound = 0;
-	for (; !rc && bound < n; bound++)
-		rc = bind_tref(b, sel->from[bound], &rels[bound]);
+	int bound = 0, n_rel = 0;
+	for (; !rc && bound < n; bound++) {
+		/* FROM t, unnest(t.list): unnest over the table before it */
+		if (n_rel > 0 && tref_is_unnest(sel->from[bound]))
+			rc = unnest_rel(b, sel->from[bound], &rels[n_rel - 1]);
+		else
+			rc = bind_tref(b, sel->from[bound], &rels[n_rel++]);
+	}
+	n = n_rel;
+	bound = n_rel;
 	if (!rc)
 		rc = conjuncts(b, sel->where, &cj, &ncj, &capcj);
 	if (!rc && ncj) {
@@ -2771,6 +2986,38 @@ static tarn_rc expand_star(struct binder *b, const struct bctx *c, const struct 
 	return TARN_OK;
 }
 
+/* unnest(s) of a struct as a select item: its fields as columns. */
+static tarn_rc spread_struct(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			     struct proj *p)
+{
+	struct ex_expr *x;
+	TRY(bind_expr(b, c, e, &x));
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < x->type.n_children; i++) {
+		struct ex_expr *a[2] = { NULL, NULL };
+		rc = ex_expr_copy(x, &a[0]);
+		if (!rc)
+			rc = ex_expr_const_int(TARN_T_INT64, i + 1, &a[1]);
+		if (rc) {
+			ex_expr_free(a[0]);
+			rc = nomem(b);
+			break;
+		}
+		struct ex_expr *f;
+		rc = call_at(b, e, "struct_extract", a, 2, &f);
+		char *nm = NULL;
+		if (!rc && !(nm = tarn_strdup(x->type.children[i].name ? x->type.children[i].name
+									: "unnest"))) {
+			ex_expr_free(f);
+			rc = nomem(b);
+		}
+		if (!rc)
+			rc = proj_add(b, p, f, nm);
+	}
+	ex_expr_free(x);
+	return rc;
+}
+
 static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out)
 {
 	const struct sql_select *sel = q->select;
@@ -2881,6 +3128,9 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		}
 	}
 
+	if (!rc)
+		rc = select_unnest(b, sel, &cur, &c);
+
 	/* SELECT list, plus hidden sort columns for ORDER BY expressions. */
 	struct proj p = { 0 };
 	for (int i = 0; !rc && i < sel->n_items; i++) {
@@ -2888,6 +3138,15 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		if (is_star(it->expr)) {
 			rc = expand_star(b, &c, it->expr, &p);
 			continue;
+		}
+		if (is_unnest_call(it->expr) && it->expr->func.n_args == 1) {
+			bool mapped = false;
+			for (int k = 0; k < c.n_subs; k++)
+				mapped |= c.subs[k] == it->expr;
+			if (!mapped) { /* unnest(struct): one column per field */
+				rc = spread_struct(b, &c, it->expr->func.args[0].value, &p);
+				continue;
+			}
 		}
 		struct ex_expr *x;
 		rc = bind_expr(b, &c, it->expr, &x);
@@ -2973,6 +3232,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 	for (int i = 0; key_text && i < nk; i++)
 		tarn_free(key_text[i]);
 	tarn_free(key_text);
+	tarn_free(c.subs);
+	tarn_free(c.sub_col);
 	if (!rc)
 		rc = rel_from_op(b, op, NULL, est, &cur);
 	else
