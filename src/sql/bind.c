@@ -505,6 +505,8 @@ static int find_col_path(const struct rel *r, const struct sql_qname *qn, const 
 		struct sql_qname pre = *qn;
 		pre.n = k;
 		hit = find_col(r, &pre, why);
+		if (hit >= 0 && r->cols[hit].type->id != TARN_T_STRUCT)
+			hit = -1;
 	}
 	return hit;
 }
@@ -961,7 +963,7 @@ static tarn_rc bind_name_path(struct binder *b, const struct bctx *c, const stru
 		pre.n = k;
 		const char *why;
 		int hit = find_col(c->r, &pre, &why);
-		if (hit < 0)
+		if (hit < 0 || c->r->cols[hit].type->id != TARN_T_STRUCT)
 			continue;
 		struct ex_expr *x;
 		TRY(ex_expr_column(hit, c->r->cols[hit].type, c->r->cols[hit].name, &x));

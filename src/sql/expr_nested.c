@@ -79,6 +79,8 @@ bool ex_nested_cast_allowed(const struct tarn_type *from, const struct tarn_type
 {
 	if (from->id == TARN_T_NULL || tarn_type_equal(from, to))
 		return true;
+	if (from->id == TARN_T_STRING && to->id == TARN_T_LIST)
+		return ex_cast_allowed(from, &to->children[0].type);
 	if (from->id != to->id || from->n_children != to->n_children)
 		return false;
 	for (int c = 0; c < from->n_children; c++)
@@ -169,6 +171,123 @@ static void *scratch(size_t n, size_t size)
 
 /* ---- casts ---------------------------------------------------------------------------- */
 
+static bool is_space(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Splits list text "[a, 'b', [c, d], NULL]" into items appended to the
+ * string array out (NULL items null; quotes removed); false when the text
+ * is not a list. */
+static bool split_list_text(const uint8_t *p, size_t n, struct tarn_array *out, int32_t *cnt,
+			    tarn_rc *rc)
+{
+	while (n && is_space(p[0]))
+		p++, n--;
+	while (n && is_space(p[n - 1]))
+		n--;
+	if (n < 2 || p[0] != '[' || p[n - 1] != ']')
+		return false;
+	p++;
+	n -= 2;
+	*cnt = 0;
+	size_t i = 0;
+	while (n && is_space(p[0]))
+		p++, n--;
+	if (n == 0)
+		return true;
+	while (i <= n) {
+		size_t st = i;
+		int depth = 0;
+		uint8_t q = 0;
+		for (; i < n; i++) {
+			uint8_t c = p[i];
+			if (q) {
+				if (c == q)
+					q = 0;
+			} else if (c == '\'' || c == '"') {
+				q = c;
+			} else if (c == '[' || c == '{') {
+				depth++;
+			} else if (c == ']' || c == '}') {
+				depth--;
+			} else if (c == ',' && depth == 0) {
+				break;
+			}
+		}
+		if (q || depth)
+			return false;
+		size_t a = st, e = i;
+		while (a < e && is_space(p[a]))
+			a++;
+		while (e > a && is_space(p[e - 1]))
+			e--;
+		if (e - a == 4 && !strncasecmp((const char *)p + a, "NULL", 4))
+			*rc = tarn_array_append_null(out);
+		else if (e - a >= 2 && (p[a] == '\'' || p[a] == '"') && p[e - 1] == p[a])
+			*rc = tarn_array_append_bytes(out, p + a + 1, e - a - 2);
+		else
+			*rc = tarn_array_append_bytes(out, p + a, e - a);
+		if (*rc)
+			return false;
+		(*cnt)++;
+		i++;
+		if (i > n)
+			break;
+	}
+	return true;
+}
+
+/* CAST(text AS T[]): the items' texts, then a cast of them to T. */
+static tarn_rc cast_text_list(const struct tarn_type *to, bool try_cast, const struct ex_vec *a,
+			      const uint32_t *sel, int64_t n, struct tarn_array *r,
+			      struct tarn_err *err)
+{
+	int64_t N = r->length;
+	struct tarn_type st;
+	tarn_type_init(&st, TARN_T_STRING);
+	struct tarn_array *items = NULL;
+	int32_t *cnt = scratch((size_t)N, sizeof *cnt);
+	uint32_t *idx = NULL;
+	tarn_rc rc = cnt && !tarn_array_new(&st, 64, &items) ? TARN_OK : TARN_ENOMEM;
+	for (int64_t i = 0; i < N && !rc; i++)
+		cnt[i] = 0;
+	for (int64_t k = 0; k < n && !rc; k++) {
+		int64_t i = SROW(sel, k);
+		if (vec_null(a, i)) {
+			cnt[i] = -1;
+			continue;
+		}
+		size_t len;
+		const uint8_t *p = ex_str_at(a, i, &len);
+		int64_t before = items->length;
+		if (split_list_text(p, len, items, &cnt[i], &rc) || rc)
+			continue;
+		items->length = before; /* drop a partial row's items */
+		if (items->offsets)
+			items->values_len = items->offsets[before];
+		if (try_cast) {
+			cnt[i] = -1;
+			continue;
+		}
+		rc = tarn_err_set(err, TARN_EDATA, "cannot cast '%.*s' to a list (expected [a, b, ...])",
+				  (int)(len > 60 ? 60 : len), (const char *)p);
+	}
+	int64_t m = items ? items->length : 0;
+	if (!rc && !(idx = scratch((size_t)m, sizeof *idx)))
+		rc = TARN_ENOMEM;
+	for (int64_t i = 0; i < m && !rc; i++)
+		idx[i] = (uint32_t)i;
+	if (!rc) {
+		ex_array_finish(items);
+		rc = list_build(r, N, cnt, items, idx, m, try_cast, err);
+	}
+	tarn_free(cnt);
+	tarn_free(idx);
+	tarn_array_free(items);
+	return rc == TARN_ENOMEM ? tarn_err_nomem(err, "cast to list") : rc;
+}
+
 tarn_rc ex_nested_cast(const struct tarn_type *to, bool try_cast, const struct ex_vec *a,
 		       const uint32_t *sel, int64_t n, struct tarn_array *r, struct tarn_err *err)
 {
@@ -178,6 +297,8 @@ tarn_rc ex_nested_cast(const struct tarn_type *to, bool try_cast, const struct e
 		n = N;
 	if (s->type->id == TARN_T_NULL)
 		return all_null(r, N, err);
+	if (s->type->id == TARN_T_STRING)
+		return cast_text_list(to, try_cast, a, sel, n, r, err);
 	if (to->id == TARN_T_STRUCT) {
 		tarn_array_reset(r);
 		if (tarn_array_reserve(r, N))
