@@ -562,6 +562,14 @@ static tarn_rc to_string(const struct ex_vec *a, const uint32_t *sel, int64_t n,
 			len = tarn_fmt_date(buf, ((const int32_t *)src->values)[ia]);
 			rc = ex_strout_put(&o, buf, len);
 			break;
+		case TARN_T_LIST:
+		case TARN_T_STRUCT:
+		case TARN_T_MAP:
+			tb.len = 0;
+			rc = ex_nested_text(src, ia, &tb);
+			if (!rc)
+				rc = ex_strout_put(&o, tb.data, tb.len);
+			break;
 		default:
 			tb.len = 0;
 			rc = tarn_value_to_text(src, ia, false, &tb);

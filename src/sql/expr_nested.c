@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "base/mem.h"
+#include "columnar/text.h"
 #include "sql/expr_int.h"
 #include "sql/expr_nested.h"
 
@@ -349,6 +350,80 @@ tarn_rc ex_nested_cast(const struct tarn_type *to, bool try_cast, const struct e
 	tarn_free(cnt);
 	tarn_free(idx);
 	return rc;
+}
+
+/* ---- text (CAST to VARCHAR) --------------------------------------------------------------- */
+
+/* DuckDB quotes an item's text when it would not read back: empty, "null",
+ * spaces at an end, or a character of the nested syntax. */
+static bool needs_quotes(const uint8_t *p, size_t n)
+{
+	if (n == 0 || is_space(p[0]) || is_space(p[n - 1]) ||
+	    (n == 4 && !strncasecmp((const char *)p, "null", 4)))
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (strchr("[]{}(),'\"\\:=", p[i]) && p[i])
+			return true;
+	return false;
+}
+
+static tarn_rc put_quoted(struct tarn_buf *out, const uint8_t *p, size_t n, bool always)
+{
+	if (!always && !needs_quotes(p, n))
+		return tarn_buf_append(out, p, n);
+	TRY(tarn_buf_putc(out, '\''));
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\'' || p[i] == '\\')
+			TRY(tarn_buf_putc(out, '\\'));
+		TRY(tarn_buf_putc(out, (char)p[i]));
+	}
+	return tarn_buf_putc(out, '\'');
+}
+
+tarn_rc ex_nested_text(const struct tarn_array *a, int64_t i, struct tarn_buf *out)
+{
+	if (tarn_array_is_null(a, i) || a->type->id == TARN_T_NULL)
+		return tarn_buf_append(out, "NULL", 4);
+	switch (a->type->id) {
+	case TARN_T_LIST:
+	case TARN_T_MAP: {
+		bool map = a->type->id == TARN_T_MAP;
+		const struct tarn_array *c = a->children[0];
+		TRY(tarn_buf_putc(out, map ? '{' : '['));
+		for (int32_t k = a->offsets[i]; k < a->offsets[i + 1]; k++) {
+			if (k > a->offsets[i])
+				TRY(tarn_buf_append(out, ", ", 2));
+			if (map) {
+				TRY(ex_nested_text(c->children[0], k, out));
+				TRY(tarn_buf_putc(out, '='));
+				TRY(ex_nested_text(c->children[1], k, out));
+			} else {
+				TRY(ex_nested_text(c, k, out));
+			}
+		}
+		return tarn_buf_putc(out, map ? '}' : ']');
+	}
+	case TARN_T_STRUCT:
+		TRY(tarn_buf_putc(out, '{'));
+		for (int c = 0; c < a->n_children; c++) {
+			const char *nm = a->type->children[c].name ? a->type->children[c].name : "";
+			if (c)
+				TRY(tarn_buf_append(out, ", ", 2));
+			TRY(put_quoted(out, (const uint8_t *)nm, strlen(nm), true));
+			TRY(tarn_buf_append(out, ": ", 2));
+			TRY(ex_nested_text(a->children[c], i, out));
+		}
+		return tarn_buf_putc(out, '}');
+	default: {
+		struct tarn_buf t;
+		tarn_buf_init(&t);
+		tarn_rc rc = tarn_value_to_text(a, i, false, &t);
+		if (!rc)
+			rc = put_quoted(out, (const uint8_t *)t.data, t.len, false);
+		tarn_buf_free(&t);
+		return rc;
+	}
+	}
 }
 
 /* ---- comparison ------------------------------------------------------------------------ */

@@ -18,6 +18,9 @@ bool ex_nested_cast_allowed(const struct tarn_type *from, const struct tarn_type
 TARN_MUST_USE tarn_rc ex_nested_cast(const struct tarn_type *to, bool try_cast,
 				      const struct ex_vec *a, const uint32_t *sel, int64_t n,
 				      struct tarn_array *r, struct tarn_err *err);
+/* Appends DuckDB's text of row i (CAST to VARCHAR): [1, 2], {'a': x},
+ * {k=v}, NULL; item texts quoted ('..', \' escaped) when they hold syntax. */
+TARN_MUST_USE tarn_rc ex_nested_text(const struct tarn_array *a, int64_t i, struct tarn_buf *out);
 /* Three-way order of two values of one type, nested or not; NULLs (at any
  * level) after values. */
 int ex_nested_value_cmp(const struct tarn_array *a, int64_t i, const struct tarn_array *b,
