@@ -1503,6 +1503,9 @@ static tarn_rc unnest_rel(struct binder *b, const struct sql_tref *t, struct rel
 			return rc == TARN_ENOMEM ? nomem(b) : rc;
 		TRY(rel_from_op(b, op, NULL, 1, base));
 	}
+	if (t->alias.n_cols > 1)
+		return fail(b, t->alias.name.loc, TARN_EUSAGE, "unnest() gives one column, not %d",
+			    t->alias.n_cols);
 	struct bctx c = { .r = base, .clause = "FROM" };
 	struct ex_expr *x;
 	TRY(bind_expr(b, &c, t->func.args[0].value, &x));
@@ -1512,9 +1515,6 @@ static tarn_rc unnest_rel(struct binder *b, const struct sql_tref *t, struct rel
 			    "unnest() in FROM needs a list");
 	}
 	const char *name = t->alias.n_cols ? t->alias.cols[0].s : "unnest";
-	if (t->alias.n_cols > 1)
-		return fail(b, t->alias.name.loc, TARN_EUSAGE, "unnest() gives one column, not %d",
-			    t->alias.n_cols);
 	const char *alias = t->alias.name.s ? t->alias.name.s : "unnest";
 	return rel_unnest(b, base, &x, &name, 1, alias);
 }
@@ -1593,9 +1593,10 @@ static tarn_rc select_unnest(struct binder *b, const struct sql_select *sel, str
 			continue;
 		}
 		if (a->type.id != TARN_T_LIST && a->type.id != TARN_T_NULL) {
+			bool st = a->type.id == TARN_T_STRUCT;
 			ex_expr_free(a);
 			rc = fail(b, u->loc, TARN_EUSAGE, "unnest() needs a list%s",
-				  a->type.id == TARN_T_STRUCT ? " (a struct only as a whole select item)" : "");
+				  st ? " (a struct only as a whole select item)" : "");
 			break;
 		}
 		calls[nx] = u;
@@ -1998,8 +1999,9 @@ static tarn_rc filter_rel(struct binder *b, struct rel *r, const struct sql_expr
 			ex_expr_free(a[i]);
 	tarn_free(a);
 	TRY(rc);
-	struct ex_op *op = NULL;
-	TRY(ex_op_filter(r->op, pred, &op, b->err));
+	struct ex_op *op = NULL, *in = r->op;
+	r->op = NULL; /* the filter owns it, also on failure */
+	TRY(ex_op_filter(in, pred, &op, b->err));
 	r->op = op;
 	rel_retarget(r);
 	for (int i = 0; i < n; i++)
@@ -2287,6 +2289,8 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 					const struct sql_expr *w = sel->where;
 					rc = filter_rel(b, out, &w, 1, "WHERE");
 				}
+				if (rc)
+					rel_clear(out);
 				return rc;
 			}
 		}

@@ -1278,7 +1278,8 @@ tarn_rc ex_expr_func(const char *name, struct ex_expr **args, int n, struct ex_e
 		free_list(args, n);
 		return rc;
 	}
-	memcpy(e->args, args, (size_t)n * sizeof *args);
+	if (n > 0)
+		memcpy(e->args, args, (size_t)n * sizeof *args);
 	e->fn = f;
 	rc = f->bind(e, err);
 	return finish(e, rc, out);

@@ -1513,7 +1513,8 @@ tarn_rc ex_expr_struct_pack(char **names, struct ex_expr **args, int n, struct e
 			ex_expr_free(args[i]);
 		return tarn_err_nomem(err, "struct");
 	}
-	memcpy(e->args, args, (size_t)n * sizeof *args);
+	if (n > 0)
+		memcpy(e->args, args, (size_t)n * sizeof *args);
 	e->fn = &nested_funcs[2];
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < i; j++)
