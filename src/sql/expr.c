@@ -1613,6 +1613,8 @@ static int64_t sel_union(const uint32_t *a, int64_t na, const uint32_t *b, int64
 static tarn_rc merge_choices(struct tarn_array *r, const struct ex_vec *vals,
 			     const uint16_t *choice, uint16_t none, const uint32_t *sel, int64_t n)
 {
+	if (tarn_type_is_nested(r->type->id))
+		return ex_nested_merge(r, vals, choice, none, sel, n);
 	bool nulls = false;
 	for (int64_t k = 0; k < n && !nulls; k++) {
 		uint32_t i = sel ? sel[k] : (uint32_t)k;

@@ -766,7 +766,9 @@ tarn_rc ex_kern_distinct(bool negate, const struct ex_vec *a, const struct ex_ve
 		if (an || bn)
 			distinct = an != bn;
 		else
-			distinct = ex_value_cmp(a->a, VROW(a, i), b->a, VROW(b, i)) != 0;
+			distinct = (tarn_type_is_nested(a->a->type->id)
+					    ? ex_nested_value_cmp(a->a, VROW(a, i), b->a, VROW(b, i))
+					    : ex_value_cmp(a->a, VROW(a, i), b->a, VROW(b, i))) != 0;
 		bits_set(r->values, i, distinct != negate);
 	}
 	return TARN_OK;

@@ -426,6 +426,34 @@ tarn_rc ex_nested_text(const struct tarn_array *a, int64_t i, struct tarn_buf *o
 	}
 }
 
+/* ---- CASE / COALESCE ------------------------------------------------------------------- */
+
+tarn_rc ex_nested_merge(struct tarn_array *r, const struct ex_vec *vals, const uint16_t *choice,
+			uint16_t none, const uint32_t *sel, int64_t n)
+{
+	int64_t N = r->length;
+	if (!sel)
+		n = N;
+	tarn_array_reset(r);
+	TRY(tarn_array_reserve(r, N));
+	int64_t next = 0;
+	for (int64_t k = 0; k <= n; k++) {
+		int64_t i = k < n ? SROW(sel, k) : N;
+		for (; next < i; next++) /* unselected rows: NULL */
+			TRY(tarn_array_append_null(r));
+		if (k == n)
+			break;
+		const struct ex_vec *v = choice[i] == none ? NULL : &vals[choice[i]];
+		if (!v || v->a->type->id == TARN_T_NULL || vec_null(v, i))
+			TRY(tarn_array_append_null(r));
+		else
+			TRY(ex_array_gather(r, v->a, NULL, VROW(v, i), 1));
+		next = i + 1;
+	}
+	ex_array_finish(r);
+	return TARN_OK;
+}
+
 /* ---- comparison ------------------------------------------------------------------------ */
 
 int ex_nested_value_cmp(const struct tarn_array *a, int64_t i, const struct tarn_array *b,

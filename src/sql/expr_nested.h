@@ -31,6 +31,12 @@ TARN_MUST_USE tarn_rc ex_nested_kern_cmp(int op, const struct ex_vec *a, const s
 int64_t ex_nested_cmp_select(int op, const struct ex_vec *a, const struct ex_vec *b,
 			     const uint32_t *sel, int64_t n, uint32_t *out);
 
+/* CASE/COALESCE result assembly for a nested type: row i (of sel) takes
+ * vals[choice[i]] (choice == none: NULL); r is rebuilt over its length. */
+TARN_MUST_USE tarn_rc ex_nested_merge(struct tarn_array *r, const struct ex_vec *vals,
+				       const uint16_t *choice, uint16_t none, const uint32_t *sel,
+				       int64_t n);
+
 /* The nested table: the entry named name for these arguments, or NULL
  * (len/length/|| only when an argument is nested). */
 const struct ex_func *ex_nested_func_find(const char *name, struct ex_expr *const *args, int n);
