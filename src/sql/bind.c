@@ -43,6 +43,7 @@
 #include "formats/format.h"
 #include "sql/bind.h"
 #include "sql/lake.h"
+#include "sql/expr_nested.h"
 #include "sql/parse.h"
 
 struct bcol {
@@ -597,6 +598,21 @@ static int find_col(const struct rel *r, const struct sql_qname *qn, const char 
 	return found;
 }
 
+/* find_col, else (struct field paths s.f, t.s.f) the longest prefix of the
+ * name that is a column. */
+static int find_col_path(const struct rel *r, const struct sql_qname *qn, const char **why)
+{
+	int hit = find_col(r, qn, why);
+	for (int k = qn->n - 1; hit < 0 && !*why && k >= 1; k--) {
+		struct sql_qname pre = *qn;
+		pre.n = k;
+		hit = find_col(r, &pre, why);
+		if (hit >= 0 && r->cols[hit].type->id != TARN_T_STRUCT)
+			hit = -1;
+	}
+	return hit;
+}
+
 static tarn_rc unknown_column(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			      const char *why)
 {
@@ -1027,6 +1043,169 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 	}
 }
 
+/* ---- nested values: literals, field access, indexing ---------------------------------------- */
+
+/* Calls function name on args (taken) at e's location. */
+static tarn_rc call_at(struct binder *b, const struct sql_expr *e, const char *name,
+		       struct ex_expr **args, int n, struct ex_expr **out)
+{
+	struct tarn_err sub;
+	tarn_err_clear(&sub);
+	tarn_rc rc = ex_expr_func(name, args, n, out, &sub);
+	if (rc)
+		return fail(b, e->loc, rc, "%s", sub.msg);
+	return TARN_OK;
+}
+
+/* {'k': v, ...} and struct_pack(k := v, ...). */
+static tarn_rc bind_struct(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			   struct ex_expr **out)
+{
+	bool lit = e->kind == SQL_EXPR_STRUCT;
+	int n = lit ? e->struct_.n : e->func.n_args;
+	struct ex_expr **args = tarn_calloc((size_t)n + 1, sizeof *args);
+	char **names = tarn_calloc((size_t)n + 1, sizeof *names);
+	tarn_rc rc = args && names ? TARN_OK : nomem(b);
+	for (int i = 0; i < n && !rc; i++) {
+		const struct sql_name *nm = lit ? &e->struct_.keys[i] : &e->func.args[i].name;
+		const struct sql_expr *v = lit ? e->struct_.values[i] : e->func.args[i].value;
+		if (!nm->s && v->kind == SQL_EXPR_NAME)
+			nm = &v->name.parts[v->name.n - 1];
+		if (!nm->s) {
+			rc = fail(b, v->loc, TARN_EUSAGE,
+				  "struct_pack needs named arguments: struct_pack(a := 1, ...)");
+			break;
+		}
+		if (!(names[i] = lower_dup(nm->s, nm->len)))
+			rc = nomem(b);
+		else
+			memcpy(names[i], nm->s, nm->len); /* the spelling as written */
+		if (!rc)
+			rc = bind_expr(b, c, v, &args[i]);
+	}
+	if (rc) {
+		for (int i = 0; args && i < n; i++)
+			ex_expr_free(args[i]);
+	} else {
+		struct tarn_err sub;
+		tarn_err_clear(&sub);
+		rc = ex_expr_struct_pack(names, args, n, out, &sub);
+		if (rc)
+			rc = fail(b, e->loc, rc, "%s", sub.msg);
+	}
+	for (int i = 0; names && i < n; i++)
+		tarn_free(names[i]);
+	tarn_free(names);
+	tarn_free(args);
+	return rc;
+}
+
+static tarn_rc bind_nested(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			   struct ex_expr **out)
+{
+	struct ex_expr *a[3] = { NULL, NULL, NULL };
+	tarn_rc rc;
+	switch (e->kind) {
+	case SQL_EXPR_ARRAY: {
+		struct ex_expr **v;
+		TRY(bind_list(b, c, e->list.items, e->list.n, &v));
+		rc = call_at(b, e, "list_value", v, e->list.n, out);
+		tarn_free(v);
+		return rc;
+	}
+	case SQL_EXPR_STRUCT:
+		return bind_struct(b, c, e, out);
+	case SQL_EXPR_MAP: {
+		struct ex_expr **k, **v;
+		TRY(bind_list(b, c, e->map.keys, e->map.n, &k));
+		rc = bind_list(b, c, e->map.values, e->map.n, &v);
+		if (rc) {
+			for (int i = 0; i < e->map.n; i++)
+				ex_expr_free(k[i]);
+			tarn_free(k);
+			return rc;
+		}
+		rc = call_at(b, e, "list_value", k, e->map.n, &a[0]);
+		tarn_free(k);
+		if (rc) {
+			for (int i = 0; i < e->map.n; i++)
+				ex_expr_free(v[i]);
+			tarn_free(v);
+			return rc;
+		}
+		rc = call_at(b, e, "list_value", v, e->map.n, &a[1]);
+		tarn_free(v);
+		if (rc) {
+			ex_expr_free(a[0]);
+			return rc;
+		}
+		return call_at(b, e, "map", a, 2, out);
+	}
+	case SQL_EXPR_INDEX:
+		TRY(bind_expr(b, c, e->index.base, &a[0]));
+		rc = bind_expr(b, c, e->index.index, &a[1]);
+		if (rc) {
+			ex_expr_free(a[0]);
+			return rc;
+		}
+		return call_at(b, e, "array_extract", a, 2, out);
+	case SQL_EXPR_SLICE:
+		TRY(bind_expr(b, c, e->slice.base, &a[0]));
+		rc = e->slice.lo ? bind_expr(b, c, e->slice.lo, &a[1])
+				 : ex_expr_const_int(TARN_T_INT64, 1, &a[1]);
+		if (!rc)
+			rc = e->slice.hi ? bind_expr(b, c, e->slice.hi, &a[2])
+					 : ex_expr_const_int(TARN_T_INT64, -1, &a[2]);
+		if (rc) {
+			for (int i = 0; i < 3; i++)
+				ex_expr_free(a[i]);
+			return rc == TARN_ENOMEM ? nomem(b) : rc;
+		}
+		return call_at(b, e, "list_slice", a, 3, out);
+	case SQL_EXPR_FIELD:
+		TRY(bind_expr(b, c, e->field.base, &a[0]));
+		if (ex_expr_const_string(e->field.name.s, e->field.name.len, &a[1])) {
+			ex_expr_free(a[0]);
+			return nomem(b);
+		}
+		return call_at(b, e, "struct_extract", a, 2, out);
+	default: return fail(b, e->loc, TARN_EINTERNAL, "not a nested expression");
+	}
+}
+
+/* a.b.c where no column is named by the whole path: the longest prefix
+ * that names a column, then struct fields (DuckDB's resolution: t.s.f is
+ * column s of table t, field f; s.f is field f of column s). col < 0: none. */
+static tarn_rc bind_name_path(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			      int *col, struct ex_expr **out)
+{
+	*col = -1;
+	*out = NULL;
+	const struct sql_qname *qn = &e->name;
+	for (int k = qn->n - 1; k >= 1; k--) {
+		struct sql_qname pre = *qn;
+		pre.n = k;
+		const char *why;
+		int hit = find_col(c->r, &pre, &why);
+		if (hit < 0 || c->r->cols[hit].type->id != TARN_T_STRUCT)
+			continue;
+		struct ex_expr *x;
+		TRY(ex_expr_column(hit, c->r->cols[hit].type, c->r->cols[hit].name, &x));
+		for (int i = k; i < qn->n; i++) {
+			struct ex_expr *a[2] = { x, NULL };
+			if (ex_expr_const_string(qn->parts[i].s, qn->parts[i].len, &a[1])) {
+				ex_expr_free(x);
+				return nomem(b);
+			}
+			TRY(call_at(b, e, "struct_extract", a, 2, &x));
+		}
+		*col = hit;
+		*out = x;
+		return TARN_OK;
+	}
+	return TARN_OK;
+}
+
 static tarn_rc bind_func(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			 struct ex_expr **out)
 {
@@ -1040,6 +1219,11 @@ static tarn_rc bind_func(struct binder *b, const struct bctx *c, const struct sq
 			    c->clause ? c->clause : "this place");
 	if (f->star || f->distinct || f->n_order || f->filter || f->n_within)
 		return fail(b, e->loc, TARN_EUSAGE, "%s() is not an aggregate", name);
+	if (name_eq(name, "unnest"))
+		return fail(b, e->loc, TARN_EUNSUPPORTED,
+			    "unnest() is supported in the SELECT list and in FROM only");
+	if (name_eq(name, "struct_pack") && f->n_args > 0)
+		return bind_struct(b, c, e, out);
 	for (int i = 0; i < f->n_args; i++)
 		if (f->args[i].name.s)
 			return fail(b, f->args[i].name.loc, TARN_EUSAGE,
@@ -1203,6 +1387,11 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 	case SQL_EXPR_NAME: {
 		const char *why;
 		int col = find_col(c->r, &e->name, &why);
+		if (col < 0 && e->name.n >= 2 && !why) {
+			TRY(bind_name_path(b, c, e, &col, out));
+			if (col >= 0)
+				return TARN_OK;
+		}
 		if (col < 0 && c->alias_sel && e->name.n == 1 && !why)
 			for (int i = 0; i < c->alias_sel->n_items; i++)
 				if (name_eq(c->alias_sel->items[i].alias.s, e->name.parts[0].s)) {
@@ -1332,6 +1521,13 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		return fail(b, e->loc, TARN_EUSAGE, "* is not allowed here");
 	case SQL_EXPR_PARAM:
 		return fail(b, e->loc, TARN_EUSAGE, "parameters ($n, ?) need a prepared statement");
+	case SQL_EXPR_ARRAY:
+	case SQL_EXPR_STRUCT:
+	case SQL_EXPR_MAP:
+	case SQL_EXPR_INDEX:
+	case SQL_EXPR_SLICE:
+	case SQL_EXPR_FIELD:
+		return bind_nested(b, c, e, out);
 	default: {
 		static const char *const what[] = {
 			[SQL_EXPR_QUANTIFIED] = "ANY/ALL", [SQL_EXPR_ROW] = "row values",
@@ -1377,7 +1573,7 @@ static tarn_rc visit_refs(void *ctx, const struct sql_expr *e)
 	int hits = 0;
 	for (int i = 0; i < r->n_rels; i++) {
 		const char *why;
-		if (find_col(&r->rels[i], &e->name, &why) >= 0) {
+		if (find_col_path(&r->rels[i], &e->name, &why) >= 0) {
 			r->mask |= (uint64_t)1 << i;
 			hits++;
 		} else if (why) {
@@ -1386,7 +1582,7 @@ static tarn_rc visit_refs(void *ctx, const struct sql_expr *e)
 	}
 	if (hits == 0 && r->outer) {
 		const char *why;
-		if (find_col(r->outer, &e->name, &why) >= 0) {
+		if (find_col_path(r->outer, &e->name, &why) >= 0) {
 			r->mask |= OUTER_BIT;
 			return TARN_OK;
 		}
@@ -1612,8 +1808,227 @@ static tarn_rc types_all_string(struct binder *b, const char *path, const char *
 }
 
 /* read_csv('path', key=value, ...) and friends. */
+/* ---- UNNEST ------------------------------------------------------------------------------- */
+
+static bool tref_is_unnest(const struct sql_tref *t)
+{
+	return t->kind == SQL_TREF_FUNC && t->func.name.n == 1 &&
+	       name_eq(t->func.name.parts[0].s, "unnest");
+}
+
+/* Appends unnest op over r's operator: exprs (taken) become columns named
+ * names[i] under table alias `alias` (may be NULL). */
+static tarn_rc rel_unnest(struct binder *b, struct rel *r, struct ex_expr **exprs,
+			  const char *const *names, int n, const char *alias)
+{
+	struct ex_op *op;
+	struct ex_op *in = r->op;
+	r->op = NULL;
+	tarn_rc rc = ex_op_unnest(in, exprs, names, n, &op, b->err);
+	if (rc)
+		return rc;
+	r->op = op;
+	struct bcol *cols = tarn_realloc(r->cols, (size_t)(r->n + n + 1) * sizeof *cols);
+	if (!cols)
+		return nomem(b);
+	r->cols = cols;
+	const struct tarn_schema *s = ex_op_schema(op);
+	for (int i = 0; i < n; i++) {
+		struct bcol *c = &r->cols[r->n];
+		memset(c, 0, sizeof *c);
+		r->n++;
+		c->name = tarn_strdup(s->fields[r->n - 1].name);
+		c->rel = alias ? tarn_strdup(alias) : NULL;
+		if (!c->name || (alias && !c->rel))
+			return nomem(b);
+	}
+	rel_retarget(r);
+	r->est *= 4;
+	return TARN_OK;
+}
+
+/* FROM unnest(list) [AS t(col)], over base (the tables before it: a
+ * lateral join), or over one empty row when base has no operator. */
+static tarn_rc unnest_rel(struct binder *b, const struct sql_tref *t, struct rel *base)
+{
+	if (t->func.n_args != 1 || t->func.args[0].name.s)
+		return fail(b, t->loc, TARN_EUNSUPPORTED,
+			    "unnest() in FROM takes one list argument (recursive := and several "
+			    "lists are not supported)");
+	if (!base->op) {
+		struct tarn_schema *s;
+		if (tarn_schema_new(0, &s))
+			return nomem(b);
+		struct tarn_batch *tb;
+		struct tarn_batch **v = NULL;
+		tarn_rc rc = tarn_batch_new(s, 1, &tb);
+		if (!rc && !(v = tarn_malloc(sizeof *v))) {
+			tarn_batch_free(tb);
+			rc = TARN_ENOMEM;
+		}
+		struct ex_op *op = NULL;
+		if (!rc) {
+			tb->n_rows = 1;
+			v[0] = tb;
+			rc = ex_op_values(s, v, 1, &op, b->err);
+		}
+		tarn_free(v);
+		tarn_schema_unref(s);
+		if (rc)
+			return rc == TARN_ENOMEM ? nomem(b) : rc;
+		TRY(rel_from_op(b, op, NULL, 1, base));
+	}
+	if (t->alias.n_cols > 1)
+		return fail(b, t->alias.name.loc, TARN_EUSAGE, "unnest() gives one column, not %d",
+			    t->alias.n_cols);
+	struct bctx c = { .r = base, .clause = "FROM" };
+	struct ex_expr *x;
+	TRY(bind_expr(b, &c, t->func.args[0].value, &x));
+	if (x->type.id != TARN_T_LIST && x->type.id != TARN_T_NULL) {
+		ex_expr_free(x);
+		return fail(b, t->func.args[0].value->loc, TARN_EUNSUPPORTED,
+			    "unnest() in FROM needs a list");
+	}
+	const char *name = t->alias.n_cols ? t->alias.cols[0].s : "unnest";
+	const char *alias = t->alias.name.s ? t->alias.name.s : "unnest";
+	return rel_unnest(b, base, &x, &name, 1, alias);
+}
+
+struct unnest_find {
+	const struct sql_expr **v;
+	int n, cap;
+};
+
+static tarn_rc visit_unnest(void *ctx, const struct sql_expr *e)
+{
+	struct unnest_find *f = ctx;
+	if (e->kind != SQL_EXPR_FUNC || e->func.over || e->func.name.n != 1 ||
+	    !name_eq(e->func.name.parts[0].s, "unnest"))
+		return TARN_OK;
+	if (f->n == f->cap) {
+		int cap = f->cap ? f->cap * 2 : 8;
+		const struct sql_expr **v = tarn_realloc(f->v, (size_t)cap * sizeof *v);
+		if (!v)
+			return TARN_ENOMEM;
+		f->v = v;
+		f->cap = cap;
+	}
+	f->v[f->n++] = e;
+	return TARN_OK;
+}
+
+static bool is_unnest_call(const struct sql_expr *e)
+{
+	return e->kind == SQL_EXPR_FUNC && !e->func.over && e->func.name.n == 1 &&
+	       name_eq(e->func.name.parts[0].s, "unnest");
+}
+
+/* unnest(...) calls in the SELECT list: each list argument becomes a column
+ * of an unnest operator over cur, and c maps the call to that column (an
+ * unnest of a struct that is a whole select item is spread by the caller).
+ * c->subs is set (the caller frees it). */
+static tarn_rc select_unnest(struct binder *b, const struct sql_select *sel, struct rel *cur,
+			     struct bctx *c)
+{
+	struct unnest_find f = { 0 };
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < sel->n_items; i++)
+		if (sel->items[i].expr->kind != SQL_EXPR_STAR)
+			rc = walk(sel->items[i].expr, visit_unnest, &f);
+	if (rc) {
+		tarn_free(f.v);
+		return nomem(b);
+	}
+	if (f.n == 0)
+		return TARN_OK;
+	struct ex_expr **x = tarn_calloc((size_t)f.n, sizeof *x);
+	const struct sql_expr **calls = tarn_calloc((size_t)f.n, sizeof *calls);
+	int *cols = tarn_calloc((size_t)f.n, sizeof *cols);
+	int nx = 0;
+	if (!x || !calls || !cols)
+		rc = nomem(b);
+	for (int i = 0; !rc && i < f.n; i++) {
+		const struct sql_expr *u = f.v[i];
+		if (u->func.n_args != 1 || u->func.args[0].name.s || u->func.distinct ||
+		    u->func.star) {
+			rc = fail(b, u->loc, TARN_EUNSUPPORTED,
+				  "unnest() takes one list or struct (recursive := and max_depth := "
+				  "are not supported)");
+			break;
+		}
+		struct ex_expr *a;
+		rc = bind_expr(b, c, u->func.args[0].value, &a);
+		if (rc)
+			break;
+		bool item = false;
+		for (int k = 0; k < sel->n_items; k++)
+			item |= sel->items[k].expr == u;
+		if (a->type.id == TARN_T_STRUCT && item) {
+			ex_expr_free(a); /* spread by the select list */
+			continue;
+		}
+		if (a->type.id != TARN_T_LIST && a->type.id != TARN_T_NULL) {
+			bool st = a->type.id == TARN_T_STRUCT;
+			ex_expr_free(a);
+			rc = fail(b, u->loc, TARN_EUSAGE, "unnest() needs a list%s",
+				  st ? " (a struct only as a whole select item)" : "");
+			break;
+		}
+		calls[nx] = u;
+		cols[nx] = cur->n + nx;
+		x[nx++] = a;
+	}
+	if (!rc && nx) {
+		const char **names = tarn_calloc((size_t)nx, sizeof *names);
+		if (!names) {
+			rc = nomem(b);
+		} else {
+			for (int i = 0; i < nx; i++)
+				names[i] = "unnest";
+			int n = nx;
+			nx = 0; /* taken by the operator */
+			rc = rel_unnest(b, cur, x, names, n, NULL);
+			if (!rc) {
+				/* the unnest columns stay reachable only through the calls */
+				for (int i = 0; i < n; i++)
+					cur->cols[cols[i]].hidden = true;
+				/* appended to the window and subquery columns */
+				const struct sql_expr **ns = tarn_realloc(
+					c->subs, (size_t)(c->n_subs + n) * sizeof *ns);
+				if (ns)
+					c->subs = ns;
+				int *nc = ns ? tarn_realloc(c->sub_col,
+							    (size_t)(c->n_subs + n) * sizeof *nc)
+					     : NULL;
+				if (nc)
+					c->sub_col = nc;
+				if (!ns || !nc) {
+					rc = nomem(b);
+				} else {
+					for (int i = 0; i < n; i++) {
+						c->subs[c->n_subs] = calls[i];
+						c->sub_col[c->n_subs++] = cols[i];
+					}
+				}
+			}
+		}
+		tarn_free(names);
+	}
+	for (int i = 0; i < nx; i++)
+		ex_expr_free(x[i]);
+	tarn_free(x);
+	tarn_free(calls);
+	tarn_free(cols);
+	tarn_free(f.v);
+	return rc;
+}
+
 static tarn_rc func_rel(struct binder *b, const struct sql_tref *t, struct rel *out)
 {
+	if (tref_is_unnest(t)) {
+		memset(out, 0, sizeof *out);
+		return unnest_rel(b, t, out);
+	}
 	const struct sql_qname *qn = &t->func.name;
 	const char *fn = qn->parts[qn->n - 1].s;
 	static const struct {
@@ -2176,8 +2591,9 @@ static tarn_rc filter_rel(struct binder *b, struct rel *r, const struct sql_expr
 			ex_expr_free(a[i]);
 	tarn_free(a);
 	TRY(rc);
-	struct ex_op *op = NULL;
-	TRY(ex_op_filter(r->op, pred, &op, b->err));
+	struct ex_op *op = NULL, *in = r->op;
+	r->op = NULL; /* the filter owns it, also on failure */
+	TRY(ex_op_filter(in, pred, &op, b->err));
 	r->op = op;
 	rel_retarget(r);
 	for (int i = 0; i < n; i++)
@@ -2763,6 +3179,8 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 					const struct sql_expr *w = sel->where;
 					rc = filter_rel(b, out, &w, 1, "WHERE");
 				}
+				if (rc)
+					rel_clear(out);
 				return rc;
 			}
 		}
@@ -2776,9 +3194,16 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 	int ncj = 0, capcj = 0;
 	uint64_t *masks = NULL;
 	tarn_rc rc = rels ? TARN_OK : nomem(b);
-	int bound = 0;
-	for (; !rc && bound < n; bound++)
-		rc = bind_tref(b, sel->from[bound], &rels[bound]);
+	int bound = 0, n_rel = 0;
+	for (; !rc && bound < n; bound++) {
+		/* FROM t, unnest(t.list): unnest over the table before it */
+		if (n_rel > 0 && tref_is_unnest(sel->from[bound]))
+			rc = unnest_rel(b, sel->from[bound], &rels[n_rel - 1]);
+		else
+			rc = bind_tref(b, sel->from[bound], &rels[n_rel++]);
+	}
+	n = n_rel;
+	bound = n_rel;
 	if (!rc)
 		rc = conjuncts(b, sel->where, &cj, &ncj, &capcj);
 	if (!rc && ncj) {
@@ -4871,6 +5296,38 @@ static tarn_rc bind_select_group_all(struct binder *b, const struct sql_query *q
 	return rc;
 }
 
+/* unnest(s) of a struct as a select item: its fields as columns. */
+static tarn_rc spread_struct(struct binder *b, const struct bctx *c, const struct sql_expr *e,
+			     struct proj *p)
+{
+	struct ex_expr *x;
+	TRY(bind_expr(b, c, e, &x));
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < x->type.n_children; i++) {
+		struct ex_expr *a[2] = { NULL, NULL };
+		rc = ex_expr_copy(x, &a[0]);
+		if (!rc)
+			rc = ex_expr_const_int(TARN_T_INT64, i + 1, &a[1]);
+		if (rc) {
+			ex_expr_free(a[0]);
+			rc = nomem(b);
+			break;
+		}
+		struct ex_expr *f;
+		rc = call_at(b, e, "struct_extract", a, 2, &f);
+		char *nm = NULL;
+		if (!rc && !(nm = tarn_strdup(x->type.children[i].name ? x->type.children[i].name
+									: "unnest"))) {
+			ex_expr_free(f);
+			rc = nomem(b);
+		}
+		if (!rc)
+			rc = proj_add(b, p, f, nm);
+	}
+	ex_expr_free(x);
+	return rc;
+}
+
 static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out)
 {
 	const struct sql_select *sel = q->select;
@@ -5037,6 +5494,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 			rel_retarget(&cur);
 		}
 	}
+	if (!rc)
+		rc = select_unnest(b, sel, &cur, &c);
 
 	/* SELECT list, plus hidden sort columns for ORDER BY expressions. */
 	struct proj p = { 0 };
@@ -5045,6 +5504,15 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		if (is_star(it->expr)) {
 			rc = expand_star(b, &c, it->expr, &p);
 			continue;
+		}
+		if (is_unnest_call(it->expr) && it->expr->func.n_args == 1) {
+			bool mapped = false;
+			for (int k = 0; k < c.n_subs; k++)
+				mapped |= c.subs[k] == it->expr;
+			if (!mapped) { /* unnest(struct): one column per field */
+				rc = spread_struct(b, &c, it->expr->func.args[0].value, &p);
+				continue;
+			}
 		}
 		struct ex_expr *x;
 		rc = bind_expr(b, &c, it->expr, &x);
@@ -5134,6 +5602,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 	for (int i = 0; key_text && i < nk; i++)
 		tarn_free(key_text[i]);
 	tarn_free(key_text);
+	tarn_free(c.subs);
+	tarn_free(c.sub_col);
 	if (!rc)
 		rc = rel_from_op(b, op, NULL, est, &cur);
 	else

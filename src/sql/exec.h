@@ -216,6 +216,14 @@ TARN_MUST_USE tarn_rc ex_op_project(struct ex_op *child, struct ex_expr **exprs,
 TARN_MUST_USE tarn_rc ex_op_limit(struct ex_op *child, int64_t limit, int64_t offset,
 				  struct ex_op **out, struct tarn_err *err);
 
+/* UNNEST (op_unnest.c): output columns = the child's, then one per list
+ * expression exprs[i] (its item type, named names[i]; NULL = "unnest").
+ * Each input row becomes as many rows as its longest list (none if all are
+ * NULL or empty); shorter lists are padded with NULL. */
+TARN_MUST_USE tarn_rc ex_op_unnest(struct ex_op *child, struct ex_expr **exprs,
+				   const char *const *names, int n, struct ex_op **out,
+				   struct tarn_err *err);
+
 /* Hash aggregate. Output: the keys, then one column per aggregate. With no
  * keys, exactly one row (also for empty input). */
 enum ex_agg_fn {

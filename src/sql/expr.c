@@ -28,6 +28,7 @@
 #include "base/mem.h"
 #include "columnar/text.h"
 #include "sql/expr_int.h"
+#include "sql/expr_nested.h"
 
 /* ---- nodes --------------------------------------------------------------------------- */
 
@@ -424,6 +425,8 @@ tarn_rc ex_type_common(const struct tarn_type *a, const struct tarn_type *b,
 		tarn_type_init(out, TARN_T_INTERVAL);
 		return TARN_OK;
 	}
+	if (tarn_type_is_nested(x) || tarn_type_is_nested(y))
+		return ex_nested_common(a, b, out, err);
 	if (!ex_type_is_scalar(x) || !ex_type_is_scalar(y))
 		return type_error(err, "comparison", a, b);
 	if (x == TARN_T_NULL)
@@ -506,7 +509,7 @@ tarn_rc ex_expr_fold(struct ex_expr **ep)
 				tarn_type_clear(&c->type);
 				rc = tarn_type_copy(&c->type, &e->type);
 				if (!rc)
-					c->value->type = &c->type;
+					tarn_array_retype(c->value, &c->type);
 			}
 		}
 	}
@@ -1279,7 +1282,9 @@ tarn_rc ex_expr_func(const char *name, struct ex_expr **args, int n, struct ex_e
 		}
 		return ex_expr_nullif(args[0], args[1], out, err);
 	}
-	const struct ex_func *f = ex_func_find(name);
+	const struct ex_func *f = ex_nested_func_find(name, args, n);
+	if (!f)
+		f = ex_func_find(name);
 	if (!f) {
 		free_list(args, n);
 		const char *near = ex_func_suggest(name);
@@ -1299,7 +1304,7 @@ tarn_rc ex_expr_func(const char *name, struct ex_expr **args, int n, struct ex_e
 		return tarn_err_set(err, TARN_EUSAGE, "%s takes %d to %d arguments, not %d", f->name,
 				    f->min_args, f->max_args, n);
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && !ex_func_is_nested(f); i++)
 		if (!ex_type_is_scalar(args[i]->type.id) && args[i]->type.id != TARN_T_INTERVAL) {
 			tarn_rc rc = type_error(err, f->name, &args[i]->type, NULL);
 			free_list(args, n);
@@ -1646,6 +1651,8 @@ static int64_t sel_union(const uint32_t *a, int64_t na, const uint32_t *b, int64
 static tarn_rc merge_choices(struct tarn_array *r, const struct ex_vec *vals,
 			     const uint16_t *choice, uint16_t none, const uint32_t *sel, int64_t n)
 {
+	if (tarn_type_is_nested(r->type->id))
+		return ex_nested_merge(r, vals, choice, none, sel, n);
 	bool nulls = false;
 	for (int64_t k = 0; k < n && !nulls; k++) {
 		uint32_t i = sel ? sel[k] : (uint32_t)k;

@@ -26,6 +26,7 @@
 #include "columnar/text.h"
 #include "columnar/utf8.h"
 #include "sql/expr_int.h"
+#include "sql/expr_nested.h"
 
 enum lane { L_I64, L_U64, L_F64, L_I128, L_NONE };
 
@@ -59,7 +60,7 @@ bool ex_cast_allowed(const struct tarn_type *from, const struct tarn_type *to)
 	if (f == TARN_T_NULL)
 		return true;
 	if (!ex_type_is_scalar(t))
-		return tarn_type_equal(from, to);
+		return ex_nested_cast_allowed(from, to);
 	if (f == t)
 		return true;
 	if (t == TARN_T_STRING)
@@ -561,6 +562,14 @@ static tarn_rc to_string(const struct ex_vec *a, const uint32_t *sel, int64_t n,
 			len = tarn_fmt_date(buf, ((const int32_t *)src->values)[ia]);
 			rc = ex_strout_put(&o, buf, len);
 			break;
+		case TARN_T_LIST:
+		case TARN_T_STRUCT:
+		case TARN_T_MAP:
+			tb.len = 0;
+			rc = ex_nested_text(src, ia, &tb);
+			if (!rc)
+				rc = ex_strout_put(&o, tb.data, tb.len);
+			break;
 		default:
 			tb.len = 0;
 			rc = tarn_value_to_text(src, ia, false, &tb);
@@ -770,6 +779,8 @@ static tarn_rc from_string(const struct tarn_type *to, bool try_cast, const stru
 tarn_rc ex_kern_cast(const struct tarn_type *to, bool try_cast, const struct ex_vec *a,
 		      const uint32_t *sel, int64_t n, struct tarn_array *r, struct tarn_err *err)
 {
+	if (tarn_type_is_nested(to->id))
+		return ex_nested_cast(to, try_cast, a, sel, n, r, err);
 	TRY(ex_validity_and(r, a, 1, r->length));
 	if (!sel)
 		n = r->length;

@@ -26,6 +26,7 @@
 
 #include "columnar/text.h"
 #include "sql/expr_int.h"
+#include "sql/expr_nested.h"
 
 /* ---- shared helpers ---------------------------------------------------------------------- */
 
@@ -652,6 +653,8 @@ int64_t ex_kern_cmp_select(int op, const struct ex_vec *a, const struct ex_vec *
 {
 	if (const_null(a) || const_null(b))
 		return 0;
+	if (tarn_type_is_nested(a->a->type->id) || tarn_type_is_nested(b->a->type->id))
+		return ex_nested_cmp_select(op, a, b, sel, n, out);
 	if (a->is_const && !b->is_const) {
 		const struct ex_vec *t = a;
 		a = b;
@@ -730,6 +733,8 @@ tarn_rc ex_kern_cmp(int op, const struct ex_vec *a, const struct ex_vec *b, cons
 	TRY(ex_validity_and(r, v, 2, r->length));
 	if (const_null(a) || const_null(b))
 		return TARN_OK;
+	if (tarn_type_is_nested(a->a->type->id) || tarn_type_is_nested(b->a->type->id))
+		return ex_nested_kern_cmp(op, a, b, sel, n, r);
 	if (a->is_const && !b->is_const) {
 		const struct ex_vec *t = a;
 		a = b;
@@ -761,7 +766,9 @@ tarn_rc ex_kern_distinct(bool negate, const struct ex_vec *a, const struct ex_ve
 		if (an || bn)
 			distinct = an != bn;
 		else
-			distinct = ex_value_cmp(a->a, VROW(a, i), b->a, VROW(b, i)) != 0;
+			distinct = (tarn_type_is_nested(a->a->type->id)
+					    ? ex_nested_value_cmp(a->a, VROW(a, i), b->a, VROW(b, i))
+					    : ex_value_cmp(a->a, VROW(a, i), b->a, VROW(b, i))) != 0;
 		bits_set(r->values, i, distinct != negate);
 	}
 	return TARN_OK;

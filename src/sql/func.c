@@ -23,6 +23,7 @@
 #include "base/mem.h"
 #include "columnar/text.h"
 #include "sql/expr_int.h"
+#include "sql/expr_nested.h"
 
 #define ROW(k) (sel ? (int64_t)sel[k] : (int64_t)(k))
 
@@ -1140,6 +1141,9 @@ const struct ex_func *ex_func_find(const char *name)
 	for (int i = 0; i < ex_funcs_time_n; i++)
 		if (!strcasecmp(ex_funcs_time[i].name, name))
 			return &ex_funcs_time[i];
+	for (int i = 0; i < ex_nested_funcs_n; i++)
+		if (!strcasecmp(ex_nested_func_at(i)->name, name))
+			return ex_nested_func_at(i);
 	return NULL;
 }
 
@@ -1157,5 +1161,8 @@ const struct ex_func *ex_func_at(int i)
 	if (i >= n && i < n + ex_funcs_extra_n)
 		return &ex_funcs_extra[i - n];
 	n += ex_funcs_extra_n;
-	return i >= n && i < n + ex_funcs_time_n ? &ex_funcs_time[i - n] : NULL;
+	if (i >= n && i < n + ex_funcs_time_n)
+		return &ex_funcs_time[i - n];
+	n += ex_funcs_time_n;
+	return ex_nested_func_at(i - n);
 }

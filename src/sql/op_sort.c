@@ -25,6 +25,7 @@
 #include "base/mem.h"
 #include "sql/exec.h"
 #include "sql/expr_int.h"
+#include "sql/expr_nested.h"
 
 #define STR_PREFIX 16
 
@@ -78,7 +79,10 @@ static int key_len(const struct tarn_type *t)
 {
 	switch (t->id) {
 	case TARN_T_STRING:
-	case TARN_T_BINARY: return STR_PREFIX + 1;
+	case TARN_T_BINARY:
+	case TARN_T_LIST:
+	case TARN_T_STRUCT:
+	case TARN_T_MAP: return STR_PREFIX + 1; /* nested: always compared in full */
 	case TARN_T_FLOAT32:
 	case TARN_T_FLOAT64: return 8;
 	case TARN_T_BOOL:
@@ -167,6 +171,12 @@ static void encode_key(const struct ex_sort_key *sk, const struct seg *sg, int L
 			v[STR_PREFIX] = (uint8_t)(len > STR_PREFIX ? STR_PREFIX + 1 : len);
 			break;
 		}
+		case TARN_T_LIST:
+		case TARN_T_STRUCT:
+		case TARN_T_MAP: /* no prefix: a length byte that asks for the full comparison */
+			memset(v, 0, (size_t)vl);
+			v[STR_PREFIX] = STR_PREFIX + 1;
+			break;
 		default: memset(v, 0, (size_t)vl); break;
 		}
 		if (sg->desc)
@@ -201,7 +211,8 @@ static int cmp_rows(const struct sorter *s, uint32_t a, uint32_t b)
 		/* both longer than the prefix (the length bytes agree): compare in full */
 		const struct tarn_array *arr = s->karr[k];
 		int64_t ra = s->krow[k] ? s->krow[k][a] : a, rb = s->krow[k] ? s->krow[k][b] : b;
-		c = ex_value_cmp(arr, ra, arr, rb);
+		c = tarn_type_is_nested(arr->type->id) ? ex_nested_value_cmp(arr, ra, arr, rb)
+							: ex_value_cmp(arr, ra, arr, rb);
 		if (c)
 			return g->desc ? -c : c;
 	}
@@ -721,11 +732,9 @@ tarn_rc ex_op_sort(struct ex_op *child, struct ex_sort_key *keys, int n, int64_t
 		o->keys[k] = keys[k];
 		ex_expr_prepare(keys[k].expr);
 		const struct tarn_type *t = &keys[k].expr->type;
-		if (!ex_type_is_scalar(t->id) && !rc)
-			rc = tarn_err_set(err, TARN_EUNSUPPORTED, "ORDER BY a %s value is not supported",
-					  tarn_type_id_name(t->id));
 		o->seg[k] = (struct seg){ off, 1 + key_len(t),
-					  t->id == TARN_T_STRING || t->id == TARN_T_BINARY,
+					  t->id == TARN_T_STRING || t->id == TARN_T_BINARY ||
+						  tarn_type_is_nested(t->id),
 					  keys[k].desc };
 		o->has_str |= o->seg[k].str;
 		off += o->seg[k].len;
