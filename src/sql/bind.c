@@ -5602,8 +5602,6 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 	for (int i = 0; key_text && i < nk; i++)
 		tarn_free(key_text[i]);
 	tarn_free(key_text);
-	tarn_free(c.subs);
-	tarn_free(c.sub_col);
 	if (!rc)
 		rc = rel_from_op(b, op, NULL, est, &cur);
 	else
