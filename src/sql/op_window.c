@@ -1199,12 +1199,11 @@ static tarn_rc win_finish(struct ex_op *op, struct tarn_err *err)
 		}
 	}
 	tarn_free(ch);
-	/* the inputs are not needed any more */
+	/* the inputs are not needed any more (their reservation, made for the
+	 * morsels' pieces, stays with the operator until it is freed) */
 	for (int k = 0; !rc && k < o->n_in; k++) {
-		int64_t b = ex_array_bytes(o->full[k]);
 		tarn_array_free(o->full[k]);
 		o->full[k] = NULL;
-		(void)b;
 	}
 out:
 	tarn_free(c.pstart);
