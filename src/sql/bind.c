@@ -3103,6 +3103,7 @@ static tarn_rc dep_apply(struct binder *b, struct rel *cur, const struct sql_exp
 		d->len = b->len;
 		d->env = b->env;
 		d->xo = *b->xo;
+		d->xo.threads = 1; /* runs inside a pool task: no nested parallelism */
 		d->up = b->params;
 		d->used_all = b->used_all;
 		d->t = *t; /* taken over */
