@@ -11,8 +11,8 @@
  *
  * Probe (child[0], streaming, any thread; the build side is read-only
  * then): a probe batch of n rows meets the build side in blocks of
- * EX_BATCH_MAX / n build rows, so one block is at most EX_BATCH_MAX
- * (probe row, build row) pairs. For each block the columns the predicate
+ * EX_BATCH_MAX / n build rows (at least one), so one block is at most
+ * max(n, EX_BATCH_MAX) (probe row, build row) pairs. For each block the columns the predicate
  * reads are gathered into a pair batch and the predicate runs once over
  * it as a vectorised selection; only the surviving pairs are gathered
  * with every output column. No per-row allocation: the pair buffers are
@@ -176,7 +176,28 @@ struct nl_local {
 	struct ex_eval *ev;
 	uint32_t *pp, *pb, *psel, *prow, *sel;
 	uint8_t *hit;
+	int64_t cap; /* entries each buffer holds: max(probe rows, EX_BATCH_MAX) */
 };
+
+/* Buffers for a probe batch of n rows (batches from other operators may
+ * pass EX_BATCH_MAX rows). */
+static tarn_rc local_room(struct nl_local *l, int64_t n)
+{
+	int64_t want = n > EX_BATCH_MAX ? n : EX_BATCH_MAX;
+	if (want <= l->cap)
+		return TARN_OK;
+	uint32_t **bufs[] = { &l->pp, &l->pb, &l->psel, &l->prow, &l->sel };
+	for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) {
+		tarn_free(*bufs[i]);
+		if (!(*bufs[i] = tarn_malloc((size_t)want * sizeof(uint32_t))))
+			return TARN_ENOMEM;
+	}
+	tarn_free(l->hit);
+	if (!(l->hit = tarn_malloc((size_t)want)))
+		return TARN_ENOMEM;
+	l->cap = want;
+	return TARN_OK;
+}
 
 static void local_free(struct ex_op *op, void *ptr)
 {
@@ -200,15 +221,7 @@ static tarn_rc local_new(struct ex_op *op, void **out)
 	struct nl_local *l = tarn_calloc(1, sizeof *l);
 	if (!l)
 		return TARN_ENOMEM;
-	size_t n = EX_BATCH_MAX;
-	l->pp = tarn_malloc(n * sizeof *l->pp);
-	l->pb = tarn_malloc(n * sizeof *l->pb);
-	l->psel = tarn_malloc(n * sizeof *l->psel);
-	l->prow = tarn_malloc(n * sizeof *l->prow);
-	l->sel = tarn_malloc(n * sizeof *l->sel);
-	l->hit = tarn_malloc(n);
-	tarn_rc rc = !l->pp || !l->pb || !l->psel || !l->prow || !l->sel || !l->hit ? TARN_ENOMEM
-										      : TARN_OK;
+	tarn_rc rc = local_room(l, EX_BATCH_MAX);
 	if (!rc && j->pred)
 		rc = ex_eval_new(j->pred, &l->ev);
 	if (rc) {
@@ -309,13 +322,17 @@ static tarn_rc nl_stream(struct ex_op *op, void *ptr, struct ex_batch *in, struc
 	struct nl_op *j = (struct nl_op *)op;
 	struct nl_local *l = ptr;
 	int64_t n = in->n_sel;
-	tarn_rc rc = TARN_OK;
+	tarn_rc rc = local_room(l, n);
+	if (rc) {
+		ex_batch_free(in);
+		return tarn_err_nomem(err, "nested loop join");
+	}
 	memset(l->hit, 0, (size_t)n);
 	for (int64_t k = 0; k < n; k++)
 		l->prow[k] = in->sel ? in->sel[k] : (uint32_t)k;
 	bool semi = j->kind == EX_JOIN_SEMI || j->kind == EX_JOIN_ANTI;
 	if (n > 0 && j->bn > 0) {
-		int64_t block = EX_BATCH_MAX / n;
+		int64_t block = n >= EX_BATCH_MAX ? 1 : EX_BATCH_MAX / n; /* pairs <= l->cap */
 		int64_t n_hit = 0;
 		for (int64_t b0 = 0; b0 < j->bn && !rc; b0 += block) {
 			int64_t b1 = b0 + block < j->bn ? b0 + block : j->bn;
