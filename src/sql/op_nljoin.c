@@ -19,6 +19,12 @@
  * per task and reused. Semi and anti joins stop walking the build side
  * once every probe row of the batch has a match.
  *
+ * Range path: a predicate that is one comparison <, <=, >, >= between an
+ * integer-like probe expression and a build expression sorts the build
+ * values once in finish() (NULLs dropped); a probe row's matches are then
+ * a run of the sorted values found by binary search, so only output pairs
+ * are made, and a semi/anti join costs O(log m) per probe row.
+ *
  * Right and full joins mark matched build rows (relaxed atomic stores);
  * stream_end emits the others with NULL probe columns, as the hash join.
  *
