@@ -200,7 +200,8 @@ static void rel_clear(struct rel *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* Scope of op's output: names from its schema, all under alias `rel`. */
+/* Scope of op's output: names from its schema, all under alias `rel`.
+ * Takes op over; on failure *out is cleared (op freed). */
 static tarn_rc rel_from_op(struct binder *b, struct ex_op *op, const char *alias, double est,
 			   struct rel *out)
 {
@@ -209,15 +210,19 @@ static tarn_rc rel_from_op(struct binder *b, struct ex_op *op, const char *alias
 	out->est = est;
 	const struct tarn_schema *s = ex_op_schema(op);
 	out->cols = tarn_calloc((size_t)s->n_fields + 1, sizeof *out->cols);
-	if (!out->cols)
+	if (!out->cols) {
+		rel_clear(out);
 		return nomem(b);
+	}
 	out->n = s->n_fields;
 	for (int i = 0; i < s->n_fields; i++) {
 		out->cols[i].type = &s->fields[i].type;
 		out->cols[i].name = tarn_strdup(s->fields[i].name);
 		out->cols[i].rel = alias ? tarn_strdup(alias) : NULL;
-		if (!out->cols[i].name || (alias && !out->cols[i].rel))
+		if (!out->cols[i].name || (alias && !out->cols[i].rel)) {
+			rel_clear(out);
 			return nomem(b);
+		}
 	}
 	return TARN_OK;
 }
@@ -2591,8 +2596,9 @@ static tarn_rc filter_rel(struct binder *b, struct rel *r, const struct sql_expr
 			ex_expr_free(a[i]);
 	tarn_free(a);
 	TRY(rc);
-	struct ex_op *op = NULL, *in = r->op;
-	r->op = NULL; /* the filter owns it, also on failure */
+	struct ex_op *op = NULL;
+	struct ex_op *in = r->op;
+	r->op = NULL; /* the filter owns it now, also on failure */
 	TRY(ex_op_filter(in, pred, &op, b->err));
 	r->op = op;
 	rel_retarget(r);
@@ -2650,12 +2656,13 @@ static tarn_rc merge_using(struct binder *b, struct rel *r, int np, const int *u
 		rc = names ? TARN_OK : nomem(b);
 		for (int i = 0; !rc && i < n; i++)
 			names[i] = cols[i].name;
-		if (!rc)
+		if (!rc) { /* takes the child and the expressions, also on failure */
 			rc = ex_op_project(r->op, pe, names, n, &op, b->err);
+			r->op = NULL;
+			tarn_free(pe);
+			pe = NULL;
+		}
 		tarn_free(names);
-		r->op = NULL;
-		tarn_free(pe);
-		pe = NULL;
 		if (rc) {
 			for (int u = 0; u < nu; u++)
 				tarn_free(cols[ul[u]].name);
@@ -2694,10 +2701,15 @@ static tarn_rc bind_asof(struct binder *b, const struct sql_tref *t, struct rel 
 		return fail(b, t->loc, TARN_EUSAGE, "NATURAL ASOF JOIN is not supported: name the "
 			    "columns with USING or ON");
 	struct rel l, r;
-	TRY(bind_tref(b, t->join.left, &l));
-	tarn_rc rc = bind_tref(b, t->join.right, &r);
+	tarn_rc rc = bind_tref(b, t->join.left, &l);
+	if (rc) {
+		rel_clear(&l); /* whatever it bound before failing */
+		return rc;
+	}
+	rc = bind_tref(b, t->join.right, &r);
 	if (rc) {
 		rel_clear(&l);
+		rel_clear(&r);
 		return rc;
 	}
 	const struct sql_expr **cj = NULL;
@@ -2831,10 +2843,15 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 	if (t->join.asof)
 		return bind_asof(b, t, out);
 	struct rel l, r;
-	TRY(bind_tref(b, t->join.left, &l));
-	tarn_rc rc = bind_tref(b, t->join.right, &r);
+	tarn_rc rc = bind_tref(b, t->join.left, &l);
+	if (rc) {
+		rel_clear(&l); /* whatever it bound before failing */
+		return rc;
+	}
+	rc = bind_tref(b, t->join.right, &r);
 	if (rc) {
 		rel_clear(&l);
+		rel_clear(&r);
 		return rc;
 	}
 	enum ex_join_kind kind;
@@ -3397,8 +3414,11 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 					ex_expr_free(a[i]);
 			tarn_free(a);
 			struct ex_op *op;
-			if (!rc)
+			if (!rc) {
 				rc = ex_op_filter(cur.op, pred, &op, b->err);
+				if (rc)
+					cur.op = NULL; /* freed by ex_op_filter */
+			}
 			if (!rc) {
 				cur.op = op;
 				rel_retarget(&cur);
@@ -4033,6 +4053,7 @@ static tarn_rc dep_apply(struct binder *b, struct rel *cur, const struct sql_exp
 		d->len = b->len;
 		d->env = b->env;
 		d->xo = *b->xo;
+		d->xo.threads = 1; /* runs inside a pool task: no nested parallelism */
 		d->up = b->params;
 		d->used_all = b->used_all;
 		d->t = *t; /* taken over */
@@ -4296,7 +4317,9 @@ static tarn_rc filter_dependent(struct binder *b, struct rel *cur, const struct 
 	tarn_free(c.sub_col);
 	TRY(rc);
 	struct ex_op *op;
-	TRY(ex_op_filter(cur->op, pred, &op, b->err));
+	struct ex_op *in = cur->op;
+	cur->op = NULL; /* the filter owns it now, also on failure */
+	TRY(ex_op_filter(in, pred, &op, b->err));
 	cur->op = op;
 	rel_retarget(cur);
 	cur->est *= 0.5;
@@ -5464,8 +5487,11 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 			struct ex_expr *pred;
 			rc = bind_expr(b, &c, h, &pred);
 			struct ex_op *op;
-			if (!rc)
+			if (!rc) {
 				rc = ex_op_filter(cur.op, pred, &op, b->err);
+				if (rc)
+					cur.op = NULL; /* freed by ex_op_filter */
+			}
 			if (!rc) {
 				cur.op = op;
 				rel_retarget(&cur);

@@ -47,6 +47,7 @@ struct apply_local {
 	uint8_t *kbuf;		 /* the key being looked up */
 	int64_t kbuf_cap;
 	uint32_t *idx;		 /* per physical row: cache entry */
+	int64_t idx_cap;
 	int64_t held;		 /* bytes reserved */
 };
 
@@ -73,9 +74,7 @@ static tarn_rc local_new(struct ex_op *op, void **out)
 		return TARN_ENOMEM;
 	const struct tarn_schema *s = op->schema;
 	tarn_rc rc = tarn_array_new(&s->fields[s->n_fields - 1].type, 0, &l->vals);
-	l->idx = tarn_malloc(EX_BATCH_MAX * sizeof *l->idx);
-	if (!rc && !l->idx)
-		rc = TARN_ENOMEM;
+
 	if (rc) {
 		local_free(op, l);
 		return rc;
@@ -247,7 +246,15 @@ static tarn_rc apply_stream(struct ex_op *op, void *ptr, struct ex_batch *in,
 		if (tarn_array_new(&s->fields[s->n_fields - 1].type, 0, &l->vals))
 			rc = tarn_err_nomem(err, "correlated subquery");
 	}
-	for (int64_t i = 0; i < in->n_rows; i++)
+	if (!rc && in->n_rows > l->idx_cap) {
+		int64_t cap = in->n_rows > EX_BATCH_MAX ? in->n_rows : EX_BATCH_MAX;
+		tarn_free(l->idx);
+		l->idx = tarn_malloc((size_t)cap * sizeof *l->idx);
+		l->idx_cap = l->idx ? cap : 0;
+		if (!l->idx)
+			rc = tarn_err_nomem(err, "correlated subquery");
+	}
+	for (int64_t i = 0; !rc && i < in->n_rows; i++)
 		l->idx[i] = EX_NULL_ROW;
 	for (int64_t k = 0; k < in->n_sel && !rc; k++) {
 		int64_t i = in->sel ? in->sel[k] : k;

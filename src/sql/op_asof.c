@@ -341,7 +341,25 @@ struct asof_local {
 	struct ex_vec *v;
 	uint64_t *h;
 	uint32_t *prow, *brow;
+	int64_t cap; /* rows the three buffers hold */
 };
+
+static tarn_rc local_room(struct asof_local *l, int64_t n)
+{
+	if (n <= l->cap)
+		return TARN_OK;
+	int64_t want = n > EX_BATCH_MAX ? n : EX_BATCH_MAX;
+	tarn_free(l->h);
+	tarn_free(l->prow);
+	tarn_free(l->brow);
+	l->h = tarn_malloc((size_t)want * sizeof *l->h);
+	l->prow = tarn_malloc((size_t)want * sizeof *l->prow);
+	l->brow = tarn_malloc((size_t)want * sizeof *l->brow);
+	if (!l->h || !l->prow || !l->brow)
+		return TARN_ENOMEM;
+	l->cap = want;
+	return TARN_OK;
+}
 
 static void local_free(struct ex_op *op, void *ptr)
 {
@@ -367,10 +385,7 @@ static tarn_rc local_new(struct ex_op *op, void **out)
 		return TARN_ENOMEM;
 	l->ev = tarn_calloc((size_t)j->nk + 1, sizeof *l->ev);
 	l->v = tarn_calloc((size_t)j->nk + 1, sizeof *l->v);
-	l->h = tarn_malloc(EX_BATCH_MAX * sizeof *l->h);
-	l->prow = tarn_malloc(EX_BATCH_MAX * sizeof *l->prow);
-	l->brow = tarn_malloc(EX_BATCH_MAX * sizeof *l->brow);
-	tarn_rc rc = l->ev && l->v && l->h && l->prow && l->brow ? TARN_OK : TARN_ENOMEM;
+	tarn_rc rc = l->ev && l->v ? local_room(l, EX_BATCH_MAX) : TARN_ENOMEM;
 	for (int k = 0; !rc && k <= j->nk; k++)
 		rc = ex_eval_new(k < j->nk ? j->pkeys[k] : j->ptime, &l->ev[k]);
 	if (rc) {
@@ -462,7 +477,7 @@ static tarn_rc asof_stream(struct ex_op *op, void *ptr, struct ex_batch *in, str
 	struct asof_op *j = (struct asof_op *)op;
 	struct asof_local *l = ptr;
 	int64_t n = in->n_sel;
-	tarn_rc rc = TARN_OK;
+	tarn_rc rc = local_room(l, n) ? tarn_err_nomem(err, "asof join") : TARN_OK;
 	for (int k = 0; k <= j->nk && !rc; k++)
 		rc = ex_eval_run(l->ev[k], k < j->nk ? j->pkeys[k] : j->ptime, in, in->sel, n,
 				 &l->v[k], err);
