@@ -1316,7 +1316,7 @@ tarn_rc ex_expr_func(const char *name, struct ex_expr **args, int n, struct ex_e
 		free_list(args, n);
 		return rc;
 	}
-	if (n) /* pi(): no arguments, and e->args may be NULL */
+	if (n > 0)
 		memcpy(e->args, args, (size_t)n * sizeof *args);
 	e->fn = f;
 	rc = f->bind(e, err);

@@ -21,7 +21,8 @@
  *
  * A constant pattern is compiled once, when the call is bound, and
  * JIT-compiled when the platform allows; a pattern from a column is
- * compiled per row (a row repeating the previous row's pattern reuses it).
+ * compiled per row without JIT (a row repeating the previous row's pattern
+ * reuses it).
  * An invalid pattern is TARN_EUSAGE naming the pattern, PCRE2's message
  * and the offset. A match that exceeds PCRE2's backtracking or heap limits
  * is TARN_ELIMIT rather than a hang.
@@ -47,6 +48,7 @@ struct ex_regex {
 	char *src;     /* the pattern as given, for copies */
 	size_t src_len;
 	uint32_t opts; /* PCRE2 compile options */
+	bool jit;      /* JIT requested (a constant pattern) */
 };
 
 static void *rx_alloc(size_t n, void *data)
@@ -73,8 +75,10 @@ void ex_regex_free(struct ex_regex *re)
 /* Quotes at most 60 bytes of a pattern for messages. */
 #define PAT_SHOWN(n) ((int)((n) > 60 ? 60 : (n)))
 
-static tarn_rc regex_compile(const char *p, size_t n, uint32_t opts, struct ex_regex **out,
-			     struct tarn_err *err)
+/* jit: also JIT-compile (worth it for a pattern that runs on many rows,
+ * not for one compiled per row). */
+static tarn_rc regex_compile(const char *p, size_t n, uint32_t opts, bool jit,
+			     struct ex_regex **out, struct tarn_err *err)
 {
 	*out = NULL;
 	struct ex_regex *re = tarn_calloc(1, sizeof *re);
@@ -108,14 +112,16 @@ static tarn_rc regex_compile(const char *p, size_t n, uint32_t opts, struct ex_r
 				    (size_t)eoff);
 	}
 	/* JIT when available; without it the interpreter runs the same code */
-	(void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	if (jit)
+		(void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	re->jit = jit;
 	*out = re;
 	return TARN_OK;
 }
 
 tarn_rc ex_regex_copy(const struct ex_regex *re, struct ex_regex **out)
 {
-	return regex_compile(re->src, re->src_len, re->opts, out, NULL);
+	return regex_compile(re->src, re->src_len, re->opts, re->jit, out, NULL);
 }
 
 enum { RX_MATCHES, RX_FULL, RX_REPLACE, RX_EXTRACT };
@@ -203,7 +209,7 @@ static tarn_rc bind_regexp(struct ex_expr *e, struct tarn_err *err)
 	if (pat->kind == EX_E_CONST && !ex_is_null(pat->value, 0)) {
 		size_t pn;
 		const uint8_t *pp = tarn_array_get_bytes(pat->value, 0, &pn);
-		TRY(regex_compile((const char *)pp, pn, opts, &e->re, err));
+		TRY(regex_compile((const char *)pp, pn, opts, true, &e->re, err));
 	}
 	tarn_type_init(&e->type, kind == RX_MATCHES || kind == RX_FULL ? TARN_T_BOOL : TARN_T_STRING);
 	return TARN_OK;
@@ -363,7 +369,8 @@ static tarn_rc eval_regexp(const struct ex_expr *e, const struct ex_fargs *a, co
 			if (!row_re || row_re->src_len != pn || memcmp(row_re->src, pp, pn)) {
 				ex_regex_free(row_re);
 				row_re = NULL;
-				if ((rc = regex_compile((const char *)pp, pn, row_opts, &row_re, err)))
+				if ((rc = regex_compile((const char *)pp, pn, row_opts, false, &row_re,
+							err)))
 					break;
 				if ((rc = state_for(&st, row_re)))
 					break;

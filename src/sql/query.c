@@ -986,7 +986,25 @@ static tarn_rc script_run(struct tarn_sql_session *ss, const char *text, size_t 
 		case SQL_STMT_SET: {
 			const struct sql_qname *qn = &st->set.name;
 			const struct sql_expr *v = st->set.n_values == 1 ? st->set.values[0] : NULL;
-			if (qn->n == 1 && strcasecmp(qn->parts[0].s, "file_search_path") == 0 &&
+			if (qn->n == 1 && strcasecmp(qn->parts[0].s, "timezone") == 0) {
+				/* The session time zone is UTC (TIMESTAMPTZ prints with a
+				 * Z): setting it to UTC, or resetting it, is accepted. */
+				const char *z = v && v->kind == SQL_EXPR_LITERAL &&
+							v->lit.kind == SQL_LIT_STRING
+						    ? v->lit.text
+						    : NULL;
+				static const char *const utc[] = { "UTC", "Etc/UTC", "GMT", "Etc/GMT",
+								   "UCT", "Universal", "Zulu", "Z" };
+				bool ok = st->set.reset;
+				for (size_t k = 0; z && k < sizeof utc / sizeof *utc; k++)
+					ok |= strcasecmp(z, utc[k]) == 0;
+				if (!ok)
+					rc = sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc,
+							"error",
+							"tarn's session time zone is always UTC (SET "
+							"TimeZone = 'UTC'); convert values with AT TIME "
+							"ZONE");
+			} else if (qn->n == 1 && strcasecmp(qn->parts[0].s, "file_search_path") == 0 &&
 			    (st->set.reset || (v && v->kind == SQL_EXPR_LITERAL &&
 					       v->lit.kind == SQL_LIT_STRING))) {
 				tarn_free(s->ss->env.search_path);
@@ -995,7 +1013,7 @@ static tarn_rc script_run(struct tarn_sql_session *ss, const char *text, size_t 
 					rc = TARN_ENOMEM;
 			} else {
 				rc = sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc, "error",
-						"unknown setting (tarn knows: file_search_path)");
+						"unknown setting (tarn knows: file_search_path, TimeZone)");
 			}
 			if (!rc && last)
 				rc = status_batch("settings", 1, &schema, &s->once);

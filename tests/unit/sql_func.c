@@ -448,6 +448,49 @@ TEST(intervals)
 	tarn_schema_unref(s);
 }
 
+/* Every allocation while running fails in turn (PCRE2's go through the
+ * tarn_malloc hook): each run ends with a clean error, none leaks (ASan),
+ * until one succeeds with the full answer. */
+static struct ex_op *plan_fail(struct tarn_schema *s)
+{
+	struct ex_expr *ex[3] = {
+		fn("regexp_replace", 4, col(s, "s"), col(s, "p"), lit("string", "<\\0>"),
+		   lit("string", "g")),
+		fn("regexp_extract", 3, col(s, "s"), lit("string", "(\\d+)"), lit("int32", "1")),
+		fn("timezone", 2, col(s, "z"), fn("to_timestamp", 1, lit("int64", "0"))),
+	};
+	struct ex_op *v = values_of(s, "a1b22|\\d|UTC\nxyz|y|Asia/Tokyo\nq333|\\d+|UTC", 2), *p;
+	struct tarn_err e = { 0 };
+	if (ex_op_project(v, ex, NULL, 3, &p, &e))
+		die("project", e.msg);
+	return p;
+}
+
+TEST(allocation_failures)
+{
+	struct tarn_err e = { 0 };
+	struct tarn_schema *s = schema_of("s string; p string; z string");
+	char *want = run_text(plan_fail(s), 1, &e);
+	CHECK_STR(want, "a<1>b<2><2>|1|1970-01-01 00:00:00\n"
+			"x<y>z||1970-01-01 09:00:00\n"
+			"q<333>|333|1970-01-01 00:00:00\n");
+	int failures = 0;
+	for (int64_t n = 0; n < 3000 && want; n++) {
+		tarn_err_clear(&e);
+		char *r = run_text_fail(plan_fail(s), (int)(n % 2) + 1, 0, n, &e);
+		if (r) {
+			CHECK_STR(r, want);
+			free(r);
+			break;
+		}
+		CHECK(e.rc != TARN_OK);
+		failures++;
+	}
+	CHECK(failures > 5);
+	free(want);
+	tarn_schema_unref(s);
+}
+
 int main(void)
 {
 	RUN(regex_bad_patterns);
@@ -461,5 +504,6 @@ int main(void)
 	RUN(time_zones);
 	RUN(strptime_and_date_sub);
 	RUN(intervals);
+	RUN(allocation_failures);
 	return unit_done();
 }
