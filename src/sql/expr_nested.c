@@ -1456,8 +1456,6 @@ static const struct ex_func nested_funcs[] = {
 	{ "list_slice", 3, 3, "list_slice(l, begin, end): items begin..end (1-based, inclusive)",
 	  bind_slice, eval_slice },
 	{ "array_slice", 3, 3, "array_slice(l, begin, end): list_slice", bind_slice, eval_slice },
-	{ "len", 1, 1, "len(l): number of items of a list", bind_len, eval_len },
-	{ "length", 1, 1, "length(l): number of items of a list", bind_len, eval_len },
 	{ "array_length", 1, 1, "array_length(l): number of items", bind_len, eval_len },
 	{ "cardinality", 1, 1, "cardinality(m): number of entries of a map", bind_len, eval_len },
 	{ "list_contains", 2, 2, "list_contains(l, x): l holds x (NULL items never match)",
@@ -1476,7 +1474,6 @@ static const struct ex_func nested_funcs[] = {
 	  bind_concat, eval_concat },
 	{ "list_cat", 2, 2, "list_cat(a, b): list_concat", bind_concat, eval_concat },
 	{ "array_concat", 2, 2, "array_concat(a, b): list_concat", bind_concat, eval_concat },
-	{ "||", 2, 2, "a || b on lists: list_concat", bind_concat, eval_concat },
 	{ "list_sort", 1, 3,
 	  "list_sort(l [, 'ASC'|'DESC' [, 'NULLS FIRST'|'NULLS LAST']]): sorted copy (NULLs "
 	  "last by default)",
@@ -1497,18 +1494,19 @@ static const struct ex_func nested_funcs[] = {
 	  eval_split },
 };
 
+/* Overloads of scalar names, taken when an argument is nested (not listed
+ * by ex_func_at, so every listed name finds its own entry). */
+static const struct ex_func nested_overloads[] = {
+	{ "len", 1, 1, "len(l): number of items of a list", bind_len, eval_len },
+	{ "length", 1, 1, "length(l): number of items of a list", bind_len, eval_len },
+	{ "||", 2, 2, "a || b on lists: list_concat", bind_concat, eval_concat },
+};
+
 const int ex_nested_funcs_n = (int)(sizeof nested_funcs / sizeof *nested_funcs);
 
 const struct ex_func *ex_nested_func_at(int i)
 {
 	return i >= 0 && i < ex_nested_funcs_n ? &nested_funcs[i] : NULL;
-}
-
-/* Names that exist in the scalar tables too (len, length, ||) are taken
- * from here only when the first argument is nested or NULL-typed list. */
-static bool shared_name(const char *name)
-{
-	return !strcasecmp(name, "len") || !strcasecmp(name, "length") || !strcasecmp(name, "||");
 }
 
 const struct ex_func *ex_nested_func_find(const char *name, struct ex_expr *const *args, int n)
@@ -1517,17 +1515,20 @@ const struct ex_func *ex_nested_func_find(const char *name, struct ex_expr *cons
 	for (int i = 0; i < n; i++)
 		nested |= tarn_type_is_nested(args[i]->type.id);
 	for (int i = 0; i < ex_nested_funcs_n; i++)
-		if (!strcasecmp(nested_funcs[i].name, name)) {
-			if (shared_name(name) && !nested)
-				return NULL;
+		if (!strcasecmp(nested_funcs[i].name, name))
 			return &nested_funcs[i];
-		}
+	int no = (int)(sizeof nested_overloads / sizeof *nested_overloads);
+	for (int i = 0; nested && i < no; i++)
+		if (!strcasecmp(nested_overloads[i].name, name))
+			return &nested_overloads[i];
 	return NULL;
 }
 
 bool ex_func_is_nested(const struct ex_func *f)
 {
-	return f >= nested_funcs && f < nested_funcs + ex_nested_funcs_n;
+	int no = (int)(sizeof nested_overloads / sizeof *nested_overloads);
+	return (f >= nested_funcs && f < nested_funcs + ex_nested_funcs_n) ||
+	       (f >= nested_overloads && f < nested_overloads + no);
 }
 
 tarn_rc ex_expr_struct_pack(char **names, struct ex_expr **args, int n, struct ex_expr **out,

@@ -38,7 +38,8 @@ static void unnest_local_free(struct ex_op *op, void *local)
 	if (!l)
 		return;
 	for (int i = 0; i < l->n; i++) {
-		ex_eval_free(l->ev[i]);
+		if (l->ev)
+			ex_eval_free(l->ev[i]);
 		if (l->item)
 			tarn_free(l->item[i]);
 	}
