@@ -2474,7 +2474,9 @@ static tarn_rc agg_spec_extra(struct binder *b, const struct bctx *ci, const str
 						    func_name(e));
 			} else {
 				double q = -1;
-				if (ok && (tarn_type_is_integer(p->type.id) ||
+				if (ok && p->type.id == TARN_T_LIST)
+					q = 0; /* a list of fractions: the operator checks them */
+				else if (ok && (tarn_type_is_integer(p->type.id) ||
 					   p->type.id == TARN_T_FLOAT32 || p->type.id == TARN_T_FLOAT64 ||
 					   p->type.id == TARN_T_DECIMAL128) &&
 				    !tarn_array_is_null(p->value, 0)) {
