@@ -2616,6 +2616,51 @@ static bool is_star(const struct sql_expr *e)
 	return e->kind == SQL_EXPR_STAR;
 }
 
+static tarn_rc visit_has_agg(void *ctx, const struct sql_expr *e)
+{
+	if (agg_index(e) >= 0)
+		*(bool *)ctx = true;
+	return TARN_OK;
+}
+
+static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out);
+
+/* GROUP BY ALL (DuckDB): the keys are the select items that contain no
+ * aggregate; binds a copy of the query with that GROUP BY list. */
+static tarn_rc bind_select_group_all(struct binder *b, const struct sql_query *q,
+				     struct rel *out)
+{
+	const struct sql_select *sel = q->select;
+	struct sql_group_item *items = tarn_calloc((size_t)sel->n_items + 1, sizeof *items);
+	if (!items)
+		return nomem(b);
+	int n = 0;
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < sel->n_items; i++) {
+		const struct sql_expr *e = sel->items[i].expr;
+		if (is_star(e)) {
+			rc = fail(b, e->loc, TARN_EUSAGE, "* cannot be used with GROUP BY ALL");
+			break;
+		}
+		bool has = false;
+		rc = walk(e, visit_has_agg, &has);
+		if (!rc && !has)
+			items[n++] = (struct sql_group_item){ .kind = SQL_GROUP_EXPR, .loc = e->loc,
+							      .expr = (struct sql_expr *)e };
+	}
+	if (!rc) {
+		struct sql_select s2 = *sel;
+		struct sql_query q2 = *q;
+		s2.group_all = false;
+		s2.n_group = n;
+		s2.group = items;
+		q2.select = &s2;
+		rc = bind_select(b, &q2, out);
+	}
+	tarn_free(items);
+	return rc;
+}
+
 /* The output name of a select item. */
 static tarn_rc item_name(struct binder *b, const struct sql_select_item *it, char **out)
 {
@@ -2723,56 +2768,9 @@ static tarn_rc expand_star(struct binder *b, const struct bctx *c, const struct 
 	return TARN_OK;
 }
 
-static tarn_rc visit_has_agg(void *ctx, const struct sql_expr *e)
-{
-	if (agg_index(e) >= 0)
-		*(bool *)ctx = true;
-	return TARN_OK;
-}
-
-static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out);
-
-/* GROUP BY ALL (DuckDB): the keys are the select items that contain no
- * aggregate; binds a copy of the query with that GROUP BY list. */
-static tarn_rc bind_select_group_all(struct binder *b, const struct sql_query *q,
-				     struct rel *out)
-{
-	const struct sql_select *sel = q->select;
-	struct sql_group_item *items = tarn_calloc((size_t)sel->n_items + 1, sizeof *items);
-	if (!items)
-		return nomem(b);
-	int n = 0;
-	tarn_rc rc = TARN_OK;
-	for (int i = 0; !rc && i < sel->n_items; i++) {
-		const struct sql_expr *e = sel->items[i].expr;
-		if (is_star(e)) {
-			rc = fail(b, e->loc, TARN_EUSAGE, "* cannot be used with GROUP BY ALL");
-			break;
-		}
-		bool has = false;
-		rc = walk(e, visit_has_agg, &has);
-		if (!rc && !has)
-			items[n++] = (struct sql_group_item){ .kind = SQL_GROUP_EXPR, .loc = e->loc,
-							      .expr = (struct sql_expr *)e };
-	}
-	if (!rc) {
-		struct sql_select s2 = *sel;
-		struct sql_query q2 = *q;
-		s2.group_all = false;
-		s2.n_group = n;
-		s2.group = items;
-		q2.select = &s2;
-		rc = bind_select(b, &q2, out);
-	}
-	tarn_free(items);
-	return rc;
-}
-
 static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out)
 {
 	const struct sql_select *sel = q->select;
-	if (sel->group_all)
-		return bind_select_group_all(b, q, out);
 	if (sel->n_windows || sel->qualify)
 		return fail(b, q->loc, TARN_EUNSUPPORTED, "window functions are not supported yet");
 	if (sel->distinct == SQL_DISTINCT_ON)
@@ -3190,7 +3188,7 @@ static tarn_rc bind_query_rel(struct binder *b, const struct sql_query *q, struc
 	tarn_rc rc;
 	switch (q->kind) {
 	case SQL_QUERY_SELECT:
-		rc = bind_select(b, q, out);
+		rc = q->select->group_all ? bind_select_group_all(b, q, out) : bind_select(b, q, out);
 		break;
 	case SQL_QUERY_VALUES:
 		rc = bind_values(b, q, out);
