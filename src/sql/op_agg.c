@@ -2092,8 +2092,9 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 	uint32_t *tmp = tarn_malloc((size_t)(n ? n : 1) * sizeof *tmp);
 	int64_t *off = tarn_calloc((size_t)ng + 2, sizeof *off);
 	uint32_t *pick = tarn_malloc((size_t)(ng ? ng : 1) * sizeof *pick);
-	bool want_keys = d->fn != EX_AGG_FIRST && d->fn != EX_AGG_LAST &&
-			 d->fn != EX_AGG_ANY_VALUE && (d->fn != EX_AGG_STRING_AGG || d->hdistinct);
+	/* value-keyed sorts: quantiles and DISTINCT (mode hashes instead) */
+	bool want_keys = d->hdistinct || d->fn == EX_AGG_MEDIAN || d->fn == EX_AGG_QUANTILE_CONT ||
+			 d->fn == EX_AGG_QUANTILE_DISC;
 	struct hkey *keys = want_keys ? tarn_malloc((size_t)(n ? n : 1) * sizeof *keys) : NULL;
 	struct tarn_buf buf;
 	tarn_buf_init(&buf);
