@@ -4347,7 +4347,9 @@ static tarn_rc agg_spec_extra(struct binder *b, const struct bctx *ci, const str
 						    func_name(e));
 			} else {
 				double q = -1;
-				if (ok && (tarn_type_is_integer(p->type.id) ||
+				if (ok && p->type.id == TARN_T_LIST)
+					q = 0; /* a list of fractions: the operator checks them */
+				else if (ok && (tarn_type_is_integer(p->type.id) ||
 					   p->type.id == TARN_T_FLOAT32 || p->type.id == TARN_T_FLOAT64 ||
 					   p->type.id == TARN_T_DECIMAL128) &&
 				    !tarn_array_is_null(p->value, 0)) {
@@ -4485,6 +4487,51 @@ static tarn_rc agg_spec(struct binder *b, const struct bctx *c, const struct sql
 static bool is_star(const struct sql_expr *e)
 {
 	return e->kind == SQL_EXPR_STAR;
+}
+
+static tarn_rc visit_has_agg(void *ctx, const struct sql_expr *e)
+{
+	if (agg_index(e) >= 0)
+		*(bool *)ctx = true;
+	return TARN_OK;
+}
+
+static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out);
+
+/* GROUP BY ALL (DuckDB): the keys are the select items that contain no
+ * aggregate; binds a copy of the query with that GROUP BY list. */
+static tarn_rc bind_select_group_all(struct binder *b, const struct sql_query *q,
+				     struct rel *out)
+{
+	const struct sql_select *sel = q->select;
+	struct sql_group_item *items = tarn_calloc((size_t)sel->n_items + 1, sizeof *items);
+	if (!items)
+		return nomem(b);
+	int n = 0;
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < sel->n_items; i++) {
+		const struct sql_expr *e = sel->items[i].expr;
+		if (is_star(e)) {
+			rc = fail(b, e->loc, TARN_EUSAGE, "* cannot be used with GROUP BY ALL");
+			break;
+		}
+		bool has = false;
+		rc = walk(e, visit_has_agg, &has);
+		if (!rc && !has)
+			items[n++] = (struct sql_group_item){ .kind = SQL_GROUP_EXPR, .loc = e->loc,
+							      .expr = (struct sql_expr *)e };
+	}
+	if (!rc) {
+		struct sql_select s2 = *sel;
+		struct sql_query q2 = *q;
+		s2.group_all = false;
+		s2.n_group = n;
+		s2.group = items;
+		q2.select = &s2;
+		rc = bind_select(b, &q2, out);
+	}
+	tarn_free(items);
+	return rc;
 }
 
 /* The output name of a select item. */
@@ -5274,51 +5321,6 @@ static tarn_rc select_dependent(struct binder *b, const struct sql_query *q, str
 	return rc;
 }
 
-static tarn_rc visit_has_agg(void *ctx, const struct sql_expr *e)
-{
-	if (agg_index(e) >= 0)
-		*(bool *)ctx = true;
-	return TARN_OK;
-}
-
-static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out);
-
-/* GROUP BY ALL (DuckDB): the keys are the select items that contain no
- * aggregate; binds a copy of the query with that GROUP BY list. */
-static tarn_rc bind_select_group_all(struct binder *b, const struct sql_query *q,
-				     struct rel *out)
-{
-	const struct sql_select *sel = q->select;
-	struct sql_group_item *items = tarn_calloc((size_t)sel->n_items + 1, sizeof *items);
-	if (!items)
-		return nomem(b);
-	int n = 0;
-	tarn_rc rc = TARN_OK;
-	for (int i = 0; !rc && i < sel->n_items; i++) {
-		const struct sql_expr *e = sel->items[i].expr;
-		if (is_star(e)) {
-			rc = fail(b, e->loc, TARN_EUSAGE, "* cannot be used with GROUP BY ALL");
-			break;
-		}
-		bool has = false;
-		rc = walk(e, visit_has_agg, &has);
-		if (!rc && !has)
-			items[n++] = (struct sql_group_item){ .kind = SQL_GROUP_EXPR, .loc = e->loc,
-							      .expr = (struct sql_expr *)e };
-	}
-	if (!rc) {
-		struct sql_select s2 = *sel;
-		struct sql_query q2 = *q;
-		s2.group_all = false;
-		s2.n_group = n;
-		s2.group = items;
-		q2.select = &s2;
-		rc = bind_select(b, &q2, out);
-	}
-	tarn_free(items);
-	return rc;
-}
-
 /* unnest(s) of a struct as a select item: its fields as columns. */
 static tarn_rc spread_struct(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			     struct proj *p)
@@ -5354,8 +5356,6 @@ static tarn_rc spread_struct(struct binder *b, const struct bctx *c, const struc
 static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out)
 {
 	const struct sql_select *sel = q->select;
-	if (sel->group_all)
-		return bind_select_group_all(b, q, out);
 	struct rel cur;
 	struct bctx subs = { 0 };
 	TRY(bind_from_where(b, sel, NULL, &cur, NULL, &subs));
@@ -7067,7 +7067,7 @@ static tarn_rc bind_query_rel(struct binder *b, const struct sql_query *q, struc
 	tarn_rc rc;
 	switch (q->kind) {
 	case SQL_QUERY_SELECT:
-		rc = bind_select(b, q, out);
+		rc = q->select->group_all ? bind_select_group_all(b, q, out) : bind_select(b, q, out);
 		break;
 	case SQL_QUERY_VALUES:
 		rc = bind_values(b, q, out);

@@ -204,6 +204,12 @@ tarn_rc ex_agg_type(enum ex_agg_fn fn, const struct tarn_type *t, struct tarn_ty
 	}
 }
 
+struct qfrac {
+	double q;
+	tarn_i128 num; /* q = num / den exactly when den > 0 */
+	int64_t den;
+};
+
 struct agg_def {
 	enum ex_agg_fn fn;
 	bool distinct;
@@ -219,6 +225,8 @@ struct agg_def {
 	double q;          /* quantile fraction */
 	tarn_i128 q_num;   /* q exactly as q_num / q_den when it was a decimal */
 	int64_t q_den;     /* 0: only the double is known */
+	struct qfrac *ql;  /* quantile_*(x, [q1, q2, ...]): the fractions; result a list */
+	int n_ql;
 	char *sep;         /* string_agg separator */
 	size_t sep_len;
 	struct ex_expr *param;
@@ -2025,20 +2033,48 @@ static long double hnum(const struct tarn_array *a, int64_t i)
 
 /* The discrete quantile's position in a sorted slice of n: ceil(n * q) - 1
  * (at least 0), exact when q was written as a decimal (as DuckDB). */
-static int64_t disc_index(const struct agg_def *d, int64_t n)
+static int64_t disc_pos(double q, tarn_i128 q_num, int64_t q_den, int64_t n)
 {
 	int64_t c;
-	if (d->q_den > 0) {
-		tarn_i128 num = (tarn_i128)n * d->q_num;
-		c = (int64_t)((num + d->q_den - 1) / d->q_den);
+	if (q_den > 0) {
+		tarn_i128 num = (tarn_i128)n * q_num;
+		c = (int64_t)((num + q_den - 1) / q_den);
 	} else {
-		c = (int64_t)ceil((double)n * d->q);
+		c = (int64_t)ceil((double)n * q);
 	}
 	if (c < 1)
 		c = 1;
 	if (c > n)
 		c = n;
 	return c - 1;
+}
+
+static int64_t disc_index(const struct agg_def *d, int64_t n)
+{
+	return disc_pos(d->q, d->q_num, d->q_den, n);
+}
+
+/* Appends quantile_cont at q of the m entries v (v[lo], v[hi] in place:
+ * sorted or selected) to dst. */
+static tarn_rc cont_append(const struct agg_def *d, const struct holo *h, const uint32_t *v,
+			   int64_t m, double q, struct tarn_array *dst)
+{
+	double rn = (double)(m - 1) * q;
+	int64_t lo = (int64_t)floor(rn), hi = (int64_t)ceil(rn);
+	long double x = hnum(h->val, v[lo]), y = hnum(h->val, v[hi]);
+	long double f = (long double)(rn - (double)lo);
+	enum tarn_type_id id = d->in->id;
+	if (id == TARN_T_DECIMAL128 || id == TARN_T_DATE32 || id == TARN_T_TIMESTAMP ||
+	    id == TARN_T_TIME64) {
+		/* integral representations: rounded to the nearest (ties to even),
+		 * as DuckDB's cast from double */
+		long double res = nearbyintl(x + (y - x) * f);
+		if (id == TARN_T_DECIMAL128)
+			return tarn_array_append_decimal(dst, (tarn_i128)res);
+		return tarn_array_append_int(dst, (int64_t)res);
+	}
+	double dx = (double)x, dy = (double)y;
+	return tarn_array_append_double(dst, lo == hi ? dx : dx + (dy - dx) * (rn - (double)lo));
 }
 
 static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_array *r,
@@ -2056,8 +2092,9 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 	uint32_t *tmp = tarn_malloc((size_t)(n ? n : 1) * sizeof *tmp);
 	int64_t *off = tarn_calloc((size_t)ng + 2, sizeof *off);
 	uint32_t *pick = tarn_malloc((size_t)(ng ? ng : 1) * sizeof *pick);
-	bool want_keys = d->fn != EX_AGG_FIRST && d->fn != EX_AGG_LAST &&
-			 d->fn != EX_AGG_ANY_VALUE && (d->fn != EX_AGG_STRING_AGG || d->hdistinct);
+	/* value-keyed sorts: quantiles and DISTINCT (mode hashes instead) */
+	bool want_keys = d->hdistinct || d->fn == EX_AGG_MEDIAN || d->fn == EX_AGG_QUANTILE_CONT ||
+			 d->fn == EX_AGG_QUANTILE_DISC;
 	struct hkey *keys = want_keys ? tarn_malloc((size_t)(n ? n : 1) * sizeof *keys) : NULL;
 	struct tarn_buf buf;
 	tarn_buf_init(&buf);
@@ -2087,8 +2124,8 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 		int64_t m = off[g + 1] - off[g];
 		pick[g] = EX_NULL_ROW;
 		if (!m) {
-			if (d->fn != EX_AGG_QUANTILE_DISC && d->fn != EX_AGG_MODE &&
-			    d->fn != EX_AGG_FIRST && d->fn != EX_AGG_LAST && d->fn != EX_AGG_ANY_VALUE)
+			if (d->n_ql || (d->fn != EX_AGG_QUANTILE_DISC && d->fn != EX_AGG_MODE &&
+			    d->fn != EX_AGG_FIRST && d->fn != EX_AGG_LAST && d->fn != EX_AGG_ANY_VALUE))
 				rc = tarn_array_append_null(r);
 			continue;
 		}
@@ -2098,6 +2135,23 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 			    d->fn != EX_AGG_QUANTILE_DISC && d->fn != EX_AGG_MODE) /* arrival order */
 				qsort(v, (size_t)m, sizeof *v, cmp_u32);
 		}
+		if (d->n_ql) {
+			/* a list of quantiles: sort once, read each position */
+			if (!d->hdistinct)
+				hsort_values(&cv, v, tmp, keys, m);
+			for (int i = 0; !rc && i < d->n_ql; i++) {
+				const struct qfrac *qf = &d->ql[i];
+				if (d->fn == EX_AGG_QUANTILE_DISC)
+					rc = ex_array_gather(r->children[0], h->val,
+							     v + disc_pos(qf->q, qf->num, qf->den, m), 0,
+							     1);
+				else
+					rc = cont_append(d, h, v, m, qf->q, r->children[0]);
+			}
+			if (!rc)
+				rc = tarn_array_list_end(r, true);
+			continue;
+		}
 		switch (d->fn) {
 		case EX_AGG_MEDIAN:
 		case EX_AGG_QUANTILE_CONT: {
@@ -2105,23 +2159,7 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 			int64_t lo = (int64_t)floor(rn), hi = (int64_t)ceil(rn);
 			if (!d->hdistinct && !hselect(&cv, v, keys, m, lo, hi))
 				hsort_values(&cv, v, tmp, keys, m);
-			long double x = hnum(h->val, v[lo]), y = hnum(h->val, v[hi]);
-			long double f = (long double)(rn - (double)lo);
-			enum tarn_type_id id = d->in->id;
-			if (id == TARN_T_DECIMAL128 || id == TARN_T_DATE32 || id == TARN_T_TIMESTAMP ||
-			    id == TARN_T_TIME64) {
-				/* integral representations: rounded to the nearest
-				 * (ties to even), as DuckDB's cast from double */
-				long double res = nearbyintl(x + (y - x) * f);
-				if (id == TARN_T_DECIMAL128)
-					rc = tarn_array_append_decimal(r, (tarn_i128)res);
-				else
-					rc = tarn_array_append_int(r, (int64_t)res);
-			} else {
-				double dx = (double)x, dy = (double)y;
-				rc = tarn_array_append_double(r, lo == hi ? dx
-									  : dx + (dy - dx) * (rn - (double)lo));
-			}
+			rc = cont_append(d, h, v, m, d->q, r);
 			break;
 		}
 		case EX_AGG_QUANTILE_DISC: {
@@ -2186,8 +2224,9 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 		default: rc = TARN_EINTERNAL; break;
 		}
 	}
-	if (!rc && (d->fn == EX_AGG_QUANTILE_DISC || d->fn == EX_AGG_MODE ||
-		    d->fn == EX_AGG_FIRST || d->fn == EX_AGG_LAST || d->fn == EX_AGG_ANY_VALUE)) {
+	if (!rc && !d->n_ql &&
+	    (d->fn == EX_AGG_QUANTILE_DISC || d->fn == EX_AGG_MODE || d->fn == EX_AGG_FIRST ||
+	     d->fn == EX_AGG_LAST || d->fn == EX_AGG_ANY_VALUE)) {
 		if (d->in->id == TARN_T_NULL) {
 			for (int64_t g = 0; !rc && g < ng; g++)
 				rc = tarn_array_append_null(r);
@@ -2488,6 +2527,7 @@ static void agg_free(struct ex_op *op)
 			ex_expr_free(o->aggs[a].order[k].expr);
 		tarn_free(o->aggs[a].order);
 		tarn_free(o->aggs[a].sep);
+		tarn_free(o->aggs[a].ql);
 		tarn_type_clear(&o->aggs[a].out);
 	}
 	for (int c = 0; o->out && c < o->n_keys + o->n_aggs; c++)
@@ -2613,7 +2653,41 @@ static tarn_rc holistic_setup(struct agg_def *d, struct tarn_err *err)
 	}
 	if (quant != (d->param != NULL) && d->fn != EX_AGG_STRING_AGG)
 		return tarn_err_set(err, TARN_EUSAGE, "%s: wrong number of arguments", name);
-	if (quant) {
+	if (quant && d->param->type.id == TARN_T_LIST) {
+		/* a constant list of fractions */
+		const struct ex_expr *e = d->param;
+		const struct tarn_array *lv = e->value;
+		if (!ex_expr_is_const(e) || tarn_array_is_null(lv, 0) || lv->n_children != 1 ||
+		    !is_num(lv->children[0]->type->id))
+			return tarn_err_set(err, TARN_EUSAGE,
+					    "%s: the quantiles must be a constant list of numbers "
+					    "between 0 and 1", name);
+		const struct tarn_array *c = lv->children[0];
+		int32_t from = lv->offsets[0], to = lv->offsets[1];
+		if (to <= from)
+			return tarn_err_set(err, TARN_EUSAGE, "%s: the list of quantiles is empty",
+					    name);
+		d->ql = tarn_calloc((size_t)(to - from), sizeof *d->ql);
+		if (!d->ql)
+			return tarn_err_nomem(err, name);
+		for (int32_t i = from; i < to; i++) {
+			struct qfrac *qf = &d->ql[d->n_ql++];
+			if (ex_is_null(c, i))
+				return tarn_err_set(err, TARN_EUSAGE, "%s: a quantile is NULL", name);
+			qf->q = load_f64(c, i);
+			if (c->type->id == TARN_T_DECIMAL128 && c->type->scale <= 18) {
+				qf->num = ((const tarn_i128 *)c->values)[i];
+				qf->den = (int64_t)ex_pow10(c->type->scale);
+			} else if (tarn_type_is_integer(c->type->id)) {
+				qf->num = (tarn_i128)tarn_array_get_int(c, i);
+				qf->den = 1;
+			}
+			if (!(qf->q >= 0 && qf->q <= 1))
+				return tarn_err_set(err, TARN_EUSAGE,
+						    "%s: the quantile must be between 0 and 1 (got %g)",
+						    name, qf->q);
+		}
+	} else if (quant) {
 		const struct ex_expr *e = d->param;
 		enum tarn_type_id id = e->type.id;
 		if (!ex_expr_is_const(e) || !is_num(id) || tarn_array_is_null(e->value, 0))
@@ -2760,6 +2834,15 @@ tarn_rc ex_op_agg(struct ex_op *child, struct ex_expr **keys, const char *const 
 		d->in = d->arg ? &d->arg->type : NULL;
 		if (!rc)
 			rc = ex_agg_type(d->fn, d->in, &d->out, err);
+		if (!rc && d->n_ql) {
+			/* quantile_*(x, [list]): a list of what one quantile gives */
+			struct tarn_type lt;
+			rc = tarn_type_init_list(&lt, &d->out, true);
+			tarn_type_clear(&d->out);
+			d->out = lt;
+			if (rc)
+				rc = tarn_err_nomem(err, ex_agg_name(d->fn));
+		}
 		if (!rc && is_arg && !ex_type_is_scalar(d->val->type.id))
 			rc = agg_type_error(d->fn, &d->val->type, err);
 		if (!rc && d->distinct && !ex_type_is_scalar(d->in->id))

@@ -498,6 +498,49 @@ TEST(allocation_failures)
 	free(want);
 }
 
+/* A constant list<decimal(3,2)> of the given hundredths. */
+static struct ex_expr *qlist(int n, const int *hundredths)
+{
+	struct tarn_type t;
+	struct tarn_err e = { 0 };
+	struct tarn_array *a;
+	struct ex_expr *x;
+	if (tarn_type_parse("list<decimal(3,2)>", &t, &e) || tarn_array_new(&t, 1, &a))
+		die("list type", e.msg);
+	for (int i = 0; i < n; i++)
+		if (tarn_array_append_decimal(a->children[0], hundredths[i]))
+			die("list", NULL);
+	if (tarn_array_list_end(a, true) || ex_expr_const(a, 0, &x))
+		die("list", NULL);
+	tarn_array_free(a);
+	tarn_type_clear(&t);
+	return x;
+}
+
+TEST(quantile_lists)
+{
+	int per = 3;
+	struct tarn_schema *s = schema();
+	struct tarn_err e = { 0 };
+	struct ex_op *out = NULL;
+	static const int q3[] = { 10, 50, 90 }, q2[] = { 25, 75 };
+	struct ex_expr *g = col(s, "k");
+	struct ex_agg_spec sp[] = {
+		{ .fn = EX_AGG_QUANTILE_DISC, .arg = col(s, "v"), .param = qlist(3, q3) },
+		{ .fn = EX_AGG_QUANTILE_CONT, .arg = col(s, "v"), .param = qlist(2, q2) },
+	};
+	REQUIRE(!ex_op_agg(values_of(s, SMALL, per), &g, NULL, 1, sp, 2, &out, &e));
+	char *r = run_text(out, 2, &e);
+	CHECK_STR(r, "1|[3,3,5]|[3.0,4.0]\n2|[4,4,4]|[4.0,4.0]\n3|NULL|NULL\n");
+	free(r);
+	struct ex_agg_spec bad[] = { { .fn = EX_AGG_QUANTILE_DISC, .arg = col(s, "v"),
+				       .param = qlist(2, (const int[]){ 50, 150 }) } };
+	CHECK(ex_op_agg(values_of(s, SMALL, per), NULL, NULL, 0, bad, 1, &out, &e) ==
+	      TARN_EUSAGE);
+	CHECK_CONTAINS(e.msg, "between 0 and 1");
+	tarn_schema_unref(s);
+}
+
 int main(void)
 {
 	tarn_config_set_threads(4);
@@ -508,6 +551,7 @@ int main(void)
 	RUN(parameter_errors);
 	RUN(holistic_memory_limit);
 	RUN(allocation_failures);
+	RUN(quantile_lists);
 	free(ROWS);
 	free(TEXT);
 	return unit_done();
