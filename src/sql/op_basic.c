@@ -306,10 +306,10 @@ static tarn_rc project_describe(const struct ex_op *op, struct tarn_buf *out)
 	const struct project_op *p = (const struct project_op *)op;
 	for (int i = 0; i < p->n; i++) {
 		TRY(tarn_buf_printf(out, "%s", i ? ", " : ""));
+		size_t at = out->len;
 		TRY(ex_expr_describe(p->exprs[i], op->child[0]->schema, out));
 		const char *nm = op->schema->fields[i].name;
-		if (p->exprs[i]->kind != EX_E_COLUMN || !p->exprs[i]->name ||
-		    strcmp(p->exprs[i]->name, nm) != 0)
+		if (out->len - at != strlen(nm) || memcmp(out->data + at, nm, out->len - at) != 0)
 			TRY(tarn_buf_printf(out, " AS %s", nm));
 	}
 	return TARN_OK;

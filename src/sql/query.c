@@ -468,6 +468,48 @@ static tarn_rc save_defaults(struct sql_reader *s, const struct sql_script *sc,
 	return rc == TARN_ENOMEM ? tarn_err_nomem(err, "DEFAULT") : rc;
 }
 
+/* Columns of type NULL (`SELECT NULL AS x`) cannot be stored: they
+ * become INTEGER, as DuckDB does, through a projection over the plan. */
+static tarn_rc null_columns_typed(struct ex_op **op, struct tarn_schema *schema,
+				  struct tarn_err *err)
+{
+	int n = schema->n_fields, k = 0;
+	for (int i = 0; i < n; i++)
+		k += schema->fields[i].type.id == TARN_T_NULL;
+	if (!k)
+		return TARN_OK;
+	struct tarn_type i32;
+	tarn_type_init(&i32, TARN_T_INT32);
+	struct ex_expr **e = tarn_calloc((size_t)n, sizeof *e);
+	const char **names = tarn_calloc((size_t)n, sizeof *names);
+	tarn_rc rc = e && names ? TARN_OK : tarn_err_nomem(err, "CREATE TABLE");
+	for (int i = 0; !rc && i < n; i++) {
+		struct tarn_field *f = &schema->fields[i];
+		names[i] = f->name;
+		rc = ex_expr_column(i, &f->type, f->name, &e[i]);
+		if (!rc && f->type.id == TARN_T_NULL) {
+			struct ex_expr *x = e[i];
+			e[i] = NULL; /* the cast takes x over, also on failure */
+			rc = ex_expr_cast(x, &i32, false, &e[i], err);
+			if (!rc) {
+				tarn_type_clear(&f->type);
+				tarn_type_init(&f->type, TARN_T_INT32);
+			}
+		}
+	}
+	if (!rc) {
+		struct ex_op *child = *op;
+		*op = NULL; /* taken over by the projection, also on failure */
+		rc = ex_op_project(child, e, names, n, op, err);
+	} else {
+		for (int i = 0; e && i < n; i++)
+			ex_expr_free(e[i]);
+	}
+	tarn_free(e);
+	tarn_free(names);
+	return rc;
+}
+
 /* CREATE [OR REPLACE] TABLE [IF NOT EXISTS] name AS query | (cols): the
  * table is written to the lake (lake.c). */
 static tarn_rc create_table(struct sql_reader *s, const struct sql_script *sc,
@@ -492,6 +534,8 @@ static tarn_rc create_table(struct sql_reader *s, const struct sql_script *sc,
 		rc = sql_bind_query(st->create.query, sc->text, sc->len, xo, &s->ss->env, &op, err);
 		if (!rc)
 			rc = tarn_schema_copy(ex_op_schema(op), &schema);
+		if (!rc)
+			rc = null_columns_typed(&op, schema, err);
 		for (int i = 0; !rc && i < schema->n_fields; i++) {
 			schema->fields[i].nullable = true;
 			if (i < st->create.n_cols)
