@@ -2575,6 +2575,66 @@ static tarn_rc mask_of(struct binder *b, const struct sql_expr *e, const struct 
 	return TARN_OK;
 }
 
+/* For an OR over several tables whose every branch has conjuncts over
+ * table t alone, t is filtered by the OR of those (the original condition
+ * still applies after the joins): TPC-H Q7's (n1 = FRANCE and n2 =
+ * GERMANY) or (n1 = GERMANY and n2 = FRANCE) gives n1 in (FRANCE,
+ * GERMANY), Q19's three branches filter part and lineitem each. *nfilt
+ * counts the filters so added. */
+static tarn_rc or_pushdown(struct binder *b, const struct sql_expr *e, struct rel *rels, int n,
+			   const struct rel *outer, int *nfilt, int t)
+{
+	struct ex_expr **ors = tarn_calloc((size_t)e->list.n, sizeof *ors);
+	int no = 0;
+	tarn_rc rc = ors ? TARN_OK : nomem(b);
+	for (int k = 0; !rc && k < e->list.n; k++) {
+		const struct sql_expr *br = e->list.items[k];
+		int nb = br->kind == SQL_EXPR_AND ? br->list.n : 1;
+		struct ex_expr **ands = tarn_calloc((size_t)nb, sizeof *ands);
+		int na = 0;
+		rc = ands ? TARN_OK : nomem(b);
+		for (int i = 0; !rc && i < nb; i++) {
+			const struct sql_expr *x = br->kind == SQL_EXPR_AND ? br->list.items[i] : br;
+			uint64_t m = 0;
+			rc = mask_of(b, x, rels, n, outer, &m);
+			if (rc || m != ((uint64_t)1 << t))
+				continue;
+			struct bctx c = { .r = &rels[t], .clause = "WHERE" };
+			rc = bind_expr(b, &c, x, &ands[na]);
+			if (!rc)
+				na++;
+		}
+		if (!rc && na)
+			rc = na == 1 ? (ors[no] = ands[0], TARN_OK)
+				     : ex_expr_and(ands, na, &ors[no], b->err);
+		else
+			for (int i = 0; i < na; i++)
+				ex_expr_free(ands[i]);
+		tarn_free(ands);
+		if (!rc && !na)
+			break; /* a branch says nothing about t */
+		if (!rc)
+			no++;
+	}
+	struct ex_expr *pred = NULL;
+	if (!rc && no == e->list.n)
+		rc = ex_expr_or(ors, no, &pred, b->err);
+	else
+		for (int i = 0; i < no; i++)
+			ex_expr_free(ors[i]);
+	tarn_free(ors);
+	TRY(rc);
+	if (!pred)
+		return TARN_OK;
+	struct ex_op *op = NULL;
+	TRY(ex_op_filter(rels[t].op, pred, &op, b->err));
+	rels[t].op = op;
+	rel_retarget(&rels[t]);
+	rels[t].est *= 0.3;
+	nfilt[t]++;
+	return TARN_OK;
+}
+
 static tarn_rc filter_rel(struct binder *b, struct rel *r, const struct sql_expr *const *v, int n,
 			  const char *clause)
 {
@@ -3257,6 +3317,11 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 		rc = filter_rel(b, &rels[t], mine, k, "WHERE");
 		nfilt[t] = k;
 		tarn_free(mine);
+		/* ORs over several tables: what each branch says of table t */
+		for (int i = 0; !rc && i < ncj; i++)
+			if (cj[i] && cj[i]->kind == SQL_EXPR_OR && (masks[i] & (masks[i] - 1)) &&
+			    (masks[i] & ((uint64_t)1 << t)))
+				rc = or_pushdown(b, cj[i], rels, n, outer, nfilt, t);
 		/* x [NOT] IN (subquery) over this table alone: a semi/anti join
 		 * of the table, before it meets the others (Q18's orders) */
 		for (int i = 0; !rc && i < ncj; i++) {
