@@ -3698,6 +3698,75 @@ static tarn_rc visit_sub(void *ctx, const struct sql_expr *e)
 	return TARN_OK;
 }
 
+/* Re-points a value bound over an aggregate's output [keys, aggs] at the
+ * same columns after they were joined behind `off` columns; count columns
+ * become COALESCE(count, 0) (no group = count of no rows). */
+static tarn_rc shift_value(struct binder *b, struct ex_expr **slot, int off, int nk,
+			   const bool *is_count, int n_aggs)
+{
+	struct ex_expr *e = *slot;
+	if (e->kind == EX_E_COLUMN) {
+		int a = e->col - nk;
+		e->col += off;
+		if (a >= 0 && a < n_aggs && is_count[a]) {
+			struct ex_expr *two[2] = { e, NULL };
+			if (ex_expr_const_int(TARN_T_INT64, 0, &two[1]))
+				return nomem(b);
+			*slot = NULL; /* coalesce owns e now, also on failure */
+			return ex_expr_coalesce(two, 2, slot, b->err);
+		}
+		return TARN_OK;
+	}
+	for (int i = 0; i < e->n_args; i++)
+		TRY(shift_value(b, &e->args[i], off, nk, is_count, n_aggs));
+	return TARN_OK;
+}
+
+/* Appends column val (taken over) to cur by a projection; hidden name. */
+static tarn_rc append_value(struct binder *b, struct rel *cur, struct ex_expr *val)
+{
+	int n = cur->n + 1;
+	struct ex_expr **pe = tarn_calloc((size_t)n + 1, sizeof *pe);
+	const char **names = tarn_calloc((size_t)n + 1, sizeof *names);
+	struct bcol *cols = tarn_realloc(cur->cols, (size_t)(n + 1) * sizeof *cols);
+	if (cols)
+		cur->cols = cols;
+	tarn_rc rc = pe && names && cols ? TARN_OK : nomem(b);
+	for (int i = 0; !rc && i < cur->n; i++) {
+		rc = ex_expr_column(i, cur->cols[i].type, NULL, &pe[i]);
+		names[i] = cur->cols[i].name;
+	}
+	char name[32];
+	snprintf(name, sizeof name, "__val%d", cur->n);
+	if (!rc) {
+		memset(&cur->cols[cur->n], 0, sizeof cur->cols[cur->n]);
+		cur->cols[cur->n].name = tarn_strdup(name);
+		rc = cur->cols[cur->n].name ? TARN_OK : nomem(b);
+	}
+	if (rc) {
+		for (int i = 0; pe && i < cur->n; i++)
+			ex_expr_free(pe[i]);
+		ex_expr_free(val);
+		tarn_free(pe);
+		tarn_free(names);
+		return rc;
+	}
+	pe[cur->n] = val;
+	names[cur->n] = name;
+	struct ex_op *op = NULL;
+	struct ex_op *in = cur->op;
+	cur->op = NULL;
+	rc = ex_op_project(in, pe, names, n, &op, b->err); /* takes in and pe[] */
+	tarn_free(pe);
+	tarn_free(names);
+	cur->n = n; /* the name is ours either way */
+	if (rc)
+		return rc;
+	cur->op = op;
+	rel_retarget(cur);
+	return TARN_OK;
+}
+
 /* Correlated scalar subqueries (WHERE, SELECT list): SELECT agg(...) FROM
  * ... WHERE inner.k = outer.k ... becomes an aggregate grouped by the inner
  * keys, left-joined to cur on the outer keys (count, LIMIT, ORDER BY,
@@ -3744,12 +3813,20 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 		struct agg_list al = { b, 0, 0, NULL, NULL };
 		if (!rc && !residual && nk > 0)
 			rc = walk(q->select->items[0].expr, visit_agg, &al);
-		/* count(*) of an empty group must be 0, not a dropped row;
-		 * LIMIT/ORDER BY/DISTINCT change what the aggregate sees */
-		bool has_count = false;
-		for (int a = 0; a < al.n; a++)
-			has_count |= agg_names[agg_index(al.v[a])].fn == EX_AGG_COUNT;
-		if (!rc && (residual || nk == 0 || al.n == 0 || has_count || q->limit ||
+		/* the value itself naming outer columns, LIMIT/ORDER BY/DISTINCT
+		 * (they change what the aggregate sees): not this shape */
+		bool outer_value = false;
+		if (!rc && !residual && nk > 0) {
+			uint64_t im = 0;
+			struct tarn_err me;
+			tarn_err_clear(&me);
+			struct tarn_err *keep = b->err;
+			b->err = &me;
+			tarn_rc mrc = mask_of(b, q->select->items[0].expr, &inner, 1, cur, &im);
+			b->err = keep;
+			outer_value = mrc || (im & OUTER_BIT);
+		}
+		if (!rc && (residual || nk == 0 || al.n == 0 || outer_value || q->limit ||
 			    q->offset || q->n_order || q->select->having ||
 			    q->select->distinct != SQL_DISTINCT_NONE)) {
 			/* not this shape: left to apply_dependent */
@@ -3771,6 +3848,11 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 		struct bctx ci = { .r = &inner, .clause = "an aggregate" };
 		for (int a = 0; !rc && a < al.n; a++)
 			rc = agg_spec(b, &ci, al.v[a], &specs[a]);
+		bool *is_count = rc ? NULL : tarn_calloc((size_t)al.n + 1, sizeof *is_count);
+		if (!rc && !is_count)
+			rc = nomem(b);
+		for (int a = 0; !rc && a < al.n; a++)
+			is_count[a] = specs[a].fn == EX_AGG_COUNT || specs[a].fn == EX_AGG_COUNT_STAR;
 		for (int k = 0; !rc && k < nk; k++) {
 			char name[32];
 			snprintf(name, sizeof name, "__k%d", k);
@@ -3793,13 +3875,11 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 		struct rel ar = { 0 };
 		if (!rc)
 			rc = rel_from_op(b, agg, "__sub", inner_est * 0.1, &ar);
-		/* The select expression over the aggregate's output, then project
-		 * [keys..., value]. */
+		/* The select expression over the aggregate's output [keys...,
+		 * aggregates...]: texts match the aggregates, keys never. */
+		struct ex_expr *val = NULL;
 		if (!rc) {
-			/* The aggregate's columns are the nk keys, then the aggregates:
-			 * match texts against all of them, keys never matching. */
 			struct bctx ca = { .r = &ar, .agg_mode = true, .clause = "SELECT" };
-			struct ex_expr *val = NULL;
 			char **texts = tarn_calloc((size_t)(nk + al.n) + 1, sizeof *texts);
 			if (!texts)
 				rc = nomem(b);
@@ -3812,34 +3892,15 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 			if (!rc)
 				rc = bind_expr(b, &ca, q->select->items[0].expr, &val);
 			tarn_free(texts);
-			struct ex_expr **pe = NULL;
-			if (!rc) {
-				pe = tarn_calloc((size_t)nk + 2, sizeof *pe);
-				rc = pe ? TARN_OK : nomem(b);
-			}
-			for (int k = 0; !rc && k < nk; k++)
-				rc = ex_expr_column(k, ar.cols[k].type, NULL, &pe[k]);
-			if (!rc) {
-				pe[nk] = val;
-				val = NULL;
-				struct ex_op *proj;
-				struct ex_op *aop = ar.op;
-				ar.op = NULL;
-				rc = ex_op_project(aop, pe, NULL, nk + 1, &proj, b->err);
-				tarn_free(pe); /* the expressions are the operator's now */
-				pe = NULL;
-				rel_clear(&ar);
-				if (!rc)
-					rc = rel_from_op(b, proj, "__sub", 1, &ar);
-			}
-			ex_expr_free(val);
-			tarn_free(pe);
 		}
+		int n_aggs = al.n;
 		agg_list_free(&al);
 		for (int k = 0; key_text && k < nk; k++)
 			tarn_free(key_text[k]);
 		tarn_free(key_text);
-		/* Join: cur (probe) with the grouped values (build) on the keys. */
+		/* Join: cur (probe) with the groups (build) on the keys. LEFT: an
+		 * outer row without a group sees the aggregates of no rows (NULL;
+		 * count reads 0 below), also under OR, CASE, IS NULL. */
 		struct ex_expr **bk2 = NULL;
 		if (!rc) {
 			bk2 = tarn_calloc((size_t)nk + 1, sizeof *bk2);
@@ -3847,24 +3908,33 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 			for (int k = 0; !rc && k < nk; k++)
 				rc = ex_expr_column(k, ar.cols[k].type, NULL, &bk2[k]);
 		}
-		int value_col = cur->n + nk, old_n = cur->n;
+		int old_n = cur->n;
 		if (!rc) {
-			/* LEFT: an outer row without a group sees NULL (the
-			 * aggregate of no rows), also under OR, CASE, IS NULL */
 			struct rel nr = { 0 };
 			rc = join_rels(b, EX_JOIN_LEFT, cur, &ar, pk, bk2, nk, NULL, &nr);
 			tarn_free(pk);
 			tarn_free(bk2);
 			pk = bk2 = NULL;
-			if (!rc) {
+			if (!rc)
 				*cur = nr;
-				for (int i = old_n; i < cur->n; i++)
-					cur->cols[i].hidden = true; /* not for SELECT * */
-			}
 		} else {
 			free_keys(pk, bk2, nk);
 			rel_clear(&ar);
 		}
+		/* the value over the joined rows: aggregate columns shifted past
+		 * cur's, counts as COALESCE(count, 0) */
+		if (!rc)
+			rc = shift_value(b, &val, old_n, nk, is_count, n_aggs);
+		int value_col = cur->n;
+		if (!rc)
+			rc = append_value(b, cur, val);
+		else
+			ex_expr_free(val);
+		val = NULL;
+		tarn_free(is_count);
+		if (!rc)
+			for (int i = old_n; i < cur->n; i++)
+				cur->cols[i].hidden = true; /* not for SELECT * */
 		free_keys(NULL, bk, nk);
 		if (!rc) {
 			const struct sql_expr **ns = tarn_realloc(c->subs, (size_t)(c->n_subs + 1) * sizeof *ns);
