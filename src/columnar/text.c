@@ -13,11 +13,13 @@
  */
 #include "columnar/text.h"
 
+#include <ctype.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/err.h"
 #include "columnar/text_pow5.h"
@@ -1637,6 +1639,115 @@ tarn_rc tarn_interval_to_text(const struct tarn_interval *v, struct tarn_buf *ou
 		n += fmt_clock(tmp + n, u / 1000000, u % 1000000, 6);
 	}
 	return tarn_buf_append(out, tmp, n);
+}
+
+/* Interval text: "N unit" pairs ("1 year 2 months", "-3 days", "1.5 hours";
+ * units singular or plural or abbreviated: y yr year, mon month, w week,
+ * d day, h hr hour, m min minute, s sec second, ms msec millisecond, us
+ * usec microsecond, quarter, decade, century, millennium) and clock parts
+ * "[-]H:MM[:SS[.f]]", in any order, as DuckDB reads them. A fraction of a
+ * month or longer goes to whole months and days (a month is 30 days), a
+ * fraction of a day or week to microseconds. */
+bool tarn_parse_interval(const char *p, size_t n, struct tarn_interval *out)
+{
+	static const struct {
+		const char *w;
+		int part; /* 0 months, 1 days, 2 micros */
+		int64_t mul;
+	} units[] = {
+		{ "millennium", 0, 12000 }, { "millennia", 0, 12000 }, { "century", 0, 1200 },
+		{ "centuries", 0, 1200 },   { "decade", 0, 120 },      { "decades", 0, 120 },
+		{ "year", 0, 12 },	    { "years", 0, 12 },	       { "y", 0, 12 },
+		{ "yr", 0, 12 },	    { "yrs", 0, 12 },	       { "quarter", 0, 3 },
+		{ "quarters", 0, 3 },	    { "month", 0, 1 },	       { "months", 0, 1 },
+		{ "mon", 0, 1 },	    { "mons", 0, 1 },	       { "week", 1, 7 },
+		{ "weeks", 1, 7 },	    { "w", 1, 7 },	       { "day", 1, 1 },
+		{ "days", 1, 1 },	    { "d", 1, 1 },	       { "hour", 2, 3600000000LL },
+		{ "hours", 2, 3600000000LL }, { "h", 2, 3600000000LL }, { "hr", 2, 3600000000LL },
+		{ "hrs", 2, 3600000000LL }, { "minute", 2, 60000000 }, { "minutes", 2, 60000000 },
+		{ "m", 2, 60000000 },	    { "min", 2, 60000000 },    { "mins", 2, 60000000 },
+		{ "second", 2, 1000000 },   { "seconds", 2, 1000000 }, { "s", 2, 1000000 },
+		{ "sec", 2, 1000000 },	    { "secs", 2, 1000000 },    { "millisecond", 2, 1000 },
+		{ "milliseconds", 2, 1000 }, { "ms", 2, 1000 },	       { "msec", 2, 1000 },
+		{ "msecs", 2, 1000 },	    { "microsecond", 2, 1 },   { "microseconds", 2, 1 },
+		{ "us", 2, 1 },		    { "usec", 2, 1 },	       { "usecs", 2, 1 },
+	};
+	double months = 0, days = 0, micros = 0;
+	size_t i = 0;
+	bool any = false;
+	while (i < n) {
+		while (i < n && isspace((unsigned char)p[i]))
+			i++;
+		if (i == n)
+			break;
+		size_t st = i;
+		if (p[i] == '+' || p[i] == '-')
+			i++;
+		size_t ds = i;
+		while (i < n && (isdigit((unsigned char)p[i]) || p[i] == '.'))
+			i++;
+		if (i == ds)
+			return false;
+		if (i < n && p[i] == ':') { /* a clock: [-]H:MM[:SS[.f]] */
+			bool neg = p[st] == '-';
+			size_t cs = ds;
+			while (i < n && (isdigit((unsigned char)p[i]) || p[i] == ':' || p[i] == '.'))
+				i++;
+			double f[3] = { 0, 0, 0 };
+			int nf = 0;
+			size_t a = cs;
+			for (size_t k = cs; k <= i && nf < 3; k++) {
+				if (k == i || p[k] == ':') {
+					if (k == a || !tarn_parse_double(p + a, k - a, &f[nf]))
+						return false;
+					nf++;
+					a = k + 1;
+				}
+			}
+			if (nf < 2 || a <= i || f[1] >= 60 || f[2] >= 60)
+				return false;
+			double us = (f[0] * 3600 + f[1] * 60 + f[2]) * 1e6;
+			micros += neg ? -us : us;
+			any = true;
+			continue;
+		}
+		double v;
+		if (!tarn_parse_double(p + st, i - st, &v))
+			return false;
+		while (i < n && isspace((unsigned char)p[i]))
+			i++;
+		size_t ws = i;
+		while (i < n && isalpha((unsigned char)p[i]))
+			i++;
+		size_t wl = i - ws;
+		int u = -1;
+		for (size_t k = 0; k < sizeof units / sizeof *units && u < 0; k++)
+			if (strlen(units[k].w) == wl && !strncasecmp(p + ws, units[k].w, wl))
+				u = (int)k;
+		if (u < 0)
+			return false;
+		double x = v * (double)units[u].mul;
+		if (units[u].part == 0) {
+			double whole = trunc(x);
+			months += whole;
+			days += (x - whole) * 30;
+		} else if (units[u].part == 1) {
+			double whole = trunc(x);
+			days += whole;
+			micros += (x - whole) * 86400e6;
+		} else {
+			micros += x;
+		}
+		any = true;
+	}
+	double dw = trunc(days);
+	micros += (days - dw) * 86400e6;
+	if (!any || fabs(months) > 2147483647.0 || fabs(dw) > 2147483647.0 || fabs(micros) > 9.2e18)
+		return false;
+	out->months = (int32_t)months;
+	out->days = (int32_t)dw;
+	out->micros = (int64_t)llround(micros);
+	return true;
 }
 
 static tarn_rc value_text(const struct tarn_array *a, int64_t i, bool json, struct tarn_buf *out)

@@ -56,6 +56,9 @@ size_t tarn_fmt_date(char *dst, int32_t days);
 /* v since midnight; values outside a day still print (signed, hours > 23). */
 size_t tarn_fmt_time(char *dst, int64_t v, enum tarn_time_unit unit);
 size_t tarn_fmt_timestamp(char *dst, int64_t v, enum tarn_time_unit unit, bool utc);
+/* Interval text as DuckDB reads it ("1 year 2 months", "3 days 04:05:06.5",
+ * "90 minutes"); false when it is not one. */
+bool tarn_parse_interval(const char *p, size_t n, struct tarn_interval *out);
 /* An interval in DuckDB's spelling ("1 year 2 months 3 days 01:30:00"). */
 TARN_MUST_USE tarn_rc tarn_interval_to_text(const struct tarn_interval *v, struct tarn_buf *out);
 

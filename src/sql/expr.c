@@ -416,8 +416,9 @@ tarn_rc ex_type_common(const struct tarn_type *a, const struct tarn_type *b,
 			struct tarn_type *out, struct tarn_err *err)
 {
 	enum tarn_type_id x = a->id, y = b->id;
-	if ((x == TARN_T_INTERVAL || x == TARN_T_NULL) && (y == TARN_T_INTERVAL || y == TARN_T_NULL) &&
-	    x != y) {
+	/* an interval with NULL or text (a literal '2 hours') is an interval */
+	if ((x == TARN_T_INTERVAL && (y == TARN_T_NULL || y == TARN_T_STRING)) ||
+	    (y == TARN_T_INTERVAL && (x == TARN_T_NULL || x == TARN_T_STRING))) {
 		tarn_type_init(out, TARN_T_INTERVAL);
 		return TARN_OK;
 	}

@@ -59,6 +59,8 @@ bool ex_cast_allowed(const struct tarn_type *from, const struct tarn_type *to)
 	enum tarn_type_id f = from->id, t = to->id;
 	if (f == TARN_T_NULL)
 		return true;
+	if (f == TARN_T_STRING && t == TARN_T_INTERVAL)
+		return true;
 	if (!ex_type_is_scalar(t))
 		return ex_nested_cast_allowed(from, to);
 	if (f == t)
@@ -750,6 +752,13 @@ static tarn_rc from_string(const struct tarn_type *to, bool try_cast, const stru
 			break;
 		}
 		case TARN_T_DATE32: ok = tarn_parse_date(p, len, &((int32_t *)v)[i]); break;
+		case TARN_T_INTERVAL: {
+			struct tarn_interval iv;
+			ok = tarn_parse_interval(p, len, &iv);
+			if (ok)
+				memcpy(v + (size_t)i * sizeof iv, &iv, sizeof iv);
+			break;
+		}
 		case TARN_T_TIME64:
 			ok = tarn_parse_time(p, len, (enum tarn_time_unit)to->unit, &((int64_t *)v)[i]);
 			break;

@@ -565,8 +565,9 @@ static tarn_rc want_interval(struct ex_expr *e, int i, struct tarn_err *err)
 {
 	if (e->args[i]->type.id == TARN_T_INTERVAL)
 		return TARN_OK;
-	if (e->args[i]->type.id == TARN_T_NULL)
-		return ex_fn_coerce(e, i, TARN_T_INTERVAL, err);
+	if (e->args[i]->type.id == TARN_T_NULL ||
+	    (e->args[i]->type.id == TARN_T_STRING && e->args[i]->kind == EX_E_CONST))
+		return ex_fn_coerce(e, i, TARN_T_INTERVAL, err); /* NULL, or a literal '2 hours' */
 	return ex_fn_bind_fail(e, i, "an interval", err);
 }
 

@@ -134,13 +134,15 @@ tarn_rc sql_type_to_tarn(const struct sql_type *t, const char *text, size_t len,
 		}
 		return TARN_OK;
 	}
+	case SQL_TYPE_INTERVAL:
+		tarn_type_init(out, TARN_T_INTERVAL);
+		return TARN_OK;
 	case SQL_TYPE_HUGEINT:
 	case SQL_TYPE_UHUGEINT:
-	case SQL_TYPE_INTERVAL:
 	case SQL_TYPE_UUID:
 		return type_error(err, TARN_EUNSUPPORTED, text, len, t,
 				  "this type cannot be stored in tarn's columns (HUGEINT, "
-				  "UHUGEINT, INTERVAL and UUID are not supported)");
+				  "UHUGEINT and UUID are not supported)");
 	case SQL_TYPE_NAMED:
 		break;
 	}

@@ -578,7 +578,8 @@ TEST(type_mapping)
 	CHECK_STR(tarn_type_of("MAP(VARCHAR, DOUBLE)"), "map<string, float64>");
 	CHECK_CONTAINS(tarn_type_of("DECIMAL(40, 2)"), "ERROR 2: type error at line 1, column 1: DECIMAL(p, s)");
 	CHECK_CONTAINS(tarn_type_of("STRUCT(a HUGEINT)"), "ERROR 5: type error at line 1, column 10");
-	CHECK_CONTAINS(tarn_type_of("INTERVAL"), "ERROR 5");
+	CHECK_STR(tarn_type_of("INTERVAL"), "interval");
+	CHECK_CONTAINS(tarn_type_of("UUID"), "ERROR 5");
 	CHECK_CONTAINS(tarn_type_of("nosuch"), "ERROR 8: type error at line 1, column 1: unknown type 'nosuch'");
 }
 
