@@ -1304,6 +1304,154 @@ static tarn_rc eval_sort(const struct ex_expr *e, const struct ex_fargs *fa,
 	return rc;
 }
 
+/* list_aggregate(l, 'min'|'max'|'sum'|'count') and list_min, list_max,
+ * list_sum, list_count: over the non-NULL items (NULL when there are none,
+ * count 0); sums of integers are int64 (overflow is an error), of floats
+ * float64. */
+enum { LA_MIN, LA_MAX, LA_SUM, LA_COUNT };
+
+static tarn_rc bind_list_agg(struct ex_expr *e, struct tarn_err *err)
+{
+	enum tarn_type_id id = e->args[0]->type.id;
+	if (id != TARN_T_LIST && id != TARN_T_NULL)
+		return ex_fn_bind_fail(e, 0, "a list", err);
+	const char *what = e->fn->name + 5; /* list_min -> min */
+	size_t wl = strlen(what);
+	if (e->n_args == 2) {
+		const struct ex_expr *k = e->args[1];
+		if (k->kind != EX_E_CONST || k->type.id != TARN_T_STRING || ex_is_null(k->value, 0))
+			return ex_fn_bind_fail(e, 1, "a constant aggregate name", err);
+		what = (const char *)tarn_array_get_bytes(k->value, 0, &wl);
+	} else if (e->n_args != 1) {
+		return tarn_err_set(err, TARN_EUSAGE, "%s takes 1 argument", e->fn->name);
+	}
+	static const char *const names[] = { "min", "max", "sum", "count" };
+	e->fn_arg = -1;
+	for (int i = 0; i < 4; i++)
+		if (strlen(names[i]) == wl && !strncasecmp(names[i], what, wl))
+			e->fn_arg = i;
+	if (e->fn_arg < 0)
+		return tarn_err_set(err, TARN_EUNSUPPORTED,
+				    "%s: aggregate '%.*s' is not supported (min, max, sum, count)",
+				    e->fn->name, (int)wl, what);
+	const struct tarn_type *it = id == TARN_T_LIST ? item_type(e, 0) : NULL;
+	if (e->fn_arg == LA_COUNT) {
+		tarn_type_init(&e->type, TARN_T_INT64);
+		return TARN_OK;
+	}
+	if (!it || it->id == TARN_T_NULL) {
+		tarn_type_init(&e->type, e->fn_arg == LA_SUM ? TARN_T_INT64 : TARN_T_NULL);
+		return TARN_OK;
+	}
+	if (e->fn_arg == LA_SUM) {
+		if (tarn_type_is_integer(it->id))
+			tarn_type_init(&e->type, TARN_T_INT64);
+		else if (it->id == TARN_T_FLOAT32 || it->id == TARN_T_FLOAT64)
+			tarn_type_init(&e->type, TARN_T_FLOAT64);
+		else if (it->id == TARN_T_DECIMAL128)
+			tarn_type_init_decimal(&e->type, 38, it->scale);
+		else
+			return tarn_err_set(err, TARN_EUNSUPPORTED,
+					    "%s: sum over %s items is not supported (integers and "
+					    "floats)",
+					    e->fn->name, tarn_type_id_name(it->id));
+		return TARN_OK;
+	}
+	return tarn_type_copy(&e->type, it) ? tarn_err_nomem(err, "type") : TARN_OK;
+}
+
+static tarn_rc eval_list_agg(const struct ex_expr *e, const struct ex_fargs *fa,
+			     const uint32_t *sel, int64_t n, struct tarn_array *r,
+			     struct tarn_err *err)
+{
+	const struct ex_vec *l = &fa->v[0];
+	int64_t N = r->length;
+	if (l->a->type->id == TARN_T_NULL || (e->fn_arg != LA_COUNT && e->type.id == TARN_T_NULL))
+		return all_null(r, N, err);
+	if (!sel)
+		n = N;
+	const struct tarn_array *it = l->a->children[0];
+	const int32_t *o = l->a->offsets;
+	if (e->fn_arg == LA_MIN || e->fn_arg == LA_MAX) {
+		uint32_t *idx = scratch((size_t)N, sizeof *idx);
+		if (!idx)
+			return tarn_err_nomem(err, e->fn->name);
+		for (int64_t i = 0; i < N; i++)
+			idx[i] = EX_NULL_ROW;
+		int want = e->fn_arg == LA_MIN ? -1 : 1;
+		for (int64_t k = 0; k < n; k++) {
+			int64_t i = SROW(sel, k), j = VROW(l, i);
+			if (vec_null(l, i))
+				continue;
+			for (int32_t p = o[j]; p < o[j + 1]; p++) {
+				if (tarn_array_is_null(it, p))
+					continue;
+				if (idx[i] == EX_NULL_ROW ||
+				    ex_nested_value_cmp(it, p, it, idx[i]) * want > 0)
+					idx[i] = (uint32_t)p;
+			}
+		}
+		tarn_array_reset(r);
+		tarn_rc rc = ex_array_gather(r, it, idx, 0, N);
+		tarn_free(idx);
+		if (rc)
+			return tarn_err_nomem(err, e->fn->name);
+		ex_array_finish(r);
+		return TARN_OK;
+	}
+	TRY(ex_validity_and(r, l, 1, N));
+	bool ints = e->type.id == TARN_T_INT64 && it->type->id != TARN_T_NULL &&
+		    tarn_type_is_integer(it->type->id);
+	for (int64_t k = 0; k < n; k++) {
+		int64_t i = SROW(sel, k), j = VROW(l, i);
+		if (vec_null(l, i))
+			continue;
+		int64_t cnt = 0, si = 0;
+		double sd = 0;
+		tarn_i128 sdec = 0;
+		for (int32_t p = o[j]; p < o[j + 1]; p++) {
+			if (it->type->id == TARN_T_NULL || tarn_array_is_null(it, p))
+				continue;
+			cnt++;
+			if (e->fn_arg != LA_SUM)
+				continue;
+			if (ints) {
+				int64_t v = it->type->id == TARN_T_UINT64 &&
+							    tarn_array_get_uint(it, p) > INT64_MAX
+						    ? -1
+						    : tarn_array_get_int(it, p);
+				if (v < 0 && it->type->id == TARN_T_UINT64)
+					return tarn_err_set(err, TARN_EDATA, "%s: integer overflow",
+							    e->fn->name);
+				if (__builtin_add_overflow(si, v, &si))
+					return tarn_err_set(err, TARN_EDATA, "%s: integer overflow",
+							    e->fn->name);
+			} else if (it->type->id == TARN_T_DECIMAL128) {
+				if (__builtin_add_overflow(sdec, tarn_array_get_decimal(it, p), &sdec) ||
+				    sdec >= ex_pow10(38) || sdec <= -ex_pow10(38))
+					return tarn_err_set(err, TARN_EDATA, "%s: decimal overflow",
+							    e->fn->name);
+			} else {
+				sd += tarn_array_get_double(it, p);
+			}
+		}
+		if (e->fn_arg == LA_COUNT) {
+			((int64_t *)r->values)[i] = cnt;
+		} else if (cnt == 0) {
+			if (!r->validity && ex_scratch_validity(r))
+				return tarn_err_nomem(err, e->fn->name);
+			ex_set_null(r, i);
+		} else if (ints) {
+			((int64_t *)r->values)[i] = si;
+		} else if (e->type.id == TARN_T_DECIMAL128) {
+			memcpy(r->values + i * 16, &sdec, 16);
+		} else {
+			((double *)r->values)[i] = sd;
+		}
+	}
+	return TARN_OK;
+}
+
 /* map_keys(m), map_values(m): lists of the entries' keys / values. */
 static tarn_rc bind_map_part(struct ex_expr *e, struct tarn_err *err)
 {
@@ -1484,6 +1632,16 @@ static const struct ex_func nested_funcs[] = {
 	{ "list_distinct", 1, 1, "list_distinct(l): the distinct non-NULL items", bind_sort,
 	  eval_sort },
 	{ "array_distinct", 1, 1, "array_distinct(l): list_distinct", bind_sort, eval_sort },
+	{ "list_aggregate", 2, 2,
+	  "list_aggregate(l, 'min'|'max'|'sum'|'count'): an aggregate over the non-NULL items",
+	  bind_list_agg, eval_list_agg },
+	{ "list_aggr", 2, 2, "list_aggr(l, name): list_aggregate", bind_list_agg, eval_list_agg },
+	{ "list_min", 1, 1, "list_min(l): smallest non-NULL item", bind_list_agg, eval_list_agg },
+	{ "list_max", 1, 1, "list_max(l): largest non-NULL item", bind_list_agg, eval_list_agg },
+	{ "list_sum", 1, 1, "list_sum(l): sum of the items (int64 or float64)", bind_list_agg,
+	  eval_list_agg },
+	{ "list_count", 1, 1, "list_count(l): number of non-NULL items", bind_list_agg,
+	  eval_list_agg },
 	{ "map_keys", 1, 1, "map_keys(m): the keys as a list", bind_map_part, eval_map_part },
 	{ "map_values", 1, 1, "map_values(m): the values as a list", bind_map_part,
 	  eval_map_part },

@@ -455,6 +455,42 @@ static inline uint64_t hash_f64(double d)
 		}                                                                       \
 	} while (0)
 
+/* Hash of a nested value (or a value inside one), consistent with
+ * nested_equal below: NULLs alike, -0.0 = 0.0, NaN = NaN. */
+static uint64_t nested_hash(const struct tarn_array *a, int64_t i)
+{
+	if (tarn_array_is_null(a, i) || a->type->id == TARN_T_NULL)
+		return NULL_HASH;
+	switch (a->type->id) {
+	case TARN_T_LIST:
+	case TARN_T_MAP: {
+		uint64_t x = ex_hash_u64((uint64_t)(a->offsets[i + 1] - a->offsets[i]) + 7);
+		for (int32_t k = a->offsets[i]; k < a->offsets[i + 1]; k++)
+			x = ex_hash_u64(x ^ nested_hash(a->children[0], k));
+		return x;
+	}
+	case TARN_T_STRUCT: {
+		uint64_t x = 0x9e3779b97f4a7c15ULL;
+		for (int c = 0; c < a->n_children; c++)
+			x = ex_hash_u64(x ^ nested_hash(a->children[c], i));
+		return x;
+	}
+	case TARN_T_STRING:
+	case TARN_T_BINARY: return hash_str(a->values + a->offsets[i], a->offsets[i + 1] - a->offsets[i]);
+	case TARN_T_BOOL: return ex_hash_u64(tarn_bit_get(a->values, i) + 1);
+	case TARN_T_FLOAT32:
+	case TARN_T_FLOAT64: return hash_f64(tarn_array_get_double(a, i));
+	default: {
+		int w = tarn_type_width(a->type->id);
+		uint64_t lo = 0, hi = 0;
+		memcpy(&lo, a->values + i * w, (size_t)(w < 8 ? w : 8));
+		if (w > 8)
+			memcpy(&hi, a->values + i * w + 8, 8);
+		return ex_hash_u64(lo ^ ex_hash_u64(hi + (uint64_t)w));
+	}
+	}
+}
+
 void ex_hash_column(const struct tarn_array *a, bool is_const, const uint32_t *sel, int64_t n,
 		     uint64_t *h, bool combine)
 {
@@ -492,9 +528,8 @@ void ex_hash_column(const struct tarn_array *a, bool is_const, const uint32_t *s
 		return;
 	}
 	default: {
-		/* nested keys: hash their text-free shape cheaply (length only);
-		 * equality still decides. */
-		HASH_LOOP(ex_hash_u64((uint64_t)(a->offsets ? a->offsets[i + 1] - a->offsets[i] : 1)));
+		/* nested keys: a hash of the whole value (equality still decides) */
+		HASH_LOOP(nested_hash(a, i));
 		return;
 	}
 	}
