@@ -1768,8 +1768,9 @@ static tarn_rc filter_rel(struct binder *b, struct rel *r, const struct sql_expr
 			ex_expr_free(a[i]);
 	tarn_free(a);
 	TRY(rc);
-	struct ex_op *op = NULL;
-	TRY(ex_op_filter(r->op, pred, &op, b->err));
+	struct ex_op *op = NULL, *child = r->op;
+	r->op = NULL; /* the filter takes the child over, also on failure */
+	TRY(ex_op_filter(child, pred, &op, b->err));
 	r->op = op;
 	rel_retarget(r);
 	for (int i = 0; i < n; i++)
@@ -2226,8 +2227,11 @@ static tarn_rc bind_from_where(struct binder *b, const struct sql_select *sel,
 					ex_expr_free(a[i]);
 			tarn_free(a);
 			struct ex_op *op;
-			if (!rc)
+			if (!rc) {
 				rc = ex_op_filter(cur.op, pred, &op, b->err);
+				if (rc)
+					cur.op = NULL; /* freed by ex_op_filter */
+			}
 			if (!rc) {
 				cur.op = op;
 				rel_retarget(&cur);
@@ -2864,8 +2868,11 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 			struct ex_expr *pred;
 			rc = bind_expr(b, &c, h, &pred);
 			struct ex_op *op;
-			if (!rc)
+			if (!rc) {
 				rc = ex_op_filter(cur.op, pred, &op, b->err);
+				if (rc)
+					cur.op = NULL; /* freed by ex_op_filter */
+			}
 			if (!rc) {
 				cur.op = op;
 				rel_retarget(&cur);
