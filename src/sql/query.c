@@ -1127,6 +1127,8 @@ static tarn_rc script_run(struct tarn_sql_session *ss, const char *text, size_t 
 		tarn_schema_unref(s->base.schema);
 		s->base.schema = NULL;
 		sr_close(&s->base);
+		if (rc == TARN_ENOMEM && err && !err->msg[0])
+			tarn_err_nomem(err, "SQL statement");
 		return rc;
 	}
 	*out = &s->base;
