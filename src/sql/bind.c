@@ -5769,25 +5769,37 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		ex_op_free(op);
 
 	if (!rc && sel->distinct == SQL_DISTINCT_ALL) {
-		if (visible != cur.n)
-			rc = fail(b, q->loc, TARN_EUNSUPPORTED,
-				  "SELECT DISTINCT with ORDER BY expressions outside the select list is "
-				  "not supported");
-		struct ex_expr **keys = rc ? NULL : tarn_calloc((size_t)cur.n + 1, sizeof *keys);
-		const char **names = rc ? NULL : tarn_calloc((size_t)cur.n + 1, sizeof *names);
-		if (!rc && (!keys || !names))
+		/* Groups on the select list; ORDER BY expressions outside it (a
+		 * field of a selected struct, say) ride along as the first
+		 * value of their group. */
+		int nh = cur.n - visible;
+		struct ex_expr **keys = tarn_calloc((size_t)cur.n + 1, sizeof *keys);
+		const char **names = tarn_calloc((size_t)cur.n + 1, sizeof *names);
+		struct ex_agg_spec *hs = tarn_calloc((size_t)nh + 1, sizeof *hs);
+		if (!keys || !names || !hs)
 			rc = nomem(b);
-		for (int i = 0; !rc && i < cur.n; i++) {
+		for (int i = 0; !rc && i < visible; i++) {
 			rc = ex_expr_column(i, cur.cols[i].type, cur.cols[i].name, &keys[i]);
 			names[i] = cur.cols[i].name;
 		}
+		for (int i = 0; !rc && i < nh; i++) {
+			int col = visible + i;
+			hs[i] = (struct ex_agg_spec){ .fn = EX_AGG_FIRST, .name = cur.cols[col].name };
+			rc = ex_expr_column(col, cur.cols[col].type, cur.cols[col].name, &hs[i].arg);
+		}
 		struct ex_op *agg = NULL;
 		if (!rc) {
-			rc = ex_op_agg(cur.op, keys, names, cur.n, NULL, 0, &agg, b->err);
+			rc = ex_op_agg(cur.op, keys, names, visible, hs, nh, &agg, b->err);
 			cur.op = NULL;
+		} else {
+			for (int i = 0; keys && i < visible; i++)
+				ex_expr_free(keys[i]);
+			for (int i = 0; hs && i < nh; i++)
+				ex_expr_free(hs[i].arg);
 		}
 		tarn_free(keys);
 		tarn_free(names);
+		tarn_free(hs);
 		struct rel nr = { 0 };
 		if (!rc)
 			rc = rel_from_op(b, agg, NULL, cur.est, &nr);

@@ -590,6 +590,8 @@ static const char *cmp_name(int op)
 	return names[op];
 }
 
+static tarn_rc int_literal_adopt(struct ex_expr *e, struct tarn_err *err);
+
 tarn_rc ex_expr_arith(enum ex_arith op, struct ex_expr *l, struct ex_expr *r,
 		       struct ex_expr **out, struct tarn_err *err)
 {
@@ -611,6 +613,7 @@ tarn_rc ex_expr_arith(enum ex_arith op, struct ex_expr *l, struct ex_expr *r,
 		TRY_OUT(ex_expr_coerce(&e->args[0], rt, err));
 	else if (rt->id == TARN_T_STRING && e->args[1]->kind == EX_E_CONST && lt->id != TARN_T_STRING)
 		TRY_OUT(ex_expr_coerce(&e->args[1], lt, err));
+	TRY_OUT(int_literal_adopt(e, err));
 	lt = &e->args[0]->type;
 	rt = &e->args[1]->type;
 	enum tarn_type_id x = lt->id, y = rt->id;
@@ -755,6 +758,67 @@ static int cmp_negate(int op)
 	}
 }
 
+/* An integer constant's value: false when c is not a non-null integer
+ * constant. */
+static bool const_int(const struct ex_expr *c, bool *neg, uint64_t *mag)
+{
+	if (c->kind != EX_E_CONST || !is_int(c->type.id) || !c->value || c->value->length < 1 ||
+	    c->value->null_count)
+		return false;
+	const uint8_t *p = c->value->values;
+	int64_t s = 0;
+	uint64_t u = 0;
+	switch (c->type.id) {
+	case TARN_T_INT8: s = *(const int8_t *)p; break;
+	case TARN_T_INT16: s = *(const int16_t *)(const void *)p; break;
+	case TARN_T_INT32: s = *(const int32_t *)(const void *)p; break;
+	case TARN_T_INT64: s = *(const int64_t *)(const void *)p; break;
+	case TARN_T_UINT8: u = *p; break;
+	case TARN_T_UINT16: u = *(const uint16_t *)(const void *)p; break;
+	case TARN_T_UINT32: u = *(const uint32_t *)(const void *)p; break;
+	case TARN_T_UINT64: u = *(const uint64_t *)(const void *)p; break;
+	default: return false;
+	}
+	if (tarn_type_is_signed(c->type.id)) {
+		*neg = s < 0;
+		u = s < 0 ? (uint64_t)0 - (uint64_t)s : (uint64_t)s;
+	} else {
+		*neg = false;
+	}
+	*mag = u;
+	return true;
+}
+
+/* Integer literals adapt (DuckDB's INTEGER_LITERAL): when one operand is an
+ * integer constant whose value fits the other operand's integer type, the
+ * constant takes that type, so `hash(x) >= 0` compares UBIGINTs instead of
+ * widening past int64. */
+static tarn_rc int_literal_adopt(struct ex_expr *e, struct tarn_err *err)
+{
+	for (int k = 0; k < 2; k++) {
+		struct ex_expr *c = e->args[k], *o = e->args[1 - k];
+		bool neg;
+		uint64_t mag;
+		if (o->kind == EX_E_CONST || !is_int(o->type.id) || c->type.id == o->type.id ||
+		    !const_int(c, &neg, &mag))
+			continue;
+		int w = tarn_type_width(o->type.id);
+		bool fits;
+		if (tarn_type_is_signed(o->type.id)) {
+			uint64_t max = w >= 8 ? (uint64_t)INT64_MAX : ((uint64_t)1 << (w * 8 - 1)) - 1;
+			fits = neg ? mag <= max + 1 : mag <= max;
+		} else {
+			uint64_t max = w >= 8 ? UINT64_MAX : ((uint64_t)1 << (w * 8)) - 1;
+			fits = !neg && mag <= max;
+		}
+		/* only where the usual rule would go wider than the column: an
+		 * unsigned column against a signed literal */
+		if (fits && !tarn_type_is_signed(o->type.id) && tarn_type_is_signed(c->type.id))
+			return ex_expr_coerce(&e->args[k], &o->type, err);
+	}
+	return TARN_OK;
+}
+
 /* Coerces both operands of e to their common type. */
 static tarn_rc coerce_pair(struct ex_expr *e, const char *what, struct tarn_err *err)
 {
@@ -830,6 +894,8 @@ tarn_rc ex_expr_cmp(enum ex_cmp op, struct ex_expr *l, struct ex_expr *r,
 	char what[32];
 	snprintf(what, sizeof what, "operator %s", cmp_name(e->op));
 	tarn_rc rc = date_vs_timestamp(e);
+	if (!rc)
+		rc = int_literal_adopt(e, err);
 	if (!rc)
 		rc = coerce_pair(e, what, err);
 	return finish(e, rc, out);

@@ -190,7 +190,7 @@ tarn_rc ex_agg_type(enum ex_agg_fn fn, const struct tarn_type *t, struct tarn_ty
 		tarn_type_init(out, id == TARN_T_BINARY ? TARN_T_BINARY : TARN_T_STRING);
 		return TARN_OK;
 	case EX_AGG_LIST: {
-		if (!ex_type_is_scalar(id))
+		if (!ex_type_is_scalar(id) && !tarn_type_is_nested(id))
 			return agg_type_error(fn, t, err);
 		struct tarn_type item;
 		tarn_type_init(&item, TARN_T_NULL);
@@ -2799,7 +2799,7 @@ tarn_rc ex_op_agg(struct ex_op *child, struct ex_expr **keys, const char *const 
 		tarn_type_init(&d->out, TARN_T_NULL);
 	}
 	for (int i = 0; !rc && i < n_keys; i++)
-		if (!ex_type_is_scalar(keys[i]->type.id))
+		if (!ex_type_is_scalar(keys[i]->type.id) && !tarn_type_is_nested(keys[i]->type.id))
 			rc = tarn_err_set(err, TARN_EUNSUPPORTED,
 					  "GROUP BY a %s value is not supported",
 					  tarn_type_id_name(keys[i]->type.id));

@@ -82,10 +82,10 @@ static char *run_both(struct ex_op *(*build)(void *), void *arg, struct tarn_err
 /* count(*), count(col c1), sum(c0), sum(c1) over a join's output. */
 static struct ex_op *summarise(struct ex_op *j, int c0, int c1)
 {
-	struct ex_agg_spec sp[4] = { { EX_AGG_COUNT_STAR, false, NULL, NULL, NULL, NULL },
-				     { EX_AGG_COUNT, false, NULL, NULL, NULL, NULL },
-				     { EX_AGG_SUM, false, NULL, NULL, NULL, NULL },
-				     { EX_AGG_SUM, false, NULL, NULL, NULL, NULL } };
+	struct ex_agg_spec sp[4] = { { .fn = EX_AGG_COUNT_STAR },
+				     { .fn = EX_AGG_COUNT },
+				     { .fn = EX_AGG_SUM },
+				     { .fn = EX_AGG_SUM } };
 	if (ex_expr_column(c1, &j->schema->fields[c1].type, "c1", &sp[1].arg) ||
 	    ex_expr_column(c0, &j->schema->fields[c0].type, "c0", &sp[2].arg) ||
 	    ex_expr_column(c1, &j->schema->fields[c1].type, "c1", &sp[3].arg))
@@ -360,8 +360,9 @@ TEST(allocation_failures)
 
 /* The binder's paths (dependent evaluation, USING merge, ASOF binding)
  * under allocation failures, through the public SQL API. */
+/* a view, not a table: tables are files in the lake and would outlive the run */
 static const char *FAULT_SQL =
-    "CREATE TABLE e AS SELECT * FROM (VALUES (1, 'a', 10, NULL), (2, 'a', 20, 1), "
+    "CREATE VIEW e AS SELECT * FROM (VALUES (1, 'a', 10, NULL), (2, 'a', 20, 1), "
     "(3, 'b', 5, 1), (4, 'b', NULL, 3)) t(id, d, s, boss);\n"
     "SELECT x.id, (SELECT max(s) FROM e f WHERE f.d = x.d), "
     "(SELECT count(*) FROM e r WHERE r.boss = x.id), "
@@ -373,7 +374,7 @@ static const char *FAULT_SQL =
 static char *sql_text(struct tarn_err *err)
 {
 	struct tarn_reader *r = NULL;
-	struct tarn_sql_opts o = { 2, 0 };
+	struct tarn_sql_opts o = { .threads = 2 };
 	if (tarn_sql_open(FAULT_SQL, strlen(FAULT_SQL), &o, &r, err))
 		return NULL;
 	size_t cap = 4096, len = 0;

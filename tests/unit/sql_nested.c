@@ -17,7 +17,7 @@
  * formatted after allocation failures are switched off again. */
 static char *run_sql(const char *sql, int threads, int64_t fail_after, struct tarn_err *err)
 {
-	struct tarn_sql_opts o = { threads, 0 };
+	struct tarn_sql_opts o = { .threads = threads };
 	struct tarn_reader *r = NULL;
 	int nb = 0, bcap = 16;
 	struct tarn_batch **bs = malloc((size_t)bcap * sizeof *bs);

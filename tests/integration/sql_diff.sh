@@ -8,8 +8,9 @@
 # docs/sql-testing.md.
 #
 # Needs $TARN and the DuckDB test peer (tests/peers, scripts/install-deps).
-# Fails at once, saying so, when `tarn query` is not available. Lives in
-# tests/tools until the SQL engine lands; then it moves to tests/integration.
+# Fails at once, saying so, when `tarn query` is not available. Under the
+# ASan+UBSan build (TARN_BUILD names it) the budget is 20 s: the same seed,
+# fewer queries.
 set -euo pipefail
 : "${TARN:?set TARN to the tarn binary}"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,6 +19,7 @@ PY=/usr/bin/python3
 SCRATCH=${TARN_TEST_TMP:-${TMPDIR:-/tmp}}
 SEED=${SQL_DIFF_SEED:-20240611}
 SECONDS_BUDGET=${SQL_DIFF_SECONDS:-45}
+case "${TARN_BUILD:-}" in *asan*) SECONDS_BUDGET=${SQL_DIFF_SECONDS:-20} ;; esac
 
 [ -d "$ROOT/tests/peers/node_modules/@duckdb/node-api" ] ||
 	{ echo "FAIL: test peers missing: run scripts/install-deps (npm install in tests/peers)" >&2; exit 1; }

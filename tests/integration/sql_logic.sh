@@ -7,8 +7,6 @@
 #
 # Needs $TARN (the tarn binary); $TARN_TEST_TMP is used for scratch space
 # when set. Fails at once, saying so, when `tarn query` is not available.
-# Lives in tests/tools until the SQL engine lands; then it moves to
-# tests/integration (both are two levels below the repository root).
 set -euo pipefail
 : "${TARN:?set TARN to the tarn binary}"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
