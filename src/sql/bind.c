@@ -1903,6 +1903,21 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 				continue;
 			}
 		}
+		/* A condition over one side only filters that side before the join
+		 * when the join does not preserve that side's unmatched rows (Q13's
+		 * o_comment NOT LIKE: orders shrink before the build, and no
+		 * comment is carried into it). */
+		uint64_t m = 0;
+		rc = mask_of(b, e, both, 2, NULL, &m);
+		if (rc)
+			break;
+		bool to_r = m == 2 && (kind == EX_JOIN_INNER || kind == EX_JOIN_LEFT ||
+				       kind == EX_JOIN_SEMI || kind == EX_JOIN_ANTI);
+		bool to_l = m == 1 && (kind == EX_JOIN_INNER || kind == EX_JOIN_RIGHT);
+		if (to_r || to_l) {
+			rc = filter_rel(b, to_r ? &r : &l, &cj[i], 1, "ON");
+			continue;
+		}
 		res_idx[n_res++] = i; /* bound below, over both sides */
 	}
 	/* The residual is over probe ++ build columns. */
