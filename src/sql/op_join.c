@@ -785,7 +785,12 @@ static tarn_rc probe_stream(struct ex_op *op, void *ptr, struct ex_batch *in, st
 		for (int c = 0; c < j->nk; c++)
 			ex_hash_column(l->kv[c].a, l->kv[c].is_const, in->sel, n, l->h, c > 0);
 		int64_t na = 0;
+		/* head[] and bh[] are random reads into tables bigger than the
+		 * caches for large builds: prefetch a few rows ahead */
+		const int64_t ahead = 16;
 		for (int64_t k = 0; k < n; k++) {
+			if (k + ahead < n)
+				__builtin_prefetch(&j->head[l->h[k + ahead] & j->mask]);
 			bool has_null = false;
 			for (int c = 0; c < j->nk && !has_null; c++)
 				has_null = vec_null(&l->kv[c], l->prow[k]);
@@ -802,6 +807,11 @@ static tarn_rc probe_stream(struct ex_op *op, void *ptr, struct ex_batch *in, st
 			int64_t nc = 0, nn = 0;
 			for (int64_t q = 0; q < na; q++) {
 				uint32_t k = act[q], b = l->cand[k] - 1;
+				if (q + ahead < na) {
+					uint32_t b2 = l->cand[act[q + ahead]] - 1;
+					__builtin_prefetch(&j->bh[b2]);
+					__builtin_prefetch(&j->next[b2]);
+				}
 				if (j->bh[b] == l->h[k]) {
 					l->cp[nc] = k;
 					l->cb[nc] = b;
