@@ -49,7 +49,7 @@ field() { sed -n "s/.*\"$2\":\\(-\\{0,1\\}[0-9.]*\\).*/\\1/p" <<<"$1"; }
 printf '\nTPC-H SF %s from Parquet, hot, in-process, best of %s, %s threads, %s cores; load average %s\n' \
   "$SF" "$RUNS" "$THREADS" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-5s %9s %9s %8s %9s %9s %8s %8s\n' query "tarn s" "duckdb s" ratio "tarn cpu" "duck cpu" "tarn MB" "duck MB"
-logsum=0 n=0 rows=() worst=0 worstq=-
+logsum=0 cpusum=0 n=0 rows=() worst=0 worstq=-
 for q in ${QUERIES//,/ }; do
   f=$ROOT/tests/sql/tpch/q$(printf %02d "$q").sql
   tl=$("$SQLBENCH" --runs "$RUNS" --threads "$THREADS" --path "$PQ" "$f" | tail -n 1) || true
@@ -65,6 +65,7 @@ for q in ${QUERIES//,/ }; do
   if [ "$t" != FAILED ] && [ "$d" != FAILED ]; then
     r=$(awk -v t="$t" -v d="$d" 'BEGIN { printf "%.2f", t / d }')
     logsum=$(awk -v s="$logsum" -v r="$r" 'BEGIN { print s + log(r) }')
+    cpusum=$(awk -v s="$cpusum" -v t="$(field "$tl" cpu_s)" -v d="$(field "$dl" cpu_s)" 'BEGIN { print s + log(t / d) }')
     n=$((n + 1))
     if awk -v r="$r" -v w="$worst" 'BEGIN { exit !(r > w) }'; then worst=$r worstq=Q$q; fi
   fi
@@ -73,10 +74,11 @@ for q in ${QUERIES//,/ }; do
   rows+=("{\"query\":$q,\"tarn\":${tl:-null},\"duckdb\":${dl:-null},\"ratio\":\"$r\"}")
 done
 geo=$(awk -v s="$logsum" -v n="$n" 'BEGIN { if (n) printf "%.2f", exp(s / n); else print "-" }')
-printf 'geometric mean of tarn/DuckDB over %s queries: %s; highest ratio %s (%s)\n' "$n" "$geo" "$worst" "$worstq"
+geocpu=$(awk -v s="$cpusum" -v n="$n" 'BEGIN { if (n) printf "%.2f", exp(s / n); else print "-" }')
+printf 'geometric mean of tarn/DuckDB over %s queries: %s; highest ratio %s (%s); CPU time geomean %s\n' "$n" "$geo" "$worst" "$worstq" "$geocpu"
 {
-  printf '{"sf":%s,"runs":%s,"threads":%s,"loadavg":"%s","geomean":"%s","queries":[' \
-    "$SF" "$RUNS" "$THREADS" "$(cut -d' ' -f1-3 /proc/loadavg)" "$geo"
+  printf '{"sf":%s,"runs":%s,"threads":%s,"loadavg":"%s","geomean":"%s","cpu_geomean":"%s","queries":[' \
+    "$SF" "$RUNS" "$THREADS" "$(cut -d' ' -f1-3 /proc/loadavg)" "$geo" "$geocpu"
   (IFS=,; printf '%s' "${rows[*]}")
   printf ']}\n'
 } >"$BENCH/tpch_results.json"

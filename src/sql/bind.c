@@ -3020,6 +3020,21 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 				continue;
 			}
 		}
+		/* A condition over one side only filters that side before the join
+		 * when the join does not preserve that side's unmatched rows (Q13's
+		 * o_comment NOT LIKE: orders shrink before the build, and no
+		 * comment is carried into it). */
+		uint64_t m = 0;
+		rc = mask_of(b, e, both, 2, NULL, &m);
+		if (rc)
+			break;
+		bool to_r = m == 2 && (kind == EX_JOIN_INNER || kind == EX_JOIN_LEFT ||
+				       kind == EX_JOIN_SEMI || kind == EX_JOIN_ANTI);
+		bool to_l = m == 1 && (kind == EX_JOIN_INNER || kind == EX_JOIN_RIGHT);
+		if (to_r || to_l) {
+			rc = filter_rel(b, to_r ? &r : &l, &cj[i], 1, "ON");
+			continue;
+		}
 		res_idx[n_res++] = i; /* bound below, over both sides */
 	}
 	/* The residual is over probe ++ build columns. */
@@ -3531,7 +3546,7 @@ static tarn_rc combined_scope(struct binder *b, const struct rel *outer, const s
  * and a residual over cur ++ inner. */
 static tarn_rc corr_keys(struct binder *b, const struct rel *cur, const struct rel *inner,
 			 const struct corr *corr, struct ex_expr ***pk, struct ex_expr ***bk,
-			 int *nk, struct ex_expr **residual)
+			 int *nk, struct ex_expr **residual, bool swap)
 {
 	*nk = 0;
 	*residual = NULL;
@@ -3565,6 +3580,20 @@ static tarn_rc corr_keys(struct binder *b, const struct rel *cur, const struct r
 		if (!rc) {
 			struct rel comb;
 			rc = combined_scope(b, cur, inner, &comb);
+			if (!rc && swap) {
+				/* inner ++ cur: the right semi/anti join probes with
+				 * the inner side (hidden flags stay with cur's copy) */
+				struct rel sw = comb;
+				sw.cols = tarn_calloc((size_t)comb.n + 1, sizeof *sw.cols);
+				if (sw.cols) {
+					memcpy(sw.cols, comb.cols + cur->n, (size_t)inner->n * sizeof *sw.cols);
+					memcpy(sw.cols + inner->n, comb.cols, (size_t)cur->n * sizeof *sw.cols);
+				}
+				tarn_free(comb.cols);
+				comb = sw;
+				if (!comb.cols)
+					rc = nomem(b);
+			}
 			if (!rc) {
 				struct bctx cc = { .r = &comb, .clause = "WHERE" };
 				rc = bind_expr(b, &cc, e, &res[nres++]);
@@ -3633,6 +3662,7 @@ static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const stru
 	}
 	struct ex_expr **pk = NULL, **bk = NULL, *residual = NULL;
 	int nk = 0;
+	bool swap = false;
 	enum ex_join_kind kind;
 	if (e->kind == SQL_EXPR_IN) {
 		if (corr.n) {
@@ -3657,8 +3687,21 @@ static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const stru
 		nk = 1;
 		kind = neg ? EX_JOIN_ANTI_NULL_AWARE : EX_JOIN_SEMI;
 	} else {
-		rc = corr_keys(b, cur, &inner, &corr, &pk, &bk, &nk, &residual);
-		kind = neg ? EX_JOIN_ANTI : EX_JOIN_SEMI; /* no equality: nested loop */
+		/* A build side larger than the outer query: build the outer one
+		 * instead and mark its rows from the subquery's (right semi/anti).
+		 * Without an equality the nested-loop join runs, unswapped. */
+		swap = cur->est < inner.est;
+		rc = corr_keys(b, cur, &inner, &corr, &pk, &bk, &nk, &residual, swap);
+		if (!rc && nk == 0 && swap) {
+			free_keys(pk, bk, nk);
+			ex_expr_free(residual);
+			pk = bk = NULL;
+			residual = NULL;
+			swap = false;
+			rc = corr_keys(b, cur, &inner, &corr, &pk, &bk, &nk, &residual, false);
+		}
+		kind = swap ? (neg ? EX_JOIN_RIGHT_ANTI : EX_JOIN_RIGHT_SEMI)
+			    : (neg ? EX_JOIN_ANTI : EX_JOIN_SEMI);
 	}
 	tarn_free(corr.v);
 	if (rc) {
@@ -3666,6 +3709,20 @@ static tarn_rc apply_subquery_cond(struct binder *b, struct rel *cur, const stru
 		ex_expr_free(residual);
 		rel_clear(&inner);
 		return rc;
+	}
+	if (swap) {
+		struct ex_op *op = NULL;
+		struct ex_op *po = inner.op, *bo = cur->op;
+		inner.op = cur->op = NULL;
+		rc = ex_op_hash_join(kind, po, bo, bk, pk, nk, residual, &op, b->err);
+		tarn_free(pk);
+		tarn_free(bk);
+		rel_clear(&inner);
+		TRY(rc);
+		cur->op = op; /* same columns as before, in the same order */
+		cur->est *= 0.5;
+		rel_retarget(cur);
+		return TARN_OK;
 	}
 	struct rel nr = { 0 };
 	rc = join_rels(b, kind, cur, &inner, pk, bk, nk, residual, &nr);
@@ -3808,7 +3865,7 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 		/* Group the inner side by the inner halves of the equalities. */
 		struct ex_expr **pk = NULL, **bk = NULL, *residual = NULL;
 		int nk = 0;
-		rc = corr_keys(b, cur, &inner, &corr, &pk, &bk, &nk, &residual);
+		rc = corr_keys(b, cur, &inner, &corr, &pk, &bk, &nk, &residual, false);
 		tarn_free(corr.v);
 		struct agg_list al = { b, 0, 0, NULL, NULL };
 		if (!rc && !residual && nk > 0)

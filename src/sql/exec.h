@@ -313,6 +313,9 @@ enum ex_join_kind {
 	EX_JOIN_ANTI_NULL_AWARE, /* NOT IN: probe rows whose key is not NULL, matches
 				    nothing, and the build side has no NULL key (all
 				    rows when the build side is empty); single key */
+	EX_JOIN_RIGHT_SEMI, /* build rows with a match, in build order, build
+			       columns only: EXISTS with the outer side built */
+	EX_JOIN_RIGHT_ANTI, /* build rows without a match: NOT EXISTS likewise */
 };
 
 /* Output columns: probe ++ build for inner/left/right/full; probe only for

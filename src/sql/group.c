@@ -301,6 +301,8 @@ static tarn_rc lookup_general(struct ex_groups *g, const struct ex_vec *keys,
 		int64_t nc = 0, nn = 0, nf = 0;
 		for (int64_t j = 0; j < np; j++) {
 			uint32_t k = pend[j];
+			if (j + 16 < np) /* random slots of a big table: read ahead */
+				__builtin_prefetch(&slots[pos[pend[j + 16]]]);
 			uint64_t s = slots[pos[k]];
 			if (s == 0) {
 				uint32_t gid = (uint32_t)(g->n + nf);

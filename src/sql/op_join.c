@@ -57,6 +57,12 @@ struct join_op {
 	int64_t end_pos; /* stream_end progress */
 };
 
+/* Right semi/anti joins: the probe side only marks build rows. */
+static bool right_only(enum ex_join_kind k)
+{
+	return k == EX_JOIN_RIGHT_SEMI || k == EX_JOIN_RIGHT_ANTI;
+}
+
 /* ---- build --------------------------------------------------------------------------------- */
 
 struct chunk {
@@ -500,7 +506,7 @@ static tarn_rc build_finish(struct ex_op *op, struct tarn_err *err)
 	uint64_t slots = 16;
 	while (slots < (uint64_t)n * 2)
 		slots *= 2;
-	bool rf = j->kind == EX_JOIN_RIGHT || j->kind == EX_JOIN_FULL;
+	bool rf = j->kind == EX_JOIN_RIGHT || j->kind == EX_JOIN_FULL || right_only(j->kind);
 	/* bh takes over the chunks' hashes, counted by merge */
 	int64_t extra = (int64_t)slots * 4 + n * 4 + (rf ? n : 0) + (n > 32768 ? n * 4 : 0);
 	rc = ex_mem_reserve(op->q, "hash join (build side)", extra, err);
@@ -716,8 +722,11 @@ static tarn_rc flush(struct join_op *j, struct probe_local *l, const struct ex_b
 	if (m == 0)
 		return TARN_OK;
 	if (!emits_pairs(j->kind) && !j->residual) {
-		for (int64_t q = 0; q < m; q++)
+		for (int64_t q = 0; q < m; q++) {
 			l->hit[l->mp[q]] = 1;
+			if (j->matched)
+				__atomic_store_n(&j->matched[l->mb[q]], 1, __ATOMIC_RELAXED);
+		}
 		return TARN_OK;
 	}
 	/* probe rows of the matches */
@@ -770,13 +779,18 @@ static tarn_rc probe_stream(struct ex_op *op, void *ptr, struct ex_batch *in, st
 		ex_batch_free(in);
 		return rc;
 	}
-	bool stop_at_first = !emits_pairs(j->kind) && !j->residual;
+	bool stop_at_first = !emits_pairs(j->kind) && !j->residual && !right_only(j->kind);
 	l->nm = 0;
 	if (j->bn > 0 && n > 0) {
 		for (int c = 0; c < j->nk; c++)
 			ex_hash_column(l->kv[c].a, l->kv[c].is_const, in->sel, n, l->h, c > 0);
 		int64_t na = 0;
+		/* head[] and bh[] are random reads into tables bigger than the
+		 * caches for large builds: prefetch a few rows ahead */
+		const int64_t ahead = 16;
 		for (int64_t k = 0; k < n; k++) {
+			if (k + ahead < n)
+				__builtin_prefetch(&j->head[l->h[k + ahead] & j->mask]);
 			bool has_null = false;
 			for (int c = 0; c < j->nk && !has_null; c++)
 				has_null = vec_null(&l->kv[c], l->prow[k]);
@@ -793,6 +807,11 @@ static tarn_rc probe_stream(struct ex_op *op, void *ptr, struct ex_batch *in, st
 			int64_t nc = 0, nn = 0;
 			for (int64_t q = 0; q < na; q++) {
 				uint32_t k = act[q], b = l->cand[k] - 1;
+				if (q + ahead < na) {
+					uint32_t b2 = l->cand[act[q + ahead]] - 1;
+					__builtin_prefetch(&j->bh[b2]);
+					__builtin_prefetch(&j->next[b2]);
+				}
 				if (j->bh[b] == l->h[k]) {
 					l->cp[nc] = k;
 					l->cb[nc] = b;
@@ -838,7 +857,9 @@ static tarn_rc probe_stream(struct ex_op *op, void *ptr, struct ex_batch *in, st
 	bool build_empty = j->bn == 0;
 	switch (j->kind) {
 	case EX_JOIN_INNER:
-	case EX_JOIN_RIGHT: ex_batch_free(in); return TARN_OK;
+	case EX_JOIN_RIGHT:
+	case EX_JOIN_RIGHT_SEMI:
+	case EX_JOIN_RIGHT_ANTI: ex_batch_free(in); return TARN_OK;
 	case EX_JOIN_LEFT:
 	case EX_JOIN_FULL: {
 		/* unmatched probe rows with NULL build columns */
@@ -934,7 +955,37 @@ static tarn_rc probe_stream(struct ex_op *op, void *ptr, struct ex_batch *in, st
 	return TARN_OK;
 }
 
-/* Right/full joins: the build rows never matched, NULL probe columns. */
+/* m build rows (right semi/anti output: build columns only). */
+static tarn_rc build_batch(struct join_op *j, const uint32_t *brow, int64_t m,
+			   struct ex_batch **out, struct tarn_err *err)
+{
+	*out = NULL;
+	struct ex_batch *b;
+	if (ex_batch_new(j->nb, &b))
+		return tarn_err_nomem(err, "hash join");
+	for (int c = 0; c < j->nb; c++) {
+		struct tarn_array *a;
+		tarn_rc rc = tarn_array_new(build_col_type(j, c), m, &a);
+		if (!rc)
+			rc = ex_batch_hold_array(b, a);
+		if (!rc)
+			rc = ex_array_gather(a, j->bcols[c], brow, 0, m);
+		if (rc) {
+			ex_batch_free(b);
+			return rc == TARN_ENOMEM ? tarn_err_nomem(err, "hash join")
+						 : tarn_err_set(err, rc, "hash join: output too large");
+		}
+		if (a->validity)
+			a->null_count = -1;
+		b->cols[c] = a;
+	}
+	b->n_rows = b->n_sel = m;
+	*out = b;
+	return TARN_OK;
+}
+
+/* Right/full joins: the build rows never matched, NULL probe columns;
+ * right semi/anti joins: the build rows matched / never matched. */
 static tarn_rc join_end(struct ex_op *op, struct ex_emit *out, struct tarn_err *err)
 {
 	struct join_op *j = (struct join_op *)op;
@@ -943,17 +994,19 @@ static tarn_rc join_end(struct ex_op *op, struct ex_emit *out, struct tarn_err *
 	uint32_t *prow = tarn_malloc(EX_BATCH_MAX * sizeof *prow);
 	uint32_t *brow = tarn_malloc(EX_BATCH_MAX * sizeof *brow);
 	tarn_rc rc = !prow || !brow ? tarn_err_nomem(err, "hash join") : TARN_OK;
+	uint8_t want = j->kind == EX_JOIN_RIGHT_SEMI; /* the matched flag emitted */
 	for (int64_t r = 0; !rc && r < j->bn;) {
 		int64_t m = 0;
 		for (; r < j->bn && m < EX_BATCH_MAX; r++)
-			if (!j->matched[r]) {
+			if (j->matched[r] == want) {
 				prow[m] = EX_NULL_ROW;
 				brow[m++] = (uint32_t)r;
 			}
 		if (m == 0)
 			break;
 		struct ex_batch *b = NULL;
-		rc = pair_batch(j, NULL, prow, brow, m, &b, err);
+		rc = right_only(j->kind) ? build_batch(j, brow, m, &b, err)
+					 : pair_batch(j, NULL, prow, brow, m, &b, err);
 		if (!rc)
 			rc = ex_emit_push(out, b);
 	}
@@ -1102,11 +1155,15 @@ tarn_rc ex_op_hash_join(enum ex_join_kind kind, struct ex_op *probe, struct ex_o
 	}
 	/* output schema */
 	if (!rc) {
-		int nc = emits_pairs(kind) ? j->np + j->nb : kind == EX_JOIN_MARK ? j->np + 1 : j->np;
+		int nc = emits_pairs(kind)	   ? j->np + j->nb
+			 : kind == EX_JOIN_MARK	   ? j->np + 1
+			 : right_only(kind) ? j->nb
+					    : j->np;
 		rc = tarn_schema_new(nc, &j->base.schema);
 		for (int c = 0; !rc && c < nc; c++) {
 			const struct tarn_field *f =
-			    c < j->np ? &probe->schema->fields[c]
+			    right_only(kind) ? &build->schema->fields[c]
+			    : c < j->np	     ? &probe->schema->fields[c]
 			    : c - j->np < j->nb && emits_pairs(kind) ? &build->schema->fields[c - j->np]
 								      : NULL;
 			if (f) {
@@ -1128,7 +1185,7 @@ tarn_rc ex_op_hash_join(enum ex_join_kind kind, struct ex_op *probe, struct ex_o
 		rc = tarn_err_nomem(err, "hash join");
 	if (!rc) {
 		for (int c = 0; c < j->nb; c++)
-			j->bneed[c] = emits_pairs(kind);
+			j->bneed[c] = emits_pairs(kind) || right_only(kind);
 		if (residual) {
 			mark_cols(residual, j->np + j->nb, j->rneed);
 			for (int c = 0; c < j->nb; c++)

@@ -729,10 +729,19 @@ static tarn_rc read_dict(struct pq_valdec *v, struct tarn_array *dst, int64_t k)
 						  : "fewer dictionary indices than values");
 		const uint32_t *ix = v->idx;
 		uint32_t bad = 0;
-		for (int64_t i = 0; i < m; i++)
+		/* Fixed widths and short strings check each index as they read
+		 * it (an index out of range reads entry 0, then fails); the
+		 * rest check them all first. */
+		bool fused = ((id == TARN_T_STRING || id == TARN_T_BINARY) && v->short_dict) ||
+			     (id != TARN_T_STRING && id != TARN_T_BINARY && id != TARN_T_BOOL &&
+			      id != TARN_T_NULL && (w == 1 || w == 2 || w == 4 || w == 8));
+		if (n == 0) /* no entry 0 to stand in for a bad index either */
+			return fail(v, "dictionary index out of range");
+		for (int64_t i = 0; !fused && i < m; i++)
 			bad |= ix[i] >= n;
 		if (bad)
 			return fail(v, "dictionary index out of range");
+#define IX(i) (ix[i] < n ? ix[i] : (bad = 1, 0u))
 		int64_t at = dst->length;
 		if ((id == TARN_T_STRING || id == TARN_T_BINARY) && v->short_dict) {
 			/* at most 16 bytes each: two fixed stores per value, into
@@ -744,8 +753,9 @@ static tarn_rc read_dict(struct pq_valdec *v, struct tarn_array *dst, int64_t k)
 			int64_t len = dst->values_len;
 			int32_t *off = dst->offsets;
 			for (int64_t i = 0; i < m; i++) {
-				memcpy(out + len, v->short_val[ix[i]], 16);
-				len += v->short_len[ix[i]];
+				uint32_t x = IX(i);
+				memcpy(out + len, v->short_val[x], 16);
+				len += v->short_len[x];
 				off[at + i + 1] = (int32_t)len;
 			}
 			dst->values_len = len;
@@ -778,19 +788,19 @@ static tarn_rc read_dict(struct pq_valdec *v, struct tarn_array *dst, int64_t k)
 			switch (w) {
 			case 1:
 				for (int64_t i = 0; i < m; i++)
-					o[at + i] = s[ix[i]];
+					o[at + i] = s[IX(i)];
 				break;
 			case 2:
 				for (int64_t i = 0; i < m; i++)
-					((uint16_t *)o)[at + i] = ((const uint16_t *)s)[ix[i]];
+					((uint16_t *)o)[at + i] = ((const uint16_t *)s)[IX(i)];
 				break;
 			case 4:
 				for (int64_t i = 0; i < m; i++)
-					((uint32_t *)o)[at + i] = ((const uint32_t *)s)[ix[i]];
+					((uint32_t *)o)[at + i] = ((const uint32_t *)s)[IX(i)];
 				break;
 			case 8:
 				for (int64_t i = 0; i < m; i++)
-					((uint64_t *)o)[at + i] = ((const uint64_t *)s)[ix[i]];
+					((uint64_t *)o)[at + i] = ((const uint64_t *)s)[IX(i)];
 				break;
 			default:
 				for (int64_t i = 0; i < m; i++)
@@ -799,6 +809,9 @@ static tarn_rc read_dict(struct pq_valdec *v, struct tarn_array *dst, int64_t k)
 				break;
 			}
 		}
+#undef IX
+		if (bad)
+			return fail(v, "dictionary index out of range");
 		dst->length += m;
 		k -= m;
 	}

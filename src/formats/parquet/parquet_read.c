@@ -473,9 +473,18 @@ static tarn_rc take(struct col *c, int64_t k, struct tarn_array *vals)
 	if (lf->max_def > 0) {
 		const uint8_t *d = c->def_look + c->look_pos;
 		uint8_t mx = 0;
-		int64_t cnt = 0;
+		int64_t cnt = 0, i = 0;
 		const uint8_t md = (uint8_t)lf->max_def;
-		for (int64_t i = 0; i < k; i++) {
+		/* the common case, no nulls: eight levels at a time */
+		const uint64_t all = 0x0101010101010101ull * md;
+		for (uint64_t w; i + 8 <= k; i += 8) {
+			memcpy(&w, d + i, 8);
+			if (w != all)
+				break;
+		}
+		cnt = i;
+		mx = i ? md : 0;
+		for (; i < k; i++) {
 			mx = d[i] > mx ? d[i] : mx;
 			cnt += d[i] == md;
 		}
