@@ -19,6 +19,11 @@ uint64_t ex_agg_load_bits(const struct tarn_array *a, int64_t i);
  * (at least 0), exact when q was written as q_num / q_den (q_den > 0). */
 int64_t ex_agg_disc_pos(double q, tarn_i128 q_num, int64_t q_den, int64_t n);
 
+/* A quantile fraction (row i of number array c): *q, and exactly as
+ * *num / *den when it was an integer or a decimal (else *den = 0). */
+void ex_agg_quantile_frac(const struct tarn_array *c, int64_t i, double *q, tarn_i128 *num,
+			  int64_t *den);
+
 /* Appends quantile_cont's interpolation between rows xr and yr of val
  * (the values at floor and ceil of (n - 1) * q), frac = the fractional
  * part, to dst: float64 for numbers, the same type for decimals, dates

@@ -5128,14 +5128,18 @@ static tarn_rc win_spec(struct binder *b, const struct bctx *c, const struct win
 			      *a2 = f->n_args > 2 ? f->args[2].value : NULL;
 	if (ai >= 0) {
 		enum ex_agg_fn fn = agg_names[ai].fn;
-		int want = fn == EX_AGG_ARG_MIN || fn == EX_AGG_ARG_MAX ? 2 : 1;
+		int want = fn == EX_AGG_ARG_MIN || fn == EX_AGG_ARG_MAX ||
+				   (fn >= EX_AGG_CORR && fn <= EX_AGG_REGR_R2)
+			   ? 2
+			   : 1;
 		if (fn == EX_AGG_COUNT && (f->star || f->n_args == 0)) {
 			fn = EX_AGG_COUNT_STAR;
 			want = 0;
 		}
-		if (f->n_args != want)
-			return fail(b, e->loc, TARN_EUSAGE, "%s() takes %d argument%s", name, want,
-				    want == 1 ? "" : "s");
+		bool quant = fn == EX_AGG_QUANTILE_CONT || fn == EX_AGG_QUANTILE_DISC;
+		if (f->n_args != want + quant)
+			return fail(b, e->loc, TARN_EUSAGE, "%s() takes %d argument%s", name,
+				    want + quant, want + quant == 1 ? "" : "s");
 		if (f->nulls == SQL_NULLS_IGNORE)
 			return fail(b, e->loc, TARN_EUSAGE, "IGNORE NULLS does not apply to %s()",
 				    name);
@@ -5145,6 +5149,18 @@ static tarn_rc win_spec(struct binder *b, const struct bctx *c, const struct win
 			rc = bind_expr(b, &ca, a0, &s->arg);
 		if (!rc && want == 2)
 			rc = bind_expr(b, &ca, a1, &s->arg2);
+		if (!rc && quant) {
+			/* the fraction: checked as for the aggregate, kept in arg3 */
+			struct ex_agg_spec as;
+			memset(&as, 0, sizeof as);
+			as.fn = fn;
+			rc = agg_spec_extra(b, &ca, e, a1, &as);
+			s->arg3 = as.param;
+			if (!rc && s->arg3->type.id == TARN_T_LIST)
+				rc = fail(b, a1->loc, TARN_EUNSUPPORTED,
+					  "%s() OVER (...) with a list of quantiles is not supported yet",
+					  name);
+		}
 	} else {
 		enum ex_win_fn fn = win_names[wi].fn;
 		int lo = win_names[wi].min_args, hi = win_names[wi].max_args;

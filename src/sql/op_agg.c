@@ -2653,6 +2653,21 @@ static int state_kind(enum ex_agg_fn fn, const struct tarn_type *t)
 	}
 }
 
+void ex_agg_quantile_frac(const struct tarn_array *c, int64_t i, double *q, tarn_i128 *num,
+			  int64_t *den)
+{
+	*q = ex_agg_load_f64(c, i);
+	*num = 0;
+	*den = 0;
+	if (c->type->id == TARN_T_DECIMAL128 && c->type->scale <= 18) {
+		*num = ((const tarn_i128 *)c->values)[i];
+		*den = (int64_t)ex_pow10(c->type->scale);
+	} else if (tarn_type_is_integer(c->type->id)) {
+		*num = (tarn_i128)tarn_array_get_int(c, i);
+		*den = 1;
+	}
+}
+
 /* Checks and reads the constant parameter (quantile fraction, string_agg
  * separator), casts string_agg's argument to text, checks ORDER BY keys. */
 static tarn_rc holistic_setup(struct agg_def *d, struct tarn_err *err)
@@ -2694,14 +2709,7 @@ static tarn_rc holistic_setup(struct agg_def *d, struct tarn_err *err)
 			struct qfrac *qf = &d->ql[d->n_ql++];
 			if (ex_is_null(c, i))
 				return tarn_err_set(err, TARN_EUSAGE, "%s: a quantile is NULL", name);
-			qf->q = ex_agg_load_f64(c, i);
-			if (c->type->id == TARN_T_DECIMAL128 && c->type->scale <= 18) {
-				qf->num = ((const tarn_i128 *)c->values)[i];
-				qf->den = (int64_t)ex_pow10(c->type->scale);
-			} else if (tarn_type_is_integer(c->type->id)) {
-				qf->num = (tarn_i128)tarn_array_get_int(c, i);
-				qf->den = 1;
-			}
+			ex_agg_quantile_frac(c, i, &qf->q, &qf->num, &qf->den);
 			if (!(qf->q >= 0 && qf->q <= 1))
 				return tarn_err_set(err, TARN_EUSAGE,
 						    "%s: the quantile must be between 0 and 1 (got %g)",
@@ -2714,14 +2722,7 @@ static tarn_rc holistic_setup(struct agg_def *d, struct tarn_err *err)
 			return tarn_err_set(err, TARN_EUSAGE,
 					    "%s: the quantile must be a constant number between 0 "
 					    "and 1", name);
-		d->q = ex_agg_load_f64(e->value, 0);
-		if (id == TARN_T_DECIMAL128 && e->type.scale <= 18) {
-			d->q_num = ((const tarn_i128 *)e->value->values)[0];
-			d->q_den = (int64_t)ex_pow10(e->type.scale);
-		} else if (tarn_type_is_integer(id)) {
-			d->q_num = (tarn_i128)tarn_array_get_int(e->value, 0);
-			d->q_den = 1;
-		}
+		ex_agg_quantile_frac(e->value, 0, &d->q, &d->q_num, &d->q_den);
 		if (!(d->q >= 0 && d->q <= 1))
 			return tarn_err_set(err, TARN_EUSAGE,
 					    "%s: the quantile must be between 0 and 1 (got %g)", name,

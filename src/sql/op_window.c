@@ -52,6 +52,7 @@
 #include "base/buf.h"
 #include "base/mem.h"
 #include "base/pool.h"
+#include "sql/agg_int.h"
 #include "sql/exec.h"
 #include "sql/expr_int.h"
 
@@ -88,6 +89,11 @@ struct win_op {
 	struct tarn_array **full; /* n_in, all rows */
 	struct tarn_array **res;  /* n_specs, all rows */
 	int64_t pos, row_off;
+	struct wq {
+		double q;
+		tarn_i128 num;
+		int64_t den;
+	} *wq; /* quantiles: the fraction per spec */
 };
 
 /* ---- morsels -------------------------------------------------------------------------- */
@@ -408,6 +414,17 @@ union wst {
 	struct {
 		int64_t cnt, tru;
 	} b; /* bool_and/bool_or */
+	struct {
+		double n, ma, mv, m2a, m2v, cxy;
+	} co; /* corr/covar/regr: co-moments of (arg, arg2) */
+	struct {
+		int64_t cnt;
+		double p;
+	} pr; /* product */
+	struct {
+		int64_t cnt;
+		uint64_t bits;
+	} bt; /* bit_and/bit_or/bit_xor */
 };
 
 struct wagg;
@@ -423,6 +440,7 @@ struct wagg_vt {
 	tarn_rc (*fin)(const struct wagg *g, const union wst *st, struct tarn_array *out,
 		       uint32_t *idx, int64_t i, struct tarn_err *err);
 	bool row_valued; /* result gathered from arg at idx[] */
+	bool holo;       /* holistic: computed by chunk_holo, no leaf/comb */
 };
 
 struct wagg {
@@ -430,6 +448,9 @@ struct wagg {
 	enum ex_agg_fn fn;
 	const struct tarn_array *x, *y, *filt;
 	union wst id; /* identity */
+	double q;     /* quantiles: the fraction, exactly q_num / q_den if q_den > 0 */
+	tarn_i128 q_num;
+	int64_t q_den;
 };
 
 static bool counts(const struct wagg *g, int64_t i)
@@ -626,21 +647,155 @@ static tarn_rc fin_bool(const struct wagg *g, const union wst *st, struct tarn_a
 								    : st->b.tru > 0);
 }
 
+static bool passes(const struct wagg *g, int64_t i)
+{
+	return !g->filt || (!val_null(g->filt, i) && tarn_bit_get(g->filt->values, i));
+}
+
+static void leaf_co(const struct wagg *g, int64_t i, union wst *st)
+{
+	memset(st, 0, sizeof *st);
+	if (!counts(g, i) || val_null(g->y, i))
+		return;
+	st->co.n = 1;
+	st->co.ma = ex_agg_load_f64(g->x, i);
+	st->co.mv = ex_agg_load_f64(g->y, i);
+}
+
+/* Chan et al.'s pairwise update, with the cross moment. */
+static void comb_co(const struct wagg *g, const union wst *a, const union wst *b, union wst *out)
+{
+	if (b->co.n == 0) {
+		*out = *a;
+		return;
+	}
+	if (a->co.n == 0) {
+		*out = *b;
+		return;
+	}
+	double n = a->co.n + b->co.n, da = b->co.ma - a->co.ma, dv = b->co.mv - a->co.mv;
+	double w = a->co.n * b->co.n / n;
+	union wst r;
+	r.co.n = n;
+	r.co.ma = a->co.ma + da * b->co.n / n;
+	r.co.mv = a->co.mv + dv * b->co.n / n;
+	r.co.m2a = a->co.m2a + b->co.m2a + da * da * w;
+	r.co.m2v = a->co.m2v + b->co.m2v + dv * dv * w;
+	r.co.cxy = a->co.cxy + b->co.cxy + da * dv * w;
+	*out = r;
+}
+
+static tarn_rc fin_co(const struct wagg *g, const union wst *st, struct tarn_array *out,
+		      uint32_t *idx, int64_t i, struct tarn_err *err)
+{
+	double v;
+	if (!ex_agg_comoment_value(g->fn, st->co.n, st->co.ma, st->co.mv, st->co.m2a, st->co.m2v,
+				   st->co.cxy, &v))
+		return tarn_array_append_null(out);
+	return tarn_array_append_double(out, v);
+}
+
+static void leaf_product(const struct wagg *g, int64_t i, union wst *st)
+{
+	bool in = counts(g, i);
+	st->pr.cnt = in;
+	st->pr.p = in ? ex_agg_load_f64(g->x, i) : 1;
+}
+
+static void comb_product(const struct wagg *g, const union wst *a, const union wst *b,
+			 union wst *out)
+{
+	int64_t cnt = a->pr.cnt + b->pr.cnt;
+	double p = a->pr.p * b->pr.p;
+	out->pr.cnt = cnt;
+	out->pr.p = p;
+}
+
+static tarn_rc fin_product(const struct wagg *g, const union wst *st, struct tarn_array *out,
+			   uint32_t *idx, int64_t i, struct tarn_err *err)
+{
+	return st->pr.cnt ? tarn_array_append_double(out, st->pr.p) : tarn_array_append_null(out);
+}
+
+static void leaf_bits(const struct wagg *g, int64_t i, union wst *st)
+{
+	bool in = counts(g, i);
+	st->bt.cnt = in;
+	st->bt.bits = in ? ex_agg_load_bits(g->x, i) : g->id.bt.bits;
+}
+
+static void comb_bits(const struct wagg *g, const union wst *a, const union wst *b, union wst *out)
+{
+	uint64_t x = a->bt.bits, y = b->bt.bits;
+	out->bt.cnt = a->bt.cnt + b->bt.cnt;
+	out->bt.bits = g->fn == EX_AGG_BIT_AND ? x & y : g->fn == EX_AGG_BIT_OR ? x | y : x ^ y;
+}
+
+static tarn_rc fin_bits(const struct wagg *g, const union wst *st, struct tarn_array *out,
+			uint32_t *idx, int64_t i, struct tarn_err *err)
+{
+	if (!st->bt.cnt || g->x->type->id == TARN_T_NULL)
+		return tarn_array_append_null(out);
+	/* the low bytes of the 64-bit pattern (little-endian) */
+	uint64_t bits = st->bt.bits;
+	struct tarn_array one = { .type = g->x->type, .length = 1, .values = (uint8_t *)&bits };
+	return ex_array_gather(out, &one, NULL, 0, 1);
+}
+
+/* first/last: the frame's first (last) row passing FILTER, NULL values
+ * included; any_value: the first non-null value. */
+static void leaf_pick(const struct wagg *g, int64_t i, union wst *st)
+{
+	bool in = g->fn == EX_AGG_ANY_VALUE ? counts(g, i) : passes(g, i);
+	st->m.row = in ? i : -1;
+}
+
+static void comb_first(const struct wagg *g, const union wst *a, const union wst *b,
+		       union wst *out)
+{
+	out->m.row = a->m.row >= 0 ? a->m.row : b->m.row;
+}
+
+static void comb_last(const struct wagg *g, const union wst *a, const union wst *b, union wst *out)
+{
+	out->m.row = b->m.row >= 0 ? b->m.row : a->m.row;
+}
+
 static const struct wagg_vt wagg_vt[] = {
-	{ EX_AGG_COUNT_STAR, leaf_count, comb_sum, fin_count, false },
-	{ EX_AGG_COUNT, leaf_count, comb_sum, fin_count, false },
-	{ EX_AGG_SUM, leaf_sum, comb_sum, fin_sum, false },
-	{ EX_AGG_AVG, leaf_sum, comb_sum, fin_avg, false },
-	{ EX_AGG_MIN, leaf_row, comb_row, fin_row, true },
-	{ EX_AGG_MAX, leaf_row, comb_row, fin_row, true },
-	{ EX_AGG_BOOL_AND, leaf_bool, comb_bool, fin_bool, false },
-	{ EX_AGG_BOOL_OR, leaf_bool, comb_bool, fin_bool, false },
-	{ EX_AGG_VAR_SAMP, leaf_var, comb_var, fin_var, false },
-	{ EX_AGG_VAR_POP, leaf_var, comb_var, fin_var, false },
-	{ EX_AGG_STDDEV_SAMP, leaf_var, comb_var, fin_var, false },
-	{ EX_AGG_STDDEV_POP, leaf_var, comb_var, fin_var, false },
-	{ EX_AGG_ARG_MIN, leaf_row, comb_row, fin_row, true },
-	{ EX_AGG_ARG_MAX, leaf_row, comb_row, fin_row, true },
+	{ EX_AGG_COUNT_STAR, leaf_count, comb_sum, fin_count, false, false },
+	{ EX_AGG_COUNT, leaf_count, comb_sum, fin_count, false, false },
+	{ EX_AGG_SUM, leaf_sum, comb_sum, fin_sum, false, false },
+	{ EX_AGG_AVG, leaf_sum, comb_sum, fin_avg, false, false },
+	{ EX_AGG_MIN, leaf_row, comb_row, fin_row, true, false },
+	{ EX_AGG_MAX, leaf_row, comb_row, fin_row, true, false },
+	{ EX_AGG_BOOL_AND, leaf_bool, comb_bool, fin_bool, false, false },
+	{ EX_AGG_BOOL_OR, leaf_bool, comb_bool, fin_bool, false, false },
+	{ EX_AGG_VAR_SAMP, leaf_var, comb_var, fin_var, false, false },
+	{ EX_AGG_VAR_POP, leaf_var, comb_var, fin_var, false, false },
+	{ EX_AGG_STDDEV_SAMP, leaf_var, comb_var, fin_var, false, false },
+	{ EX_AGG_STDDEV_POP, leaf_var, comb_var, fin_var, false, false },
+	{ EX_AGG_ARG_MIN, leaf_row, comb_row, fin_row, true, false },
+	{ EX_AGG_ARG_MAX, leaf_row, comb_row, fin_row, true, false },
+	{ EX_AGG_CORR, leaf_co, comb_co, fin_co, false, false },
+	{ EX_AGG_COVAR_POP, leaf_co, comb_co, fin_co, false, false },
+	{ EX_AGG_COVAR_SAMP, leaf_co, comb_co, fin_co, false, false },
+	{ EX_AGG_REGR_SLOPE, leaf_co, comb_co, fin_co, false, false },
+	{ EX_AGG_REGR_INTERCEPT, leaf_co, comb_co, fin_co, false, false },
+	{ EX_AGG_REGR_R2, leaf_co, comb_co, fin_co, false, false },
+	{ EX_AGG_PRODUCT, leaf_product, comb_product, fin_product, false, false },
+	{ EX_AGG_BIT_AND, leaf_bits, comb_bits, fin_bits, false, false },
+	{ EX_AGG_BIT_OR, leaf_bits, comb_bits, fin_bits, false, false },
+	{ EX_AGG_BIT_XOR, leaf_bits, comb_bits, fin_bits, false, false },
+	{ EX_AGG_FIRST, leaf_pick, comb_first, fin_row, true, false },
+	{ EX_AGG_LAST, leaf_pick, comb_last, fin_row, true, false },
+	{ EX_AGG_ANY_VALUE, leaf_pick, comb_first, fin_row, true, false },
+	/* holistic (chunk_holo): quantile_disc and mode gather a row */
+	{ EX_AGG_MEDIAN, NULL, NULL, NULL, false, true },
+	{ EX_AGG_QUANTILE_CONT, NULL, NULL, NULL, false, true },
+	{ EX_AGG_QUANTILE_DISC, NULL, NULL, NULL, true, true },
+	{ EX_AGG_MODE, NULL, NULL, NULL, true, true },
+	{ EX_AGG_APPROX_COUNT_DISTINCT, NULL, NULL, NULL, false, true },
+	{ EX_AGG_LIST, NULL, NULL, NULL, false, true },
 };
 
 static const struct wagg_vt *wagg_find(enum ex_agg_fn fn)
@@ -656,6 +811,10 @@ static void wagg_identity(struct wagg *g)
 	memset(&g->id, 0, sizeof g->id);
 	if (g->vt->row_valued)
 		g->id.m.row = -1;
+	else if (g->fn == EX_AGG_PRODUCT)
+		g->id.pr.p = 1;
+	else if (g->fn == EX_AGG_BIT_AND)
+		g->id.bt.bits = ~(uint64_t)0;
 }
 
 /* Segment tree over all rows: tree[P + i] = leaf(i), tree[k] = tree[2k]
@@ -699,6 +858,11 @@ struct wfn {
 	uint32_t *nnpos;       /* ... and the positions of the non-null rows */
 	struct tarn_array *src; /* value functions: the gather source (arg, or arg ++ default) */
 	bool own_src;
+	/* holistic aggregates: arrays of n, each partition using its own rows' slots */
+	uint32_t *ord, *tmp;    /* rows sorted by value (NULLs last, then row) */
+	uint32_t *rank, *vid;   /* a row's position in ord; its value's id (equal values) */
+	uint32_t *first;        /* mode over running frames: a value id's first row */
+	int32_t *vcnt, *fen;    /* rows per value id in the frame; Fenwick tree over ord */
 };
 
 /* The rows of partitions [p_lo, p_hi), computed by one task. */
@@ -723,6 +887,16 @@ static void wfn_release(struct wfn *f)
 	f->st.t = NULL;
 	ex_mem_release(f->c->o->base.q, f->held);
 	f->held = 0;
+	tarn_free(f->ord);
+	tarn_free(f->tmp);
+	tarn_free(f->rank);
+	tarn_free(f->vid);
+	tarn_free(f->first);
+	tarn_free(f->fen);
+	tarn_free(f->vcnt);
+	f->vcnt = NULL;
+	f->ord = f->tmp = f->rank = f->vid = f->first = NULL;
+	f->fen = NULL;
 	tarn_free(f->idx);
 	tarn_free(f->cnt);
 	tarn_free(f->nnpos);
@@ -743,12 +917,15 @@ static tarn_rc wfn_prepare(struct wfn *f, struct tarn_err *err)
 	tarn_rc rc = TARN_OK;
 	if (sp->fn == EX_WIN_AGG) {
 		struct wagg g = { wagg_find(sp->agg), sp->agg, input(c, f->s, IN_ARG),
-				  input(c, f->s, IN_ARG2), input(c, f->s, IN_FILTER), { { 0 } } };
+				  input(c, f->s, IN_ARG2), input(c, f->s, IN_FILTER), { { 0 } }, 0, 0, 0 };
 		if (!g.vt)
 			return tarn_err_set(err, TARN_EUNSUPPORTED,
 					    "%s() is not supported as a window function yet",
 					    ex_agg_name(sp->agg));
 		wagg_identity(&g);
+		g.q = c->o->wq[f->s].q;
+		g.q_num = c->o->wq[f->s].num;
+		g.q_den = c->o->wq[f->s].den;
 		f->g = g;
 		f->incremental = sp->frame.start == EX_FB_UNBOUNDED_PRECEDING &&
 				 sp->frame.exclude == EX_EXCLUDE_NONE;
@@ -756,6 +933,22 @@ static tarn_rc wfn_prepare(struct wfn *f, struct tarn_err *err)
 			f->idx = tarn_malloc((size_t)(n ? n : 1) * sizeof *f->idx);
 			if (!f->idx)
 				return tarn_err_nomem(err, "window");
+		}
+		if (g.vt->holo) {
+			int64_t bytes = (n + 1) * 28;
+			TRY(ex_mem_reserve(c->o->base.q, "window", bytes, err));
+			f->held = bytes;
+			size_t sz = (size_t)(n + 1) * 4;
+			f->ord = tarn_malloc(sz);
+			f->tmp = tarn_malloc(sz);
+			f->rank = tarn_malloc(sz);
+			f->vid = tarn_malloc(sz);
+			f->first = tarn_malloc(sz);
+			f->vcnt = tarn_calloc((size_t)n + 1, sizeof *f->vcnt);
+			f->fen = tarn_calloc((size_t)n + 1, sizeof *f->fen);
+			if (!f->ord || !f->tmp || !f->rank || !f->vid || !f->first || !f->vcnt || !f->fen)
+				return tarn_err_nomem(err, "window");
+			return TARN_OK;
 		}
 		if (!f->incremental) {
 			int64_t P = 1;
@@ -842,6 +1035,248 @@ static tarn_rc chunk_agg(struct wchunk *ch)
 			for (int k = 0; k < nr; k++)
 				stree_query(g, &f->st, r[k][0], r[k][1], &a);
 			rc = g->vt->fin(g, &a, ch->out, f->idx, i, &ch->err);
+		}
+	}
+	if (!rc && g->vt->row_valued) {
+		int64_t r0 = c->pstart[ch->p_lo], r1 = c->pstart[ch->p_hi];
+		rc = ex_array_gather(ch->out, g->x, f->idx + r0, 0, r1 - r0);
+	}
+	return rc;
+}
+
+/* ---- holistic aggregates ------------------------------------------------------------------------
+ * median, quantile_cont/disc, mode, approx_count_distinct and list over frames. Per partition the
+ * rows are sorted once by value (NULLs last, ties by row): ord[], a row's position rank[] and a
+ * value id vid[] (equal values, one id). The frame's rows form a set that moves with the frame:
+ * frame starts and ends only advance for every frame kind, so each row enters and leaves once
+ * per partition (a frame that moves back, which none does, starts over), and EXCLUDE takes its
+ * few rows out around the current row and puts them back. The set keeps a Fenwick tree over
+ * positions in ord (quantiles: the k-th smallest in O(log n)), counts per value id and the
+ * number of distinct ids. So a sliding or running frame costs O(n log n) for the quantiles and
+ * O(n) for approx_count_distinct (exact: every distinct value is counted). mode takes the most
+ * frequent value, ties to the one that comes first in the frame: over running frames (from
+ * UNBOUNDED PRECEDING, no EXCLUDE) kept as rows arrive, O(1) per row; over other frames by a scan
+ * of the frame, O(frame) per row. list gathers the frame's rows (its output is that big). */
+
+struct hset {
+	struct wfn *f;
+	int64_t ps, m;     /* partition start and size */
+	int64_t wa, wb;    /* rows [wa, wb) are in the set (those that count) */
+	int64_t nset, ndist;
+	int64_t best;      /* mode over running frames: the winning row, -1 = none */
+	bool quant, ids;
+};
+
+static bool holo_counts(const struct wagg *g, int64_t j)
+{
+	return g->fn == EX_AGG_LIST ? passes(g, j) : counts(g, j);
+}
+
+static void fen_add(int32_t *fen, int64_t m, int64_t t, int32_t d)
+{
+	for (t++; t <= m; t += t & -t)
+		fen[t - 1] += d;
+}
+
+/* Position (0-based) of the k-th (0-based) element of the set. */
+static int64_t fen_kth(const int32_t *fen, int64_t m, int64_t k)
+{
+	int64_t pos = 0, step = 1;
+	while (step * 2 <= m)
+		step *= 2;
+	for (; step; step >>= 1)
+		if (pos + step <= m && fen[pos + step - 1] <= k) {
+			pos += step;
+			k -= fen[pos - 1];
+		}
+	return pos;
+}
+
+static void hset_move(struct hset *h, int64_t j, int d)
+{
+	struct wfn *f = h->f;
+	if (!holo_counts(&f->g, j))
+		return;
+	h->nset += d;
+	if (h->quant)
+		fen_add(f->fen + h->ps, h->m, f->rank[j] - h->ps, d);
+	if (h->ids) {
+		uint32_t v = f->vid[j];
+		int32_t c = f->vcnt[v] += d;
+		if (d > 0 && c == 1) {
+			h->ndist++;
+			f->first[v] = (uint32_t)j;
+		} else if (d < 0 && c == 0) {
+			h->ndist--;
+		}
+		if (d > 0 && h->best >= 0) {
+			uint32_t bv = f->vid[h->best];
+			if (c > f->vcnt[bv] || (c == f->vcnt[bv] && f->first[v] < f->first[bv]))
+				h->best = f->first[v];
+		} else if (d > 0) {
+			h->best = f->first[v];
+		}
+	}
+}
+
+/* The set becomes the rows of [a, b). */
+static void hset_frame(struct hset *h, int64_t a, int64_t b)
+{
+	if (a < h->wa || b < h->wb || a >= h->wb) {
+		for (int64_t j = h->wa; j < h->wb; j++)
+			hset_move(h, j, -1);
+		h->wa = h->wb = a;
+		h->best = -1;
+	}
+	for (; h->wb < b; h->wb++)
+		hset_move(h, h->wb, 1);
+	for (; h->wa < a; h->wa++)
+		hset_move(h, h->wa, -1);
+}
+
+/* Sorts rows [ps, pe) by value (NULLs last, ties by row) into ord, then
+ * rank and vid. Bottom-up merge sort through tmp. */
+static void holo_sort(struct wfn *f, int64_t ps, int64_t pe)
+{
+	const struct tarn_array *x = f->g.x;
+	uint32_t *a = f->ord + ps, *t = f->tmp + ps;
+	int64_t m = pe - ps;
+	for (int64_t k = 0; k < m; k++)
+		a[k] = (uint32_t)(ps + k);
+	for (int64_t w = 1; w < m; w *= 2) {
+		for (int64_t lo = 0; lo < m; lo += 2 * w) {
+			int64_t mid = lo + w < m ? lo + w : m, hi = lo + 2 * w < m ? lo + 2 * w : m;
+			int64_t i = lo, j = mid, o = lo;
+			while (i < mid && j < hi) {
+				uint32_t ri = a[i], rj = a[j];
+				bool ni = val_null(x, ri), nj = val_null(x, rj);
+				int c = ni || nj ? (ni ? (nj ? 0 : 1) : -1) : ex_value_cmp(x, ri, x, rj);
+				t[o++] = c < 0 || (c == 0 && ri < rj) ? a[i++] : a[j++];
+			}
+			while (i < mid)
+				t[o++] = a[i++];
+			while (j < hi)
+				t[o++] = a[j++];
+		}
+		uint32_t *sw = a;
+		a = t;
+		t = sw;
+	}
+	if (a != f->ord + ps)
+		memcpy(f->ord + ps, a, (size_t)m * sizeof *a);
+	a = f->ord + ps;
+	uint32_t id = (uint32_t)ps;
+	for (int64_t k = 0; k < m; k++) {
+		uint32_t r = a[k];
+		if (k && !same_key(x, a[k - 1], r))
+			id++;
+		f->rank[r] = (uint32_t)(ps + k);
+		f->vid[r] = id;
+	}
+}
+
+static tarn_rc holo_value(struct wchunk *ch, struct hset *h, int64_t i, int64_t r[3][2], int nr,
+			  bool running)
+{
+	struct wfn *f = ch->f;
+	const struct wagg *g = &f->g;
+	switch (g->fn) {
+	case EX_AGG_APPROX_COUNT_DISTINCT: return tarn_array_append_int(ch->out, h->ndist);
+	case EX_AGG_QUANTILE_DISC:
+		f->idx[i] = h->nset ? f->ord[h->ps + fen_kth(f->fen + h->ps, h->m,
+							      ex_agg_disc_pos(g->q, g->q_num,
+									      g->q_den, h->nset))]
+				    : EX_NULL_ROW;
+		return TARN_OK;
+	case EX_AGG_MEDIAN:
+	case EX_AGG_QUANTILE_CONT: {
+		if (!h->nset)
+			return tarn_array_append_null(ch->out);
+		double rn = (double)(h->nset - 1) * g->q;
+		int64_t lo = (int64_t)floor(rn), hi = (int64_t)ceil(rn);
+		int32_t *fen = f->fen + h->ps;
+		uint32_t xr = f->ord[h->ps + fen_kth(fen, h->m, lo)];
+		uint32_t yr = hi == lo ? xr : f->ord[h->ps + fen_kth(fen, h->m, hi)];
+		return ex_agg_cont_append(g->x, xr, yr, lo == hi ? 0 : rn - (double)lo, ch->out);
+	}
+	case EX_AGG_MODE: {
+		int64_t best = -1;
+		if (running) {
+			best = h->best;
+		} else {
+			int32_t bc = 0;
+			for (int k = 0; k < nr; k++)
+				for (int64_t j = r[k][0]; j < r[k][1]; j++) {
+					if (!counts(g, j))
+						continue;
+					int32_t c = f->vcnt[f->vid[j]];
+					if (c > bc) {
+						bc = c;
+						best = j;
+					}
+				}
+		}
+		f->idx[i] = best < 0 ? EX_NULL_ROW : (uint32_t)best;
+		return TARN_OK;
+	}
+	default: { /* list: the frame's rows in frame order */
+		uint32_t *v = f->tmp + h->ps;
+		int64_t k = 0;
+		for (int q = 0; q < nr; q++)
+			for (int64_t j = r[q][0]; j < r[q][1]; j++)
+				if (passes(g, j))
+					v[k++] = (uint32_t)j;
+		if (!k)
+			return tarn_array_append_null(ch->out);
+		TRY(ex_array_gather(ch->out->children[0], g->x, v, 0, k));
+		return tarn_array_list_end(ch->out, true);
+	}
+	}
+}
+
+static tarn_rc chunk_holo(struct wchunk *ch)
+{
+	struct wfn *f = ch->f;
+	struct wctx *c = f->c;
+	const struct wagg *g = &f->g;
+	enum ex_frame_exclude x = f->sp->frame.exclude;
+	bool running = f->sp->frame.start == EX_FB_UNBOUNDED_PRECEDING && x == EX_EXCLUDE_NONE;
+	tarn_rc rc = TARN_OK;
+	for (int64_t p = ch->p_lo; !rc && p < ch->p_hi; p++) {
+		int64_t ps = c->pstart[p], pe = c->pstart[p + 1];
+		frame_bounds(c, f->s, ps, pe);
+		struct hset h = { .f = f, .ps = ps, .m = pe - ps, .wa = ps, .wb = ps, .best = -1 };
+		h.quant = g->fn == EX_AGG_MEDIAN || g->fn == EX_AGG_QUANTILE_CONT ||
+			  g->fn == EX_AGG_QUANTILE_DISC;
+		h.ids = g->fn == EX_AGG_MODE || g->fn == EX_AGG_APPROX_COUNT_DISTINCT;
+		if (g->fn != EX_AGG_LIST)
+			holo_sort(f, ps, pe);
+		for (int64_t i = ps; !rc && i < pe; i++) {
+			int64_t r[3][2];
+			int nr = frame_ranges(c, x, i, r);
+			if (g->fn != EX_AGG_LIST) {
+				hset_frame(&h, c->fs[i], c->fe[i]);
+				/* EXCLUDE: the gaps between the kept ranges leave for this row */
+				int64_t at = c->fs[i];
+				for (int k = 0; k <= nr; k++) {
+					int64_t to = k < nr ? r[k][0] : c->fe[i];
+					for (int64_t j = at; j < to; j++)
+						hset_move(&h, j, -1);
+					if (k < nr)
+						at = r[k][1];
+				}
+			}
+			rc = holo_value(ch, &h, i, r, nr, running);
+			if (g->fn != EX_AGG_LIST) {
+				int64_t at = c->fs[i];
+				for (int k = 0; k <= nr; k++) {
+					int64_t to = k < nr ? r[k][0] : c->fe[i];
+					for (int64_t j = at; j < to; j++)
+						hset_move(&h, j, 1);
+					if (k < nr)
+						at = r[k][1];
+				}
+			}
 		}
 	}
 	if (!rc && g->vt->row_valued) {
@@ -1026,7 +1461,8 @@ static void chunk_run(void *arg)
 {
 	struct wchunk *ch = arg;
 	enum ex_win_fn fn = ch->f->sp->fn;
-	tarn_rc rc = fn == EX_WIN_AGG		 ? chunk_agg(ch)
+	tarn_rc rc = fn == EX_WIN_AGG && ch->f->g.vt->holo ? chunk_holo(ch)
+		     : fn == EX_WIN_AGG		 ? chunk_agg(ch)
 		     : fn == EX_WIN_STRING_AGG ? chunk_string_agg(ch)
 		     : is_value_fn(fn)	 ? chunk_value(ch)
 					 : chunk_rank(ch);
@@ -1277,6 +1713,7 @@ static void win_free(struct ex_op *op)
 		spec_exprs_free(&o->specs[s]);
 	tarn_free(o->specs);
 	tarn_free(o->slot);
+	tarn_free(o->wq);
 	tarn_free(o->desc);
 	tarn_free(o->nulls_first);
 	for (int64_t i = 0; i < o->total.n; i++)
@@ -1353,10 +1790,11 @@ tarn_rc ex_op_window(struct ex_op *child, struct ex_expr **part, int n_part,
 		o->in = tarn_calloc((size_t)cap_in, sizeof *o->in);
 		o->specs = tarn_calloc((size_t)n_specs + 1, sizeof *o->specs);
 		o->slot = tarn_calloc((size_t)n_specs * IN__N + 1, sizeof *o->slot);
+		o->wq = tarn_calloc((size_t)n_specs + 1, sizeof *o->wq);
 		o->desc = tarn_calloc((size_t)n_order + 1, sizeof *o->desc);
 		o->nulls_first = tarn_calloc((size_t)n_order + 1, sizeof *o->nulls_first);
 	}
-	if (!o || !o->in || !o->specs || !o->slot || !o->desc || !o->nulls_first || !types || !sk) {
+	if (!o || !o->in || !o->specs || !o->slot || !o->wq || !o->desc || !o->nulls_first || !types || !sk) {
 		rc = tarn_err_nomem(err, "window");
 		goto fail;
 	}
@@ -1406,6 +1844,17 @@ tarn_rc ex_op_window(struct ex_op *child, struct ex_expr **part, int n_part,
 	for (int s = 0; s < n_specs; s++) {
 		struct ex_win_spec *sp = &specs[s];
 		int *sl = &o->slot[s * IN__N];
+		if (sp->fn == EX_WIN_AGG && sp->agg == EX_AGG_MEDIAN) {
+			o->wq[s] = (struct wq){ 0.5, 1, 2 };
+		} else if (sp->fn == EX_WIN_AGG &&
+			   (sp->agg == EX_AGG_QUANTILE_CONT || sp->agg == EX_AGG_QUANTILE_DISC)) {
+			/* the binder checked the constant fraction */
+			if (sp->arg3 && ex_expr_is_const(sp->arg3))
+				ex_agg_quantile_frac(sp->arg3->value, 0, &o->wq[s].q, &o->wq[s].num,
+						     &o->wq[s].den);
+			ex_expr_free(sp->arg3);
+			sp->arg3 = NULL;
+		}
 		(void)add_input(o, &sp->arg, &sl[IN_ARG]);
 		(void)add_input(o, &sp->arg2, &sl[IN_ARG2]);
 		(void)add_input(o, &sp->arg3, &sl[IN_ARG3]);
