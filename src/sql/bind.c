@@ -5110,9 +5110,21 @@ static tarn_rc win_spec(struct binder *b, const struct bctx *c, const struct win
 		return fail(b, e->loc, TARN_EUSAGE, "%s() is not a window function or aggregate",
 			    name);
 	}
-	if (f->distinct)
+	if (f->distinct && ai >= 0) {
+		/* DISTINCT does not change these; count, sum and avg take it */
+		enum ex_agg_fn dfn = agg_names[ai].fn;
+		bool same = dfn == EX_AGG_MIN || dfn == EX_AGG_MAX || dfn == EX_AGG_BOOL_AND ||
+			    dfn == EX_AGG_BOOL_OR || dfn == EX_AGG_ANY_VALUE ||
+			    dfn == EX_AGG_APPROX_COUNT_DISTINCT || dfn == EX_AGG_BIT_AND ||
+			    dfn == EX_AGG_BIT_OR;
+		if (!same && dfn != EX_AGG_COUNT && dfn != EX_AGG_SUM && dfn != EX_AGG_AVG)
+			return fail(b, e->loc, TARN_EUNSUPPORTED,
+				    "DISTINCT in %s() OVER (...) is not supported yet", name);
+		s->distinct = !same;
+	} else if (f->distinct) {
 		return fail(b, e->loc, TARN_EUNSUPPORTED,
-			    "DISTINCT in a window function is not supported yet");
+			    "DISTINCT in %s() OVER (...) is not supported yet", name);
+	}
 	if (f->n_order || f->n_within)
 		return fail(b, e->loc, TARN_EUNSUPPORTED,
 			    "ORDER BY inside %s() OVER (...) is not supported yet", name);
@@ -5143,6 +5155,8 @@ static tarn_rc win_spec(struct binder *b, const struct bctx *c, const struct win
 		if (f->nulls == SQL_NULLS_IGNORE)
 			return fail(b, e->loc, TARN_EUSAGE, "IGNORE NULLS does not apply to %s()",
 				    name);
+		if (s->distinct && (f->star || f->n_args == 0))
+			return fail(b, e->loc, TARN_EUSAGE, "count(DISTINCT) needs an argument");
 		s->fn = EX_WIN_AGG;
 		s->agg = fn;
 		if (want >= 1)

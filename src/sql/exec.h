@@ -420,6 +420,7 @@ struct ex_win_spec {
 	struct ex_expr *arg, *arg2, *arg3; /* as enum ex_win_fn says; NULL = absent */
 	struct ex_expr *filter;            /* aggregates: FILTER (WHERE ...) */
 	bool ignore_nulls;                 /* lag/lead/first/last/nth_value */
+	bool distinct;                     /* count/sum/avg: over distinct values */
 	struct ex_win_frame frame;
 	const char *name;                  /* output column name */
 };

@@ -934,7 +934,7 @@ static tarn_rc wfn_prepare(struct wfn *f, struct tarn_err *err)
 			if (!f->idx)
 				return tarn_err_nomem(err, "window");
 		}
-		if (g.vt->holo) {
+		if (g.vt->holo || sp->distinct) {
 			int64_t bytes = (n + 1) * 28;
 			TRY(ex_mem_reserve(c->o->base.q, "window", bytes, err));
 			f->held = bytes;
@@ -1064,6 +1064,7 @@ struct hset {
 	int64_t wa, wb;    /* rows [wa, wb) are in the set (those that count) */
 	int64_t nset, ndist;
 	int64_t best;      /* mode over running frames: the winning row, -1 = none */
+	__int128 dsum;     /* sum(DISTINCT): the sum of the distinct values */
 	bool quant, ids;
 };
 
@@ -1106,8 +1107,12 @@ static void hset_move(struct hset *h, int64_t j, int d)
 		if (d > 0 && c == 1) {
 			h->ndist++;
 			f->first[v] = (uint32_t)j;
+			if (f->sp->distinct && f->g.fn != EX_AGG_COUNT)
+				h->dsum += int_value(f->g.x, j);
 		} else if (d < 0 && c == 0) {
 			h->ndist--;
+			if (f->sp->distinct && f->g.fn != EX_AGG_COUNT)
+				h->dsum -= int_value(f->g.x, j);
 		}
 		if (d > 0 && h->best >= 0) {
 			uint32_t bv = f->vid[h->best];
@@ -1180,6 +1185,13 @@ static tarn_rc holo_value(struct wchunk *ch, struct hset *h, int64_t i, int64_t 
 {
 	struct wfn *f = ch->f;
 	const struct wagg *g = &f->g;
+	if (f->sp->distinct) { /* count, sum, avg over the distinct values */
+		union wst st;
+		memset(&st, 0, sizeof st);
+		st.si.cnt = h->ndist;
+		st.si.s = h->dsum;
+		return g->vt->fin(g, &st, ch->out, f->idx, i, &ch->err);
+	}
 	switch (g->fn) {
 	case EX_AGG_APPROX_COUNT_DISTINCT: return tarn_array_append_int(ch->out, h->ndist);
 	case EX_AGG_QUANTILE_DISC:
@@ -1248,7 +1260,8 @@ static tarn_rc chunk_holo(struct wchunk *ch)
 		struct hset h = { .f = f, .ps = ps, .m = pe - ps, .wa = ps, .wb = ps, .best = -1 };
 		h.quant = g->fn == EX_AGG_MEDIAN || g->fn == EX_AGG_QUANTILE_CONT ||
 			  g->fn == EX_AGG_QUANTILE_DISC;
-		h.ids = g->fn == EX_AGG_MODE || g->fn == EX_AGG_APPROX_COUNT_DISTINCT;
+		h.ids = g->fn == EX_AGG_MODE || g->fn == EX_AGG_APPROX_COUNT_DISTINCT ||
+			f->sp->distinct;
 		if (g->fn != EX_AGG_LIST)
 			holo_sort(f, ps, pe);
 		for (int64_t i = ps; !rc && i < pe; i++) {
@@ -1461,7 +1474,7 @@ static void chunk_run(void *arg)
 {
 	struct wchunk *ch = arg;
 	enum ex_win_fn fn = ch->f->sp->fn;
-	tarn_rc rc = fn == EX_WIN_AGG && ch->f->g.vt->holo ? chunk_holo(ch)
+	tarn_rc rc = fn == EX_WIN_AGG && (ch->f->g.vt->holo || ch->f->sp->distinct) ? chunk_holo(ch)
 		     : fn == EX_WIN_AGG		 ? chunk_agg(ch)
 		     : fn == EX_WIN_STRING_AGG ? chunk_string_agg(ch)
 		     : is_value_fn(fn)	 ? chunk_value(ch)
@@ -1751,12 +1764,27 @@ tarn_rc ex_win_type(const struct ex_win_spec *s, struct tarn_type *out, struct t
 	case EX_WIN_PERCENT_RANK:
 	case EX_WIN_CUME_DIST: tarn_type_init(out, TARN_T_FLOAT64); return TARN_OK;
 	case EX_WIN_STRING_AGG: tarn_type_init(out, TARN_T_STRING); return TARN_OK;
-	case EX_WIN_AGG:
-		if (!wagg_find(s->agg))
+	case EX_WIN_AGG: {
+		const struct wagg_vt *vt = wagg_find(s->agg);
+		if (!vt)
 			return tarn_err_set(err, TARN_EUNSUPPORTED,
 					    "%s() is not supported as a window function yet",
 					    ex_agg_name(s->agg));
+		if (s->agg >= EX_AGG_CORR && s->agg <= EX_AGG_REGR_R2 && s->arg2)
+			TRY(ex_agg_type(s->agg, &s->arg2->type, out, err));
+		if ((vt->holo || s->distinct) && s->agg != EX_AGG_LIST && s->arg &&
+		    (!ex_type_is_scalar(s->arg->type.id) || s->arg->type.id == TARN_T_NULL))
+			return tarn_err_set(err, TARN_EUNSUPPORTED,
+					    "%s() OVER (...) of a %s value is not supported",
+					    ex_agg_name(s->agg), tarn_type_id_name(s->arg->type.id));
+		if (s->distinct && s->agg != EX_AGG_COUNT && s->arg &&
+		    (s->arg->type.id == TARN_T_FLOAT32 || s->arg->type.id == TARN_T_FLOAT64))
+			return tarn_err_set(err, TARN_EUNSUPPORTED,
+					    "%s(DISTINCT) OVER (...) of floating-point values is not "
+					    "supported yet",
+					    ex_agg_name(s->agg));
 		return ex_agg_type(s->agg, s->arg ? &s->arg->type : NULL, out, err);
+	}
 	default: return tarn_type_copy(out, &s->arg->type);
 	}
 }
