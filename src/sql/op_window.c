@@ -1061,11 +1061,15 @@ static tarn_rc chunk_agg(struct wchunk *ch)
 struct hset {
 	struct wfn *f;
 	int64_t ps, m;     /* partition start and size */
-	int64_t wa, wb;    /* rows [wa, wb) are in the set (those that count) */
+	int64_t r[3][2];   /* the ranges of rows in the set (those that count) */
+	int nr;
 	int64_t nset, ndist;
-	int64_t best;      /* mode over running frames: the winning row, -1 = none */
 	__int128 dsum;     /* sum(DISTINCT): the sum of the distinct values */
-	bool quant, ids;
+	bool quant, ids, mode;
+	/* mode, as DuckDB's windowed mode: the candidate value id, its count,
+	 * whether it is known to win; the value ids met since the last reset */
+	int64_t mval, mcount, msize;
+	bool valid;
 };
 
 static bool holo_counts(const struct wagg *g, int64_t j)
@@ -1101,42 +1105,119 @@ static void hset_move(struct hset *h, int64_t j, int d)
 	h->nset += d;
 	if (h->quant)
 		fen_add(f->fen + h->ps, h->m, f->rank[j] - h->ps, d);
-	if (h->ids) {
-		uint32_t v = f->vid[j];
-		int32_t c = f->vcnt[v] += d;
-		if (d > 0 && c == 1) {
-			h->ndist++;
+	if (!h->ids)
+		return;
+	uint32_t v = f->vid[j];
+	int32_t old = f->vcnt[v], c = f->vcnt[v] += d;
+	if (d > 0 && c == 1) {
+		h->ndist++;
+		if (f->sp->distinct && f->g.fn != EX_AGG_COUNT)
+			h->dsum += int_value(f->g.x, j);
+	} else if (d < 0 && c == 0) {
+		h->ndist--;
+		if (f->sp->distinct && f->g.fn != EX_AGG_COUNT)
+			h->dsum -= int_value(f->g.x, j);
+	}
+	if (!h->mode)
+		return;
+	/* first[v]: the least row the value was added at since it was last
+	 * absent (UINT32_MAX: not met since the reset; tmp lists those met) */
+	if (d > 0) {
+		if (f->first[v] == UINT32_MAX)
+			f->tmp[h->ps + h->msize++] = v;
+		if (c == 1 || (uint32_t)j < f->first[v])
 			f->first[v] = (uint32_t)j;
-			if (f->sp->distinct && f->g.fn != EX_AGG_COUNT)
-				h->dsum += int_value(f->g.x, j);
-		} else if (d < 0 && c == 0) {
-			h->ndist--;
-			if (f->sp->distinct && f->g.fn != EX_AGG_COUNT)
-				h->dsum -= int_value(f->g.x, j);
+		if (c > h->mcount) {
+			h->valid = true;
+			h->mcount = c;
+			h->mval = v;
 		}
-		if (d > 0 && h->best >= 0) {
-			uint32_t bv = f->vid[h->best];
-			if (c > f->vcnt[bv] || (c == f->vcnt[bv] && f->first[v] < f->first[bv]))
-				h->best = f->first[v];
-		} else if (d > 0) {
-			h->best = f->first[v];
-		}
+	} else if (h->mcount == old && (int64_t)v == h->mval) {
+		h->valid = false;
 	}
 }
 
-/* The set becomes the rows of [a, b). */
-static void hset_frame(struct hset *h, int64_t a, int64_t b)
+static bool in_ranges(const int64_t r[3][2], int n, int64_t j)
 {
-	if (a < h->wa || b < h->wb || a >= h->wb) {
-		for (int64_t j = h->wa; j < h->wb; j++)
-			hset_move(h, j, -1);
-		h->wa = h->wb = a;
-		h->best = -1;
+	for (int k = 0; k < n; k++)
+		if (j >= r[k][0] && j < r[k][1])
+			return true;
+	return false;
+}
+
+/* The set becomes the rows of ranges r[0..n): rows leave or enter in
+ * ascending order, only those in one of the old and new sets. */
+static void hset_frame(struct hset *h, int64_t r[3][2], int n)
+{
+	int64_t bp[12];
+	int nb = 0;
+	for (int k = 0; k < h->nr; k++) {
+		bp[nb++] = h->r[k][0];
+		bp[nb++] = h->r[k][1];
 	}
-	for (; h->wb < b; h->wb++)
-		hset_move(h, h->wb, 1);
-	for (; h->wa < a; h->wa++)
-		hset_move(h, h->wa, -1);
+	for (int k = 0; k < n; k++) {
+		bp[nb++] = r[k][0];
+		bp[nb++] = r[k][1];
+	}
+	for (int k = 1; k < nb; k++)
+		for (int q = k; q > 0 && bp[q - 1] > bp[q]; q--) {
+			int64_t t = bp[q];
+			bp[q] = bp[q - 1];
+			bp[q - 1] = t;
+		}
+	for (int k = 0; k + 1 < nb; k++) {
+		int64_t lo = bp[k], hi = bp[k + 1];
+		if (lo == hi)
+			continue;
+		bool was = in_ranges(h->r, h->nr, lo), is = in_ranges(r, n, lo);
+		if (was != is)
+			for (int64_t j = lo; j < hi; j++)
+				hset_move(h, j, is ? 1 : -1);
+	}
+	memcpy(h->r, r, sizeof h->r);
+	h->nr = n;
+}
+
+/* mode: DuckDB starts its value counts over when the frames do not
+ * overlap or when at most a quarter of the values it met are in the
+ * frame; so does this (ties go to the value met first since then). */
+static void mode_frame(struct hset *h, int64_t r[3][2], int n)
+{
+	struct wfn *f = h->f;
+	bool reset = h->ndist * 4 <= h->msize || h->nr == 0 || n == 0 ||
+		     h->r[h->nr - 1][1] <= r[0][0] || r[n - 1][1] <= h->r[0][0];
+	if (!reset) {
+		hset_frame(h, r, n);
+	} else {
+		for (int64_t k = 0; k < h->msize; k++) {
+			uint32_t v = f->tmp[h->ps + k];
+			f->vcnt[v] = 0;
+			f->first[v] = UINT32_MAX;
+		}
+		h->msize = h->ndist = h->nset = 0;
+		h->mcount = 0;
+		h->valid = false;
+		h->nr = 0;
+		for (int k = 0; k < n; k++)
+			for (int64_t j = r[k][0]; j < r[k][1]; j++)
+				hset_move(h, j, 1);
+		memcpy(h->r, r, sizeof h->r);
+		h->nr = n;
+	}
+	if (!h->valid) {
+		int64_t best = -1;
+		for (int64_t k = 0; k < h->msize; k++) {
+			uint32_t v = f->tmp[h->ps + k];
+			if (best < 0 || f->vcnt[v] > f->vcnt[best] ||
+			    (f->vcnt[v] == f->vcnt[best] && f->first[v] < f->first[best]))
+				best = v;
+		}
+		if (best >= 0) {
+			h->mval = best;
+			h->mcount = f->vcnt[best];
+			h->valid = h->mcount > 0;
+		}
+	}
 }
 
 /* Sorts rows [ps, pe) by value (NULLs last, ties by row) into ord, then
@@ -1180,8 +1261,7 @@ static void holo_sort(struct wfn *f, int64_t ps, int64_t pe)
 	}
 }
 
-static tarn_rc holo_value(struct wchunk *ch, struct hset *h, int64_t i, int64_t r[3][2], int nr,
-			  bool running)
+static tarn_rc holo_value(struct wchunk *ch, struct hset *h, int64_t i, int64_t r[3][2], int nr)
 {
 	struct wfn *f = ch->f;
 	const struct wagg *g = &f->g;
@@ -1211,26 +1291,9 @@ static tarn_rc holo_value(struct wchunk *ch, struct hset *h, int64_t i, int64_t 
 		uint32_t yr = hi == lo ? xr : f->ord[h->ps + fen_kth(fen, h->m, hi)];
 		return ex_agg_cont_append(g->x, xr, yr, lo == hi ? 0 : rn - (double)lo, ch->out);
 	}
-	case EX_AGG_MODE: {
-		int64_t best = -1;
-		if (running) {
-			best = h->best;
-		} else {
-			int32_t bc = 0;
-			for (int k = 0; k < nr; k++)
-				for (int64_t j = r[k][0]; j < r[k][1]; j++) {
-					if (!counts(g, j))
-						continue;
-					int32_t c = f->vcnt[f->vid[j]];
-					if (c > bc) {
-						bc = c;
-						best = j;
-					}
-				}
-		}
-		f->idx[i] = best < 0 ? EX_NULL_ROW : (uint32_t)best;
+	case EX_AGG_MODE:
+		f->idx[i] = h->valid ? f->first[h->mval] : EX_NULL_ROW;
 		return TARN_OK;
-	}
 	default: { /* list: the frame's rows in frame order */
 		uint32_t *v = f->tmp + h->ps;
 		int64_t k = 0;
@@ -1252,44 +1315,28 @@ static tarn_rc chunk_holo(struct wchunk *ch)
 	struct wctx *c = f->c;
 	const struct wagg *g = &f->g;
 	enum ex_frame_exclude x = f->sp->frame.exclude;
-	bool running = f->sp->frame.start == EX_FB_UNBOUNDED_PRECEDING && x == EX_EXCLUDE_NONE;
 	tarn_rc rc = TARN_OK;
 	for (int64_t p = ch->p_lo; !rc && p < ch->p_hi; p++) {
 		int64_t ps = c->pstart[p], pe = c->pstart[p + 1];
 		frame_bounds(c, f->s, ps, pe);
-		struct hset h = { .f = f, .ps = ps, .m = pe - ps, .wa = ps, .wb = ps, .best = -1 };
+		struct hset h = { .f = f, .ps = ps, .m = pe - ps, .mval = -1 };
 		h.quant = g->fn == EX_AGG_MEDIAN || g->fn == EX_AGG_QUANTILE_CONT ||
 			  g->fn == EX_AGG_QUANTILE_DISC;
-		h.ids = g->fn == EX_AGG_MODE || g->fn == EX_AGG_APPROX_COUNT_DISTINCT ||
-			f->sp->distinct;
+		h.mode = g->fn == EX_AGG_MODE;
+		h.ids = h.mode || g->fn == EX_AGG_APPROX_COUNT_DISTINCT || f->sp->distinct;
 		if (g->fn != EX_AGG_LIST)
 			holo_sort(f, ps, pe);
+		if (h.mode)
+			for (int64_t j = ps; j < pe; j++)
+				f->first[j] = UINT32_MAX;
 		for (int64_t i = ps; !rc && i < pe; i++) {
 			int64_t r[3][2];
 			int nr = frame_ranges(c, x, i, r);
-			if (g->fn != EX_AGG_LIST) {
-				hset_frame(&h, c->fs[i], c->fe[i]);
-				/* EXCLUDE: the gaps between the kept ranges leave for this row */
-				int64_t at = c->fs[i];
-				for (int k = 0; k <= nr; k++) {
-					int64_t to = k < nr ? r[k][0] : c->fe[i];
-					for (int64_t j = at; j < to; j++)
-						hset_move(&h, j, -1);
-					if (k < nr)
-						at = r[k][1];
-				}
-			}
-			rc = holo_value(ch, &h, i, r, nr, running);
-			if (g->fn != EX_AGG_LIST) {
-				int64_t at = c->fs[i];
-				for (int k = 0; k <= nr; k++) {
-					int64_t to = k < nr ? r[k][0] : c->fe[i];
-					for (int64_t j = at; j < to; j++)
-						hset_move(&h, j, 1);
-					if (k < nr)
-						at = r[k][1];
-				}
-			}
+			if (h.mode)
+				mode_frame(&h, r, nr);
+			else if (g->fn != EX_AGG_LIST)
+				hset_frame(&h, r, nr);
+			rc = holo_value(ch, &h, i, r, nr);
 		}
 	}
 	if (!rc && g->vt->row_valued) {
