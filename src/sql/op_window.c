@@ -29,6 +29,10 @@
  *                O(n log n) whatever its width. Each aggregate is one
  *                entry of `wagg_vt`: a leaf state of one row, an ordered
  *                combine, and a final value.
+ *   holistic     median, quantiles, mode, approx_count_distinct, list and
+ *                count/sum/avg(DISTINCT): the frame as a moving set over
+ *                the partition sorted by value (see chunk_holo), O(log n)
+ *                per row for sliding and running frames
  *   string_agg   concatenates its frame per row (the output is that big)
  * Per function, what all rows share (segment tree, IGNORE NULLS positions)
  * is built first; then chunks of whole partitions (at least WIN_CHUNK_MIN
