@@ -51,6 +51,7 @@
  * thread count (the chunking) at all.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
@@ -863,7 +864,7 @@ struct wfn {
 	struct tarn_array *src; /* value functions: the gather source (arg, or arg ++ default) */
 	bool own_src;
 	/* holistic aggregates: arrays of n, each partition using its own rows' slots */
-	uint32_t *ord, *tmp;    /* rows sorted by value (NULLs last, then row) */
+	uint32_t *ord, *tmp;    /* rows sorted by value (NULLs last, then row); scratch */
 	uint32_t *rank, *vid;   /* a row's position in ord; its value's id (equal values) */
 	uint32_t *first;        /* mode over running frames: a value id's first row */
 	int32_t *vcnt, *fen;    /* rows per value id in the frame; Fenwick tree over ord */
@@ -1224,37 +1225,25 @@ static void mode_frame(struct hset *h, int64_t r[3][2], int n)
 	}
 }
 
-/* Sorts rows [ps, pe) by value (NULLs last, ties by row) into ord, then
- * rank and vid. Bottom-up merge sort through tmp. */
+/* Rows by value (NULLs last), ties by row: a total order. */
+static int cmp_by_value(const void *pa, const void *pb, void *arg)
+{
+	const struct tarn_array *x = arg;
+	uint32_t ra = *(const uint32_t *)pa, rb = *(const uint32_t *)pb;
+	bool na = val_null(x, ra), nb = val_null(x, rb);
+	int c = na || nb ? (int)na - (int)nb : ex_value_cmp(x, ra, x, rb);
+	return c ? c : ra < rb ? -1 : ra > rb;
+}
+
+/* Sorts rows [ps, pe) by value into ord, then sets rank and vid. */
 static void holo_sort(struct wfn *f, int64_t ps, int64_t pe)
 {
 	const struct tarn_array *x = f->g.x;
-	uint32_t *a = f->ord + ps, *t = f->tmp + ps;
+	uint32_t *a = f->ord + ps;
 	int64_t m = pe - ps;
 	for (int64_t k = 0; k < m; k++)
 		a[k] = (uint32_t)(ps + k);
-	for (int64_t w = 1; w < m; w *= 2) {
-		for (int64_t lo = 0; lo < m; lo += 2 * w) {
-			int64_t mid = lo + w < m ? lo + w : m, hi = lo + 2 * w < m ? lo + 2 * w : m;
-			int64_t i = lo, j = mid, o = lo;
-			while (i < mid && j < hi) {
-				uint32_t ri = a[i], rj = a[j];
-				bool ni = val_null(x, ri), nj = val_null(x, rj);
-				int c = ni || nj ? (ni ? (nj ? 0 : 1) : -1) : ex_value_cmp(x, ri, x, rj);
-				t[o++] = c < 0 || (c == 0 && ri < rj) ? a[i++] : a[j++];
-			}
-			while (i < mid)
-				t[o++] = a[i++];
-			while (j < hi)
-				t[o++] = a[j++];
-		}
-		uint32_t *sw = a;
-		a = t;
-		t = sw;
-	}
-	if (a != f->ord + ps)
-		memcpy(f->ord + ps, a, (size_t)m * sizeof *a);
-	a = f->ord + ps;
+	qsort_r(a, (size_t)m, sizeof *a, cmp_by_value, (void *)x);
 	uint32_t id = (uint32_t)ps;
 	for (int64_t k = 0; k < m; k++) {
 		uint32_t r = a[k];

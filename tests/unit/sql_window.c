@@ -402,11 +402,11 @@ static bool near(int64_t got, double want)
 	return fabs(diff) <= 2 + 1e-9 * fabs(w);
 }
 
-TEST(holistic_frames)
+/* median (sliding), quantile_disc 0.9 (EXCLUDE CURRENT ROW), count(DISTINCT)
+ * (centred), approx_count_distinct (running), covar_pop(x, o), sum(DISTINCT)
+ * (running). */
+static struct ex_op *holistic_plan(struct tarn_schema *s, const char *text)
 {
-	enum { N = 140000, NC = 9 };
-	struct table t = big_table(N);
-	struct tarn_schema *s = schema_of("g int64; o int64; x int64");
 	struct ex_win_spec sp[6];
 	sp[0] = agg(EX_AGG_MEDIAN, col(s, "x"), EX_FRAME_ROWS, EX_FB_PRECEDING, 60, EX_FB_FOLLOWING,
 		    40, "med");
@@ -425,29 +425,19 @@ TEST(holistic_frames)
 	sp[5] = agg(EX_AGG_SUM, col(s, "x"), EX_FRAME_ROWS, EX_FB_UNBOUNDED_PRECEDING, 0,
 		    EX_FB_CURRENT_ROW, 0, "sd");
 	sp[5].distinct = true;
+	return window_plan(s, text, 4096, false, false, sp, 6);
+}
+
+TEST(holistic_frames)
+{
+	enum { N = 140000, NC = 9 };
+	struct table t = big_table(N);
+	struct tarn_schema *s = schema_of("g int64; o int64; x int64");
 	struct tarn_err e = { 0 };
-	char *r = run_text(window_plan(s, t.text, 4096, false, false, sp, 6), 4, &e);
+	char *r = run_text(holistic_plan(s, t.text), 4, &e);
 	REQUIRE(r);
 	/* the same plan at 1 thread gives the same text */
-	struct ex_win_spec sq[6];
-	sq[0] = agg(EX_AGG_MEDIAN, col(s, "x"), EX_FRAME_ROWS, EX_FB_PRECEDING, 60, EX_FB_FOLLOWING,
-		    40, "med");
-	sq[1] = agg(EX_AGG_QUANTILE_DISC, col(s, "x"), EX_FRAME_ROWS, EX_FB_PRECEDING, 100,
-		    EX_FB_CURRENT_ROW, 0, "q9");
-	sq[1].frame.exclude = EX_EXCLUDE_CURRENT_ROW;
-	sq[1].arg3 = f64c(0.9);
-	sq[2] = agg(EX_AGG_COUNT, col(s, "x"), EX_FRAME_ROWS, EX_FB_PRECEDING, 80, EX_FB_FOLLOWING,
-		    80, "cd");
-	sq[2].distinct = true;
-	sq[3] = agg(EX_AGG_APPROX_COUNT_DISTINCT, col(s, "x"), EX_FRAME_ROWS,
-		    EX_FB_UNBOUNDED_PRECEDING, 0, EX_FB_CURRENT_ROW, 0, "acd");
-	sq[4] = agg(EX_AGG_COVAR_POP, col(s, "x"), EX_FRAME_ROWS, EX_FB_PRECEDING, 50,
-		    EX_FB_FOLLOWING, 50, "cov");
-	sq[4].arg2 = col(s, "o");
-	sq[5] = agg(EX_AGG_SUM, col(s, "x"), EX_FRAME_ROWS, EX_FB_UNBOUNDED_PRECEDING, 0,
-		    EX_FB_CURRENT_ROW, 0, "sd");
-	sq[5].distinct = true;
-	char *r1 = run_text(window_plan(s, t.text, 4096, false, false, sq, 6), 1, &e);
+	char *r1 = run_text(holistic_plan(s, t.text), 1, &e);
 	REQUIRE(r1);
 	CHECK(strcmp(r, r1) == 0);
 	free(r1);
