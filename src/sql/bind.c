@@ -5084,6 +5084,9 @@ static void win_spec_clear(struct ex_win_spec *s)
 	ex_expr_free(s->frame.range_key);
 	ex_expr_free(s->frame.start_val);
 	ex_expr_free(s->frame.end_val);
+	for (int i = 0; s->order && i < s->n_order; i++)
+		ex_expr_free(s->order[i].expr);
+	tarn_free(s->order);
 	memset(s, 0, sizeof *s);
 }
 
@@ -5125,7 +5128,9 @@ static tarn_rc win_spec(struct binder *b, const struct bctx *c, const struct win
 		return fail(b, e->loc, TARN_EUNSUPPORTED,
 			    "DISTINCT in %s() OVER (...) is not supported yet", name);
 	}
-	if (f->n_order || f->n_within)
+	bool ordered = (wi >= 0 && win_names[wi].fn == EX_WIN_STRING_AGG) ||
+		       (ai >= 0 && agg_names[ai].fn == EX_AGG_LIST);
+	if ((f->n_order && !ordered) || f->n_within)
 		return fail(b, e->loc, TARN_EUNSUPPORTED,
 			    "ORDER BY inside %s() OVER (...) is not supported yet", name);
 	for (int i = 0; i < f->n_args; i++)
@@ -5220,6 +5225,15 @@ static tarn_rc win_spec(struct binder *b, const struct bctx *c, const struct win
 					rc = fail(b, a2->loc, rc, "%s() default: %s", name, sub.msg);
 			}
 		}
+	}
+	if (!rc && f->n_order) {
+		/* the keys, bound as for the aggregate */
+		struct ex_agg_spec as;
+		memset(&as, 0, sizeof as);
+		as.fn = EX_AGG_LIST;
+		rc = agg_spec_extra(b, &ca, e, NULL, &as);
+		s->order = as.order;
+		s->n_order = as.n_order;
 	}
 	if (!rc && f->filter) {
 		struct ex_expr *x = NULL;

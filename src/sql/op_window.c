@@ -89,6 +89,7 @@ struct win_op {
 	bool *desc, *nulls_first;  /* per order key */
 	struct ex_expr **in;       /* partition keys, order keys, then function inputs */
 	int *slot;                 /* n_specs * IN__N: input index or -1 */
+	int *oslot;                /* per spec: the input index of its first ORDER BY key */
 	struct elist total;
 	int64_t n_rows;
 	struct tarn_array **full; /* n_in, all rows */
@@ -977,6 +978,13 @@ static tarn_rc wfn_prepare(struct wfn *f, struct tarn_err *err)
 		}
 		return TARN_OK;
 	}
+	if (sp->fn == EX_WIN_STRING_AGG) { /* a frame's rows, to order them */
+		int64_t bytes = (n + 1) * 4;
+		TRY(ex_mem_reserve(c->o->base.q, "window", bytes, err));
+		f->held = bytes;
+		f->tmp = tarn_malloc((size_t)bytes);
+		return f->tmp ? TARN_OK : tarn_err_nomem(err, "window");
+	}
 	if (!is_value_fn(sp->fn))
 		return TARN_OK;
 	const struct tarn_array *x = input(c, f->s, IN_ARG), *def = input(c, f->s, IN_ARG3);
@@ -1047,6 +1055,45 @@ static tarn_rc chunk_agg(struct wchunk *ch)
 		rc = ex_array_gather(ch->out, g->x, f->idx + r0, 0, r1 - r0);
 	}
 	return rc;
+}
+
+/* f(x ORDER BY keys): rows compare by the keys, then by row (frame order). */
+struct okeys {
+	const struct wctx *c;
+	int s;
+};
+
+static int cmp_by_keys(const void *pa, const void *pb, void *arg)
+{
+	const struct okeys *ok = arg;
+	const struct ex_win_spec *sp = &ok->c->o->specs[ok->s];
+	uint32_t ra = *(const uint32_t *)pa, rb = *(const uint32_t *)pb;
+	for (int k = 0; k < sp->n_order; k++) {
+		const struct tarn_array *a = ok->c->o->full[ok->c->o->oslot[ok->s] + k];
+		bool na = val_null(a, ra), nb = val_null(a, rb);
+		int c;
+		if (na || nb) {
+			if (na && nb)
+				continue;
+			c = (na ? 1 : -1) * (sp->order[k].nulls_first ? -1 : 1);
+		} else {
+			c = ex_value_cmp(a, ra, a, rb);
+			if (sp->order[k].desc)
+				c = -c;
+		}
+		if (c)
+			return c;
+	}
+	return ra < rb ? -1 : ra > rb;
+}
+
+/* The frame's rows v[0..m) in the call's ORDER BY order, if it has one. */
+static void order_rows(const struct wfn *f, uint32_t *v, int64_t m)
+{
+	if (f->sp->n_order && m > 1) {
+		struct okeys ok = { f->c, f->s };
+		qsort_r(v, (size_t)m, sizeof *v, cmp_by_keys, &ok);
+	}
 }
 
 /* ---- holistic aggregates ------------------------------------------------------------------------
@@ -1296,6 +1343,7 @@ static tarn_rc holo_value(struct wchunk *ch, struct hset *h, int64_t i, int64_t 
 					v[k++] = (uint32_t)j;
 		if (!k)
 			return tarn_array_append_null(ch->out);
+		order_rows(f, v, k);
 		TRY(ex_array_gather(ch->out->children[0], g->x, v, 0, k));
 		return tarn_array_list_end(ch->out, true);
 	}
@@ -1339,7 +1387,7 @@ static tarn_rc chunk_holo(struct wchunk *ch)
 	return rc;
 }
 
-/* string_agg(x, sep) over each row's frame, in frame order. */
+/* string_agg(x, sep) over each row's frame, in frame order (or its ORDER BY). */
 static tarn_rc chunk_string_agg(struct wchunk *ch)
 {
 	struct wfn *f = ch->f;
@@ -1351,31 +1399,33 @@ static tarn_rc chunk_string_agg(struct wchunk *ch)
 	tarn_rc rc = TARN_OK;
 	for (int64_t p = ch->p_lo; !rc && p < ch->p_hi; p++) {
 		int64_t ps = c->pstart[p], pe = c->pstart[p + 1];
+		uint32_t *v = f->tmp + ps;
 		frame_bounds(c, f->s, ps, pe);
 		for (int64_t i = ps; !rc && i < pe; i++) {
 			int64_t r[3][2];
 			int nr = frame_ranges(c, f->sp->frame.exclude, i, r);
-			bool any = false;
+			int64_t m = 0;
+			for (int k = 0; k < nr; k++)
+				for (int64_t j = r[k][0]; j < r[k][1]; j++)
+					if (!val_null(x, j) &&
+					    !(filt && (val_null(filt, j) || !tarn_bit_get(filt->values, j))))
+						v[m++] = (uint32_t)j;
+			order_rows(f, v, m);
 			buf.len = 0;
-			for (int k = 0; !rc && k < nr; k++)
-				for (int64_t j = r[k][0]; !rc && j < r[k][1]; j++) {
-					if (val_null(x, j) ||
-					    (filt && (val_null(filt, j) || !tarn_bit_get(filt->values, j))))
-						continue;
-					size_t len;
-					const uint8_t *v;
-					if (any && sep && !val_null(sep, j)) {
-						v = tarn_array_get_bytes(sep, j, &len);
-						rc = tarn_buf_append(&buf, v, len);
-					}
-					v = tarn_array_get_bytes(x, j, &len);
-					if (!rc)
-						rc = tarn_buf_append(&buf, v, len);
-					any = true;
+			for (int64_t k = 0; !rc && k < m; k++) {
+				size_t len;
+				const uint8_t *val;
+				if (k && sep && !val_null(sep, v[k])) {
+					val = tarn_array_get_bytes(sep, v[k], &len);
+					rc = tarn_buf_append(&buf, val, len);
 				}
+				val = tarn_array_get_bytes(x, v[k], &len);
+				if (!rc)
+					rc = tarn_buf_append(&buf, val, len);
+			}
 			if (!rc)
-				rc = any ? tarn_array_append_bytes(ch->out, buf.data ? buf.data : "", buf.len)
-					 : tarn_array_append_null(ch->out);
+				rc = m ? tarn_array_append_bytes(ch->out, buf.data ? buf.data : "", buf.len)
+				       : tarn_array_append_null(ch->out);
 		}
 	}
 	tarn_buf_free(&buf);
@@ -1753,6 +1803,9 @@ static void spec_exprs_free(struct ex_win_spec *s)
 	ex_expr_free(s->frame.range_key);
 	ex_expr_free(s->frame.start_val);
 	ex_expr_free(s->frame.end_val);
+	for (int k = 0; s->order && k < s->n_order; k++)
+		ex_expr_free(s->order[k].expr);
+	tarn_free(s->order);
 	memset(s, 0, sizeof *s);
 }
 
@@ -1767,6 +1820,7 @@ static void win_free(struct ex_op *op)
 	tarn_free(o->specs);
 	tarn_free(o->slot);
 	tarn_free(o->wq);
+	tarn_free(o->oslot);
 	tarn_free(o->desc);
 	tarn_free(o->nulls_first);
 	for (int64_t i = 0; i < o->total.n; i++)
@@ -1850,6 +1904,8 @@ tarn_rc ex_op_window(struct ex_op *child, struct ex_expr **part, int n_part,
 	tarn_rc rc = TARN_OK;
 	struct win_op *o = tarn_calloc(1, sizeof *o);
 	int cap_in = n_part + n_order + n_specs * IN__N + 1;
+	for (int s = 0; s < n_specs; s++)
+		cap_in += specs[s].n_order;
 	struct tarn_type *types = tarn_calloc((size_t)n_specs + 1, sizeof *types);
 	int n_types = 0;
 	struct ex_sort_key *sk = tarn_calloc((size_t)(n_part + n_order) + 1, sizeof *sk);
@@ -1859,10 +1915,11 @@ tarn_rc ex_op_window(struct ex_op *child, struct ex_expr **part, int n_part,
 		o->specs = tarn_calloc((size_t)n_specs + 1, sizeof *o->specs);
 		o->slot = tarn_calloc((size_t)n_specs * IN__N + 1, sizeof *o->slot);
 		o->wq = tarn_calloc((size_t)n_specs + 1, sizeof *o->wq);
+		o->oslot = tarn_calloc((size_t)n_specs + 1, sizeof *o->oslot);
 		o->desc = tarn_calloc((size_t)n_order + 1, sizeof *o->desc);
 		o->nulls_first = tarn_calloc((size_t)n_order + 1, sizeof *o->nulls_first);
 	}
-	if (!o || !o->in || !o->specs || !o->slot || !o->wq || !o->desc || !o->nulls_first || !types || !sk) {
+	if (!o || !o->in || !o->specs || !o->slot || !o->wq || !o->oslot || !o->desc || !o->nulls_first || !types || !sk) {
 		rc = tarn_err_nomem(err, "window");
 		goto fail;
 	}
@@ -1930,7 +1987,12 @@ tarn_rc ex_op_window(struct ex_op *child, struct ex_expr **part, int n_part,
 		(void)add_input(o, &sp->frame.range_key, &sl[IN_RKEY]);
 		(void)add_input(o, &sp->frame.start_val, &sl[IN_SVAL]);
 		(void)add_input(o, &sp->frame.end_val, &sl[IN_EVAL]);
+		o->oslot[s] = o->n_in;
+		for (int k = 0; k < sp->n_order; k++)
+			(void)add_input(o, &sp->order[k].expr, &dummy);
 		o->specs[s] = *sp;
+		sp->order = NULL; /* now o's */
+		sp->n_order = 0;
 	}
 	/* output schema: the child's columns, then the functions' */
 	int nf = o->nc + n_specs;
