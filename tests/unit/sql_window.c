@@ -617,6 +617,28 @@ TEST(allocation_failures)
 	tarn_schema_unref(s);
 }
 
+TEST(holistic_allocation_failures)
+{
+	struct tarn_schema *s = schema_of("g int64; o int64; x int64");
+	const char *rows = "1|3|30\n1|1|10\n2|1|NULL\n1|2|NULL\n2|2|5\n1|4|40\nNULL|1|7\n1|5|30";
+	struct tarn_err e = { 0 };
+	char *want = run_text(holistic_plan(s, rows), 1, &e);
+	REQUIRE(want);
+	int ok = 0;
+	for (int64_t k = 0; k < 400; k++) {
+		struct tarn_err ek = { 0 };
+		char *r = run_text_fail(holistic_plan(s, rows), 1, 0, k, &ek);
+		if (r) {
+			CHECK_STR(r, want);
+			ok++;
+		}
+		free(r);
+	}
+	CHECK(ok > 0);
+	free(want);
+	tarn_schema_unref(s);
+}
+
 int main(void)
 {
 	tarn_config_set_threads(4);
@@ -628,5 +650,6 @@ int main(void)
 	RUN(small_exact);
 	RUN(memory_limit);
 	RUN(allocation_failures);
+	RUN(holistic_allocation_failures);
 	return unit_done();
 }
