@@ -5211,6 +5211,9 @@ static void win_spec_clear(struct ex_win_spec *s)
 	ex_expr_free(s->frame.range_key);
 	ex_expr_free(s->frame.start_val);
 	ex_expr_free(s->frame.end_val);
+	for (int i = 0; s->order && i < s->n_order; i++)
+		ex_expr_free(s->order[i].expr);
+	tarn_free(s->order);
 	memset(s, 0, sizeof *s);
 }
 
@@ -5237,10 +5240,24 @@ static tarn_rc win_spec(struct binder *b, const struct bctx *c, const struct win
 		return fail(b, e->loc, TARN_EUSAGE, "%s() is not a window function or aggregate",
 			    name);
 	}
-	if (f->distinct)
+	if (f->distinct && ai >= 0) {
+		/* DISTINCT does not change these; count, sum and avg take it */
+		enum ex_agg_fn dfn = agg_names[ai].fn;
+		bool same = dfn == EX_AGG_MIN || dfn == EX_AGG_MAX || dfn == EX_AGG_BOOL_AND ||
+			    dfn == EX_AGG_BOOL_OR || dfn == EX_AGG_ANY_VALUE ||
+			    dfn == EX_AGG_APPROX_COUNT_DISTINCT || dfn == EX_AGG_BIT_AND ||
+			    dfn == EX_AGG_BIT_OR;
+		if (!same && dfn != EX_AGG_COUNT && dfn != EX_AGG_SUM && dfn != EX_AGG_AVG)
+			return fail(b, e->loc, TARN_EUNSUPPORTED,
+				    "DISTINCT in %s() OVER (...) is not supported yet", name);
+		s->distinct = !same;
+	} else if (f->distinct) {
 		return fail(b, e->loc, TARN_EUNSUPPORTED,
-			    "DISTINCT in a window function is not supported yet");
-	if (f->n_order || f->n_within)
+			    "DISTINCT in %s() OVER (...) is not supported yet", name);
+	}
+	bool ordered = (wi >= 0 && win_names[wi].fn == EX_WIN_STRING_AGG) ||
+		       (ai >= 0 && agg_names[ai].fn == EX_AGG_LIST);
+	if ((f->n_order && !ordered) || f->n_within)
 		return fail(b, e->loc, TARN_EUNSUPPORTED,
 			    "ORDER BY inside %s() OVER (...) is not supported yet", name);
 	for (int i = 0; i < f->n_args; i++)
@@ -5255,23 +5272,41 @@ static tarn_rc win_spec(struct binder *b, const struct bctx *c, const struct win
 			      *a2 = f->n_args > 2 ? f->args[2].value : NULL;
 	if (ai >= 0) {
 		enum ex_agg_fn fn = agg_names[ai].fn;
-		int want = fn == EX_AGG_ARG_MIN || fn == EX_AGG_ARG_MAX ? 2 : 1;
+		int want = fn == EX_AGG_ARG_MIN || fn == EX_AGG_ARG_MAX ||
+				   (fn >= EX_AGG_CORR && fn <= EX_AGG_REGR_R2)
+			   ? 2
+			   : 1;
 		if (fn == EX_AGG_COUNT && (f->star || f->n_args == 0)) {
 			fn = EX_AGG_COUNT_STAR;
 			want = 0;
 		}
-		if (f->n_args != want)
-			return fail(b, e->loc, TARN_EUSAGE, "%s() takes %d argument%s", name, want,
-				    want == 1 ? "" : "s");
+		bool quant = fn == EX_AGG_QUANTILE_CONT || fn == EX_AGG_QUANTILE_DISC;
+		if (f->n_args != want + quant)
+			return fail(b, e->loc, TARN_EUSAGE, "%s() takes %d argument%s", name,
+				    want + quant, want + quant == 1 ? "" : "s");
 		if (f->nulls == SQL_NULLS_IGNORE)
 			return fail(b, e->loc, TARN_EUSAGE, "IGNORE NULLS does not apply to %s()",
 				    name);
+		if (s->distinct && (f->star || f->n_args == 0))
+			return fail(b, e->loc, TARN_EUSAGE, "count(DISTINCT) needs an argument");
 		s->fn = EX_WIN_AGG;
 		s->agg = fn;
 		if (want >= 1)
 			rc = bind_expr(b, &ca, a0, &s->arg);
 		if (!rc && want == 2)
 			rc = bind_expr(b, &ca, a1, &s->arg2);
+		if (!rc && quant) {
+			/* the fraction: checked as for the aggregate, kept in arg3 */
+			struct ex_agg_spec as;
+			memset(&as, 0, sizeof as);
+			as.fn = fn;
+			rc = agg_spec_extra(b, &ca, e, a1, &as);
+			s->arg3 = as.param;
+			if (!rc && s->arg3->type.id == TARN_T_LIST)
+				rc = fail(b, a1->loc, TARN_EUNSUPPORTED,
+					  "%s() OVER (...) with a list of quantiles is not supported yet",
+					  name);
+		}
 	} else {
 		enum ex_win_fn fn = win_names[wi].fn;
 		int lo = win_names[wi].min_args, hi = win_names[wi].max_args;
@@ -5317,6 +5352,15 @@ static tarn_rc win_spec(struct binder *b, const struct bctx *c, const struct win
 					rc = fail(b, a2->loc, rc, "%s() default: %s", name, sub.msg);
 			}
 		}
+	}
+	if (!rc && f->n_order) {
+		/* the keys, bound as for the aggregate */
+		struct ex_agg_spec as;
+		memset(&as, 0, sizeof as);
+		as.fn = EX_AGG_LIST;
+		rc = agg_spec_extra(b, &ca, e, NULL, &as);
+		s->order = as.order;
+		s->n_order = as.n_order;
 	}
 	if (!rc && f->filter) {
 		struct ex_expr *x = NULL;

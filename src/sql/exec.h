@@ -423,6 +423,9 @@ struct ex_win_spec {
 	struct ex_expr *arg, *arg2, *arg3; /* as enum ex_win_fn says; NULL = absent */
 	struct ex_expr *filter;            /* aggregates: FILTER (WHERE ...) */
 	bool ignore_nulls;                 /* lag/lead/first/last/nth_value */
+	bool distinct;                     /* count/sum/avg: over distinct values */
+	struct ex_sort_key *order;         /* string_agg, list: f(x ORDER BY ...), taken over */
+	int n_order;
 	struct ex_win_frame frame;
 	const char *name;                  /* output column name */
 };

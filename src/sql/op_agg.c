@@ -41,6 +41,7 @@
 #include "sql/exec.h"
 #include "sql/expr_int.h"
 #include "sql/group.h"
+#include "sql/agg_int.h"
 
 /* ---- aggregate definitions -------------------------------------------------------------- */
 
@@ -624,7 +625,7 @@ static int64_t table_bytes(const struct agg_table *t, const struct agg_def *defs
 /* NaN-aware: NaN above every number (as comparisons and ORDER BY). */
 #define FLT(a, b) ((a) < (b) || ((a) == (a) && (b) != (b)))
 
-static double load_f64(const struct tarn_array *a, int64_t i)
+double ex_agg_load_f64(const struct tarn_array *a, int64_t i)
 {
 	switch (a->type->id) {
 	case TARN_T_FLOAT64: return ((const double *)a->values)[i];
@@ -639,7 +640,7 @@ static double load_f64(const struct tarn_array *a, int64_t i)
 }
 
 /* An integer's 64-bit pattern (signed types sign-extended). */
-static uint64_t load_bits(const struct tarn_array *a, int64_t i)
+uint64_t ex_agg_load_bits(const struct tarn_array *a, int64_t i)
 {
 	switch (a->type->id) {
 	case TARN_T_INT8: return (uint64_t)(int64_t)((const int8_t *)a->values)[i];
@@ -840,7 +841,7 @@ static tarn_rc update(const struct agg_def *d, struct agg_table *t, struct agg_s
 	case K_VAR:
 		EACH({
 			uint32_t gg = GID(i);
-			double v = load_f64(x->a, ix);
+			double v = ex_agg_load_f64(x->a, ix);
 			int64_t c = ++s->cnt[gg];
 			double delta = v - s->f[gg];
 			s->f[gg] += delta / (double)c;
@@ -980,7 +981,7 @@ static tarn_rc update(const struct agg_def *d, struct agg_table *t, struct agg_s
 			    (ynulls && !tarn_bit_get(y->a->validity, iy)))
 				continue;
 			uint32_t gg = GID(i);
-			double a = load_f64(x->a, ix), v = load_f64(y->a, iy);
+			double a = ex_agg_load_f64(x->a, ix), v = ex_agg_load_f64(y->a, iy);
 			int64_t c = ++s->cnt[gg];
 			double da = a - s->f[gg], dv = v - s->fv[gg];
 			s->f[gg] += da / (double)c;
@@ -996,7 +997,7 @@ static tarn_rc update(const struct agg_def *d, struct agg_table *t, struct agg_s
 			return TARN_OK;
 		EACH({
 			uint32_t gg = GID(i);
-			double v = load_f64(x->a, ix);
+			double v = ex_agg_load_f64(x->a, ix);
 			s->f[gg] = s->cnt[gg]++ ? s->f[gg] * v : v;
 		});
 		return TARN_OK;
@@ -1006,7 +1007,7 @@ static tarn_rc update(const struct agg_def *d, struct agg_table *t, struct agg_s
 		uint64_t *m = (uint64_t *)s->val;
 		EACH({
 			uint32_t gg = GID(i);
-			uint64_t v = load_bits(x->a, ix);
+			uint64_t v = ex_agg_load_bits(x->a, ix);
 			if (!s->cnt[gg]++)
 				m[gg] = v;
 			else if (d->fn == EX_AGG_BIT_AND)
@@ -2027,13 +2028,13 @@ static long double hnum(const struct tarn_array *a, int64_t i)
 	case TARN_T_DATE32: return (long double)((const int32_t *)a->values)[i] * 86400000000.0L;
 	case TARN_T_TIMESTAMP:
 	case TARN_T_TIME64: return (long double)((const int64_t *)a->values)[i];
-	default: return load_f64(a, i);
+	default: return ex_agg_load_f64(a, i);
 	}
 }
 
 /* The discrete quantile's position in a sorted slice of n: ceil(n * q) - 1
  * (at least 0), exact when q was written as a decimal (as DuckDB). */
-static int64_t disc_pos(double q, tarn_i128 q_num, int64_t q_den, int64_t n)
+int64_t ex_agg_disc_pos(double q, tarn_i128 q_num, int64_t q_den, int64_t n)
 {
 	int64_t c;
 	if (q_den > 0) {
@@ -2051,7 +2052,25 @@ static int64_t disc_pos(double q, tarn_i128 q_num, int64_t q_den, int64_t n)
 
 static int64_t disc_index(const struct agg_def *d, int64_t n)
 {
-	return disc_pos(d->q, d->q_num, d->q_den, n);
+	return ex_agg_disc_pos(d->q, d->q_num, d->q_den, n);
+}
+
+tarn_rc ex_agg_cont_append(const struct tarn_array *val, int64_t xr, int64_t yr, double frac,
+			   struct tarn_array *dst)
+{
+	long double x = hnum(val, xr), y = hnum(val, yr);
+	enum tarn_type_id id = val->type->id;
+	if (id == TARN_T_DECIMAL128 || id == TARN_T_DATE32 || id == TARN_T_TIMESTAMP ||
+	    id == TARN_T_TIME64) {
+		/* integral representations: rounded to the nearest (ties to even),
+		 * as DuckDB's cast from double */
+		long double res = nearbyintl(x + (y - x) * (long double)frac);
+		if (id == TARN_T_DECIMAL128)
+			return tarn_array_append_decimal(dst, (tarn_i128)res);
+		return tarn_array_append_int(dst, (int64_t)res);
+	}
+	double dx = (double)x, dy = (double)y;
+	return tarn_array_append_double(dst, frac == 0 ? dx : dx + (dy - dx) * frac);
 }
 
 /* Appends quantile_cont at q of the m entries v (v[lo], v[hi] in place:
@@ -2059,22 +2078,10 @@ static int64_t disc_index(const struct agg_def *d, int64_t n)
 static tarn_rc cont_append(const struct agg_def *d, const struct holo *h, const uint32_t *v,
 			   int64_t m, double q, struct tarn_array *dst)
 {
+	(void)d;
 	double rn = (double)(m - 1) * q;
 	int64_t lo = (int64_t)floor(rn), hi = (int64_t)ceil(rn);
-	long double x = hnum(h->val, v[lo]), y = hnum(h->val, v[hi]);
-	long double f = (long double)(rn - (double)lo);
-	enum tarn_type_id id = d->in->id;
-	if (id == TARN_T_DECIMAL128 || id == TARN_T_DATE32 || id == TARN_T_TIMESTAMP ||
-	    id == TARN_T_TIME64) {
-		/* integral representations: rounded to the nearest (ties to even),
-		 * as DuckDB's cast from double */
-		long double res = nearbyintl(x + (y - x) * f);
-		if (id == TARN_T_DECIMAL128)
-			return tarn_array_append_decimal(dst, (tarn_i128)res);
-		return tarn_array_append_int(dst, (int64_t)res);
-	}
-	double dx = (double)x, dy = (double)y;
-	return tarn_array_append_double(dst, lo == hi ? dx : dx + (dy - dx) * (rn - (double)lo));
+	return ex_agg_cont_append(h->val, v[lo], v[hi], lo == hi ? 0 : rn - (double)lo, dst);
 }
 
 static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_array *r,
@@ -2143,7 +2150,7 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 				const struct qfrac *qf = &d->ql[i];
 				if (d->fn == EX_AGG_QUANTILE_DISC)
 					rc = ex_array_gather(r->children[0], h->val,
-							     v + disc_pos(qf->q, qf->num, qf->den, m), 0,
+							     v + ex_agg_disc_pos(qf->q, qf->num, qf->den, m), 0,
 							     1);
 				else
 					rc = cont_append(d, h, v, m, qf->q, r->children[0]);
@@ -2251,6 +2258,52 @@ static tarn_rc finalize_holo(struct agg_op *o, int a, int64_t ng, struct tarn_ar
 	return rc;
 }
 
+/* corr, covar_pop/samp and regr_* of n pairs (a, v) from their co-moments: means ma and
+ * mv, sums of squared deviations m2a, m2v, and of cross deviations cxy.
+ * False: the result is NULL. */
+bool ex_agg_comoment_value(enum ex_agg_fn fn, double n, double ma, double mv, double m2a,
+			   double m2v, double cxy, double *out)
+{
+	double v = NAN, cn = n;
+	bool null = n < (fn == EX_AGG_COVAR_SAMP ? 2 : 1);
+	double cov = null ? 0 : cxy / cn;
+	double va = null ? 0 : m2a / cn, vv = null ? 0 : m2v / cn;
+	if (va < 0)
+		va = 0;
+	if (vv < 0)
+		vv = 0;
+	switch (fn) {
+	case EX_AGG_COVAR_POP: v = cov; break;
+	case EX_AGG_COVAR_SAMP: v = null ? 0 : cxy / (cn - 1); break;
+	case EX_AGG_CORR:
+		if (!null && (va == 0 || vv == 0))
+			null = true;
+		else if (!null)
+			v = cov / (sqrt(va) * sqrt(vv));
+		break;
+	case EX_AGG_REGR_SLOPE: /* (y, x): arg y, val x */
+	case EX_AGG_REGR_INTERCEPT:
+		if (!null && vv == 0)
+			null = true;
+		else if (!null) {
+			v = cov / vv;
+			if (fn == EX_AGG_REGR_INTERCEPT)
+				v = ma - v * mv;
+		}
+		break;
+	default: /* regr_r2 */
+		if (!null && vv == 0)
+			null = true;
+		else if (!null && va == 0)
+			v = 1;
+		else if (!null)
+			v = (cov * cov) / (va * vv);
+		break;
+	}
+	*out = v;
+	return !null;
+}
+
 static tarn_rc finalize_agg(struct agg_op *o, int a, int64_t n, struct tarn_array *r,
 			    struct tarn_err *err)
 {
@@ -2351,42 +2404,9 @@ static tarn_rc finalize_agg(struct agg_op *o, int a, int64_t n, struct tarn_arra
 		case EX_AGG_REGR_SLOPE:
 		case EX_AGG_REGR_INTERCEPT:
 		case EX_AGG_REGR_R2: {
-			double v = NAN, cn = (double)c;
-			bool null = c < (d->fn == EX_AGG_COVAR_SAMP ? 2 : 1);
-			double cov = null ? 0 : s->cxy[gg] / cn;
-			double va = null ? 0 : s->m2[gg] / cn, vv = null ? 0 : s->m2v[gg] / cn;
-			if (va < 0)
-				va = 0;
-			if (vv < 0)
-				vv = 0;
-			switch (d->fn) {
-			case EX_AGG_COVAR_POP: v = cov; break;
-			case EX_AGG_COVAR_SAMP: v = null ? 0 : s->cxy[gg] / (cn - 1); break;
-			case EX_AGG_CORR:
-				if (!null && (va == 0 || vv == 0))
-					null = true;
-				else if (!null)
-					v = cov / (sqrt(va) * sqrt(vv));
-				break;
-			case EX_AGG_REGR_SLOPE: /* (y, x): arg y, val x */
-			case EX_AGG_REGR_INTERCEPT:
-				if (!null && vv == 0)
-					null = true;
-				else if (!null) {
-					v = cov / vv;
-					if (d->fn == EX_AGG_REGR_INTERCEPT)
-						v = s->f[gg] - v * s->fv[gg];
-				}
-				break;
-			default: /* regr_r2 */
-				if (!null && vv == 0)
-					null = true;
-				else if (!null && va == 0)
-					v = 1;
-				else if (!null)
-					v = (cov * cov) / (va * vv);
-				break;
-			}
+			double v;
+			bool null = !ex_agg_comoment_value(d->fn, (double)c, s->f[gg], s->fv[gg],
+							    s->m2[gg], s->m2v[gg], s->cxy[gg], &v);
 			rc = null ? tarn_array_append_null(r) : tarn_array_append_double(r, v);
 			break;
 		}
@@ -2633,6 +2653,21 @@ static int state_kind(enum ex_agg_fn fn, const struct tarn_type *t)
 	}
 }
 
+void ex_agg_quantile_frac(const struct tarn_array *c, int64_t i, double *q, tarn_i128 *num,
+			  int64_t *den)
+{
+	*q = ex_agg_load_f64(c, i);
+	*num = 0;
+	*den = 0;
+	if (c->type->id == TARN_T_DECIMAL128 && c->type->scale <= 18) {
+		*num = ((const tarn_i128 *)c->values)[i];
+		*den = (int64_t)ex_pow10(c->type->scale);
+	} else if (tarn_type_is_integer(c->type->id)) {
+		*num = (tarn_i128)tarn_array_get_int(c, i);
+		*den = 1;
+	}
+}
+
 /* Checks and reads the constant parameter (quantile fraction, string_agg
  * separator), casts string_agg's argument to text, checks ORDER BY keys. */
 static tarn_rc holistic_setup(struct agg_def *d, struct tarn_err *err)
@@ -2674,14 +2709,7 @@ static tarn_rc holistic_setup(struct agg_def *d, struct tarn_err *err)
 			struct qfrac *qf = &d->ql[d->n_ql++];
 			if (ex_is_null(c, i))
 				return tarn_err_set(err, TARN_EUSAGE, "%s: a quantile is NULL", name);
-			qf->q = load_f64(c, i);
-			if (c->type->id == TARN_T_DECIMAL128 && c->type->scale <= 18) {
-				qf->num = ((const tarn_i128 *)c->values)[i];
-				qf->den = (int64_t)ex_pow10(c->type->scale);
-			} else if (tarn_type_is_integer(c->type->id)) {
-				qf->num = (tarn_i128)tarn_array_get_int(c, i);
-				qf->den = 1;
-			}
+			ex_agg_quantile_frac(c, i, &qf->q, &qf->num, &qf->den);
 			if (!(qf->q >= 0 && qf->q <= 1))
 				return tarn_err_set(err, TARN_EUSAGE,
 						    "%s: the quantile must be between 0 and 1 (got %g)",
@@ -2694,14 +2722,7 @@ static tarn_rc holistic_setup(struct agg_def *d, struct tarn_err *err)
 			return tarn_err_set(err, TARN_EUSAGE,
 					    "%s: the quantile must be a constant number between 0 "
 					    "and 1", name);
-		d->q = load_f64(e->value, 0);
-		if (id == TARN_T_DECIMAL128 && e->type.scale <= 18) {
-			d->q_num = ((const tarn_i128 *)e->value->values)[0];
-			d->q_den = (int64_t)ex_pow10(e->type.scale);
-		} else if (tarn_type_is_integer(id)) {
-			d->q_num = (tarn_i128)tarn_array_get_int(e->value, 0);
-			d->q_den = 1;
-		}
+		ex_agg_quantile_frac(e->value, 0, &d->q, &d->q_num, &d->q_den);
 		if (!(d->q >= 0 && d->q <= 1))
 			return tarn_err_set(err, TARN_EUSAGE,
 					    "%s: the quantile must be between 0 and 1 (got %g)", name,

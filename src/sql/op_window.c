@@ -29,6 +29,10 @@
  *                O(n log n) whatever its width. Each aggregate is one
  *                entry of `wagg_vt`: a leaf state of one row, an ordered
  *                combine, and a final value.
+ *   holistic     median, quantiles, mode, approx_count_distinct, list and
+ *                count/sum/avg(DISTINCT): the frame as a moving set over
+ *                the partition sorted by value (see chunk_holo), O(log n)
+ *                per row for sliding and running frames
  *   string_agg   concatenates its frame per row (the output is that big)
  * Per function, what all rows share (segment tree, IGNORE NULLS positions)
  * is built first; then chunks of whole partitions (at least WIN_CHUNK_MIN
@@ -47,11 +51,13 @@
  * thread count (the chunking) at all.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
 #include "base/mem.h"
 #include "base/pool.h"
+#include "sql/agg_int.h"
 #include "sql/exec.h"
 #include "sql/expr_int.h"
 
@@ -83,11 +89,17 @@ struct win_op {
 	bool *desc, *nulls_first;  /* per order key */
 	struct ex_expr **in;       /* partition keys, order keys, then function inputs */
 	int *slot;                 /* n_specs * IN__N: input index or -1 */
+	int *oslot;                /* per spec: the input index of its first ORDER BY key */
 	struct elist total;
 	int64_t n_rows;
 	struct tarn_array **full; /* n_in, all rows */
 	struct tarn_array **res;  /* n_specs, all rows */
 	int64_t pos, row_off;
+	struct wq {
+		double q;
+		tarn_i128 num;
+		int64_t den;
+	} *wq; /* quantiles: the fraction per spec */
 };
 
 /* ---- morsels -------------------------------------------------------------------------- */
@@ -408,6 +420,17 @@ union wst {
 	struct {
 		int64_t cnt, tru;
 	} b; /* bool_and/bool_or */
+	struct {
+		double n, ma, mv, m2a, m2v, cxy;
+	} co; /* corr/covar/regr: co-moments of (arg, arg2) */
+	struct {
+		int64_t cnt;
+		double p;
+	} pr; /* product */
+	struct {
+		int64_t cnt;
+		uint64_t bits;
+	} bt; /* bit_and/bit_or/bit_xor */
 };
 
 struct wagg;
@@ -423,6 +446,7 @@ struct wagg_vt {
 	tarn_rc (*fin)(const struct wagg *g, const union wst *st, struct tarn_array *out,
 		       uint32_t *idx, int64_t i, struct tarn_err *err);
 	bool row_valued; /* result gathered from arg at idx[] */
+	bool holo;       /* holistic: computed by chunk_holo, no leaf/comb */
 };
 
 struct wagg {
@@ -430,6 +454,9 @@ struct wagg {
 	enum ex_agg_fn fn;
 	const struct tarn_array *x, *y, *filt;
 	union wst id; /* identity */
+	double q;     /* quantiles: the fraction, exactly q_num / q_den if q_den > 0 */
+	tarn_i128 q_num;
+	int64_t q_den;
 };
 
 static bool counts(const struct wagg *g, int64_t i)
@@ -626,21 +653,155 @@ static tarn_rc fin_bool(const struct wagg *g, const union wst *st, struct tarn_a
 								    : st->b.tru > 0);
 }
 
+static bool passes(const struct wagg *g, int64_t i)
+{
+	return !g->filt || (!val_null(g->filt, i) && tarn_bit_get(g->filt->values, i));
+}
+
+static void leaf_co(const struct wagg *g, int64_t i, union wst *st)
+{
+	memset(st, 0, sizeof *st);
+	if (!counts(g, i) || val_null(g->y, i))
+		return;
+	st->co.n = 1;
+	st->co.ma = ex_agg_load_f64(g->x, i);
+	st->co.mv = ex_agg_load_f64(g->y, i);
+}
+
+/* Chan et al.'s pairwise update, with the cross moment. */
+static void comb_co(const struct wagg *g, const union wst *a, const union wst *b, union wst *out)
+{
+	if (b->co.n == 0) {
+		*out = *a;
+		return;
+	}
+	if (a->co.n == 0) {
+		*out = *b;
+		return;
+	}
+	double n = a->co.n + b->co.n, da = b->co.ma - a->co.ma, dv = b->co.mv - a->co.mv;
+	double w = a->co.n * b->co.n / n;
+	union wst r;
+	r.co.n = n;
+	r.co.ma = a->co.ma + da * b->co.n / n;
+	r.co.mv = a->co.mv + dv * b->co.n / n;
+	r.co.m2a = a->co.m2a + b->co.m2a + da * da * w;
+	r.co.m2v = a->co.m2v + b->co.m2v + dv * dv * w;
+	r.co.cxy = a->co.cxy + b->co.cxy + da * dv * w;
+	*out = r;
+}
+
+static tarn_rc fin_co(const struct wagg *g, const union wst *st, struct tarn_array *out,
+		      uint32_t *idx, int64_t i, struct tarn_err *err)
+{
+	double v;
+	if (!ex_agg_comoment_value(g->fn, st->co.n, st->co.ma, st->co.mv, st->co.m2a, st->co.m2v,
+				   st->co.cxy, &v))
+		return tarn_array_append_null(out);
+	return tarn_array_append_double(out, v);
+}
+
+static void leaf_product(const struct wagg *g, int64_t i, union wst *st)
+{
+	bool in = counts(g, i);
+	st->pr.cnt = in;
+	st->pr.p = in ? ex_agg_load_f64(g->x, i) : 1;
+}
+
+static void comb_product(const struct wagg *g, const union wst *a, const union wst *b,
+			 union wst *out)
+{
+	int64_t cnt = a->pr.cnt + b->pr.cnt;
+	double p = a->pr.p * b->pr.p;
+	out->pr.cnt = cnt;
+	out->pr.p = p;
+}
+
+static tarn_rc fin_product(const struct wagg *g, const union wst *st, struct tarn_array *out,
+			   uint32_t *idx, int64_t i, struct tarn_err *err)
+{
+	return st->pr.cnt ? tarn_array_append_double(out, st->pr.p) : tarn_array_append_null(out);
+}
+
+static void leaf_bits(const struct wagg *g, int64_t i, union wst *st)
+{
+	bool in = counts(g, i);
+	st->bt.cnt = in;
+	st->bt.bits = in ? ex_agg_load_bits(g->x, i) : g->id.bt.bits;
+}
+
+static void comb_bits(const struct wagg *g, const union wst *a, const union wst *b, union wst *out)
+{
+	uint64_t x = a->bt.bits, y = b->bt.bits;
+	out->bt.cnt = a->bt.cnt + b->bt.cnt;
+	out->bt.bits = g->fn == EX_AGG_BIT_AND ? x & y : g->fn == EX_AGG_BIT_OR ? x | y : x ^ y;
+}
+
+static tarn_rc fin_bits(const struct wagg *g, const union wst *st, struct tarn_array *out,
+			uint32_t *idx, int64_t i, struct tarn_err *err)
+{
+	if (!st->bt.cnt || g->x->type->id == TARN_T_NULL)
+		return tarn_array_append_null(out);
+	/* the low bytes of the 64-bit pattern (little-endian) */
+	uint64_t bits = st->bt.bits;
+	struct tarn_array one = { .type = g->x->type, .length = 1, .values = (uint8_t *)&bits };
+	return ex_array_gather(out, &one, NULL, 0, 1);
+}
+
+/* first/last: the frame's first (last) row passing FILTER, NULL values
+ * included; any_value: the first non-null value. */
+static void leaf_pick(const struct wagg *g, int64_t i, union wst *st)
+{
+	bool in = g->fn == EX_AGG_ANY_VALUE ? counts(g, i) : passes(g, i);
+	st->m.row = in ? i : -1;
+}
+
+static void comb_first(const struct wagg *g, const union wst *a, const union wst *b,
+		       union wst *out)
+{
+	out->m.row = a->m.row >= 0 ? a->m.row : b->m.row;
+}
+
+static void comb_last(const struct wagg *g, const union wst *a, const union wst *b, union wst *out)
+{
+	out->m.row = b->m.row >= 0 ? b->m.row : a->m.row;
+}
+
 static const struct wagg_vt wagg_vt[] = {
-	{ EX_AGG_COUNT_STAR, leaf_count, comb_sum, fin_count, false },
-	{ EX_AGG_COUNT, leaf_count, comb_sum, fin_count, false },
-	{ EX_AGG_SUM, leaf_sum, comb_sum, fin_sum, false },
-	{ EX_AGG_AVG, leaf_sum, comb_sum, fin_avg, false },
-	{ EX_AGG_MIN, leaf_row, comb_row, fin_row, true },
-	{ EX_AGG_MAX, leaf_row, comb_row, fin_row, true },
-	{ EX_AGG_BOOL_AND, leaf_bool, comb_bool, fin_bool, false },
-	{ EX_AGG_BOOL_OR, leaf_bool, comb_bool, fin_bool, false },
-	{ EX_AGG_VAR_SAMP, leaf_var, comb_var, fin_var, false },
-	{ EX_AGG_VAR_POP, leaf_var, comb_var, fin_var, false },
-	{ EX_AGG_STDDEV_SAMP, leaf_var, comb_var, fin_var, false },
-	{ EX_AGG_STDDEV_POP, leaf_var, comb_var, fin_var, false },
-	{ EX_AGG_ARG_MIN, leaf_row, comb_row, fin_row, true },
-	{ EX_AGG_ARG_MAX, leaf_row, comb_row, fin_row, true },
+	{ EX_AGG_COUNT_STAR, leaf_count, comb_sum, fin_count, false, false },
+	{ EX_AGG_COUNT, leaf_count, comb_sum, fin_count, false, false },
+	{ EX_AGG_SUM, leaf_sum, comb_sum, fin_sum, false, false },
+	{ EX_AGG_AVG, leaf_sum, comb_sum, fin_avg, false, false },
+	{ EX_AGG_MIN, leaf_row, comb_row, fin_row, true, false },
+	{ EX_AGG_MAX, leaf_row, comb_row, fin_row, true, false },
+	{ EX_AGG_BOOL_AND, leaf_bool, comb_bool, fin_bool, false, false },
+	{ EX_AGG_BOOL_OR, leaf_bool, comb_bool, fin_bool, false, false },
+	{ EX_AGG_VAR_SAMP, leaf_var, comb_var, fin_var, false, false },
+	{ EX_AGG_VAR_POP, leaf_var, comb_var, fin_var, false, false },
+	{ EX_AGG_STDDEV_SAMP, leaf_var, comb_var, fin_var, false, false },
+	{ EX_AGG_STDDEV_POP, leaf_var, comb_var, fin_var, false, false },
+	{ EX_AGG_ARG_MIN, leaf_row, comb_row, fin_row, true, false },
+	{ EX_AGG_ARG_MAX, leaf_row, comb_row, fin_row, true, false },
+	{ EX_AGG_CORR, leaf_co, comb_co, fin_co, false, false },
+	{ EX_AGG_COVAR_POP, leaf_co, comb_co, fin_co, false, false },
+	{ EX_AGG_COVAR_SAMP, leaf_co, comb_co, fin_co, false, false },
+	{ EX_AGG_REGR_SLOPE, leaf_co, comb_co, fin_co, false, false },
+	{ EX_AGG_REGR_INTERCEPT, leaf_co, comb_co, fin_co, false, false },
+	{ EX_AGG_REGR_R2, leaf_co, comb_co, fin_co, false, false },
+	{ EX_AGG_PRODUCT, leaf_product, comb_product, fin_product, false, false },
+	{ EX_AGG_BIT_AND, leaf_bits, comb_bits, fin_bits, false, false },
+	{ EX_AGG_BIT_OR, leaf_bits, comb_bits, fin_bits, false, false },
+	{ EX_AGG_BIT_XOR, leaf_bits, comb_bits, fin_bits, false, false },
+	{ EX_AGG_FIRST, leaf_pick, comb_first, fin_row, true, false },
+	{ EX_AGG_LAST, leaf_pick, comb_last, fin_row, true, false },
+	{ EX_AGG_ANY_VALUE, leaf_pick, comb_first, fin_row, true, false },
+	/* holistic (chunk_holo): quantile_disc and mode gather a row */
+	{ EX_AGG_MEDIAN, NULL, NULL, NULL, false, true },
+	{ EX_AGG_QUANTILE_CONT, NULL, NULL, NULL, false, true },
+	{ EX_AGG_QUANTILE_DISC, NULL, NULL, NULL, true, true },
+	{ EX_AGG_MODE, NULL, NULL, NULL, true, true },
+	{ EX_AGG_APPROX_COUNT_DISTINCT, NULL, NULL, NULL, false, true },
+	{ EX_AGG_LIST, NULL, NULL, NULL, false, true },
 };
 
 static const struct wagg_vt *wagg_find(enum ex_agg_fn fn)
@@ -656,6 +817,10 @@ static void wagg_identity(struct wagg *g)
 	memset(&g->id, 0, sizeof g->id);
 	if (g->vt->row_valued)
 		g->id.m.row = -1;
+	else if (g->fn == EX_AGG_PRODUCT)
+		g->id.pr.p = 1;
+	else if (g->fn == EX_AGG_BIT_AND)
+		g->id.bt.bits = ~(uint64_t)0;
 }
 
 /* Segment tree over all rows: tree[P + i] = leaf(i), tree[k] = tree[2k]
@@ -699,6 +864,11 @@ struct wfn {
 	uint32_t *nnpos;       /* ... and the positions of the non-null rows */
 	struct tarn_array *src; /* value functions: the gather source (arg, or arg ++ default) */
 	bool own_src;
+	/* holistic aggregates: arrays of n, each partition using its own rows' slots */
+	uint32_t *ord, *tmp;    /* rows sorted by value (NULLs last, then row); scratch */
+	uint32_t *rank, *vid;   /* a row's position in ord; its value's id (equal values) */
+	uint32_t *first;        /* mode over running frames: a value id's first row */
+	int32_t *vcnt, *fen;    /* rows per value id in the frame; Fenwick tree over ord */
 };
 
 /* The rows of partitions [p_lo, p_hi), computed by one task. */
@@ -723,6 +893,16 @@ static void wfn_release(struct wfn *f)
 	f->st.t = NULL;
 	ex_mem_release(f->c->o->base.q, f->held);
 	f->held = 0;
+	tarn_free(f->ord);
+	tarn_free(f->tmp);
+	tarn_free(f->rank);
+	tarn_free(f->vid);
+	tarn_free(f->first);
+	tarn_free(f->fen);
+	tarn_free(f->vcnt);
+	f->vcnt = NULL;
+	f->ord = f->tmp = f->rank = f->vid = f->first = NULL;
+	f->fen = NULL;
 	tarn_free(f->idx);
 	tarn_free(f->cnt);
 	tarn_free(f->nnpos);
@@ -743,12 +923,15 @@ static tarn_rc wfn_prepare(struct wfn *f, struct tarn_err *err)
 	tarn_rc rc = TARN_OK;
 	if (sp->fn == EX_WIN_AGG) {
 		struct wagg g = { wagg_find(sp->agg), sp->agg, input(c, f->s, IN_ARG),
-				  input(c, f->s, IN_ARG2), input(c, f->s, IN_FILTER), { { 0 } } };
+				  input(c, f->s, IN_ARG2), input(c, f->s, IN_FILTER), { { 0 } }, 0, 0, 0 };
 		if (!g.vt)
 			return tarn_err_set(err, TARN_EUNSUPPORTED,
 					    "%s() is not supported as a window function yet",
 					    ex_agg_name(sp->agg));
 		wagg_identity(&g);
+		g.q = c->o->wq[f->s].q;
+		g.q_num = c->o->wq[f->s].num;
+		g.q_den = c->o->wq[f->s].den;
 		f->g = g;
 		f->incremental = sp->frame.start == EX_FB_UNBOUNDED_PRECEDING &&
 				 sp->frame.exclude == EX_EXCLUDE_NONE;
@@ -756,6 +939,22 @@ static tarn_rc wfn_prepare(struct wfn *f, struct tarn_err *err)
 			f->idx = tarn_malloc((size_t)(n ? n : 1) * sizeof *f->idx);
 			if (!f->idx)
 				return tarn_err_nomem(err, "window");
+		}
+		if (g.vt->holo || sp->distinct) {
+			int64_t bytes = (n + 1) * 28;
+			TRY(ex_mem_reserve(c->o->base.q, "window", bytes, err));
+			f->held = bytes;
+			size_t sz = (size_t)(n + 1) * 4;
+			f->ord = tarn_malloc(sz);
+			f->tmp = tarn_malloc(sz);
+			f->rank = tarn_malloc(sz);
+			f->vid = tarn_malloc(sz);
+			f->first = tarn_malloc(sz);
+			f->vcnt = tarn_calloc((size_t)n + 1, sizeof *f->vcnt);
+			f->fen = tarn_calloc((size_t)n + 1, sizeof *f->fen);
+			if (!f->ord || !f->tmp || !f->rank || !f->vid || !f->first || !f->vcnt || !f->fen)
+				return tarn_err_nomem(err, "window");
+			return TARN_OK;
 		}
 		if (!f->incremental) {
 			int64_t P = 1;
@@ -778,6 +977,13 @@ static tarn_rc wfn_prepare(struct wfn *f, struct tarn_err *err)
 				g.vt->comb(&f->g, &f->st.t[2 * k], &f->st.t[2 * k + 1], &f->st.t[k]);
 		}
 		return TARN_OK;
+	}
+	if (sp->fn == EX_WIN_STRING_AGG) { /* a frame's rows, to order them */
+		int64_t bytes = (n + 1) * 4;
+		TRY(ex_mem_reserve(c->o->base.q, "window", bytes, err));
+		f->held = bytes;
+		f->tmp = tarn_malloc((size_t)bytes);
+		return f->tmp ? TARN_OK : tarn_err_nomem(err, "window");
 	}
 	if (!is_value_fn(sp->fn))
 		return TARN_OK;
@@ -851,7 +1057,337 @@ static tarn_rc chunk_agg(struct wchunk *ch)
 	return rc;
 }
 
-/* string_agg(x, sep) over each row's frame, in frame order. */
+/* f(x ORDER BY keys): rows compare by the keys, then by row (frame order). */
+struct okeys {
+	const struct wctx *c;
+	int s;
+};
+
+static int cmp_by_keys(const void *pa, const void *pb, void *arg)
+{
+	const struct okeys *ok = arg;
+	const struct ex_win_spec *sp = &ok->c->o->specs[ok->s];
+	uint32_t ra = *(const uint32_t *)pa, rb = *(const uint32_t *)pb;
+	for (int k = 0; k < sp->n_order; k++) {
+		const struct tarn_array *a = ok->c->o->full[ok->c->o->oslot[ok->s] + k];
+		bool na = val_null(a, ra), nb = val_null(a, rb);
+		int c;
+		if (na || nb) {
+			if (na && nb)
+				continue;
+			c = (na ? 1 : -1) * (sp->order[k].nulls_first ? -1 : 1);
+		} else {
+			c = ex_value_cmp(a, ra, a, rb);
+			if (sp->order[k].desc)
+				c = -c;
+		}
+		if (c)
+			return c;
+	}
+	return ra < rb ? -1 : ra > rb;
+}
+
+/* The frame's rows v[0..m) in the call's ORDER BY order, if it has one. */
+static void order_rows(const struct wfn *f, uint32_t *v, int64_t m)
+{
+	if (f->sp->n_order && m > 1) {
+		struct okeys ok = { f->c, f->s };
+		qsort_r(v, (size_t)m, sizeof *v, cmp_by_keys, &ok);
+	}
+}
+
+/* ---- holistic aggregates ------------------------------------------------------------------------
+ * median, quantile_cont/disc, mode, approx_count_distinct and list over frames. Per partition the
+ * rows are sorted once by value (NULLs last, ties by row): ord[], a row's position rank[] and a
+ * value id vid[] (equal values, one id). The frame's rows form a set that moves with the frame:
+ * frame starts and ends only advance for every frame kind, so each row enters and leaves once
+ * per partition (a frame that moves back, which none does, starts over), and EXCLUDE takes its
+ * few rows out around the current row and puts them back. The set keeps a Fenwick tree over
+ * positions in ord (quantiles: the k-th smallest in O(log n)), counts per value id and the
+ * number of distinct ids. So a sliding or running frame costs O(n log n) for the quantiles and
+ * O(n) for approx_count_distinct (exact: every distinct value is counted). mode takes the most
+ * frequent value, ties to the one that comes first in the frame: over running frames (from
+ * UNBOUNDED PRECEDING, no EXCLUDE) kept as rows arrive, O(1) per row; over other frames by a scan
+ * of the frame, O(frame) per row. list gathers the frame's rows (its output is that big). */
+
+struct hset {
+	struct wfn *f;
+	int64_t ps, m;     /* partition start and size */
+	int64_t r[3][2];   /* the ranges of rows in the set (those that count) */
+	int nr;
+	int64_t nset, ndist;
+	__int128 dsum;     /* sum(DISTINCT): the sum of the distinct values */
+	bool quant, ids, mode;
+	/* mode, as DuckDB's windowed mode: the candidate value id, its count,
+	 * whether it is known to win; the value ids met since the last reset */
+	int64_t mval, mcount, msize;
+	bool valid;
+};
+
+static bool holo_counts(const struct wagg *g, int64_t j)
+{
+	return g->fn == EX_AGG_LIST ? passes(g, j) : counts(g, j);
+}
+
+static void fen_add(int32_t *fen, int64_t m, int64_t t, int32_t d)
+{
+	for (t++; t <= m; t += t & -t)
+		fen[t - 1] += d;
+}
+
+/* Position (0-based) of the k-th (0-based) element of the set. */
+static int64_t fen_kth(const int32_t *fen, int64_t m, int64_t k)
+{
+	int64_t pos = 0, step = 1;
+	while (step * 2 <= m)
+		step *= 2;
+	for (; step; step >>= 1)
+		if (pos + step <= m && fen[pos + step - 1] <= k) {
+			pos += step;
+			k -= fen[pos - 1];
+		}
+	return pos;
+}
+
+static void hset_move(struct hset *h, int64_t j, int d)
+{
+	struct wfn *f = h->f;
+	if (!holo_counts(&f->g, j))
+		return;
+	h->nset += d;
+	if (h->quant)
+		fen_add(f->fen + h->ps, h->m, f->rank[j] - h->ps, d);
+	if (!h->ids)
+		return;
+	uint32_t v = f->vid[j];
+	int32_t old = f->vcnt[v], c = f->vcnt[v] += d;
+	if (d > 0 && c == 1) {
+		h->ndist++;
+		if (f->sp->distinct && f->g.fn != EX_AGG_COUNT)
+			h->dsum += int_value(f->g.x, j);
+	} else if (d < 0 && c == 0) {
+		h->ndist--;
+		if (f->sp->distinct && f->g.fn != EX_AGG_COUNT)
+			h->dsum -= int_value(f->g.x, j);
+	}
+	if (!h->mode)
+		return;
+	/* first[v]: the least row the value was added at since it was last
+	 * absent (UINT32_MAX: not met since the reset; tmp lists those met) */
+	if (d > 0) {
+		if (f->first[v] == UINT32_MAX)
+			f->tmp[h->ps + h->msize++] = v;
+		if (c == 1 || (uint32_t)j < f->first[v])
+			f->first[v] = (uint32_t)j;
+		if (c > h->mcount) {
+			h->valid = true;
+			h->mcount = c;
+			h->mval = v;
+		}
+	} else if (h->mcount == old && (int64_t)v == h->mval) {
+		h->valid = false;
+	}
+}
+
+static bool in_ranges(const int64_t r[3][2], int n, int64_t j)
+{
+	for (int k = 0; k < n; k++)
+		if (j >= r[k][0] && j < r[k][1])
+			return true;
+	return false;
+}
+
+/* The set becomes the rows of ranges r[0..n): rows leave or enter in
+ * ascending order, only those in one of the old and new sets. */
+static void hset_frame(struct hset *h, int64_t r[3][2], int n)
+{
+	int64_t bp[12];
+	int nb = 0;
+	for (int k = 0; k < h->nr; k++) {
+		bp[nb++] = h->r[k][0];
+		bp[nb++] = h->r[k][1];
+	}
+	for (int k = 0; k < n; k++) {
+		bp[nb++] = r[k][0];
+		bp[nb++] = r[k][1];
+	}
+	for (int k = 1; k < nb; k++)
+		for (int q = k; q > 0 && bp[q - 1] > bp[q]; q--) {
+			int64_t t = bp[q];
+			bp[q] = bp[q - 1];
+			bp[q - 1] = t;
+		}
+	for (int k = 0; k + 1 < nb; k++) {
+		int64_t lo = bp[k], hi = bp[k + 1];
+		if (lo == hi)
+			continue;
+		bool was = in_ranges(h->r, h->nr, lo), is = in_ranges(r, n, lo);
+		if (was != is)
+			for (int64_t j = lo; j < hi; j++)
+				hset_move(h, j, is ? 1 : -1);
+	}
+	memcpy(h->r, r, sizeof h->r);
+	h->nr = n;
+}
+
+/* mode: DuckDB starts its value counts over when the frames do not
+ * overlap or when at most a quarter of the values it met are in the
+ * frame; so does this (ties go to the value met first since then). */
+static void mode_frame(struct hset *h, int64_t r[3][2], int n)
+{
+	struct wfn *f = h->f;
+	bool reset = h->ndist * 4 <= h->msize || h->nr == 0 || n == 0 ||
+		     h->r[h->nr - 1][1] <= r[0][0] || r[n - 1][1] <= h->r[0][0];
+	if (!reset) {
+		hset_frame(h, r, n);
+	} else {
+		for (int64_t k = 0; k < h->msize; k++) {
+			uint32_t v = f->tmp[h->ps + k];
+			f->vcnt[v] = 0;
+			f->first[v] = UINT32_MAX;
+		}
+		h->msize = h->ndist = h->nset = 0;
+		h->mcount = 0;
+		h->valid = false;
+		h->nr = 0;
+		for (int k = 0; k < n; k++)
+			for (int64_t j = r[k][0]; j < r[k][1]; j++)
+				hset_move(h, j, 1);
+		memcpy(h->r, r, sizeof h->r);
+		h->nr = n;
+	}
+	if (!h->valid) {
+		int64_t best = -1;
+		for (int64_t k = 0; k < h->msize; k++) {
+			uint32_t v = f->tmp[h->ps + k];
+			if (best < 0 || f->vcnt[v] > f->vcnt[best] ||
+			    (f->vcnt[v] == f->vcnt[best] && f->first[v] < f->first[best]))
+				best = v;
+		}
+		if (best >= 0) {
+			h->mval = best;
+			h->mcount = f->vcnt[best];
+			h->valid = h->mcount > 0;
+		}
+	}
+}
+
+/* Rows by value (NULLs last), ties by row: a total order. */
+static int cmp_by_value(const void *pa, const void *pb, void *arg)
+{
+	const struct tarn_array *x = arg;
+	uint32_t ra = *(const uint32_t *)pa, rb = *(const uint32_t *)pb;
+	bool na = val_null(x, ra), nb = val_null(x, rb);
+	int c = na || nb ? (int)na - (int)nb : ex_value_cmp(x, ra, x, rb);
+	return c ? c : ra < rb ? -1 : ra > rb;
+}
+
+/* Sorts rows [ps, pe) by value into ord, then sets rank and vid. */
+static void holo_sort(struct wfn *f, int64_t ps, int64_t pe)
+{
+	const struct tarn_array *x = f->g.x;
+	uint32_t *a = f->ord + ps;
+	int64_t m = pe - ps;
+	for (int64_t k = 0; k < m; k++)
+		a[k] = (uint32_t)(ps + k);
+	qsort_r(a, (size_t)m, sizeof *a, cmp_by_value, (void *)x);
+	uint32_t id = (uint32_t)ps;
+	for (int64_t k = 0; k < m; k++) {
+		uint32_t r = a[k];
+		if (k && !same_key(x, a[k - 1], r))
+			id++;
+		f->rank[r] = (uint32_t)(ps + k);
+		f->vid[r] = id;
+	}
+}
+
+static tarn_rc holo_value(struct wchunk *ch, struct hset *h, int64_t i, int64_t r[3][2], int nr)
+{
+	struct wfn *f = ch->f;
+	const struct wagg *g = &f->g;
+	if (f->sp->distinct) { /* count, sum, avg over the distinct values */
+		union wst st;
+		memset(&st, 0, sizeof st);
+		st.si.cnt = h->ndist;
+		st.si.s = h->dsum;
+		return g->vt->fin(g, &st, ch->out, f->idx, i, &ch->err);
+	}
+	switch (g->fn) {
+	case EX_AGG_APPROX_COUNT_DISTINCT: return tarn_array_append_int(ch->out, h->ndist);
+	case EX_AGG_QUANTILE_DISC:
+		f->idx[i] = h->nset ? f->ord[h->ps + fen_kth(f->fen + h->ps, h->m,
+							      ex_agg_disc_pos(g->q, g->q_num,
+									      g->q_den, h->nset))]
+				    : EX_NULL_ROW;
+		return TARN_OK;
+	case EX_AGG_MEDIAN:
+	case EX_AGG_QUANTILE_CONT: {
+		if (!h->nset)
+			return tarn_array_append_null(ch->out);
+		double rn = (double)(h->nset - 1) * g->q;
+		int64_t lo = (int64_t)floor(rn), hi = (int64_t)ceil(rn);
+		int32_t *fen = f->fen + h->ps;
+		uint32_t xr = f->ord[h->ps + fen_kth(fen, h->m, lo)];
+		uint32_t yr = hi == lo ? xr : f->ord[h->ps + fen_kth(fen, h->m, hi)];
+		return ex_agg_cont_append(g->x, xr, yr, lo == hi ? 0 : rn - (double)lo, ch->out);
+	}
+	case EX_AGG_MODE:
+		f->idx[i] = h->valid ? f->first[h->mval] : EX_NULL_ROW;
+		return TARN_OK;
+	default: { /* list: the frame's rows in frame order */
+		uint32_t *v = f->tmp + h->ps;
+		int64_t k = 0;
+		for (int q = 0; q < nr; q++)
+			for (int64_t j = r[q][0]; j < r[q][1]; j++)
+				if (passes(g, j))
+					v[k++] = (uint32_t)j;
+		if (!k)
+			return tarn_array_append_null(ch->out);
+		order_rows(f, v, k);
+		TRY(ex_array_gather(ch->out->children[0], g->x, v, 0, k));
+		return tarn_array_list_end(ch->out, true);
+	}
+	}
+}
+
+static tarn_rc chunk_holo(struct wchunk *ch)
+{
+	struct wfn *f = ch->f;
+	struct wctx *c = f->c;
+	const struct wagg *g = &f->g;
+	enum ex_frame_exclude x = f->sp->frame.exclude;
+	tarn_rc rc = TARN_OK;
+	for (int64_t p = ch->p_lo; !rc && p < ch->p_hi; p++) {
+		int64_t ps = c->pstart[p], pe = c->pstart[p + 1];
+		frame_bounds(c, f->s, ps, pe);
+		struct hset h = { .f = f, .ps = ps, .m = pe - ps, .mval = -1 };
+		h.quant = g->fn == EX_AGG_MEDIAN || g->fn == EX_AGG_QUANTILE_CONT ||
+			  g->fn == EX_AGG_QUANTILE_DISC;
+		h.mode = g->fn == EX_AGG_MODE;
+		h.ids = h.mode || g->fn == EX_AGG_APPROX_COUNT_DISTINCT || f->sp->distinct;
+		if (g->fn != EX_AGG_LIST)
+			holo_sort(f, ps, pe);
+		if (h.mode)
+			for (int64_t j = ps; j < pe; j++)
+				f->first[j] = UINT32_MAX;
+		for (int64_t i = ps; !rc && i < pe; i++) {
+			int64_t r[3][2];
+			int nr = frame_ranges(c, x, i, r);
+			if (h.mode)
+				mode_frame(&h, r, nr);
+			else if (g->fn != EX_AGG_LIST)
+				hset_frame(&h, r, nr);
+			rc = holo_value(ch, &h, i, r, nr);
+		}
+	}
+	if (!rc && g->vt->row_valued) {
+		int64_t r0 = c->pstart[ch->p_lo], r1 = c->pstart[ch->p_hi];
+		rc = ex_array_gather(ch->out, g->x, f->idx + r0, 0, r1 - r0);
+	}
+	return rc;
+}
+
+/* string_agg(x, sep) over each row's frame, in frame order (or its ORDER BY). */
 static tarn_rc chunk_string_agg(struct wchunk *ch)
 {
 	struct wfn *f = ch->f;
@@ -863,31 +1399,33 @@ static tarn_rc chunk_string_agg(struct wchunk *ch)
 	tarn_rc rc = TARN_OK;
 	for (int64_t p = ch->p_lo; !rc && p < ch->p_hi; p++) {
 		int64_t ps = c->pstart[p], pe = c->pstart[p + 1];
+		uint32_t *v = f->tmp + ps;
 		frame_bounds(c, f->s, ps, pe);
 		for (int64_t i = ps; !rc && i < pe; i++) {
 			int64_t r[3][2];
 			int nr = frame_ranges(c, f->sp->frame.exclude, i, r);
-			bool any = false;
+			int64_t m = 0;
+			for (int k = 0; k < nr; k++)
+				for (int64_t j = r[k][0]; j < r[k][1]; j++)
+					if (!val_null(x, j) &&
+					    !(filt && (val_null(filt, j) || !tarn_bit_get(filt->values, j))))
+						v[m++] = (uint32_t)j;
+			order_rows(f, v, m);
 			buf.len = 0;
-			for (int k = 0; !rc && k < nr; k++)
-				for (int64_t j = r[k][0]; !rc && j < r[k][1]; j++) {
-					if (val_null(x, j) ||
-					    (filt && (val_null(filt, j) || !tarn_bit_get(filt->values, j))))
-						continue;
-					size_t len;
-					const uint8_t *v;
-					if (any && sep && !val_null(sep, j)) {
-						v = tarn_array_get_bytes(sep, j, &len);
-						rc = tarn_buf_append(&buf, v, len);
-					}
-					v = tarn_array_get_bytes(x, j, &len);
-					if (!rc)
-						rc = tarn_buf_append(&buf, v, len);
-					any = true;
+			for (int64_t k = 0; !rc && k < m; k++) {
+				size_t len;
+				const uint8_t *val;
+				if (k && sep && !val_null(sep, v[k])) {
+					val = tarn_array_get_bytes(sep, v[k], &len);
+					rc = tarn_buf_append(&buf, val, len);
 				}
+				val = tarn_array_get_bytes(x, v[k], &len);
+				if (!rc)
+					rc = tarn_buf_append(&buf, val, len);
+			}
 			if (!rc)
-				rc = any ? tarn_array_append_bytes(ch->out, buf.data ? buf.data : "", buf.len)
-					 : tarn_array_append_null(ch->out);
+				rc = m ? tarn_array_append_bytes(ch->out, buf.data ? buf.data : "", buf.len)
+				       : tarn_array_append_null(ch->out);
 		}
 	}
 	tarn_buf_free(&buf);
@@ -1026,7 +1564,8 @@ static void chunk_run(void *arg)
 {
 	struct wchunk *ch = arg;
 	enum ex_win_fn fn = ch->f->sp->fn;
-	tarn_rc rc = fn == EX_WIN_AGG		 ? chunk_agg(ch)
+	tarn_rc rc = fn == EX_WIN_AGG && (ch->f->g.vt->holo || ch->f->sp->distinct) ? chunk_holo(ch)
+		     : fn == EX_WIN_AGG		 ? chunk_agg(ch)
 		     : fn == EX_WIN_STRING_AGG ? chunk_string_agg(ch)
 		     : is_value_fn(fn)	 ? chunk_value(ch)
 					 : chunk_rank(ch);
@@ -1264,6 +1803,9 @@ static void spec_exprs_free(struct ex_win_spec *s)
 	ex_expr_free(s->frame.range_key);
 	ex_expr_free(s->frame.start_val);
 	ex_expr_free(s->frame.end_val);
+	for (int k = 0; s->order && k < s->n_order; k++)
+		ex_expr_free(s->order[k].expr);
+	tarn_free(s->order);
 	memset(s, 0, sizeof *s);
 }
 
@@ -1277,6 +1819,8 @@ static void win_free(struct ex_op *op)
 		spec_exprs_free(&o->specs[s]);
 	tarn_free(o->specs);
 	tarn_free(o->slot);
+	tarn_free(o->wq);
+	tarn_free(o->oslot);
 	tarn_free(o->desc);
 	tarn_free(o->nulls_first);
 	for (int64_t i = 0; i < o->total.n; i++)
@@ -1314,12 +1858,27 @@ tarn_rc ex_win_type(const struct ex_win_spec *s, struct tarn_type *out, struct t
 	case EX_WIN_PERCENT_RANK:
 	case EX_WIN_CUME_DIST: tarn_type_init(out, TARN_T_FLOAT64); return TARN_OK;
 	case EX_WIN_STRING_AGG: tarn_type_init(out, TARN_T_STRING); return TARN_OK;
-	case EX_WIN_AGG:
-		if (!wagg_find(s->agg))
+	case EX_WIN_AGG: {
+		const struct wagg_vt *vt = wagg_find(s->agg);
+		if (!vt)
 			return tarn_err_set(err, TARN_EUNSUPPORTED,
 					    "%s() is not supported as a window function yet",
 					    ex_agg_name(s->agg));
+		if (s->agg >= EX_AGG_CORR && s->agg <= EX_AGG_REGR_R2 && s->arg2)
+			TRY(ex_agg_type(s->agg, &s->arg2->type, out, err));
+		if ((vt->holo || s->distinct) && s->agg != EX_AGG_LIST && s->arg &&
+		    (!ex_type_is_scalar(s->arg->type.id) || s->arg->type.id == TARN_T_NULL))
+			return tarn_err_set(err, TARN_EUNSUPPORTED,
+					    "%s() OVER (...) of a %s value is not supported",
+					    ex_agg_name(s->agg), tarn_type_id_name(s->arg->type.id));
+		if (s->distinct && s->agg != EX_AGG_COUNT && s->arg &&
+		    (s->arg->type.id == TARN_T_FLOAT32 || s->arg->type.id == TARN_T_FLOAT64))
+			return tarn_err_set(err, TARN_EUNSUPPORTED,
+					    "%s(DISTINCT) OVER (...) of floating-point values is not "
+					    "supported yet",
+					    ex_agg_name(s->agg));
 		return ex_agg_type(s->agg, s->arg ? &s->arg->type : NULL, out, err);
+	}
 	default: return tarn_type_copy(out, &s->arg->type);
 	}
 }
@@ -1345,6 +1904,8 @@ tarn_rc ex_op_window(struct ex_op *child, struct ex_expr **part, int n_part,
 	tarn_rc rc = TARN_OK;
 	struct win_op *o = tarn_calloc(1, sizeof *o);
 	int cap_in = n_part + n_order + n_specs * IN__N + 1;
+	for (int s = 0; s < n_specs; s++)
+		cap_in += specs[s].n_order;
 	struct tarn_type *types = tarn_calloc((size_t)n_specs + 1, sizeof *types);
 	int n_types = 0;
 	struct ex_sort_key *sk = tarn_calloc((size_t)(n_part + n_order) + 1, sizeof *sk);
@@ -1353,10 +1914,12 @@ tarn_rc ex_op_window(struct ex_op *child, struct ex_expr **part, int n_part,
 		o->in = tarn_calloc((size_t)cap_in, sizeof *o->in);
 		o->specs = tarn_calloc((size_t)n_specs + 1, sizeof *o->specs);
 		o->slot = tarn_calloc((size_t)n_specs * IN__N + 1, sizeof *o->slot);
+		o->wq = tarn_calloc((size_t)n_specs + 1, sizeof *o->wq);
+		o->oslot = tarn_calloc((size_t)n_specs + 1, sizeof *o->oslot);
 		o->desc = tarn_calloc((size_t)n_order + 1, sizeof *o->desc);
 		o->nulls_first = tarn_calloc((size_t)n_order + 1, sizeof *o->nulls_first);
 	}
-	if (!o || !o->in || !o->specs || !o->slot || !o->desc || !o->nulls_first || !types || !sk) {
+	if (!o || !o->in || !o->specs || !o->slot || !o->wq || !o->oslot || !o->desc || !o->nulls_first || !types || !sk) {
 		rc = tarn_err_nomem(err, "window");
 		goto fail;
 	}
@@ -1406,6 +1969,17 @@ tarn_rc ex_op_window(struct ex_op *child, struct ex_expr **part, int n_part,
 	for (int s = 0; s < n_specs; s++) {
 		struct ex_win_spec *sp = &specs[s];
 		int *sl = &o->slot[s * IN__N];
+		if (sp->fn == EX_WIN_AGG && sp->agg == EX_AGG_MEDIAN) {
+			o->wq[s] = (struct wq){ 0.5, 1, 2 };
+		} else if (sp->fn == EX_WIN_AGG &&
+			   (sp->agg == EX_AGG_QUANTILE_CONT || sp->agg == EX_AGG_QUANTILE_DISC)) {
+			/* the binder checked the constant fraction */
+			if (sp->arg3 && ex_expr_is_const(sp->arg3))
+				ex_agg_quantile_frac(sp->arg3->value, 0, &o->wq[s].q, &o->wq[s].num,
+						     &o->wq[s].den);
+			ex_expr_free(sp->arg3);
+			sp->arg3 = NULL;
+		}
 		(void)add_input(o, &sp->arg, &sl[IN_ARG]);
 		(void)add_input(o, &sp->arg2, &sl[IN_ARG2]);
 		(void)add_input(o, &sp->arg3, &sl[IN_ARG3]);
@@ -1413,7 +1987,12 @@ tarn_rc ex_op_window(struct ex_op *child, struct ex_expr **part, int n_part,
 		(void)add_input(o, &sp->frame.range_key, &sl[IN_RKEY]);
 		(void)add_input(o, &sp->frame.start_val, &sl[IN_SVAL]);
 		(void)add_input(o, &sp->frame.end_val, &sl[IN_EVAL]);
+		o->oslot[s] = o->n_in;
+		for (int k = 0; k < sp->n_order; k++)
+			(void)add_input(o, &sp->order[k].expr, &dummy);
 		o->specs[s] = *sp;
+		sp->order = NULL; /* now o's */
+		sp->n_order = 0;
 	}
 	/* output schema: the child's columns, then the functions' */
 	int nf = o->nc + n_specs;

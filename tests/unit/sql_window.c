@@ -6,6 +6,7 @@
  * equal at 1 and 4 threads; empty input; the memory limit; allocation
  * failures at every step (no leak, no crash: run under ASan).
  */
+#include <math.h>
 #include <stdint.h>
 
 #include "sql_exec_util.h"
@@ -358,6 +359,162 @@ TEST(range_frames_ties_nulls)
 	range_case(true, true);
 }
 
+/* ---- holistic and DISTINCT aggregates over frames ------------------------------------------ */
+
+static struct ex_expr *f64c(double v)
+{
+	struct ex_expr *x;
+	if (ex_expr_const_double(v, &x))
+		die("constant", "out of memory");
+	return x;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The frame's non-null values of [a, b) minus row `skip`, sorted into buf. */
+static int64_t frame_vals(const int64_t *x, int64_t ps, int64_t pe, int64_t a, int64_t b,
+			  int64_t skip, int64_t *buf)
+{
+	int64_t m = 0;
+	for (int64_t j = a < ps ? ps : a; j < (b > pe ? pe : b); j++)
+		if (x[j] != NUL && j != skip)
+			buf[m++] = x[j];
+	qsort(buf, (size_t)m, sizeof *buf, cmp_i64);
+	return m;
+}
+
+static int64_t distinct_sorted(const int64_t *v, int64_t m)
+{
+	int64_t d = 0;
+	for (int64_t k = 0; k < m; k++)
+		d += k == 0 || v[k] != v[k - 1];
+	return d;
+}
+
+static bool near(int64_t got, double want)
+{
+	double w = want * 1e6;
+	double diff = (double)got - w;
+	return fabs(diff) <= 2 + 1e-9 * fabs(w);
+}
+
+/* median (sliding), quantile_disc 0.9 (EXCLUDE CURRENT ROW), count(DISTINCT)
+ * (centred), approx_count_distinct (running), covar_pop(x, o), sum(DISTINCT)
+ * (running). */
+static struct ex_op *holistic_plan(struct tarn_schema *s, const char *text)
+{
+	struct ex_win_spec sp[6];
+	sp[0] = agg(EX_AGG_MEDIAN, col(s, "x"), EX_FRAME_ROWS, EX_FB_PRECEDING, 60, EX_FB_FOLLOWING,
+		    40, "med");
+	sp[1] = agg(EX_AGG_QUANTILE_DISC, col(s, "x"), EX_FRAME_ROWS, EX_FB_PRECEDING, 100,
+		    EX_FB_CURRENT_ROW, 0, "q9");
+	sp[1].frame.exclude = EX_EXCLUDE_CURRENT_ROW;
+	sp[1].arg3 = f64c(0.9);
+	sp[2] = agg(EX_AGG_COUNT, col(s, "x"), EX_FRAME_ROWS, EX_FB_PRECEDING, 80, EX_FB_FOLLOWING,
+		    80, "cd");
+	sp[2].distinct = true;
+	sp[3] = agg(EX_AGG_APPROX_COUNT_DISTINCT, col(s, "x"), EX_FRAME_ROWS,
+		    EX_FB_UNBOUNDED_PRECEDING, 0, EX_FB_CURRENT_ROW, 0, "acd");
+	sp[4] = agg(EX_AGG_COVAR_POP, col(s, "x"), EX_FRAME_ROWS, EX_FB_PRECEDING, 50,
+		    EX_FB_FOLLOWING, 50, "cov");
+	sp[4].arg2 = col(s, "o");
+	sp[5] = agg(EX_AGG_SUM, col(s, "x"), EX_FRAME_ROWS, EX_FB_UNBOUNDED_PRECEDING, 0,
+		    EX_FB_CURRENT_ROW, 0, "sd");
+	sp[5].distinct = true;
+	return window_plan(s, text, 4096, false, false, sp, 6);
+}
+
+TEST(holistic_frames)
+{
+	enum { N = 140000, NC = 9 };
+	struct table t = big_table(N);
+	struct tarn_schema *s = schema_of("g int64; o int64; x int64");
+	struct tarn_err e = { 0 };
+	char *r = run_text(holistic_plan(s, t.text), 4, &e);
+	REQUIRE(r);
+	/* the same plan at 1 thread gives the same text */
+	char *r1 = run_text(holistic_plan(s, t.text), 1, &e);
+	REQUIRE(r1);
+	CHECK(strcmp(r, r1) == 0);
+	free(r1);
+	int64_t *v = parse(r, NC, N);
+	free(r);
+	REQUIRE(v);
+	int64_t *g = malloc(N * 8), *o = malloc(N * 8), *x = malloc(N * 8), *buf = malloc(N * 8);
+	bool *seen = calloc(2001, 1);
+	for (int i = 0; i < N; i++) {
+		g[i] = v[i * NC];
+		o[i] = v[i * NC + 1];
+		x[i] = v[i * NC + 2];
+	}
+	int bad = 0;
+	int64_t ps = 0, pe = 0, run_d = 0;
+	__int128 run_s = 0;
+	for (int64_t i = 0; i < N; i++) {
+		if (i == pe) {
+			ps = i;
+			while (pe < N && g[pe] == g[i])
+				pe++;
+			memset(seen, 0, 2001);
+			run_d = 0;
+			run_s = 0;
+		}
+		if (x[i] != NUL && !seen[x[i] + 1000]) {
+			seen[x[i] + 1000] = true;
+			run_d++;
+			run_s += x[i];
+		}
+		const int64_t *row = v + i * NC;
+		int64_t m = frame_vals(x, ps, pe, i - 60, i + 41, -1, buf);
+		if (m == 0) {
+			bad += row[3] != NUL;
+		} else {
+			double rn = (double)(m - 1) * 0.5;
+			int64_t lo = (int64_t)floor(rn), hi = (int64_t)ceil(rn);
+			bad += !near(row[3], (double)buf[lo] + ((double)buf[hi] - (double)buf[lo]) *
+								       (rn - (double)lo));
+		}
+		m = frame_vals(x, ps, pe, i - 100, i + 1, i, buf);
+		if (m == 0)
+			bad += row[4] != NUL;
+		else {
+			int64_t k = (int64_t)ceil((double)m * 0.9) - 1;
+			bad += row[4] != buf[k < 0 ? 0 : k];
+		}
+		m = frame_vals(x, ps, pe, i - 80, i + 81, -1, buf);
+		bad += row[5] != distinct_sorted(buf, m);
+		bad += row[6] != run_d;
+		/* covar_pop over pairs with x non-null */
+		double sx = 0, so = 0, sxo = 0, c = 0;
+		for (int64_t j = i - 50 < ps ? ps : i - 50; j < pe && j <= i + 50; j++)
+			if (x[j] != NUL) {
+				sx += (double)x[j];
+				so += (double)o[j];
+				c++;
+			}
+		for (int64_t j = i - 50 < ps ? ps : i - 50; j < pe && j <= i + 50; j++)
+			if (x[j] != NUL)
+				sxo += ((double)x[j] - sx / c) * ((double)o[j] - so / c);
+		bad += c ? !near(row[7], sxo / c) : row[7] != NUL;
+		bad += row[8] != (run_d ? (int64_t)run_s : NUL);
+		if (bad && bad < 3)
+			fprintf(stderr, "row %lld differs\n", (long long)i);
+	}
+	CHECK(bad == 0);
+	free(g);
+	free(o);
+	free(x);
+	free(buf);
+	free(seen);
+	free(v);
+	tarn_schema_unref(s);
+	table_free(&t);
+}
+
 /* ---- threads, empty input, limits, allocation failures ------------------------------------ */
 
 static struct ex_op *small_plan(struct tarn_schema *s, const char *text, int per_batch)
@@ -437,18 +594,18 @@ TEST(memory_limit)
 	table_free(&t);
 }
 
-TEST(allocation_failures)
+/* Every allocation of a run failing in turn: an error or the right result. */
+static void fail_each_allocation(struct ex_op *(*plan)(struct tarn_schema *, const char *),
+				 const char *rows)
 {
 	struct tarn_schema *s = schema_of("g int64; o int64; x int64");
-	const char *rows = "1|3|30\n1|1|10\n2|1|NULL\n1|2|NULL\n2|2|5\n1|4|40\nNULL|1|7";
 	struct tarn_err e = { 0 };
-	char *want = run_text(small_plan(s, rows, 2), 1, &e);
+	char *want = run_text(plan(s, rows), 1, &e);
 	REQUIRE(want);
 	int ok = 0;
 	for (int64_t k = 0; k < 400; k++) {
 		struct tarn_err ek = { 0 };
-		struct ex_op *op = small_plan(s, rows, 2);
-		char *r = run_text_fail(op, 1, 0, k, &ek);
+		char *r = run_text_fail(plan(s, rows), 1, 0, k, &ek);
 		if (r) {
 			CHECK_STR(r, want);
 			ok++;
@@ -460,15 +617,34 @@ TEST(allocation_failures)
 	tarn_schema_unref(s);
 }
 
+static struct ex_op *small_plan2(struct tarn_schema *s, const char *text)
+{
+	return small_plan(s, text, 2);
+}
+
+TEST(allocation_failures)
+{
+	fail_each_allocation(small_plan2,
+			     "1|3|30\n1|1|10\n2|1|NULL\n1|2|NULL\n2|2|5\n1|4|40\nNULL|1|7");
+}
+
+TEST(holistic_allocation_failures)
+{
+	fail_each_allocation(holistic_plan,
+			     "1|3|30\n1|1|10\n2|1|NULL\n1|2|NULL\n2|2|5\n1|4|40\nNULL|1|7\n1|5|30");
+}
+
 int main(void)
 {
 	tarn_config_set_threads(4);
 	RUN(rows_frames_large_partitions);
 	RUN(range_frames_ties_nulls);
+	RUN(holistic_frames);
 	RUN(threads_equal);
 	RUN(empty_input);
 	RUN(small_exact);
 	RUN(memory_limit);
 	RUN(allocation_failures);
+	RUN(holistic_allocation_failures);
 	return unit_done();
 }
