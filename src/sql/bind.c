@@ -2648,6 +2648,13 @@ static tarn_rc filter_rel(struct binder *b, struct rel *r, const struct sql_expr
 	int k = 0;
 	for (; k < n && !rc; k++)
 		rc = bind_expr(b, &c, v[k], &a[k]);
+	/* what the conjuncts say of single columns prunes a file scan below */
+	if (!rc && ex_op_scan_push(r->op, a, n, b->err)) {
+		for (int i = 0; i < n; i++)
+			ex_expr_free(a[i]);
+		tarn_free(a);
+		return TARN_ENOMEM;
+	}
 	struct ex_expr *pred = NULL;
 	if (!rc)
 		rc = n == 1 ? (pred = a[0], TARN_OK) : ex_expr_and(a, n, &pred, b->err);

@@ -21,21 +21,26 @@
 #include "base/io.h"
 #include "base/mem.h"
 #include "formats/format.h"
+#include "formats/orc/orc_int.h"
 #include "formats/parquet/parquet_int.h"
 #include "sql/exec.h"
 #include "sql/expr_int.h"
 
 extern const struct tarn_format tarn_format_parquet;
+extern const struct tarn_format tarn_format_orc;
+
+enum { SCAN_PLAIN, SCAN_PARQUET, SCAN_ORC }; /* which reader prunes */
 
 struct scan_op {
 	struct ex_op base;
 	struct tarn_reader *r;
 	int *proj;     /* reader column of each output column */
 	int n_proj;
-	bool parquet;  /* a single Parquet file: pruning possible */
+	int kind;      /* SCAN_*: a single Parquet or ORC file prunes */
 	char *path;    /* for EXPLAIN (NULL: an opened reader) */
-	char *range;   /* the pushed pruning range, for EXPLAIN */
-	bool started, pruned;
+	char *range;   /* the pushed pruning ranges, for EXPLAIN */
+	bool started;
+	int n_ranges;  /* ranges pushed into the reader */
 };
 
 static tarn_rc scan_next(struct ex_op *op, struct ex_batch **out, struct tarn_err *err)
@@ -101,7 +106,7 @@ static const struct ex_op_vt scan_vt = {
 
 /* Builds the scan over r: output = the named columns (NULL = all). */
 static tarn_rc scan_make(struct tarn_reader *r, const char *const *columns, int n,
-			 bool parquet, struct ex_op **out, struct tarn_err *err)
+			 struct ex_op **out, struct tarn_err *err)
 {
 	*out = NULL;
 	const struct tarn_schema *rs = tarn_reader_schema(r);
@@ -118,7 +123,11 @@ static tarn_rc scan_make(struct tarn_reader *r, const char *const *columns, int 
 	s->base.vt = &scan_vt;
 	s->r = r;
 	s->n_proj = np;
-	s->parquet = parquet;
+	/* a single file (datasets have their own progress hook) */
+	if (r->ops->progress == NULL)
+		s->kind = r->format == &tarn_format_parquet ? SCAN_PARQUET
+			  : r->format == &tarn_format_orc   ? SCAN_ORC
+							    : SCAN_PLAIN;
 	for (int i = 0; i < np; i++) {
 		int c = columns ? tarn_schema_find(rs, columns[i]) : i;
 		if (c < 0) {
@@ -150,7 +159,7 @@ void ex_op_scan_set_path(struct ex_op *op, const char *path)
 
 tarn_rc ex_op_scan_reader(struct tarn_reader *r, struct ex_op **out, struct tarn_err *err)
 {
-	return scan_make(r, NULL, 0, false, out, err);
+	return scan_make(r, NULL, 0, out, err);
 }
 
 tarn_rc ex_op_scan(const char *path, const char *format, const struct tarn_opts *opts,
@@ -195,11 +204,7 @@ tarn_rc ex_op_scan(const char *path, const char *format, const struct tarn_opts 
 	tarn_opts_free(o);
 	if (rc)
 		return rc;
-	/* a single Parquet file (not a dataset: those have their own
-	 * progress hook) is a struct pq_reader */
-	bool parquet = r->format == &tarn_format_parquet && !tarn_dataset_path(path) &&
-		       r->ops->progress == NULL;
-	TRY(scan_make(r, columns && n_columns > 0 ? columns : NULL, n_columns, parquet, out, err));
+	TRY(scan_make(r, columns && n_columns > 0 ? columns : NULL, n_columns, out, err));
 	((struct scan_op *)*out)->path = tarn_strdup(path); /* EXPLAIN only: NULL is fine */
 	return TARN_OK;
 }
@@ -281,43 +286,75 @@ static struct ex_expr *bound_const(const struct ex_expr *e, const struct tarn_ty
 	return x;
 }
 
+/* A constant of the column's storage as an ORC bound (its tarn storage). */
+static bool orc_bound_of(const struct tarn_array *v, struct orc_bound *b)
+{
+	if (ex_is_null(v, 0) || v->type->id == TARN_T_NULL || v->type->id == TARN_T_BOOL)
+		return false;
+	if (v->type->id == TARN_T_STRING || v->type->id == TARN_T_BINARY) {
+		size_t n;
+		const uint8_t *p = tarn_array_get_bytes(v, 0, &n);
+		*b = (struct orc_bound){ p ? p : (const uint8_t *)"", n };
+		return true;
+	}
+	int w = tarn_type_width(v->type->id);
+	if (w <= 0 || !v->values)
+		return false;
+	*b = (struct orc_bound){ v->values, (size_t)w };
+	return true;
+}
+
 tarn_rc ex_op_scan_prune(struct ex_op *op, const char *column, const struct ex_expr *lo,
 			 const struct ex_expr *hi, struct tarn_err *err)
 {
 	if (op->vt != &scan_vt)
 		return tarn_err_set(err, TARN_EUSAGE, "prune: not a scan");
 	struct scan_op *s = (struct scan_op *)op;
-	if (!s->parquet || s->pruned || s->started || (!lo && !hi))
+	if (s->kind == SCAN_PLAIN || s->started || (!lo && !hi))
 		return TARN_OK;
 	int c = tarn_schema_find(s->base.schema, column);
 	if (c < 0)
 		return tarn_err_set(err, TARN_ENOTFOUND, "prune: no column '%s'", column);
 	const struct tarn_type *t = &s->base.schema->fields[c].type;
-	if (t->id == TARN_T_DECIMAL128 || t->id == TARN_T_BOOL || !ex_type_is_scalar(t->id))
+	if (t->id == TARN_T_BOOL || !ex_type_is_scalar(t->id) ||
+	    (t->id == TARN_T_DECIMAL128 && s->kind == SCAN_PARQUET))
 		return TARN_OK;
 	struct ex_expr *l = bound_const(lo, t), *h = bound_const(hi, t);
-	uint8_t lb[256], hb[256];
-	struct pq_bound blo = { 0 }, bhi = { 0 };
-	bool has_lo = l && encode_bound(l->value, lb, sizeof lb, &blo);
-	bool has_hi = h && encode_bound(h->value, hb, sizeof hb, &bhi);
+	bool has_lo = false, has_hi = false;
 	tarn_rc rc = TARN_OK;
-	if (has_lo || has_hi) {
-		/* pq_reader_prune names leaves by path; a top-level scalar column's
-		 * path is its name */
-		rc = pq_reader_prune(s->r, s->base.schema->fields[c].name, has_lo ? &blo : NULL,
-				     has_hi ? &bhi : NULL, err);
-		s->pruned = rc == TARN_OK;
+	/* the readers name columns by path; a top-level scalar column's path
+	 * is its name */
+	const char *name = s->base.schema->fields[c].name;
+	if (s->kind == SCAN_PARQUET) {
+		uint8_t lb[256], hb[256];
+		struct pq_bound blo = { 0 }, bhi = { 0 };
+		has_lo = l && encode_bound(l->value, lb, sizeof lb, &blo);
+		has_hi = h && encode_bound(h->value, hb, sizeof hb, &bhi);
+		if (has_lo || has_hi)
+			rc = pq_reader_narrow(s->r, name, has_lo ? &blo : NULL, has_hi ? &bhi : NULL,
+					      err);
+	} else {
+		struct orc_bound blo = { 0 }, bhi = { 0 };
+		has_lo = l && orc_bound_of(l->value, &blo);
+		has_hi = h && orc_bound_of(h->value, &bhi);
+		if (has_lo || has_hi)
+			rc = orc_reader_narrow(s->r, name, has_lo ? &blo : NULL, has_hi ? &bhi : NULL,
+					       err);
 	}
-	if (s->pruned) {
+	if (!rc && (has_lo || has_hi)) {
+		s->n_ranges++;
 		struct tarn_buf d;
 		tarn_buf_init(&d);
-		bool ok = tarn_buf_printf(&d, "%s in [", column) == TARN_OK &&
+		bool ok = (!s->range || tarn_buf_printf(&d, "%s and ", s->range) == TARN_OK) &&
+			  tarn_buf_printf(&d, "%s in [", column) == TARN_OK &&
 			  (!has_lo || ex_expr_describe(l, NULL, &d) == TARN_OK) &&
 			  tarn_buf_printf(&d, ", ") == TARN_OK &&
 			  (!has_hi || ex_expr_describe(h, NULL, &d) == TARN_OK) &&
 			  tarn_buf_printf(&d, "]") == TARN_OK && tarn_buf_cstr(&d) == TARN_OK;
-		if (ok)
+		if (ok) {
+			tarn_free(s->range);
 			s->range = tarn_buf_steal(&d);
+		}
 		tarn_buf_free(&d);
 	}
 	ex_expr_free(l);
