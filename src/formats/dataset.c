@@ -83,6 +83,8 @@ struct dataset {
 	int *map;                      /* dataset column of each member column, -1 = dropped */
 	int map_n;
 	int64_t done_bytes, total_bytes;
+	struct tarn_dataset_hook hook; /* file pruning (tarn_dataset_set_hook) */
+	int64_t files_skipped;
 };
 
 /* ---- paths and glob matching ---------------------------------------------------- */
@@ -696,8 +698,18 @@ static tarn_rc ds_next(struct tarn_reader *r, struct tarn_batch **out, struct ta
 {
 	struct dataset *ds = (struct dataset *)r;
 	while (ds->cur < ds->files.n) {
-		if (!ds->member)
+		if (!ds->member && ds->hook.keep_file &&
+		    !ds->hook.keep_file(ds->hook.ctx, r, ds->cur)) {
+			ds->done_bytes += ds->files.v[ds->cur].size;
+			ds->files_skipped++;
+			ds->cur++;
+			continue;
+		}
+		if (!ds->member) {
 			TRY(next_member(ds, err));
+			if (ds->hook.opened)
+				TRY(ds->hook.opened(ds->hook.ctx, ds->member, err));
+		}
 		struct tarn_batch *mb = NULL;
 		TRY(tarn_reader_next(ds->member, &mb, err));
 		if (mb)
@@ -754,6 +766,34 @@ static void ds_close(struct tarn_reader *r)
 }
 
 static const struct tarn_reader_ops ds_ops = { ds_next, ds_close, ds_progress };
+
+bool tarn_dataset_set_hook(struct tarn_reader *r, const struct tarn_dataset_hook *h)
+{
+	if (!r || r->ops != &ds_ops)
+		return false;
+	((struct dataset *)r)->hook = *h;
+	return true;
+}
+
+const struct tarn_array *tarn_dataset_part_values(const struct tarn_reader *r, int col)
+{
+	if (!r || r->ops != &ds_ops)
+		return NULL;
+	const struct dataset *ds = (const struct dataset *)r;
+	if (col < ds->n_file_cols || col >= ds->n_file_cols + ds->n_part || !ds->part_vals)
+		return NULL;
+	return ds->part_vals[col - ds->n_file_cols];
+}
+
+void tarn_dataset_counts(const struct tarn_reader *r, int64_t *files, int64_t *skipped)
+{
+	*files = *skipped = 0;
+	if (!r || r->ops != &ds_ops)
+		return;
+	const struct dataset *ds = (const struct dataset *)r;
+	*files = ds->files.n;
+	*skipped = ds->files_skipped;
+}
 
 /* ---- opening ---------------------------------------------------------------------- */
 
