@@ -841,6 +841,54 @@ static tarn_rc setup_partitions(struct dataset *ds, const char *path, struct tar
 	return TARN_OK;
 }
 
+/* A `columns` option (the SQL scan's projection) names Hive partition
+ * columns and the filename column too, which no file holds: the members
+ * get the list without them, or no list when nothing else is left. */
+static tarn_rc strip_dataset_columns(struct dataset *ds, bool filename)
+{
+	const char *list = tarn_opts_get(ds->opts, "columns");
+	if (!list || (ds->n_part == 0 && !filename))
+		return TARN_OK;
+	const struct dfile *f0 = &ds->files.v[0];
+	struct tarn_buf keep;
+	tarn_buf_init(&keep);
+	tarn_rc rc = TARN_OK;
+	for (const char *p = list; *p && !rc;) {
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+		bool part = filename && len == 8 && memcmp(p, "filename", 8) == 0;
+		for (int k = 0; k < ds->n_part && !part; k++)
+			part = strlen(f0->keys[k]) == len && memcmp(f0->keys[k], p, len) == 0;
+		if (len && !part) {
+			if (keep.len)
+				rc = tarn_buf_append(&keep, ",", 1);
+			if (!rc)
+				rc = tarn_buf_append(&keep, p, len);
+		}
+		p += len + (c != NULL);
+	}
+	struct tarn_opts *o = NULL;
+	if (!rc)
+		rc = tarn_buf_append(&keep, "", 1);
+	if (!rc)
+		rc = tarn_opts_new(&o);
+	for (int i = 0; !rc && i < tarn_opts_count(ds->opts); i++) {
+		const char *k = tarn_opts_key_at(ds->opts, i);
+		if (strcmp(k, "columns") != 0)
+			rc = tarn_opts_set(o, k, tarn_opts_value_at(ds->opts, i));
+		else if (keep.len > 1)
+			rc = tarn_opts_set(o, k, keep.data);
+	}
+	tarn_buf_free(&keep);
+	if (rc) {
+		tarn_opts_free(o);
+		return rc;
+	}
+	tarn_opts_free(ds->opts);
+	ds->opts = o;
+	return TARN_OK;
+}
+
 /* The rest of opening, once ds->files is listed: formats, schemas, Hive
  * columns (hive_root: the path they are relative to; NULL = none), and
  * with `filename` a last string column naming each row's file. */
@@ -878,6 +926,8 @@ static tarn_rc open_files(struct dataset *ds, const char *hive_root,
 	}
 	if (hive_root)
 		rc = setup_partitions(ds, hive_root, err);
+	if (!rc && l->n > 0)
+		rc = strip_dataset_columns(ds, filename);
 	if (rc)
 		goto fail;
 
