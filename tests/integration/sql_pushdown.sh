@@ -93,7 +93,7 @@ ok query --format csv "SELECT * FROM read_csv('ev.csv', columns='c2,id') WHERE i
 out_is 'c2,id
 2,1
 4,2'
-expect 1 query "SELECT * FROM read_csv('ev.csv', columns='id,nope')"
+expect 6 query "SELECT * FROM read_csv('ev.csv', columns='id,nope')"
 err_has "no column 'nope'"
 expect 1 query "SELECT * FROM read_csv('ev.csv', columns='id,id')"
 err_has "selected twice"
