@@ -446,6 +446,21 @@ tarn_rc ex_op_scan_prune(struct ex_op *op, const char *column, const struct ex_e
 	if (t->id == TARN_T_BOOL || !ex_type_is_scalar(t->id))
 		return TARN_OK;
 	struct ex_expr *l = bound_const(lo, t), *h = bound_const(hi, t);
+	if (t->id == TARN_T_FLOAT32 || t->id == TARN_T_FLOAT64) {
+		/* NaN sorts above every number here, and file statistics leave
+		 * NaN out: a lower bound could drop NaN rows that meet it, and a
+		 * NaN upper bound means nothing to them */
+		ex_expr_free(l);
+		l = NULL;
+		if (h && !ex_is_null(h->value, 0)) {
+			double x = t->id == TARN_T_FLOAT32 ? (double)((const float *)h->value->values)[0]
+							   : ((const double *)h->value->values)[0];
+			if (x != x) {
+				ex_expr_free(h);
+				h = NULL;
+			}
+		}
+	}
 	bool pushed = false;
 	tarn_rc rc = TARN_OK;
 	/* the readers name columns by path; a top-level scalar column's path
