@@ -3082,7 +3082,23 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 	return rc;
 }
 
+static tarn_rc bind_tref_kind(struct binder *b, const struct sql_tref *t, struct rel *out);
+
+/* A file read with an alias column list (`'f.csv' AS x(a, b, c)`) renames
+ * its columns by position: its scan reads them all, not only those the
+ * query names. */
 static tarn_rc bind_tref(struct binder *b, const struct sql_tref *t, struct rel *out)
+{
+	bool used_all = b->used_all;
+	if (t->alias.n_cols > 0 && (t->kind == SQL_TREF_PATH || t->kind == SQL_TREF_FUNC ||
+				    t->kind == SQL_TREF_TABLE))
+		b->used_all = true;
+	tarn_rc rc = bind_tref_kind(b, t, out);
+	b->used_all = used_all;
+	return rc;
+}
+
+static tarn_rc bind_tref_kind(struct binder *b, const struct sql_tref *t, struct rel *out)
 {
 	memset(out, 0, sizeof *out);
 	switch (t->kind) {

@@ -101,6 +101,10 @@ ok query --format csv "SELECT * FROM read_csv('ev.csv', columns='c2,id') WHERE i
 out_is 'c2,id
 2,1
 4,2'
+# an alias column list renames by position: every column is read
+ok query --format csv "SELECT x.f FROM 'ev.csv' AS x(a, b, c, d, e, f) WHERE a = 3"
+out_is 'f
+1'
 expect 6 query "SELECT * FROM read_csv('ev.csv', columns='id,nope')"
 err_has "no column 'nope'"
 expect 1 query "SELECT * FROM read_csv('ev.csv', columns='id,id')"
