@@ -84,6 +84,7 @@ struct dataset {
 	int map_n;
 	int64_t done_bytes, total_bytes;
 	struct tarn_dataset_hook hook; /* file pruning (tarn_dataset_set_hook) */
+	char *proj; /* the `columns` option: the file columns kept (NULL = all) */
 	int64_t files_skipped;
 };
 
@@ -578,6 +579,8 @@ static tarn_rc member_opts(struct dataset *ds, const struct dfile *f, struct tar
 	for (int i = 0; rc == TARN_OK && i < f->schema->n_fields; i++) {
 		const struct tarn_field *fi = &f->schema->fields[i];
 		int j = field_index(ds->base.schema, ds->n_file_cols, fi->name);
+		if (j < 0)
+			continue; /* not selected (`columns`) */
 		const struct tarn_type *ut = &ds->base.schema->fields[j].type;
 		if (tarn_type_equal(ut, &fi->type))
 			continue;
@@ -602,11 +605,17 @@ static tarn_rc member_opts(struct dataset *ds, const struct dfile *f, struct tar
 	return rc;
 }
 
+static tarn_rc member_columns(struct dataset *ds, const struct dfile *f, struct tarn_opts **o);
+
 static tarn_rc next_member(struct dataset *ds, struct tarn_err *err)
 {
 	const struct dfile *f = &ds->files.v[ds->cur];
 	struct tarn_opts *o = NULL;
 	TRY(member_opts(ds, f, &o, err));
+	if (member_columns(ds, f, &o)) {
+		tarn_opts_free(o);
+		return TARN_ENOMEM;
+	}
 	tarn_rc rc = open_member(ds, o ? o : ds->opts, f->path, &ds->member, err);
 	tarn_opts_free(o);
 	TRY(rc);
@@ -761,6 +770,7 @@ static void ds_close(struct tarn_reader *r)
 	tarn_free(ds->part_vals);
 	free_files(&ds->files);
 	tarn_opts_free(ds->opts);
+	tarn_free(ds->proj);
 	tarn_free(ds->map);
 	tarn_free(ds);
 }
@@ -841,45 +851,24 @@ static tarn_rc setup_partitions(struct dataset *ds, const char *path, struct tar
 	return TARN_OK;
 }
 
-/* A `columns` option (the SQL scan's projection) names Hive partition
- * columns and the filename column too, which no file holds: the members
- * get the list without them, or no list when nothing else is left. */
-static tarn_rc strip_dataset_columns(struct dataset *ds, bool filename)
+/* A `columns` option (the SQL scan's projection) is the dataset's, not
+ * the members': it is taken out of the member options here, restricts the
+ * dataset's file columns once they are known, and each member then reads
+ * the selected columns it has (member_columns). Partition and filename
+ * columns in the list need nothing from the files. */
+static tarn_rc take_columns(struct dataset *ds)
 {
 	const char *list = tarn_opts_get(ds->opts, "columns");
-	if (!list || (ds->n_part == 0 && !filename))
+	if (!list)
 		return TARN_OK;
-	const struct dfile *f0 = &ds->files.v[0];
-	struct tarn_buf keep;
-	tarn_buf_init(&keep);
-	tarn_rc rc = TARN_OK;
-	for (const char *p = list; *p && !rc;) {
-		const char *c = strchr(p, ',');
-		size_t len = c ? (size_t)(c - p) : strlen(p);
-		bool part = filename && len == 8 && memcmp(p, "filename", 8) == 0;
-		for (int k = 0; k < ds->n_part && !part; k++)
-			part = strlen(f0->keys[k]) == len && memcmp(f0->keys[k], p, len) == 0;
-		if (len && !part) {
-			if (keep.len)
-				rc = tarn_buf_append(&keep, ",", 1);
-			if (!rc)
-				rc = tarn_buf_append(&keep, p, len);
-		}
-		p += len + (c != NULL);
-	}
+	ds->proj = tarn_strdup(list);
 	struct tarn_opts *o = NULL;
-	if (!rc)
-		rc = tarn_buf_append(&keep, "", 1);
-	if (!rc)
-		rc = tarn_opts_new(&o);
+	tarn_rc rc = ds->proj ? tarn_opts_new(&o) : TARN_ENOMEM;
 	for (int i = 0; !rc && i < tarn_opts_count(ds->opts); i++) {
 		const char *k = tarn_opts_key_at(ds->opts, i);
 		if (strcmp(k, "columns") != 0)
 			rc = tarn_opts_set(o, k, tarn_opts_value_at(ds->opts, i));
-		else if (keep.len > 1)
-			rc = tarn_opts_set(o, k, keep.data);
 	}
-	tarn_buf_free(&keep);
 	if (rc) {
 		tarn_opts_free(o);
 		return rc;
@@ -887,6 +876,51 @@ static tarn_rc strip_dataset_columns(struct dataset *ds, bool filename)
 	tarn_opts_free(ds->opts);
 	ds->opts = o;
 	return TARN_OK;
+}
+
+static bool in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; *p;) {
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+		if (len == n && memcmp(p, name, n) == 0)
+			return true;
+		p += len + (c != NULL);
+	}
+	return false;
+}
+
+/* Options for member f with `columns` = the dataset's columns it holds
+ * (at least one, so its rows still count), when the format takes it. */
+static tarn_rc member_columns(struct dataset *ds, const struct dfile *f, struct tarn_opts **o)
+{
+	if (!ds->proj || !tarn_format_has_option(ds->fmt->name, false, "columns") ||
+	    f->schema->n_fields == 0)
+		return TARN_OK;
+	struct tarn_buf list;
+	tarn_buf_init(&list);
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < f->schema->n_fields; i++) {
+		const char *name = f->schema->fields[i].name;
+		if (strchr(name, ',') || field_index(ds->base.schema, ds->n_file_cols, name) < 0)
+			continue;
+		if (list.len)
+			rc = tarn_buf_append(&list, ",", 1);
+		if (!rc)
+			rc = tarn_buf_append(&list, name, strlen(name));
+	}
+	if (!rc && list.len == 0 && !strchr(f->schema->fields[0].name, ','))
+		rc = tarn_buf_append(&list, f->schema->fields[0].name,
+				     strlen(f->schema->fields[0].name));
+	if (!rc && list.len)
+		rc = tarn_buf_append(&list, "", 1);
+	if (!rc && list.len && !*o)
+		rc = tarn_opts_copy(ds->opts, o);
+	if (!rc && list.len)
+		rc = tarn_opts_set(*o, "columns", list.data);
+	tarn_buf_free(&list);
+	return rc;
 }
 
 /* The rest of opening, once ds->files is listed: formats, schemas, Hive
@@ -926,8 +960,8 @@ static tarn_rc open_files(struct dataset *ds, const char *hive_root,
 	}
 	if (hive_root)
 		rc = setup_partitions(ds, hive_root, err);
-	if (!rc && l->n > 0)
-		rc = strip_dataset_columns(ds, filename);
+	if (!rc)
+		rc = take_columns(ds);
 	if (rc)
 		goto fail;
 
@@ -977,6 +1011,21 @@ static tarn_rc open_files(struct dataset *ds, const char *hive_root,
 		memmove(&u->fields[j], &u->fields[j + 1], (size_t)(n - j - 1) * sizeof *u->fields);
 		memset(&u->fields[n - 1], 0, sizeof *u->fields);
 		n--;
+	}
+	if (ds->proj) { /* only the selected file columns */
+		int w = 0;
+		for (int j = 0; j < n; j++) {
+			if (!in_list(ds->proj, u->fields[j].name)) {
+				tarn_field_clear(&u->fields[j]);
+				continue;
+			}
+			if (w != j) {
+				u->fields[w] = u->fields[j];
+				memset(&u->fields[j], 0, sizeof u->fields[j]);
+			}
+			w++;
+		}
+		n = w;
 	}
 	ds->n_file_cols = n;
 	for (int j = 0; j < n; j++)

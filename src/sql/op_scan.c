@@ -196,8 +196,10 @@ tarn_rc ex_op_scan(const char *path, const char *format, const struct tarn_opts 
 	if (!fmt && !format && !tarn_dataset_path(path))
 		fmt = tarn_format_from_path(path);
 	const char *fname = fmt ? fmt->name : format;
-	bool push = columns && n_columns > 0 && fname &&
-		    tarn_format_has_option(fname, false, "columns") &&
+	/* a dataset takes `columns` whatever its files' format (dataset.c) */
+	bool push = columns && n_columns > 0 &&
+		    (fname ? tarn_format_has_option(fname, false, "columns")
+			   : tarn_dataset_path(path)) &&
 		    !(opts && tarn_opts_get(opts, "columns"));
 	for (int i = 0; push && i < n_columns; i++)
 		push = strchr(columns[i], ',') == NULL;

@@ -93,6 +93,22 @@ pruned "$Q grp >= 3 AND id <= 16000" 5000 "pruned by grp in [3, ] and id in [, 1
 same_answer "SELECT grp, count(*) FROM read_parquet('pd') WHERE grp IN (1, 3) GROUP BY grp ORDER BY grp" \
 	"SELECT grp, count(*) FROM read_parquet('pd') WHERE grp + 0 IN (1, 3) GROUP BY grp ORDER BY grp"
 
+# datasets read only the columns a query names, also where files differ
+mkdir evo
+printf 'a,b\n1,x\n2,y\n' >evo/f1.csv
+printf 'a,c\n3,p\n' >evo/f2.csv
+ok query --format csv "SELECT b, c FROM 'evo' ORDER BY a"
+out_is 'b,c
+x,
+y,
+,p'
+ok query --format csv "SELECT a FROM 'evo' WHERE c = 'p'"
+out_is 'a
+3'
+ok query --format csv "SELECT count(*) FROM 'evo'"
+out_is 'count(*)
+3'
+
 # CSV: only the needed columns are converted, in the requested order
 ok query --format csv "EXPLAIN SELECT sum(c3) FROM 'ev.csv'"
 out_has "scan  ev.csv (csv) columns: c3"
