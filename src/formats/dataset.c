@@ -1012,7 +1012,24 @@ static tarn_rc open_files(struct dataset *ds, const char *hive_root,
 		memset(&u->fields[n - 1], 0, sizeof *u->fields);
 		n--;
 	}
-	if (ds->proj) { /* only the selected file columns */
+	if (ds->proj) { /* only the selected file columns; each name must exist */
+		for (const char *p = ds->proj; *p;) {
+			const char *c = strchr(p, ',');
+			size_t len = c ? (size_t)(c - p) : strlen(p);
+			bool found = filename && len == 8 && memcmp(p, "filename", 8) == 0;
+			for (int j = 0; j < n && !found; j++)
+				found = strlen(u->fields[j].name) == len &&
+					memcmp(u->fields[j].name, p, len) == 0;
+			for (int k = 0; k < ds->n_part && !found; k++)
+				found = strlen(l->v[0].keys[k]) == len &&
+					memcmp(l->v[0].keys[k], p, len) == 0;
+			if (len && !found) {
+				rc = tarn_err_set(err, TARN_ENOTFOUND, "no column '%.*s' in the dataset",
+						  (int)len, p);
+				goto fail;
+			}
+			p += len + (c != NULL);
+		}
 		int w = 0;
 		for (int j = 0; j < n; j++) {
 			if (!in_list(ds->proj, u->fields[j].name)) {
