@@ -83,6 +83,9 @@ struct dataset {
 	int *map;                      /* dataset column of each member column, -1 = dropped */
 	int map_n;
 	int64_t done_bytes, total_bytes;
+	struct tarn_dataset_hook hook; /* file pruning (tarn_dataset_set_hook) */
+	char *proj; /* the `columns` option: the file columns kept (NULL = all) */
+	int64_t files_skipped;
 };
 
 /* ---- paths and glob matching ---------------------------------------------------- */
@@ -576,6 +579,8 @@ static tarn_rc member_opts(struct dataset *ds, const struct dfile *f, struct tar
 	for (int i = 0; rc == TARN_OK && i < f->schema->n_fields; i++) {
 		const struct tarn_field *fi = &f->schema->fields[i];
 		int j = field_index(ds->base.schema, ds->n_file_cols, fi->name);
+		if (j < 0)
+			continue; /* not selected (`columns`) */
 		const struct tarn_type *ut = &ds->base.schema->fields[j].type;
 		if (tarn_type_equal(ut, &fi->type))
 			continue;
@@ -600,11 +605,17 @@ static tarn_rc member_opts(struct dataset *ds, const struct dfile *f, struct tar
 	return rc;
 }
 
+static tarn_rc member_columns(struct dataset *ds, const struct dfile *f, struct tarn_opts **o);
+
 static tarn_rc next_member(struct dataset *ds, struct tarn_err *err)
 {
 	const struct dfile *f = &ds->files.v[ds->cur];
 	struct tarn_opts *o = NULL;
 	TRY(member_opts(ds, f, &o, err));
+	if (member_columns(ds, f, &o)) {
+		tarn_opts_free(o);
+		return TARN_ENOMEM;
+	}
 	tarn_rc rc = open_member(ds, o ? o : ds->opts, f->path, &ds->member, err);
 	tarn_opts_free(o);
 	TRY(rc);
@@ -696,8 +707,18 @@ static tarn_rc ds_next(struct tarn_reader *r, struct tarn_batch **out, struct ta
 {
 	struct dataset *ds = (struct dataset *)r;
 	while (ds->cur < ds->files.n) {
-		if (!ds->member)
+		if (!ds->member && ds->hook.keep_file &&
+		    !ds->hook.keep_file(ds->hook.ctx, r, ds->cur)) {
+			ds->done_bytes += ds->files.v[ds->cur].size;
+			ds->files_skipped++;
+			ds->cur++;
+			continue;
+		}
+		if (!ds->member) {
 			TRY(next_member(ds, err));
+			if (ds->hook.opened)
+				TRY(ds->hook.opened(ds->hook.ctx, ds->member, err));
+		}
 		struct tarn_batch *mb = NULL;
 		TRY(tarn_reader_next(ds->member, &mb, err));
 		if (mb)
@@ -749,11 +770,40 @@ static void ds_close(struct tarn_reader *r)
 	tarn_free(ds->part_vals);
 	free_files(&ds->files);
 	tarn_opts_free(ds->opts);
+	tarn_free(ds->proj);
 	tarn_free(ds->map);
 	tarn_free(ds);
 }
 
 static const struct tarn_reader_ops ds_ops = { ds_next, ds_close, ds_progress };
+
+bool tarn_dataset_set_hook(struct tarn_reader *r, const struct tarn_dataset_hook *h)
+{
+	if (!r || r->ops != &ds_ops)
+		return false;
+	((struct dataset *)r)->hook = *h;
+	return true;
+}
+
+const struct tarn_array *tarn_dataset_part_values(const struct tarn_reader *r, int col)
+{
+	if (!r || r->ops != &ds_ops)
+		return NULL;
+	const struct dataset *ds = (const struct dataset *)r;
+	if (col < ds->n_file_cols || col >= ds->n_file_cols + ds->n_part || !ds->part_vals)
+		return NULL;
+	return ds->part_vals[col - ds->n_file_cols];
+}
+
+void tarn_dataset_counts(const struct tarn_reader *r, int64_t *files, int64_t *skipped)
+{
+	*files = *skipped = 0;
+	if (!r || r->ops != &ds_ops)
+		return;
+	const struct dataset *ds = (const struct dataset *)r;
+	*files = ds->files.n;
+	*skipped = ds->files_skipped;
+}
 
 /* ---- opening ---------------------------------------------------------------------- */
 
@@ -801,6 +851,78 @@ static tarn_rc setup_partitions(struct dataset *ds, const char *path, struct tar
 	return TARN_OK;
 }
 
+/* A `columns` option (the SQL scan's projection) is the dataset's, not
+ * the members': it is taken out of the member options here, restricts the
+ * dataset's file columns once they are known, and each member then reads
+ * the selected columns it has (member_columns). Partition and filename
+ * columns in the list need nothing from the files. */
+static tarn_rc take_columns(struct dataset *ds)
+{
+	const char *list = tarn_opts_get(ds->opts, "columns");
+	if (!list)
+		return TARN_OK;
+	ds->proj = tarn_strdup(list);
+	struct tarn_opts *o = NULL;
+	tarn_rc rc = ds->proj ? tarn_opts_new(&o) : TARN_ENOMEM;
+	for (int i = 0; !rc && i < tarn_opts_count(ds->opts); i++) {
+		const char *k = tarn_opts_key_at(ds->opts, i);
+		if (strcmp(k, "columns") != 0)
+			rc = tarn_opts_set(o, k, tarn_opts_value_at(ds->opts, i));
+	}
+	if (rc) {
+		tarn_opts_free(o);
+		return rc;
+	}
+	tarn_opts_free(ds->opts);
+	ds->opts = o;
+	return TARN_OK;
+}
+
+static bool in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; *p;) {
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+		if (len == n && memcmp(p, name, n) == 0)
+			return true;
+		p += len + (c != NULL);
+	}
+	return false;
+}
+
+/* Options for member f with `columns` = the dataset's columns it holds
+ * (at least one, so its rows still count), when the format takes it. */
+static tarn_rc member_columns(struct dataset *ds, const struct dfile *f, struct tarn_opts **o)
+{
+	if (!ds->proj || !tarn_format_has_option(ds->fmt->name, false, "columns") ||
+	    f->schema->n_fields == 0)
+		return TARN_OK;
+	struct tarn_buf list;
+	tarn_buf_init(&list);
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; !rc && i < f->schema->n_fields; i++) {
+		const char *name = f->schema->fields[i].name;
+		if (strchr(name, ',') || field_index(ds->base.schema, ds->n_file_cols, name) < 0)
+			continue;
+		if (list.len)
+			rc = tarn_buf_append(&list, ",", 1);
+		if (!rc)
+			rc = tarn_buf_append(&list, name, strlen(name));
+	}
+	if (!rc && list.len == 0 && !strchr(f->schema->fields[0].name, ','))
+		rc = tarn_buf_append(&list, f->schema->fields[0].name,
+				     strlen(f->schema->fields[0].name));
+	if (!rc && list.len)
+		rc = tarn_buf_append(&list, "", 1);
+	if (!rc && list.len && !*o)
+		rc = tarn_opts_copy(ds->opts, o);
+	if (!rc && list.len)
+		rc = tarn_opts_set(*o, "columns", list.data);
+	tarn_buf_free(&list);
+	return rc;
+}
+
 /* The rest of opening, once ds->files is listed: formats, schemas, Hive
  * columns (hive_root: the path they are relative to; NULL = none), and
  * with `filename` a last string column naming each row's file. */
@@ -838,6 +960,8 @@ static tarn_rc open_files(struct dataset *ds, const char *hive_root,
 	}
 	if (hive_root)
 		rc = setup_partitions(ds, hive_root, err);
+	if (!rc)
+		rc = take_columns(ds);
 	if (rc)
 		goto fail;
 
@@ -887,6 +1011,38 @@ static tarn_rc open_files(struct dataset *ds, const char *hive_root,
 		memmove(&u->fields[j], &u->fields[j + 1], (size_t)(n - j - 1) * sizeof *u->fields);
 		memset(&u->fields[n - 1], 0, sizeof *u->fields);
 		n--;
+	}
+	if (ds->proj) { /* only the selected file columns; each name must exist */
+		for (const char *p = ds->proj; *p;) {
+			const char *c = strchr(p, ',');
+			size_t len = c ? (size_t)(c - p) : strlen(p);
+			bool found = filename && len == 8 && memcmp(p, "filename", 8) == 0;
+			for (int j = 0; j < n && !found; j++)
+				found = strlen(u->fields[j].name) == len &&
+					memcmp(u->fields[j].name, p, len) == 0;
+			for (int k = 0; k < ds->n_part && !found; k++)
+				found = strlen(l->v[0].keys[k]) == len &&
+					memcmp(l->v[0].keys[k], p, len) == 0;
+			if (len && !found) {
+				rc = tarn_err_set(err, TARN_ENOTFOUND, "no column '%.*s' in the dataset",
+						  (int)len, p);
+				goto fail;
+			}
+			p += len + (c != NULL);
+		}
+		int w = 0;
+		for (int j = 0; j < n; j++) {
+			if (!in_list(ds->proj, u->fields[j].name)) {
+				tarn_field_clear(&u->fields[j]);
+				continue;
+			}
+			if (w != j) {
+				u->fields[w] = u->fields[j];
+				memset(&u->fields[j], 0, sizeof u->fields[j]);
+			}
+			w++;
+		}
+		n = w;
 	}
 	ds->n_file_cols = n;
 	for (int j = 0; j < n; j++)

@@ -117,6 +117,25 @@ TARN_MUST_USE tarn_rc tarn_dataset_open_list(const char *const *paths, int n,
 					     const struct tarn_opts *opts, bool filename,
 					     struct tarn_reader **out, struct tarn_err *err);
 
+/* File pruning for a dataset reader (before its first batch): keep_file
+ * (may be NULL) is asked before each file opens, by its index in read
+ * order, and false skips the file unopened (a predicate on Hive partition
+ * columns, whose values tarn_dataset_part_values gives); opened (may be
+ * NULL) sees each member reader before its first batch (to push ranges
+ * into it), and an error from it fails the read. false when r is not a
+ * dataset. */
+struct tarn_dataset_hook {
+	bool (*keep_file)(void *ctx, const struct tarn_reader *ds, int64_t file);
+	tarn_rc (*opened)(void *ctx, struct tarn_reader *member, struct tarn_err *err);
+	void *ctx;
+};
+bool tarn_dataset_set_hook(struct tarn_reader *r, const struct tarn_dataset_hook *h);
+/* The values of dataset column col, one per file (row = file index), when
+ * it is a Hive partition column; else NULL. */
+const struct tarn_array *tarn_dataset_part_values(const struct tarn_reader *r, int col);
+/* Files in the dataset, and files skipped by the hook so far. */
+void tarn_dataset_counts(const struct tarn_reader *r, int64_t *files, int64_t *skipped);
+
 /* Option helpers for formats. Each returns TARN_EUSAGE with a message naming
  * the option when the value does not parse. */
 TARN_MUST_USE tarn_rc tarn_opts_int(const struct tarn_opts *o, const char *key, int64_t def,

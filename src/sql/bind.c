@@ -2648,6 +2648,13 @@ static tarn_rc filter_rel(struct binder *b, struct rel *r, const struct sql_expr
 	int k = 0;
 	for (; k < n && !rc; k++)
 		rc = bind_expr(b, &c, v[k], &a[k]);
+	/* what the conjuncts say of single columns prunes a file scan below */
+	if (!rc && ex_op_scan_push(r->op, a, n, b->err)) {
+		for (int i = 0; i < n; i++)
+			ex_expr_free(a[i]);
+		tarn_free(a);
+		return TARN_ENOMEM;
+	}
 	struct ex_expr *pred = NULL;
 	if (!rc)
 		rc = n == 1 ? (pred = a[0], TARN_OK) : ex_expr_and(a, n, &pred, b->err);
@@ -3090,7 +3097,23 @@ static tarn_rc bind_join(struct binder *b, const struct sql_tref *t, struct rel 
 	return rc;
 }
 
+static tarn_rc bind_tref_kind(struct binder *b, const struct sql_tref *t, struct rel *out);
+
+/* A file read with an alias column list (`'f.csv' AS x(a, b, c)`) renames
+ * its columns by position: its scan reads them all, not only those the
+ * query names. */
 static tarn_rc bind_tref(struct binder *b, const struct sql_tref *t, struct rel *out)
+{
+	bool used_all = b->used_all;
+	if (t->alias.n_cols > 0 && (t->kind == SQL_TREF_PATH || t->kind == SQL_TREF_FUNC ||
+				    t->kind == SQL_TREF_TABLE))
+		b->used_all = true;
+	tarn_rc rc = bind_tref_kind(b, t, out);
+	b->used_all = used_all;
+	return rc;
+}
+
+static tarn_rc bind_tref_kind(struct binder *b, const struct sql_tref *t, struct rel *out)
 {
 	memset(out, 0, sizeof *out);
 	switch (t->kind) {

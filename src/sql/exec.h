@@ -144,12 +144,24 @@ void ex_op_scan_set_path(struct ex_op *scan, const char *path);
 /* Predicate hook: only rows whose COLUMN may lie in [lo, hi] (constant
  * expressions of the column's type, NULL = unbounded) are needed. For a
  * single Parquet file the reader skips row groups (and pages, with a page
- * index) whose statistics rule the range out; other formats ignore it. It
- * is a hint: the filter above must still test every row. One range per
- * scan is pushed (the first call); later calls are ignored. */
+ * index) whose statistics rule the range out; for a single ORC file,
+ * stripes (and row groups, by the row index); other inputs ignore it. It
+ * is a hint: the filter above must still test every row. Several calls
+ * (before the first batch) push several ranges, all of which must hold:
+ * the first prunes row groups and pages (stripes and row groups), later
+ * ones row groups (stripes). */
 TARN_MUST_USE tarn_rc ex_op_scan_prune(struct ex_op *scan, const char *column,
 				       const struct ex_expr *lo, const struct ex_expr *hi,
 				       struct tarn_err *err);
+/* Pushes what conjuncts conj[0..n) (bound over the scan's output columns)
+ * say of single columns into the scan as pruning ranges
+ * (ex_op_scan_prune): `col op constant` for =, <, <=, >, >=, BETWEEN and
+ * IN lists (their min and max), also through order-preserving casts of
+ * the column (integer widening, date to timestamp). Conjuncts it cannot
+ * use are left alone; the filter above still tests every row. Does
+ * nothing when op is not a scan (pushdown.c). */
+TARN_MUST_USE tarn_rc ex_op_scan_push(struct ex_op *op, struct ex_expr *const *conj, int n,
+				      struct tarn_err *err);
 /* In-memory batches (taken over), all of schema s. */
 TARN_MUST_USE tarn_rc ex_op_values(struct tarn_schema *s, struct tarn_batch **batches, int n,
 				   struct ex_op **out, struct tarn_err *err);

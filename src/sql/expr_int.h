@@ -104,6 +104,8 @@ TARN_MUST_USE tarn_rc ex_kern_in(const struct ex_expr *e, const struct ex_vec *a
 				  const uint32_t *sel, int64_t n, struct tarn_array *r);
 /* Copies the list for ex_expr_copy. */
 TARN_MUST_USE tarn_rc ex_inset_copy(const struct ex_inset *s, struct ex_inset **out);
+/* The list's non-null values (one array of the set's type). */
+const struct tarn_array *ex_inset_values(const struct ex_inset *s);
 void ex_inset_text(const struct ex_inset *s, struct tarn_buf *out);
 
 /* expr.c: wraps x in a cast to t when its type differs (folding constants). */

@@ -346,6 +346,11 @@ tarn_rc ex_inset_copy(const struct ex_inset *src, struct ex_inset **out)
 	return TARN_OK;
 }
 
+const struct tarn_array *ex_inset_values(const struct ex_inset *s)
+{
+	return s->vals;
+}
+
 void ex_inset_text(const struct ex_inset *s, struct tarn_buf *out)
 {
 	char v[120];

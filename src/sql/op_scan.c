@@ -21,21 +21,35 @@
 #include "base/io.h"
 #include "base/mem.h"
 #include "formats/format.h"
+#include "formats/orc/orc_int.h"
 #include "formats/parquet/parquet_int.h"
 #include "sql/exec.h"
 #include "sql/expr_int.h"
 
 extern const struct tarn_format tarn_format_parquet;
+extern const struct tarn_format tarn_format_orc;
+
+enum { SCAN_PLAIN, SCAN_PARQUET, SCAN_ORC, SCAN_DATASET }; /* which reader prunes */
+
+/* A range pushed into a dataset scan, applied to each file as it opens. */
+struct scan_range {
+	char *column;
+	int ds_col;                 /* the column in the dataset's schema */
+	struct ex_expr *lo, *hi;    /* constants of the column's type, or NULL */
+};
 
 struct scan_op {
 	struct ex_op base;
 	struct tarn_reader *r;
 	int *proj;     /* reader column of each output column */
 	int n_proj;
-	bool parquet;  /* a single Parquet file: pruning possible */
+	int kind;      /* SCAN_*: a single Parquet or ORC file prunes */
 	char *path;    /* for EXPLAIN (NULL: an opened reader) */
-	char *range;   /* the pushed pruning range, for EXPLAIN */
-	bool started, pruned;
+	char *range;   /* the pushed pruning ranges, for EXPLAIN */
+	bool started;
+	int n_ranges;  /* ranges pushed into the reader */
+	struct scan_range *ds_ranges; /* datasets: applied per file */
+	int n_ds_ranges;
 };
 
 static tarn_rc scan_next(struct ex_op *op, struct ex_batch **out, struct tarn_err *err)
@@ -76,6 +90,12 @@ static void scan_free(struct ex_op *op)
 	tarn_free(s->proj);
 	tarn_free(s->path);
 	tarn_free(s->range);
+	for (int i = 0; i < s->n_ds_ranges; i++) {
+		tarn_free(s->ds_ranges[i].column);
+		ex_expr_free(s->ds_ranges[i].lo);
+		ex_expr_free(s->ds_ranges[i].hi);
+	}
+	tarn_free(s->ds_ranges);
 	tarn_free(s);
 }
 
@@ -89,7 +109,15 @@ static tarn_rc scan_describe(const struct ex_op *op, struct tarn_buf *out)
 			    s->r->format ? s->r->format->name : "?"));
 	for (int i = 0; i < op->schema->n_fields; i++)
 		TRY(tarn_buf_printf(out, "%s%s", i ? ", " : "", op->schema->fields[i].name));
-	return s->range ? tarn_buf_printf(out, "; pruned by %s", s->range) : TARN_OK;
+	if (s->range)
+		TRY(tarn_buf_printf(out, "; pruned by %s", s->range));
+	if (s->kind == SCAN_DATASET && s->n_ds_ranges) {
+		int64_t files, skipped;
+		tarn_dataset_counts(s->r, &files, &skipped);
+		TRY(tarn_buf_printf(out, "; files skipped %lld of %lld", (long long)skipped,
+				    (long long)files));
+	}
+	return TARN_OK;
 }
 
 static const struct ex_op_vt scan_vt = {
@@ -101,7 +129,7 @@ static const struct ex_op_vt scan_vt = {
 
 /* Builds the scan over r: output = the named columns (NULL = all). */
 static tarn_rc scan_make(struct tarn_reader *r, const char *const *columns, int n,
-			 bool parquet, struct ex_op **out, struct tarn_err *err)
+			 struct ex_op **out, struct tarn_err *err)
 {
 	*out = NULL;
 	const struct tarn_schema *rs = tarn_reader_schema(r);
@@ -118,7 +146,13 @@ static tarn_rc scan_make(struct tarn_reader *r, const char *const *columns, int 
 	s->base.vt = &scan_vt;
 	s->r = r;
 	s->n_proj = np;
-	s->parquet = parquet;
+	/* a single file (datasets have their own progress hook) */
+	if (r->ops->progress == NULL)
+		s->kind = r->format == &tarn_format_parquet ? SCAN_PARQUET
+			  : r->format == &tarn_format_orc   ? SCAN_ORC
+							    : SCAN_PLAIN;
+	else if (tarn_dataset_set_hook(r, &(struct tarn_dataset_hook){ 0 }))
+		s->kind = SCAN_DATASET; /* (no hook until a range is pushed) */
 	for (int i = 0; i < np; i++) {
 		int c = columns ? tarn_schema_find(rs, columns[i]) : i;
 		if (c < 0) {
@@ -150,7 +184,7 @@ void ex_op_scan_set_path(struct ex_op *op, const char *path)
 
 tarn_rc ex_op_scan_reader(struct tarn_reader *r, struct ex_op **out, struct tarn_err *err)
 {
-	return scan_make(r, NULL, 0, false, out, err);
+	return scan_make(r, NULL, 0, out, err);
 }
 
 tarn_rc ex_op_scan(const char *path, const char *format, const struct tarn_opts *opts,
@@ -162,8 +196,10 @@ tarn_rc ex_op_scan(const char *path, const char *format, const struct tarn_opts 
 	if (!fmt && !format && !tarn_dataset_path(path))
 		fmt = tarn_format_from_path(path);
 	const char *fname = fmt ? fmt->name : format;
-	bool push = columns && n_columns > 0 && fname &&
-		    tarn_format_has_option(fname, false, "columns") &&
+	/* a dataset takes `columns` whatever its files' format (dataset.c) */
+	bool push = columns && n_columns > 0 &&
+		    (fname ? tarn_format_has_option(fname, false, "columns")
+			   : tarn_dataset_path(path)) &&
 		    !(opts && tarn_opts_get(opts, "columns"));
 	for (int i = 0; push && i < n_columns; i++)
 		push = strchr(columns[i], ',') == NULL;
@@ -195,11 +231,7 @@ tarn_rc ex_op_scan(const char *path, const char *format, const struct tarn_opts 
 	tarn_opts_free(o);
 	if (rc)
 		return rc;
-	/* a single Parquet file (not a dataset: those have their own
-	 * progress hook) is a struct pq_reader */
-	bool parquet = r->format == &tarn_format_parquet && !tarn_dataset_path(path) &&
-		       r->ops->progress == NULL;
-	TRY(scan_make(r, columns && n_columns > 0 ? columns : NULL, n_columns, parquet, out, err));
+	TRY(scan_make(r, columns && n_columns > 0 ? columns : NULL, n_columns, out, err));
 	((struct scan_op *)*out)->path = tarn_strdup(path); /* EXPLAIN only: NULL is fine */
 	return TARN_OK;
 }
@@ -281,43 +313,195 @@ static struct ex_expr *bound_const(const struct ex_expr *e, const struct tarn_ty
 	return x;
 }
 
+/* A constant of the column's storage as an ORC bound (its tarn storage). */
+static bool orc_bound_of(const struct tarn_array *v, struct orc_bound *b)
+{
+	if (ex_is_null(v, 0) || v->type->id == TARN_T_NULL || v->type->id == TARN_T_BOOL)
+		return false;
+	if (v->type->id == TARN_T_STRING || v->type->id == TARN_T_BINARY) {
+		size_t n;
+		const uint8_t *p = tarn_array_get_bytes(v, 0, &n);
+		*b = (struct orc_bound){ p ? p : (const uint8_t *)"", n };
+		return true;
+	}
+	int w = tarn_type_width(v->type->id);
+	if (w <= 0 || !v->values)
+		return false;
+	*b = (struct orc_bound){ v->values, (size_t)w };
+	return true;
+}
+
+static int reader_kind(const struct tarn_reader *r)
+{
+	if (r->ops->progress != NULL)
+		return SCAN_PLAIN;
+	return r->format == &tarn_format_parquet ? SCAN_PARQUET
+	       : r->format == &tarn_format_orc   ? SCAN_ORC
+						 : SCAN_PLAIN;
+}
+
+/* Pushes [l, h] (constants of the column's type, or NULL) into a single
+ * Parquet or ORC reader; *pushed false when neither bound encodes. */
+static tarn_rc prune_reader(int kind, struct tarn_reader *r, const char *name,
+			    const struct ex_expr *l, const struct ex_expr *h, bool *pushed,
+			    struct tarn_err *err)
+{
+	bool has_lo, has_hi;
+	tarn_rc rc = TARN_OK;
+	*pushed = false;
+	if (kind == SCAN_PARQUET) {
+		if ((l && l->type.id == TARN_T_DECIMAL128) || (h && h->type.id == TARN_T_DECIMAL128))
+			return TARN_OK; /* the physical type is not told by the tarn type */
+		uint8_t lb[256], hb[256];
+		struct pq_bound blo = { 0 }, bhi = { 0 };
+		has_lo = l && encode_bound(l->value, lb, sizeof lb, &blo);
+		has_hi = h && encode_bound(h->value, hb, sizeof hb, &bhi);
+		if (has_lo || has_hi)
+			rc = pq_reader_narrow(r, name, has_lo ? &blo : NULL, has_hi ? &bhi : NULL, err);
+	} else if (kind == SCAN_ORC) {
+		struct orc_bound blo = { 0 }, bhi = { 0 };
+		has_lo = l && orc_bound_of(l->value, &blo);
+		has_hi = h && orc_bound_of(h->value, &bhi);
+		if (has_lo || has_hi)
+			rc = orc_reader_narrow(r, name, has_lo ? &blo : NULL, has_hi ? &bhi : NULL, err);
+	} else {
+		return TARN_OK;
+	}
+	*pushed = rc == TARN_OK && (has_lo || has_hi);
+	return rc;
+}
+
+/* Dataset hook: a file whose partition value is outside a range (or
+ * null, which no comparison keeps) is skipped. */
+static bool ds_keep_file(void *ctx, const struct tarn_reader *ds, int64_t file)
+{
+	const struct scan_op *s = ctx;
+	for (int i = 0; i < s->n_ds_ranges; i++) {
+		const struct scan_range *g = &s->ds_ranges[i];
+		const struct tarn_array *pv = tarn_dataset_part_values(ds, g->ds_col);
+		if (!pv || file >= pv->length)
+			continue;
+		if (ex_is_null(pv, file))
+			return false;
+		if (g->lo && ex_value_cmp(pv, file, g->lo->value, 0) < 0)
+			return false;
+		if (g->hi && ex_value_cmp(pv, file, g->hi->value, 0) > 0)
+			return false;
+	}
+	return true;
+}
+
+/* Dataset hook: the ranges on file columns go into each Parquet or ORC
+ * member as it opens. */
+static tarn_rc ds_opened(void *ctx, struct tarn_reader *member, struct tarn_err *err)
+{
+	const struct scan_op *s = ctx;
+	int kind = reader_kind(member);
+	for (int i = 0; i < s->n_ds_ranges && kind != SCAN_PLAIN; i++) {
+		const struct scan_range *g = &s->ds_ranges[i];
+		if (tarn_dataset_part_values(s->r, g->ds_col))
+			continue;
+		bool pushed;
+		struct tarn_err sub;
+		tarn_err_clear(&sub);
+		if (prune_reader(kind, member, g->column, g->lo, g->hi, &pushed, &sub) == TARN_ENOMEM)
+			return tarn_err_nomem(err, "scan pruning");
+	}
+	return TARN_OK;
+}
+
+static tarn_rc ds_add_range(struct scan_op *s, const char *column, struct ex_expr **l,
+			    struct ex_expr **h, struct tarn_err *err)
+{
+	int dc = tarn_schema_find(tarn_reader_schema(s->r), column);
+	if (dc < 0)
+		return TARN_OK;
+	struct scan_range *v =
+	    tarn_realloc(s->ds_ranges, (size_t)(s->n_ds_ranges + 1) * sizeof *v);
+	if (!v)
+		return tarn_err_nomem(err, "scan pruning");
+	s->ds_ranges = v;
+	char *name = tarn_strdup(column);
+	if (!name)
+		return tarn_err_nomem(err, "scan pruning");
+	v[s->n_ds_ranges++] = (struct scan_range){ name, dc, *l, *h };
+	*l = *h = NULL; /* kept */
+	if (s->n_ds_ranges == 1) {
+		struct tarn_dataset_hook hk = { ds_keep_file, ds_opened, s };
+		(void)tarn_dataset_set_hook(s->r, &hk);
+	}
+	return TARN_OK;
+}
+
 tarn_rc ex_op_scan_prune(struct ex_op *op, const char *column, const struct ex_expr *lo,
 			 const struct ex_expr *hi, struct tarn_err *err)
 {
 	if (op->vt != &scan_vt)
 		return tarn_err_set(err, TARN_EUSAGE, "prune: not a scan");
 	struct scan_op *s = (struct scan_op *)op;
-	if (!s->parquet || s->pruned || s->started || (!lo && !hi))
+	if (s->kind == SCAN_PLAIN || s->started || (!lo && !hi))
 		return TARN_OK;
 	int c = tarn_schema_find(s->base.schema, column);
 	if (c < 0)
 		return tarn_err_set(err, TARN_ENOTFOUND, "prune: no column '%s'", column);
 	const struct tarn_type *t = &s->base.schema->fields[c].type;
-	if (t->id == TARN_T_DECIMAL128 || t->id == TARN_T_BOOL || !ex_type_is_scalar(t->id))
+	if (t->id == TARN_T_BOOL || !ex_type_is_scalar(t->id))
 		return TARN_OK;
 	struct ex_expr *l = bound_const(lo, t), *h = bound_const(hi, t);
-	uint8_t lb[256], hb[256];
-	struct pq_bound blo = { 0 }, bhi = { 0 };
-	bool has_lo = l && encode_bound(l->value, lb, sizeof lb, &blo);
-	bool has_hi = h && encode_bound(h->value, hb, sizeof hb, &bhi);
-	tarn_rc rc = TARN_OK;
-	if (has_lo || has_hi) {
-		/* pq_reader_prune names leaves by path; a top-level scalar column's
-		 * path is its name */
-		rc = pq_reader_prune(s->r, s->base.schema->fields[c].name, has_lo ? &blo : NULL,
-				     has_hi ? &bhi : NULL, err);
-		s->pruned = rc == TARN_OK;
+	if (t->id == TARN_T_FLOAT32 || t->id == TARN_T_FLOAT64) {
+		/* NaN sorts above every number here, and file statistics leave
+		 * NaN out: a lower bound could drop NaN rows that meet it, and a
+		 * NaN upper bound means nothing to them */
+		ex_expr_free(l);
+		l = NULL;
+		if (h && !ex_is_null(h->value, 0)) {
+			double x = t->id == TARN_T_FLOAT32 ? (double)((const float *)h->value->values)[0]
+							   : ((const double *)h->value->values)[0];
+			if (x != x) {
+				ex_expr_free(h);
+				h = NULL;
+			}
+		}
 	}
-	if (s->pruned) {
+	bool pushed = false;
+	tarn_rc rc = TARN_OK;
+	/* the readers name columns by path; a top-level scalar column's path
+	 * is its name */
+	const char *name = s->base.schema->fields[c].name;
+	bool has_lo = l && !ex_is_null(l->value, 0), has_hi = h && !ex_is_null(h->value, 0);
+	const struct ex_expr *dl = l, *dh = h; /* for EXPLAIN */
+	if (s->kind == SCAN_DATASET) {
+		if (has_lo || has_hi) {
+			if (!has_lo) {
+				ex_expr_free(l);
+				l = NULL;
+			}
+			if (!has_hi) {
+				ex_expr_free(h);
+				h = NULL;
+			}
+			dl = l;
+			dh = h;
+			rc = ds_add_range(s, name, &l, &h, err);
+			pushed = rc == TARN_OK;
+		}
+	} else {
+		rc = prune_reader(s->kind, s->r, name, l, h, &pushed, err);
+	}
+	if (pushed) {
+		s->n_ranges++;
 		struct tarn_buf d;
 		tarn_buf_init(&d);
-		bool ok = tarn_buf_printf(&d, "%s in [", column) == TARN_OK &&
-			  (!has_lo || ex_expr_describe(l, NULL, &d) == TARN_OK) &&
+		bool ok = (!s->range || tarn_buf_printf(&d, "%s and ", s->range) == TARN_OK) &&
+			  tarn_buf_printf(&d, "%s in [", column) == TARN_OK &&
+			  (!has_lo || !dl || ex_expr_describe(dl, NULL, &d) == TARN_OK) &&
 			  tarn_buf_printf(&d, ", ") == TARN_OK &&
-			  (!has_hi || ex_expr_describe(h, NULL, &d) == TARN_OK) &&
+			  (!has_hi || !dh || ex_expr_describe(dh, NULL, &d) == TARN_OK) &&
 			  tarn_buf_printf(&d, "]") == TARN_OK && tarn_buf_cstr(&d) == TARN_OK;
-		if (ok)
+		if (ok) {
+			tarn_free(s->range);
 			s->range = tarn_buf_steal(&d);
+		}
 		tarn_buf_free(&d);
 	}
 	ex_expr_free(l);

@@ -519,6 +519,72 @@ TEST(types_override)
 	res_free(&r);
 }
 
+/* columns=: only those columns, in that order; the others are split but
+ * not converted (a bad value there is not reported), a short row still is */
+TEST(columns_option)
+{
+	struct res r = rd("a,b,c,d\n1,x,2.5,4\n2,y,3.5,5\n", OPTS("columns=d,a"));
+	CHECK(r.rc == TARN_OK);
+	CHECK_STR(r.schema, "d:int64;a:int64");
+	CHECK_STR(r.dump, "4|1\n5|2\n");
+	res_free(&r);
+
+	r = rd("a,b\n1,2\n3,oops\n", OPTS("types=b=int32", "columns=a"));
+	CHECK(r.rc == TARN_OK);
+	CHECK_STR(r.dump, "1\n3\n");
+	res_free(&r);
+
+	r = rd("a,b,c\n1,2,3\n4,5\n", OPTS("columns=c"));
+	CHECK(r.rc == TARN_EDATA);
+	res_free(&r);
+
+	/* quoted fields, null-fill of a selected column, skip of bad rows */
+	r = rd("a,b,c\n\"x,y\",1,z\n\"p\",bad,q\n", OPTS("types=b=int64", "columns=b,a",
+							    "on-bad-row=null-fill"));
+	CHECK(r.rc == TARN_OK);
+	CHECK_STR(r.dump, "1|x,y\n<null>|p\n");
+	res_free(&r);
+	r = rd("a,b,c\n1,1,z\n2,bad,q\n3,3,w\n", OPTS("types=b=int64", "columns=c,b",
+							 "on-bad-row=skip"));
+	CHECK(r.rc == TARN_OK);
+	CHECK_STR(r.dump, "z|1\nw|3\n");
+	res_free(&r);
+
+	r = rd("a,b\n1,2\n", OPTS("columns=a,nope"));
+	CHECK(r.rc == TARN_ENOTFOUND);
+	CHECK_CONTAINS(r.err, "no column 'nope'");
+	res_free(&r);
+	r = rd("a,b\n1,2\n", OPTS("columns=b,b"));
+	CHECK(r.rc == TARN_EUSAGE);
+	CHECK_CONTAINS(r.err, "selected twice");
+	res_free(&r);
+	r = rd("a,b\n1,2\n", OPTS("columns=,"));
+	CHECK(r.rc == TARN_EUSAGE);
+	res_free(&r);
+
+	/* the parallel splitter: many chunks, one selected column */
+	struct sbuf big = { 0 };
+	sb_str(&big, "i,s,j\n");
+	char line[64];
+	int64_t want = 0;
+	for (int i = 0; i < 20000; i++) {
+		snprintf(line, sizeof line, "%d,row %d,%d\n", i, i, 2 * i);
+		sb_str(&big, line);
+		want += 2 * i;
+	}
+	r = read_fmt(&tarn_format_csv, big.p, big.n, OPTS("columns=j", "chunk-size=4096", "threads=2"));
+	CHECK(r.rc == TARN_OK);
+	CHECK(r.rows == 20000);
+	int64_t got = 0;
+	for (const char *p = r.dump; *p;) {
+		got += strtoll(p, NULL, 10);
+		p = strchr(p, '\n') + 1;
+	}
+	CHECK(got == want);
+	res_free(&r);
+	free(big.p);
+}
+
 /* ---- errors ------------------------------------------------------------------- */
 
 TEST(type_error_after_sample)
@@ -1405,6 +1471,7 @@ int main(void)
 	RUN(every_type_reads_back);
 	RUN(infer_timestamps_any_year);
 	RUN(notes_are_valid_utf8);
+	RUN(columns_option);
 	RUN(allocation_failures);
 	return unit_done();
 }

@@ -1770,6 +1770,21 @@ TEST(prune_corpus)
 	CHECK(orc_reader_prune(r, "_col0", &l, &h, NULL) == TARN_OK);
 	CHECK(orc_reader_prune(r, "_col0", &l, &h, NULL) == TARN_EUSAGE);
 	tarn_reader_close(r);
+	/* narrowing: the first call prunes; a second range that no stripe
+	 * meets leaves nothing to read */
+	REQUIRE(open_reader(path, NULL, &r, &err) == TARN_OK);
+	CHECK(orc_reader_narrow(r, "_col0", &l, &h, &err) == TARN_OK);
+	int32_t far = 2000000000;
+	struct orc_bound fl = { &far, 4 };
+	CHECK(orc_reader_narrow(r, "nope", &fl, NULL, &err) == TARN_ENOTFOUND);
+	CHECK(orc_reader_narrow(r, "_col0", &fl, NULL, &err) == TARN_OK);
+	orc_reader_prune_counts(r, &sk, &st, &gk, &gt);
+	CHECK(sk == 0 && st >= 1);
+	struct tarn_batch *b = NULL;
+	CHECK(tarn_reader_next(r, &b, &err) == TARN_OK && b == NULL);
+	tarn_batch_free(b);
+	CHECK(orc_reader_narrow(r, "_col0", &fl, NULL, &err) == TARN_EUSAGE); /* started */
+	tarn_reader_close(r);
 }
 
 TEST(timezones)

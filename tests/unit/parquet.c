@@ -2033,6 +2033,17 @@ TEST(pruned_reads)
 	CHECK(pq_reader_prune(r, "a", &lo, &hi, NULL) == TARN_OK);
 	CHECK(pq_reader_prune(r, "a", &lo, &hi, NULL) == TARN_EUSAGE);
 	tarn_reader_close(r);
+	/* narrowing: a second range past every value leaves no row group */
+	REQUIRE(open_bytes(f, n, NULL, &r, &err) == TARN_OK);
+	CHECK(pq_reader_narrow(r, "a", &lo, &hi, &err) == TARN_OK); /* the first prunes */
+	int64_t far = INT64_C(1) << 50;
+	struct pq_bound fb = { (const uint8_t *)&far, 8 };
+	CHECK(pq_reader_narrow(r, "nope", &fb, NULL, &err) == TARN_ENOTFOUND);
+	CHECK(pq_reader_narrow(r, "a", &fb, NULL, &err) == TARN_OK);
+	CHECK(read_all(r, &rows, &err) == TARN_OK);
+	CHECK(rows == 0);
+	CHECK(pq_reader_narrow(r, "a", &fb, NULL, &err) == TARN_EUSAGE); /* started */
+	tarn_reader_close(r);
 	free(f);
 	/* lists and structs beside the pruned column: pages start at rows */
 	const char *names[] = { "id", "l", "st" };

@@ -69,6 +69,8 @@ static const struct tarn_optdesc reader_opts[] = {
 	{ "null", "LIST  comma-separated spellings of null (default NA,N/A,NULL,null,NaN; "
 		  "an empty unquoted field is always null)" },
 	{ "types", "COL=TYPE,...  column types instead of the inferred ones" },
+	{ "columns", "A,B,...  read only these columns, in this order (the others are "
+		     "split but not converted; default: all)" },
 	{ "on-bad-row", "error|skip|null-fill  rows with a wrong field count or a value "
 			"that does not fit (default error)" },
 	{ "infer-rows", "N  rows sampled to infer types (default 20480; 0 = all)" },
@@ -314,6 +316,8 @@ struct csv_reader {
 	struct csv_plan plan;
 	struct csv_col *cols;
 	int ncols;
+	int *sel;                        /* `columns`: file column of each output column */
+	struct tarn_schema *file_schema; /* with `columns`: every column (messages) */
 	enum csv_simd simd;
 	bool failed;
 	struct tarn_err saved; /* the error, returned again by later calls */
@@ -697,6 +701,9 @@ static void csv_close(struct tarn_reader *base)
 	csv_scratch_free(&r->scratch);
 	csv_nulls_free(&r->cfg.nulls);
 	tarn_free(r->cols);
+	tarn_free(r->sel);
+	if (r->file_schema)
+		tarn_schema_unref(r->file_schema);
 	tarn_free(r);
 }
 
@@ -782,6 +789,57 @@ out:
 	return TARN_OK;
 }
 
+/* The `columns` option: the reader's schema becomes those columns, in
+ * that order, and only they are converted. */
+static tarn_rc select_columns(struct csv_reader *r, const char *list, const char *name,
+			      struct tarn_err *err)
+{
+	if (!list)
+		return TARN_OK;
+	const struct tarn_schema *fs = r->base.schema;
+	r->sel = tarn_calloc((size_t)fs->n_fields + 1, sizeof *r->sel);
+	if (!r->sel)
+		return tarn_err_nomem(err, "CSV reader");
+	int n = 0;
+	for (const char *p = list; *p;) {
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+		if (len) {
+			int i = -1;
+			for (int k = 0; k < fs->n_fields && i < 0; k++)
+				if (strlen(fs->fields[k].name) == len &&
+				    memcmp(fs->fields[k].name, p, len) == 0)
+					i = k;
+			if (i < 0)
+				return tarn_err_set(err, TARN_ENOTFOUND, "%s: no column '%.*s' in the file",
+						    name, (int)len, p);
+			for (int k = 0; k < n; k++)
+				if (r->sel[k] == i)
+					return tarn_err_set(err, TARN_EUSAGE,
+							    "%s: column '%.*s' selected twice", name,
+							    (int)len, p);
+			r->sel[n++] = i;
+		}
+		p += len + (c != NULL);
+	}
+	if (n == 0)
+		return tarn_err_set(err, TARN_EUSAGE, "%s: option columns: name at least one column",
+				    name);
+	struct tarn_schema *os;
+	if (tarn_schema_new(n, &os))
+		return tarn_err_nomem(err, "CSV reader");
+	for (int i = 0; i < n; i++)
+		if (tarn_field_copy(&os->fields[i], &fs->fields[r->sel[i]])) {
+			tarn_schema_unref(os);
+			return tarn_err_nomem(err, "CSV reader");
+		}
+	r->file_schema = r->base.schema; /* the plan keeps pointing at it */
+	r->base.schema = os;
+	r->plan.sel = r->sel;
+	r->plan.n_out = n;
+	return TARN_OK;
+}
+
 static tarn_rc open_reader(struct tarn_input *in, const struct tarn_opts *opts, uint8_t def_delim,
 			   struct tarn_reader **out, struct tarn_err *err)
 {
@@ -836,6 +894,10 @@ static tarn_rc open_reader(struct tarn_input *in, const struct tarn_opts *opts, 
 	r->plan.ncols = r->ncols;
 	r->plan.cols = r->cols;
 	r->plan.schema = r->base.schema;
+	r->plan.n_out = r->ncols;
+	rc = select_columns(r, tarn_opts_get(opts, "columns"), tarn_input_name(in), err);
+	if (rc)
+		goto fail;
 	r->plan.name = tarn_input_name(in);
 	r->plan.infer_rows = sn.rows_seen + (sn.header ? 0 : 1);
 

@@ -307,8 +307,13 @@ struct csv_plan {
 	const struct csv_config *cfg;
 	int ncols;
 	const struct csv_col *cols;
-	struct tarn_schema *schema;
+	struct tarn_schema *schema; /* the file's columns (for messages) */
 	const char *name;      /* input name for messages */
+	/* `columns` option: batch column i is file column sel[i] (sel NULL =
+	 * every column, n_out = ncols); the others are tokenized, not
+	 * converted */
+	const int *sel;
+	int n_out;
 	int64_t infer_rows;    /* for the hint in type errors */
 };
 

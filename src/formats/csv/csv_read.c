@@ -933,9 +933,11 @@ static void rollback(struct tarn_array *a, const struct snap *s)
 static void convert_columns(struct conv *cv, struct tarn_batch *b)
 {
 	uint32_t limit = cv->nrows;
-	for (uint32_t c = 0; c < cv->ncols && !cv->nomem && !cv->too_big && !cv->fatal; c++) {
+	const int *sel = cv->pl->sel;
+	for (int i = 0; i < cv->pl->n_out && !cv->nomem && !cv->too_big && !cv->fatal; i++) {
+		uint32_t c = sel ? (uint32_t)sel[i] : (uint32_t)i; /* the file column */
 		const struct csv_col *col = &cv->pl->cols[c];
-		struct tarn_array *a = b->cols[c];
+		struct tarn_array *a = b->cols[i];
 		if (cv->fail_row < (int64_t)limit)
 			limit = (uint32_t)cv->fail_row;
 		if (limit == 0 && !cv->mark)
@@ -1010,8 +1012,8 @@ static bool convert_block(struct csv_job *job, struct csv_tok *t)
 	cv.fail_row = INT64_MAX;
 	struct snap snaps_small[16], *snaps = snaps_small;
 	bool skip = pl->cfg->bad == CSV_BAD_SKIP;
-	if (skip && pl->ncols > 16) {
-		snaps = tarn_malloc(sizeof *snaps * (size_t)pl->ncols);
+	if (skip && pl->n_out > 16) {
+		snaps = tarn_malloc(sizeof *snaps * (size_t)pl->n_out);
 		if (!snaps) {
 			job->fail.kind = CSV_FAIL_NOMEM;
 			return false;
@@ -1020,13 +1022,13 @@ static bool convert_block(struct csv_job *job, struct csv_tok *t)
 	if (cv.mark)
 		memset(cv.bad, 0, cv.nrows);
 	if (skip)
-		for (int c = 0; c < pl->ncols; c++)
+		for (int c = 0; c < pl->n_out; c++)
 			snaps[c] = (struct snap){ b->cols[c]->length, b->cols[c]->null_count,
 						  b->cols[c]->values_len };
 	convert_columns(&cv, b);
 	if (!cv.nomem && !cv.too_big && !cv.fatal && skip && cv.n_bad) {
 		/* Drop the marked rows from the index and convert again. */
-		for (int c = 0; c < pl->ncols; c++)
+		for (int c = 0; c < pl->n_out; c++)
 			rollback(b->cols[c], &snaps[c]);
 		struct csv_field *F = job->s->f;
 		uint32_t w = 0;
@@ -1160,7 +1162,7 @@ enum csv_tok_status csv_parse_rows(struct csv_job *job)
 		}
 		if (st != CSV_TOK_BLOCK)
 			return st;
-		for (int c = 0; c < pl->ncols; c++)
+		for (int c = 0; c < pl->n_out; c++)
 			if (payload_bytes(b->cols[c]) > BATCH_BYTES_SOFT)
 				return CSV_TOK_BLOCK;
 	}

@@ -546,6 +546,13 @@ struct orc_row_range {
 TARN_MUST_USE tarn_rc orc_reader_prune(struct tarn_reader *r, const char *column,
 				       const struct orc_bound *lo, const struct orc_bound *hi,
 				       struct tarn_err *err);
+/* Narrows the selection (before the first batch) by one more column range:
+ * stripes whose statistics rule [lo, hi] out for `column` are dropped too
+ * (all ranges must hold); row groups are pruned by the first range only.
+ * The first call is orc_reader_prune. */
+TARN_MUST_USE tarn_rc orc_reader_narrow(struct tarn_reader *r, const char *column,
+					const struct orc_bound *lo, const struct orc_bound *hi,
+					struct tarn_err *err);
 /* Stripes kept by the last orc_reader_prune (for tests): *n_kept of n. */
 void orc_reader_prune_counts(const struct tarn_reader *r, int *stripes_kept, int *stripes,
 			     int64_t *groups_kept, int64_t *groups);

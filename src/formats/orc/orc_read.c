@@ -1181,6 +1181,25 @@ static int tarn_id_of(int kind)
 	}
 }
 
+/* How column `id`'s statistics compare (its kind, and what the writer
+ * version says of string and decimal statistics). */
+static void prune_col_of(const struct orc_reader *r, int id, struct orc_prune_col *pc)
+{
+	const struct orc_type *t = &r->tail.footer.types[id];
+	memset(pc, 0, sizeof *pc);
+	pc->kind = t->kind;
+	pc->tarn_id = tarn_id_of(t->kind);
+	pc->unit = TARN_UNIT_NS;
+	pc->scale = t->kind == ORC_DECIMAL ? (!t->has_precision || t->precision == 0 ? 6 : (int)t->scale) : 0;
+	/* Java writers before HIVE-8732 (writer version 1) compared strings
+	 * as Java chars, not UTF-8 bytes; ORC-517 (version 7) fixed decimal64
+	 * statistics. Other writers (C++ and later) register as 6+. */
+	uint32_t wv = r->tail.ps.has_writer_version ? r->tail.ps.writer_version : 0;
+	pc->strings_ok = wv >= 1;
+	pc->decimal_ok = !(r->decimal64_file && wv < 7);
+	pc->local_ts = t->kind == ORC_TIMESTAMP;
+}
+
 tarn_rc orc_reader_prune(struct tarn_reader *base, const char *column, const struct orc_bound *lo,
 			 const struct orc_bound *hi, struct tarn_err *err)
 {
@@ -1196,20 +1215,8 @@ tarn_rc orc_reader_prune(struct tarn_reader *base, const char *column, const str
 				    "%s: no column '%s' (top-level names or dotted paths through "
 				    "structs)",
 				    r->name, column);
-	const struct orc_type *t = &r->tail.footer.types[id];
 	struct orc_prune_col *pc = &r->pc;
-	memset(pc, 0, sizeof *pc);
-	pc->kind = t->kind;
-	pc->tarn_id = tarn_id_of(t->kind);
-	pc->unit = TARN_UNIT_NS;
-	pc->scale = t->kind == ORC_DECIMAL ? (!t->has_precision || t->precision == 0 ? 6 : (int)t->scale) : 0;
-	/* Java writers before HIVE-8732 (writer version 1) compared strings
-	 * as Java chars, not UTF-8 bytes; ORC-517 (version 7) fixed decimal64
-	 * statistics. Other writers (C++ and later) register as 6+. */
-	uint32_t wv = r->tail.ps.has_writer_version ? r->tail.ps.writer_version : 0;
-	pc->strings_ok = wv >= 1;
-	pc->decimal_ok = !(r->decimal64_file && wv < 7);
-	pc->local_ts = t->kind == ORC_TIMESTAMP;
+	prune_col_of(r, id, pc);
 	for (int k = 0; k < 2; k++) {
 		const struct orc_bound *src = k ? hi : lo;
 		struct orc_bound *dst = k ? &r->hi : &r->lo;
@@ -1251,5 +1258,39 @@ tarn_rc orc_reader_prune(struct tarn_reader *base, const char *column, const str
 	}
 	r->prune_id = id;
 	r->pruned = true;
+	return TARN_OK;
+}
+
+tarn_rc orc_reader_narrow(struct tarn_reader *base, const char *column, const struct orc_bound *lo,
+			  const struct orc_bound *hi, struct tarn_err *err)
+{
+	struct orc_reader *r = (struct orc_reader *)base;
+	if (!r->pruned)
+		return orc_reader_prune(base, column, lo, hi, err);
+	if (r->started)
+		return tarn_err_set(err, TARN_EUSAGE,
+				    "%s: pruning must be set before the first batch", r->name);
+	int id = resolve_path(r, column);
+	if (id < 0)
+		return tarn_err_set(err, TARN_ENOTFOUND, "%s: no column '%s'", r->name, column);
+	struct orc_prune_col pc;
+	prune_col_of(r, id, &pc);
+	struct orc_bound none = { 0 };
+	int w = pc.tarn_id >= 0 ? tarn_type_width((enum tarn_type_id)pc.tarn_id) : 0;
+	if (pc.tarn_id == TARN_T_BOOL)
+		w = 1;
+	if (w && ((lo && lo->p && lo->n < (size_t)w) || (hi && hi->p && hi->n < (size_t)w)))
+		return tarn_err_set(err, TARN_EUSAGE, "%s: a bound for '%s' needs %d bytes", r->name,
+				    column, w);
+	const struct orc_metadata *m = &r->tail.meta;
+	int ns = r->tail.footer.n_stripes;
+	r->stripes_kept = 0;
+	for (int s = 0; s < ns; s++) {
+		if (r->keep_stripe[s] && r->tail.has_meta && s < m->n_stripes && id < m->n_cols)
+			r->keep_stripe[s] = orc_stats_may_match(
+			    &pc, &m->stats[(size_t)s * (size_t)m->n_cols + (size_t)id], lo ? lo : &none,
+			    hi ? hi : &none);
+		r->stripes_kept += r->keep_stripe[s];
+	}
 	return TARN_OK;
 }

@@ -573,6 +573,13 @@ TARN_MUST_USE tarn_rc pq_chunk_offset_index(const uint8_t *file, size_t file_len
 TARN_MUST_USE tarn_rc pq_reader_prune(struct tarn_reader *r, const char *column,
 				      const struct pq_bound *lo, const struct pq_bound *hi,
 				      struct tarn_err *err);
+/* Narrows a reader's selection (before its first batch) by one more
+ * column range: row groups whose statistics rule [lo, hi] out for `column`
+ * are dropped too (all ranges must hold). Pages are pruned by the first
+ * range only. The first call is pq_reader_prune. */
+TARN_MUST_USE tarn_rc pq_reader_narrow(struct tarn_reader *r, const char *column,
+				       const struct pq_bound *lo, const struct pq_bound *hi,
+				       struct tarn_err *err);
 /* Checks the magic and decodes the footer of a whole file in p[0..n);
  * *meta_start = where the footer begins. Errors name `name`. */
 TARN_MUST_USE tarn_rc pq_footer_read(const uint8_t *p, size_t n, const char *name,

@@ -1528,3 +1528,31 @@ tarn_rc pq_reader_prune(struct tarn_reader *base, const char *column, const stru
 	r->sel_leaf = lf;
 	return TARN_OK;
 }
+
+tarn_rc pq_reader_narrow(struct tarn_reader *base, const char *column, const struct pq_bound *lo,
+			 const struct pq_bound *hi, struct tarn_err *err)
+{
+	struct pq_reader *r = (struct pq_reader *)base;
+	if (!r->sel_leaf)
+		return pq_reader_prune(base, column, lo, hi, err);
+	if (r->started)
+		return tarn_err_set(err, TARN_EUSAGE,
+				    "%s: pruning must be set before the first batch", r->name);
+	const struct pq_leaf *lf = NULL;
+	for (int i = 0; i < r->sch.n_leaves; i++)
+		if (strcmp(r->sch.leaves[i].path, column) == 0)
+			lf = &r->sch.leaves[i];
+	if (!lf)
+		return tarn_err_set(err, TARN_ENOTFOUND, "%s: no column '%s' among those read",
+				    r->name, column);
+	int n = r->meta.n_row_groups;
+	bool *keep = tarn_malloc((size_t)(n ? n : 1) * sizeof *keep);
+	if (!keep)
+		return tarn_err_nomem(err, "Parquet reader");
+	struct pq_bound none = { 0 };
+	pq_prune_row_groups(&r->meta, lf, lo ? lo : &none, hi ? hi : &none, keep);
+	for (int g = 0; g < n; g++)
+		r->sel_rg[g] = r->sel_rg[g] && keep[g];
+	tarn_free(keep);
+	return TARN_OK;
+}
