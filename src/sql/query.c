@@ -1049,13 +1049,7 @@ static tarn_rc script_run(struct tarn_sql_session *ss, const char *text, size_t 
 			break;
 		case SQL_STMT_EXPLAIN:
 			rc = run_explain(s, sc, st, &xo, &schema, err);
-			if (!rc && !last) {
-				tarn_batch_free(s->once);
-				s->once = NULL;
-				tarn_schema_unref(schema);
-				schema = NULL;
-			}
-			break;
+			goto drop_unless_last;
 		case SQL_STMT_SHOW:
 			if (st->show.what != SQL_SHOW_TABLES && st->show.what != SQL_SHOW_ALL_TABLES) {
 				rc = sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc, "error",
