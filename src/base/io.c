@@ -14,6 +14,7 @@
 #include "base/io.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -751,4 +752,30 @@ void tarn_output_close(struct tarn_output *o)
 	tarn_buf_free(&o->mem);
 	tarn_free(o->name);
 	tarn_free(o);
+}
+
+tarn_rc tarn_remove_tree(const char *dir, struct tarn_err *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR
+			       ? TARN_OK
+			       : tarn_err_set(err, TARN_EIO, "cannot read '%s': %s", dir, strerror(errno));
+	struct dirent *de;
+	tarn_rc rc = TARN_OK;
+	while (!rc && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		char p[4096];
+		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+		struct stat st;
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			rc = tarn_remove_tree(p, err);
+		else if (unlink(p) != 0)
+			rc = tarn_err_set(err, TARN_EIO, "cannot remove '%s': %s", p, strerror(errno));
+	}
+	closedir(d);
+	if (!rc && rmdir(dir) != 0)
+		rc = tarn_err_set(err, TARN_EIO, "cannot remove '%s': %s", dir, strerror(errno));
+	return rc;
 }

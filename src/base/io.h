@@ -84,4 +84,9 @@ TARN_MUST_USE tarn_rc tarn_output_commit(struct tarn_output *o, struct tarn_err 
 const uint8_t *tarn_output_mem(const struct tarn_output *o, size_t *n);
 void tarn_output_close(struct tarn_output *o);
 
+/* Removes directory `dir` and everything under it (depth first; symlinks
+ * are removed, not followed). A missing `dir` (or a non-directory) is not
+ * an error. */
+tarn_rc tarn_remove_tree(const char *dir, struct tarn_err *err);
+
 #endif

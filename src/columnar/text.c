@@ -1859,3 +1859,15 @@ size_t tarn_batch_cell_text(const struct tarn_batch *b, int col, int64_t row, ch
 	tarn_buf_free(&tb);
 	return n;
 }
+
+void tarn_fmt_size(char *buf, size_t cap, int64_t n, const char *unit)
+{
+	if (n >= (int64_t)1 << 30)
+		snprintf(buf, cap, "%.1f GiB", (double)n / (1 << 30));
+	else if (n >= 1 << 20)
+		snprintf(buf, cap, "%.1f MiB", (double)n / (1 << 20));
+	else if (n >= 1 << 10)
+		snprintf(buf, cap, "%.1f KiB", (double)n / (1 << 10));
+	else
+		snprintf(buf, cap, "%lld %s", (long long)n, unit);
+}

@@ -56,6 +56,9 @@ size_t tarn_fmt_date(char *dst, int32_t days);
 /* v since midnight; values outside a day still print (signed, hours > 23). */
 size_t tarn_fmt_time(char *dst, int64_t v, enum tarn_time_unit unit);
 size_t tarn_fmt_timestamp(char *dst, int64_t v, enum tarn_time_unit unit, bool utc);
+/* A byte count for people: "1.5 GiB", "2.0 MiB", "3.0 KiB", else
+ * "<n> <unit>" (unit "B" or "bytes"); truncated to cap. */
+void tarn_fmt_size(char *buf, size_t cap, int64_t n, const char *unit);
 /* Interval text as DuckDB reads it ("1 year 2 months", "3 days 04:05:06.5",
  * "90 minutes"); false when it is not one. */
 bool tarn_parse_interval(const char *p, size_t n, struct tarn_interval *out);

@@ -48,6 +48,12 @@ bool tarn_type_is_signed(enum tarn_type_id id)
 	return id >= TARN_T_INT8 && id <= TARN_T_INT64;
 }
 
+bool tarn_type_is_int64_exact(enum tarn_type_id id)
+{
+	return (tarn_type_is_integer(id) && id != TARN_T_UINT64) || id == TARN_T_DATE32 ||
+	       id == TARN_T_TIME64 || id == TARN_T_TIMESTAMP;
+}
+
 bool tarn_type_is_nested(enum tarn_type_id id)
 {
 	return id == TARN_T_LIST || id == TARN_T_STRUCT || id == TARN_T_MAP;

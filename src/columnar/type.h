@@ -107,6 +107,9 @@ struct tarn_interval {
 int tarn_type_width(enum tarn_type_id id);
 bool tarn_type_is_integer(enum tarn_type_id id);
 bool tarn_type_is_signed(enum tarn_type_id id);
+/* Integers, date32, time64 and timestamp but not uint64: every value is
+ * exactly an int64, read with tarn_array_get_int and ordered as one. */
+bool tarn_type_is_int64_exact(enum tarn_type_id id);
 bool tarn_type_is_nested(enum tarn_type_id id);
 const char *tarn_type_id_name(enum tarn_type_id id);
 const char *tarn_time_unit_name(enum tarn_time_unit u); /* "s","ms","us","ns" */

@@ -38,14 +38,7 @@
 
 static void fmt_bytes(char *buf, size_t cap, int64_t n)
 {
-	if (n >= (int64_t)1 << 30)
-		snprintf(buf, cap, "%.1f GiB", (double)n / (1 << 30));
-	else if (n >= 1 << 20)
-		snprintf(buf, cap, "%.1f MiB", (double)n / (1 << 20));
-	else if (n >= 1 << 10)
-		snprintf(buf, cap, "%.1f KiB", (double)n / (1 << 10));
-	else
-		snprintf(buf, cap, "%lld bytes", (long long)n);
+	tarn_fmt_size(buf, cap, n, "bytes");
 }
 
 tarn_rc ex_mem_reserve(struct ex_ctx *q, const char *op, int64_t bytes, struct tarn_err *err)

@@ -125,6 +125,18 @@ struct ex_op {
 	_Atomic int64_t stat_rows, stat_ns;
 };
 
+/* The per-task local state of an operator that evaluates a list of
+ * expressions (project, grouping-sets expand): one evaluator per
+ * expression; skip_columns leaves ev[i] NULL for plain column references
+ * (read directly). ex_eval_set_free fits ex_op_vt.local_free. */
+struct ex_eval_set {
+	struct ex_eval **ev;
+	int n;
+};
+TARN_MUST_USE tarn_rc ex_eval_set_new(struct ex_expr *const *exprs, int n, bool skip_columns,
+				      void **out);
+void ex_eval_set_free(struct ex_op *op, void *local);
+
 void ex_op_free(struct ex_op *op);
 const struct tarn_schema *ex_op_schema(const struct ex_op *op);
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "columnar/text.h"
 #include "columnar/type.h"
 #include "sql/exec.h"
 #include "sql/expr_int.h"
@@ -142,18 +143,6 @@ static void fmt_ns(char *buf, size_t cap, int64_t ns)
 		snprintf(buf, cap, "%.3f ms", (double)ns / 1e6);
 }
 
-static void fmt_mem(char *buf, size_t cap, int64_t n)
-{
-	if (n >= (int64_t)1 << 30)
-		snprintf(buf, cap, "%.1f GiB", (double)n / (1 << 30));
-	else if (n >= 1 << 20)
-		snprintf(buf, cap, "%.1f MiB", (double)n / (1 << 20));
-	else if (n >= 1 << 10)
-		snprintf(buf, cap, "%.1f KiB", (double)n / (1 << 10));
-	else
-		snprintf(buf, cap, "%lld B", (long long)n);
-}
-
 static tarn_rc explain_op(const struct ex_op *op, int depth, bool analyze, struct tarn_buf *out)
 {
 	for (int i = 0; i < depth; i++)
@@ -170,7 +159,7 @@ static tarn_rc explain_op(const struct ex_op *op, int depth, bool analyze, struc
 	if (analyze) {
 		char t[32], m[32];
 		fmt_ns(t, sizeof t, atomic_load(&op->stat_ns));
-		fmt_mem(m, sizeof m, op->mem_held);
+		tarn_fmt_size(m, sizeof m, op->mem_held, "B");
 		TRY(tarn_buf_printf(out, "  [rows=%lld time=%s mem=%s]",
 				    (long long)atomic_load(&op->stat_rows), t, m));
 	}

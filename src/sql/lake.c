@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/io.h"
 #include "base/mem.h"
 #include "columnar/array.h"
 
@@ -99,34 +100,9 @@ static tarn_rc make_dirs(const char *path, struct tarn_err *err)
 	return TARN_OK;
 }
 
-/* Removes a table directory: its files (one level; tables have no
- * subdirectories), then the directory. */
-static tarn_rc remove_dir(const char *dir, struct tarn_err *err)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? TARN_OK
-				       : tarn_err_set(err, TARN_EIO, "cannot read '%s': %s", dir,
-						      strerror(errno));
-	struct dirent *de;
-	tarn_rc rc = TARN_OK;
-	while (!rc && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		char p[4096];
-		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-		if (unlink(p) != 0)
-			rc = tarn_err_set(err, TARN_EIO, "cannot remove '%s': %s", p, strerror(errno));
-	}
-	closedir(d);
-	if (!rc && rmdir(dir) != 0)
-		rc = tarn_err_set(err, TARN_EIO, "cannot remove '%s': %s", dir, strerror(errno));
-	return rc;
-}
-
 tarn_rc sql_lake_drop(const char *dir, struct tarn_err *err)
 {
-	return remove_dir(dir, err);
+	return tarn_remove_tree(dir, err);
 }
 
 /* The next part number in dir: one more than the largest part-N.parquet. */
@@ -226,7 +202,7 @@ tarn_rc sql_lake_create(const char *dir, struct ex_op *plan, const struct ex_opt
 	int pre = slash ? (int)(slash - dir + 1) : 0;
 	snprintf(tmp, sizeof tmp, "%.*s.%s.tmp-%ld", pre, dir, dir + pre, (long)getpid());
 	snprintf(old, sizeof old, "%.*s.%s.old-%ld", pre, dir, dir + pre, (long)getpid());
-	remove_dir(tmp, NULL);
+	tarn_remove_tree(tmp, NULL);
 	tarn_rc rc = make_dirs(tmp, err);
 	if (rc) {
 		ex_op_free(plan);
@@ -239,11 +215,11 @@ tarn_rc sql_lake_create(const char *dir, struct ex_op *plan, const struct ex_opt
 		rc = tarn_err_set(err, TARN_EIO, "cannot rename '%s' to '%s': %s", tmp, dir,
 				  strerror(errno));
 	if (rc) {
-		remove_dir(tmp, NULL);
+		tarn_remove_tree(tmp, NULL);
 		return rc;
 	}
 	if (replace)
-		remove_dir(old, NULL);
+		tarn_remove_tree(old, NULL);
 	return TARN_OK;
 }
 

@@ -168,25 +168,33 @@ static tarn_rc grow(struct ex_op *op, struct apply_local *l, int64_t klen, struc
 	return TARN_OK;
 }
 
+/* Runs the subquery for row i (its parameter columns gathered from in),
+ * appending its value to l->vals. */
+static tarn_rc compute(const struct apply_op *a, struct apply_local *l, const struct ex_batch *in,
+		       int64_t i, struct tarn_err *err)
+{
+	const struct tarn_array *vbuf[16] = { 0 }; /* (zeroed: gcc cannot see vals[] is filled) */
+	const struct tarn_array **vals =
+		a->n_params <= 16 ? vbuf : tarn_malloc((size_t)a->n_params * sizeof *vals);
+	if (!vals)
+		return tarn_err_nomem(err, "correlated subquery");
+	for (int k = 0; k < a->n_params; k++)
+		vals[k] = in->cols[a->params[k]];
+	tarn_rc rc = a->fn(a->ctx, vals, i, l->vals, err);
+	if (vals != vbuf)
+		tarn_free(vals);
+	return rc;
+}
+
 /* The cache entry for row i, computing it on a miss. */
 static tarn_rc lookup(struct ex_op *op, struct apply_local *l, const struct ex_batch *in,
 		      int64_t i, uint32_t *out, struct tarn_err *err)
 {
 	struct apply_op *a = (struct apply_op *)op;
-	const struct tarn_array **vals = NULL;
-	const struct tarn_array *vbuf[16];
 	if (!a->cacheable) {
 		/* no key: compute for this row alone (entry reused) */
-		vals = a->n_params <= 16 ? vbuf : tarn_malloc((size_t)a->n_params * sizeof *vals);
-		if (!vals)
-			return tarn_err_nomem(err, "correlated subquery");
-		for (int k = 0; k < a->n_params; k++)
-			vals[k] = in->cols[a->params[k]];
 		int64_t before = l->vals->length;
-		tarn_rc rc = a->fn(a->ctx, vals, i, l->vals, err);
-		if (vals != vbuf)
-			tarn_free(vals);
-		TRY(rc);
+		TRY(compute(a, l, in, i, err));
 		*out = (uint32_t)before;
 		return TARN_OK;
 	}
@@ -205,18 +213,8 @@ static tarn_rc lookup(struct ex_op *op, struct apply_local *l, const struct ex_b
 		}
 	}
 	TRY(grow(op, l, klen, err));
-	for (int k = 0; k < a->n_params && k < 16; k++)
-		vbuf[k] = in->cols[a->params[k]];
-	vals = a->n_params <= 16 ? vbuf : tarn_malloc((size_t)a->n_params * sizeof *vals);
-	if (!vals)
-		return tarn_err_nomem(err, "correlated subquery");
-	for (int k = 0; k < a->n_params; k++)
-		vals[k] = in->cols[a->params[k]];
 	int64_t before = l->vals->length;
-	tarn_rc rc = a->fn(a->ctx, vals, i, l->vals, err);
-	if (vals != vbuf)
-		tarn_free(vals);
-	TRY(rc);
+	TRY(compute(a, l, in, i, err));
 	if (l->vals->length != before + 1)
 		return tarn_err_set(err, TARN_EINTERNAL, "correlated subquery: no value computed");
 	uint32_t e = (uint32_t)l->n++;

@@ -65,39 +65,6 @@ static const struct tarn_type *built_type(const struct asof_op *j, int c)
 	return &j->btime->type;
 }
 
-static bool is_int_time(enum tarn_type_id id)
-{
-	switch (id) {
-	case TARN_T_INT8:
-	case TARN_T_INT16:
-	case TARN_T_INT32:
-	case TARN_T_INT64:
-	case TARN_T_UINT8:
-	case TARN_T_UINT16:
-	case TARN_T_UINT32:
-	case TARN_T_DATE32:
-	case TARN_T_TIME64:
-	case TARN_T_TIMESTAMP:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static int64_t int_at(const struct tarn_array *a, int64_t i)
-{
-	switch (a->type->id) {
-	case TARN_T_INT8: return ((const int8_t *)a->values)[i];
-	case TARN_T_INT16: return ((const int16_t *)a->values)[i];
-	case TARN_T_INT32:
-	case TARN_T_DATE32: return ((const int32_t *)a->values)[i];
-	case TARN_T_UINT8: return ((const uint8_t *)a->values)[i];
-	case TARN_T_UINT16: return ((const uint16_t *)a->values)[i];
-	case TARN_T_UINT32: return ((const uint32_t *)a->values)[i];
-	default: return ((const int64_t *)a->values)[i];
-	}
-}
-
 /* ---- build ------------------------------------------------------------------------- */
 
 struct asof_part {
@@ -306,7 +273,7 @@ static tarn_rc asof_finish(struct ex_op *op, struct tarn_err *err)
 	const struct tarn_array *tt = btimes(j);
 	if (j->int_time)
 		for (int64_t r = 0; r < n; r++)
-			j->tv[r] = int_at(tt, r);
+			j->tv[r] = tarn_array_get_int(tt, r);
 	int64_t m = 0;
 	for (int64_t r = 0; r < n; r++) {
 		bool null = ex_is_null(tt, r);
@@ -417,7 +384,7 @@ static int build_time_cmp(const struct asof_op *j, uint32_t a, uint32_t b)
 static uint32_t search(const struct asof_op *j, int64_t p, const struct ex_vec *tv, int64_t i)
 {
 	int64_t lo = j->pstart[p], hi = j->pstart[p + 1];
-	int64_t pt = j->int_time ? int_at(tv->a, VROW(tv, i)) : 0;
+	int64_t pt = j->int_time ? tarn_array_get_int(tv->a, VROW(tv, i)) : 0;
 	/* first position whose time is > pt (upper) or >= pt (lower) */
 	bool upper = j->cmp == EX_GE || j->cmp == EX_LT;
 	int64_t a = lo, b = hi;
@@ -648,7 +615,7 @@ tarn_rc ex_op_asof_join(enum ex_join_kind kind, struct ex_op *probe, struct ex_o
 	if (!rc)
 		rc = unify(&j->ptime, &j->btime, "inequality's two sides", err);
 	if (!rc)
-		j->int_time = is_int_time(j->btime->type.id);
+		j->int_time = tarn_type_is_int64_exact(j->btime->type.id);
 	if (!rc) {
 		rc = tarn_schema_new(j->np + j->nb, &j->base.schema);
 		for (int c = 0; !rc && c < j->np + j->nb; c++) {

@@ -211,14 +211,10 @@ struct project_op {
 	int n;
 };
 
-struct project_local {
-	struct ex_eval **ev;
-	int n;
-};
-
-static void project_local_free(struct ex_op *op, void *local)
+void ex_eval_set_free(struct ex_op *op, void *local)
 {
-	struct project_local *l = local;
+	(void)op;
+	struct ex_eval_set *l = local;
 	if (!l)
 		return;
 	for (int i = 0; i < l->n; i++)
@@ -227,32 +223,38 @@ static void project_local_free(struct ex_op *op, void *local)
 	tarn_free(l);
 }
 
-static tarn_rc project_local_new(struct ex_op *op, void **out)
+tarn_rc ex_eval_set_new(struct ex_expr *const *exprs, int n, bool skip_columns, void **out)
 {
-	struct project_op *p = (struct project_op *)op;
-	struct project_local *l = tarn_calloc(1, sizeof *l);
+	struct ex_eval_set *l = tarn_calloc(1, sizeof *l);
 	if (!l)
 		return TARN_ENOMEM;
-	l->ev = tarn_calloc((size_t)(p->n ? p->n : 1), sizeof *l->ev);
+	l->ev = tarn_calloc((size_t)n + 1, sizeof *l->ev);
 	if (!l->ev) {
 		tarn_free(l);
 		return TARN_ENOMEM;
 	}
-	l->n = p->n;
-	for (int i = 0; i < p->n; i++)
-		if (p->exprs[i]->kind != EX_E_COLUMN && ex_eval_new(p->exprs[i], &l->ev[i])) {
-			project_local_free(op, l);
+	l->n = n;
+	for (int i = 0; i < n; i++)
+		if (!(skip_columns && exprs[i]->kind == EX_E_COLUMN) &&
+		    ex_eval_new(exprs[i], &l->ev[i])) {
+			ex_eval_set_free(NULL, l);
 			return TARN_ENOMEM;
 		}
 	*out = l;
 	return TARN_OK;
 }
 
+static tarn_rc project_local_new(struct ex_op *op, void **out)
+{
+	struct project_op *p = (struct project_op *)op;
+	return ex_eval_set_new(p->exprs, p->n, true, out);
+}
+
 static tarn_rc project_stream(struct ex_op *op, void *local, struct ex_batch *in,
 			      struct ex_emit *out, struct tarn_err *err)
 {
 	struct project_op *p = (struct project_op *)op;
-	struct project_local *l = local;
+	struct ex_eval_set *l = local;
 	struct ex_batch *b;
 	if (ex_batch_new(p->n, &b)) {
 		ex_batch_free(in);
@@ -318,7 +320,7 @@ static tarn_rc project_describe(const struct ex_op *op, struct tarn_buf *out)
 static const struct ex_op_vt project_vt = {
 	.name = "project",
 	.local_new = project_local_new,
-	.local_free = project_local_free,
+	.local_free = ex_eval_set_free,
 	.stream = project_stream,
 	.free = project_free,
 	.describe = project_describe,

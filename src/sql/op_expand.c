@@ -31,42 +31,10 @@ struct expand_op {
 	uint64_t *masks;
 };
 
-struct expand_local {
-	struct ex_eval **ev;
-	int n;
-};
-
-static void expand_local_free(struct ex_op *op, void *local)
-{
-	(void)op;
-	struct expand_local *l = local;
-	if (!l)
-		return;
-	for (int i = 0; i < l->n; i++)
-		ex_eval_free(l->ev[i]);
-	tarn_free(l->ev);
-	tarn_free(l);
-}
-
 static tarn_rc expand_local_new(struct ex_op *op, void **out)
 {
 	struct expand_op *x = (struct expand_op *)op;
-	struct expand_local *l = tarn_calloc(1, sizeof *l);
-	if (!l)
-		return TARN_ENOMEM;
-	l->ev = tarn_calloc((size_t)x->n_keys + 1, sizeof *l->ev);
-	if (!l->ev) {
-		tarn_free(l);
-		return TARN_ENOMEM;
-	}
-	l->n = x->n_keys;
-	for (int i = 0; i < x->n_keys; i++)
-		if (ex_eval_new(x->keys[i], &l->ev[i])) {
-			expand_local_free(op, l);
-			return TARN_ENOMEM;
-		}
-	*out = l;
-	return TARN_OK;
+	return ex_eval_set_new(x->keys, x->n_keys, false, out);
 }
 
 /* A new array of n copies of constant c, typed by field col. */
@@ -84,7 +52,7 @@ static tarn_rc const_column(struct expand_op *x, int col, const struct ex_expr *
 }
 
 /* Copy s of base (whose selected rows it keeps). */
-static tarn_rc expand_one(struct expand_op *x, struct expand_local *l, struct ex_batch *base,
+static tarn_rc expand_one(struct expand_op *x, struct ex_eval_set *l, struct ex_batch *base,
 			  int s, struct ex_batch **out, struct tarn_err *err)
 {
 	*out = NULL;
@@ -173,7 +141,7 @@ static void expand_free(struct ex_op *op)
 static const struct ex_op_vt expand_vt = {
 	.name = "grouping sets expand",
 	.local_new = expand_local_new,
-	.local_free = expand_local_free,
+	.local_free = ex_eval_set_free,
 	.stream = expand_stream,
 	.free = expand_free,
 };

@@ -60,39 +60,6 @@ struct nl_op {
 	int64_t ns;
 };
 
-static bool int_like(enum tarn_type_id id)
-{
-	switch (id) {
-	case TARN_T_INT8:
-	case TARN_T_INT16:
-	case TARN_T_INT32:
-	case TARN_T_INT64:
-	case TARN_T_UINT8:
-	case TARN_T_UINT16:
-	case TARN_T_UINT32:
-	case TARN_T_DATE32:
-	case TARN_T_TIME64:
-	case TARN_T_TIMESTAMP:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static int64_t int_at(const struct tarn_array *a, int64_t i)
-{
-	switch (a->type->id) {
-	case TARN_T_INT8: return ((const int8_t *)a->values)[i];
-	case TARN_T_INT16: return ((const int16_t *)a->values)[i];
-	case TARN_T_INT32:
-	case TARN_T_DATE32: return ((const int32_t *)a->values)[i];
-	case TARN_T_UINT8: return ((const uint8_t *)a->values)[i];
-	case TARN_T_UINT16: return ((const uint16_t *)a->values)[i];
-	case TARN_T_UINT32: return ((const uint32_t *)a->values)[i];
-	default: return ((const int64_t *)a->values)[i];
-	}
-}
-
 static bool nl_emits_pairs(enum ex_join_kind k)
 {
 	return k == EX_JOIN_INNER || k == EX_JOIN_LEFT || k == EX_JOIN_RIGHT || k == EX_JOIN_FULL;
@@ -242,7 +209,7 @@ static tarn_rc sort_build(struct nl_op *j, struct tarn_err *err)
 			int64_t i = v.is_const ? 0 : lo + k;
 			if (ex_is_null(v.a, i))
 				continue;
-			j->skey[m] = int_at(v.a, i);
+			j->skey[m] = tarn_array_get_int(v.a, i);
 			j->srow[m++] = (uint32_t)(lo + k);
 		}
 	}
@@ -484,7 +451,7 @@ static tarn_rc range_probe(struct nl_op *j, struct nl_local *l, const struct ex_
 		int64_t i = v.is_const ? 0 : l->prow[k];
 		if (ex_is_null(v.a, i))
 			continue;
-		int64_t x = int_at(v.a, i), lo, hi;
+		int64_t x = tarn_array_get_int(v.a, i), lo, hi;
 		switch (j->rop) {
 		case EX_LT: lo = bound(j, x, true), hi = j->ns; break;  /* x < s */
 		case EX_LE: lo = bound(j, x, false), hi = j->ns; break; /* x <= s */
@@ -681,7 +648,7 @@ static tarn_rc detect_range(struct nl_op *j, struct tarn_err *err)
 	if (p->kind != EX_E_CMP || p->n_args != 2 || p->op == EX_EQ || p->op == EX_NE)
 		return TARN_OK;
 	const struct ex_expr *a = p->args[0], *b = p->args[1];
-	if (!int_like(a->type.id) || a->type.id != b->type.id)
+	if (!tarn_type_is_int64_exact(a->type.id) || a->type.id != b->type.id)
 		return TARN_OK;
 	int sa = sides(a, j->np), sb = sides(b, j->np);
 	enum ex_cmp op = (enum ex_cmp)p->op;

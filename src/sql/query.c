@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/io.h"
 #include "base/mem.h"
 #include "columnar/array.h"
 #include "columnar/type.h"
@@ -97,6 +98,23 @@ static void sr_close(struct tarn_reader *r)
 static const struct tarn_reader_ops sr_ops = { .next = sr_next, .close = sr_close,
 					       .progress = sr_progress };
 
+/* The end of building a one-batch result: seals b and hands it and its
+ * schema s over, or frees both when rc (or the seal) fails. */
+static tarn_rc hand_over(tarn_rc rc, struct tarn_schema *s, struct tarn_batch *b,
+			 struct tarn_schema **schema, struct tarn_batch **out)
+{
+	if (!rc)
+		rc = tarn_batch_seal(b, NULL);
+	if (rc) {
+		tarn_batch_free(b);
+		tarn_schema_unref(s);
+		return rc;
+	}
+	*schema = s;
+	*out = b;
+	return TARN_OK;
+}
+
 /* A one-row result: column `name` (int64) = v. */
 static tarn_rc status_batch(const char *name, int64_t v, struct tarn_schema **schema,
 			    struct tarn_batch **out)
@@ -110,16 +128,7 @@ static tarn_rc status_batch(const char *name, int64_t v, struct tarn_schema **sc
 		rc = tarn_batch_new(s, 1, &b);
 	if (!rc)
 		rc = tarn_array_append_int(b->cols[0], v);
-	if (!rc)
-		rc = tarn_batch_seal(b, NULL);
-	if (rc) {
-		tarn_batch_free(b);
-		tarn_schema_unref(s);
-		return rc;
-	}
-	*schema = s;
-	*out = b;
-	return TARN_OK;
+	return hand_over(rc, s, b, schema, out);
 }
 
 /* Reader over a bound plan. */
@@ -200,33 +209,6 @@ static tarn_rc bind_named(struct sql_reader *s, const struct sql_script *sc,
 		return rc == TARN_ENOMEM ? tarn_err_nomem(err, "query") : rc;
 	rc = sql_bind_query(sub->stmts[0]->query, sub->text, sub->len, xo, &s->ss->env, out, err);
 	return rc ? at_loc(sc, qn->loc, rc, err) : TARN_OK;
-}
-
-/* Removes directory `dir` and everything under it (COPY ... OVERWRITE). */
-static tarn_rc remove_tree(const char *dir, struct tarn_err *err)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT || errno == ENOTDIR
-			       ? TARN_OK
-			       : tarn_err_set(err, TARN_EIO, "cannot read '%s': %s", dir, strerror(errno));
-	struct dirent *de;
-	tarn_rc rc = TARN_OK;
-	while (!rc && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		char p[4096];
-		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-		struct stat st;
-		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			rc = remove_tree(p, err);
-		else if (unlink(p) != 0)
-			rc = tarn_err_set(err, TARN_EIO, "cannot remove '%s': %s", p, strerror(errno));
-	}
-	closedir(d);
-	if (!rc && rmdir(dir) != 0)
-		rc = tarn_err_set(err, TARN_EIO, "cannot remove '%s': %s", dir, strerror(errno));
-	return rc;
 }
 
 /* COPY (query) TO 'path' (options). */
@@ -323,7 +305,7 @@ static tarn_rc run_copy(struct sql_reader *s, const struct sql_script *sc,
 	/* OVERWRITE: a partitioned COPY replaces the directory (a file is
 	 * always replaced, atomically) */
 	if (!rc && partition && overwrite)
-		rc = remove_tree(path, err);
+		rc = tarn_remove_tree(path, err);
 	if (!rc && partition) {
 		struct tarn_partition_opts po = { format, wo, 0 };
 		rc = tarn_write_partitioned(&pr->base, path, partition, &po, &n, &parts, err);
@@ -750,17 +732,9 @@ static tarn_rc run_explain(struct sql_reader *s, const struct sql_script *sc,
 		rc = tarn_array_append_bytes(b->cols[0], text.data + i, n);
 		i += n + 1;
 	}
-	if (!rc)
-		rc = tarn_batch_seal(b, NULL);
 	tarn_buf_free(&text);
-	if (rc) {
-		tarn_batch_free(b);
-		tarn_schema_unref(sch);
-		return rc == TARN_ENOMEM ? tarn_err_nomem(err, "EXPLAIN") : rc;
-	}
-	*schema = sch;
-	s->once = b;
-	return TARN_OK;
+	rc = hand_over(rc, sch, b, schema, &s->once);
+	return rc == TARN_ENOMEM ? tarn_err_nomem(err, "EXPLAIN") : rc;
 }
 
 /* A result of string columns: names[c] with rows[r * n_cols + c]. */
@@ -781,16 +755,7 @@ static tarn_rc text_result(const char *const *names, int n_cols, char **rows, in
 			const char *v = rows[r * n_cols + c];
 			rc = tarn_array_append_bytes(b->cols[c], v, strlen(v));
 		}
-	if (!rc)
-		rc = tarn_batch_seal(b, NULL);
-	if (rc) {
-		tarn_batch_free(b);
-		tarn_schema_unref(sch);
-		return rc;
-	}
-	*schema = sch;
-	*out = b;
-	return TARN_OK;
+	return hand_over(rc, sch, b, schema, out);
 }
 
 struct name_list {
@@ -1084,13 +1049,7 @@ static tarn_rc script_run(struct tarn_sql_session *ss, const char *text, size_t 
 			break;
 		case SQL_STMT_EXPLAIN:
 			rc = run_explain(s, sc, st, &xo, &schema, err);
-			if (!rc && !last) {
-				tarn_batch_free(s->once);
-				s->once = NULL;
-				tarn_schema_unref(schema);
-				schema = NULL;
-			}
-			break;
+			goto drop_unless_last;
 		case SQL_STMT_SHOW:
 			if (st->show.what != SQL_SHOW_TABLES && st->show.what != SQL_SHOW_ALL_TABLES) {
 				rc = sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc, "error",

@@ -24,17 +24,9 @@ case "${TARN_BUILD:-}" in *asan*) SECONDS_BUDGET=${SQL_DIFF_SECONDS:-20} ;; esac
 [ -d "$ROOT/tests/peers/node_modules/@duckdb/node-api" ] ||
 	{ echo "FAIL: test peers missing: run scripts/install-deps (npm install in tests/peers)" >&2; exit 1; }
 
-probe_err=$(mktemp)
-probe_st=0
-probe=$("$TARN" query --format jsonl "SELECT 1 AS x" 2>"$probe_err") || probe_st=$?
-if [ "$probe_st" != 0 ] || [ "$probe" != '{"x":1}' ]; then
-	echo "FAIL: tarn query is not available: '$TARN query --format jsonl \"SELECT 1 AS x\"' exited $probe_st" >&2
-	echo "  stdout: $(printf '%s' "$probe" | head -c 300)" >&2
-	echo "  stderr: $(head -c 300 "$probe_err")" >&2
-	rm -f "$probe_err"
-	exit 1
-fi
-rm -f "$probe_err"
+# shellcheck source=lib/sql_probe.bash
+. "$ROOT/tests/integration/lib/sql_probe.bash"
+require_tarn_query
 
 WORK=$(mktemp -d "$SCRATCH/sql_diff.XXXXXX")
 # 45 s of queries, then at most one mismatch shrunk for 15 s: about a minute.

@@ -14,16 +14,8 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 export TMPDIR=${TARN_TEST_TMP:-${TMPDIR:-/tmp}}
 
-probe_err=$(mktemp)
-probe_st=0
-probe=$("$TARN" query --format jsonl "SELECT 1 AS x" 2>"$probe_err") || probe_st=$?
-if [ "$probe_st" != 0 ] || [ "$probe" != '{"x":1}' ]; then
-	echo "FAIL: tarn query is not available: '$TARN query --format jsonl \"SELECT 1 AS x\"' exited $probe_st" >&2
-	echo "  stdout: $(printf '%s' "$probe" | head -c 300)" >&2
-	echo "  stderr: $(head -c 300 "$probe_err")" >&2
-	rm -f "$probe_err"
-	exit 1
-fi
-rm -f "$probe_err"
+# shellcheck source=lib/sql_probe.bash
+. "$ROOT/tests/integration/lib/sql_probe.bash"
+require_tarn_query
 
 exec "$PY" "$ROOT/tests/tools/sqllogic.py" --engine tarn --tarn "$TARN" -q "$ROOT"/tests/sql/*.test

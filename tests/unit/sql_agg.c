@@ -481,20 +481,7 @@ TEST(allocation_failures)
 	CHECK_STR(want, "1|3.0|a|b,a|2.5|2|0.0|a|1.5|[\"b\",\"a\",\"a\"]\n"
 			"2|4.0|a|a,c,b|NULL|3|0.0|a|3.0|[\"a\",\"c\",\"b\"]\n"
 			"3|NULL|NULL|NULL|1.0|0|NULL|NULL|1.0|[null]\n");
-	int failures = 0;
-	for (int64_t n = 0; n < 5000; n++) {
-		struct ex_op *p = plan_small(&per);
-		tarn_err_clear(&e);
-		char *r = run_text_fail(p, (int)(n % 2) * 3 + 1, 0, n, &e);
-		if (r) {
-			CHECK_STR(r, want);
-			free(r);
-			break;
-		}
-		CHECK(e.rc != TARN_OK);
-		failures++;
-	}
-	CHECK(failures > 20);
+	CHECK(fail_sweep(plan_small, &per, want, 5000, 4) > 20);
 	free(want);
 }
 

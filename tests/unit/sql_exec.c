@@ -16,24 +16,6 @@
 
 #include "base/pool.h"
 
-/* Runs the plan made by build() with 1 and 4 threads: the two results
- * must be identical; returns the first. */
-static char *run_both(struct ex_op *(*build)(void *), void *arg, struct tarn_err *err)
-{
-	char *r1 = run_text(build(arg), 1, err);
-	struct tarn_err e4 = { 0 };
-	char *r4 = run_text(build(arg), 4, &e4);
-	if (!r1 || !r4) {
-		CHECK(!r1 && !r4);
-		if (r1 == NULL && r4 == NULL)
-			CHECK_STR(err->msg, e4.msg);
-	} else {
-		CHECK_STR(r1, r4);
-	}
-	free(r4);
-	return r1;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -941,20 +923,7 @@ TEST(allocation_failures)
 	struct tarn_err e = { 0 };
 	char *want = run_text(plan_mixed(NULL), 1, &e);
 	CHECK_STR(want, "NULL|0|f\n1|0|a\n2|2|d\n3|2|c\n5|0|e\n");
-	int failures = 0;
-	for (int64_t n = 0; n < 5000; n++) {
-		struct ex_op *p = plan_mixed(NULL);
-		tarn_err_clear(&e);
-		char *r = run_text_fail(p, (int)(n % 2) * 3 + 1, 0, n, &e);
-		if (r) {
-			CHECK_STR(r, want);
-			free(r);
-			break;
-		}
-		CHECK(e.rc != TARN_OK);
-		failures++;
-	}
-	CHECK(failures > 20);
+	CHECK(fail_sweep(plan_mixed, NULL, want, 5000, 4) > 20);
 	free(want);
 }
 

@@ -1,12 +1,17 @@
 /*
  * sql_exec_util.h — helpers shared by the execution-core tests
- * (sql_exec.c, sql_expr.c, sql_tpch.c): tables from text, plans over
- * them, results as text.
+ * (every tests/unit/sql_*.c that runs plans): tables from text, plans
+ * over them, results as text, runs checked across thread counts and
+ * allocation failures.
  *
  *   schema_of("a int64; b decimal(10,2)")     fields separated by ';'
  *   rows "1|x\n2|NULL"                         cells by '|', NULL = null
  *   run_text(plan, threads, &err)              "1|x\n2|NULL\n", or NULL
  *                                              with err set on failure
+ *   run_both(build, arg, &err)                 run_text with 1 and 4 threads,
+ *                                              checked equal (needs unit.h)
+ *   fail_sweep(build, arg, want, max, thr)     allocation-failure sweep
+ *                                              (needs unit.h)
  *
  * Header-only (static functions): each test binary includes it once.
  */
@@ -257,6 +262,51 @@ static inline char *run_text(struct ex_op *root, int threads, struct tarn_err *e
 {
 	return run_text_opts(root, threads, 0, err);
 }
+
+#ifdef TARN_TESTS_UNIT_H
+/* ---- checks shared by the SQL unit tests (need unit.h first) ------------------------- */
+
+/* Runs the plan made by build() with 1 and 4 threads: the two results
+ * (or the two error messages) must be identical; returns the first. */
+static inline char *run_both(struct ex_op *(*build)(void *), void *arg, struct tarn_err *err)
+{
+	char *r1 = run_text(build(arg), 1, err);
+	struct tarn_err e4 = { 0 };
+	char *r4 = run_text(build(arg), 4, &e4);
+	if (!r1 || !r4) {
+		CHECK(!r1 && !r4);
+		if (r1 == NULL && r4 == NULL)
+			CHECK_STR(err->msg, e4.msg);
+	} else {
+		CHECK_STR(r1, r4);
+	}
+	free(r4);
+	return r1;
+}
+
+/* Allocation-failure sweep: runs the plan made by build(arg) with its
+ * n-th allocation failing, n = 0, 1, ... below max_n, on 1 and `threads`
+ * threads in turn. Every failing run must end with an error (ASan checks
+ * that nothing leaks); the first run that succeeds must give want, and
+ * ends the sweep. Returns how many runs failed. */
+static inline int fail_sweep(struct ex_op *(*build)(void *), void *arg, const char *want,
+			     int64_t max_n, int threads)
+{
+	int failures = 0;
+	for (int64_t n = 0; n < max_n && want; n++) {
+		struct tarn_err e = { 0 };
+		char *r = run_text_fail(build(arg), n % 2 ? threads : 1, 0, n, &e);
+		if (r) {
+			CHECK_STR(r, want);
+			free(r);
+			break;
+		}
+		CHECK(e.rc != TARN_OK);
+		failures++;
+	}
+	return failures;
+}
+#endif
 
 /* ---- expression builders (abort on construction errors) ------------------------------- */
 

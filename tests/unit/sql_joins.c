@@ -66,19 +66,6 @@ static void make_data(void)
 	}
 }
 
-static char *run_both(struct ex_op *(*build)(void *), void *arg, struct tarn_err *err)
-{
-	char *r1 = run_text(build(arg), 1, err);
-	struct tarn_err e4 = { 0 };
-	char *r4 = run_text(build(arg), 4, &e4);
-	if (!r1 || !r4)
-		CHECK(!r1 && !r4);
-	else
-		CHECK_STR(r1, r4);
-	free(r4);
-	return r1;
-}
-
 /* count(*), count(col c1), sum(c0), sum(c1) over a join's output. */
 static struct ex_op *summarise(struct ex_op *j, int c0, int c1)
 {

@@ -12,19 +12,6 @@
 
 #include "base/pool.h"
 
-static char *run_both(struct ex_op *(*build)(void *), void *arg, struct tarn_err *err)
-{
-	char *r1 = run_text(build(arg), 1, err);
-	struct tarn_err e4 = { 0 };
-	char *r4 = run_text(build(arg), 4, &e4);
-	if (!r1 || !r4)
-		CHECK(!r1 && !r4);
-	else
-		CHECK_STR(r1, r4);
-	free(r4);
-	return r1;
-}
-
 static int count_lines(const char *t)
 {
 	int n = 0;
@@ -268,19 +255,7 @@ TEST(allocation_failures)
 	struct tarn_err e = { 0 };
 	char *want = run_text(plan_mixed(NULL), 1, &e);
 	CHECK_STR(want, "1|a|a|0\n1|a|NULL|1\n2|NULL|NULL|0\nNULL|b|b|0\n4|d|d|0\n9|z|z|0\n");
-	int failures = 0;
-	for (int64_t n = 0; n < 5000; n++) {
-		tarn_err_clear(&e);
-		char *r = run_text_fail(plan_mixed(NULL), (int)(n % 2) * 3 + 1, 0, n, &e);
-		if (r) {
-			CHECK_STR(r, want);
-			free(r);
-			break;
-		}
-		CHECK(e.rc != TARN_OK);
-		failures++;
-	}
-	CHECK(failures > 20);
+	CHECK(fail_sweep(plan_mixed, NULL, want, 5000, 4) > 20);
 	free(want);
 }
 

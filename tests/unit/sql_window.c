@@ -83,6 +83,21 @@ static int64_t *parse(const char *text, int ncol, int n)
 	return v;
 }
 
+/* The plan's result (4 threads) parsed as rows of ncol int64; NULL when
+ * the run fails (its error printed) or the result is short. */
+static int64_t *run_parsed(struct ex_op *op, int ncol, int n)
+{
+	struct tarn_err e = { 0 };
+	char *r = run_text(op, 4, &e);
+	if (!r) {
+		fprintf(stderr, "run failed: %s\n", e.msg);
+		return NULL;
+	}
+	int64_t *v = parse(r, ncol, n);
+	free(r);
+	return v;
+}
+
 static struct ex_win_spec agg(enum ex_agg_fn fn, struct ex_expr *arg, enum ex_frame_unit u,
 			      enum ex_frame_bound s, int64_t sn, enum ex_frame_bound e, int64_t en,
 			      const char *name)
@@ -175,11 +190,7 @@ TEST(rows_frames_large_partitions)
 					     .start_n = 10, .end = EX_FB_FOLLOWING, .end_n = 10 };
 	sp[6].name = "fv";
 	struct ex_op *op = window_plan(s, t.text, 4096, false, false, sp, 7);
-	struct tarn_err e = { 0 };
-	char *r = run_text(op, 4, &e);
-	REQUIRE(r);
-	int64_t *v = parse(r, NC, N);
-	free(r);
+	int64_t *v = run_parsed(op, NC, N);
 	REQUIRE(v);
 	int64_t *g = malloc(N * 8), *o = malloc(N * 8), *x = malloc(N * 8);
 	for (int i = 0; i < N; i++) {
@@ -277,11 +288,7 @@ static void range_case(bool desc, bool nulls_first)
 	sp[5].fn = EX_WIN_CUME_DIST;
 	sp[5].name = "cd";
 	struct ex_op *op = window_plan(s, t.text, 1000, desc, nulls_first, sp, 6);
-	struct tarn_err e = { 0 };
-	char *r = run_text(op, 4, &e);
-	REQUIRE(r);
-	int64_t *v = parse(r, NC, N);
-	free(r);
+	int64_t *v = run_parsed(op, NC, N);
 	REQUIRE(v);
 	int bad = 0;
 	/* "before" in window order: smaller (asc) / larger (desc); NULLs first or last */
