@@ -1482,8 +1482,8 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		return rc;
 	}
 	case SQL_EXPR_LIKE: {
-		if (e->like.kind == SQL_GLOB)
-			return fail(b, e->loc, TARN_EUNSUPPORTED, "GLOB is not supported yet");
+		if (e->like.kind == SQL_GLOB && e->like.escape)
+			return fail(b, e->loc, TARN_EUSAGE, "GLOB takes no ESCAPE clause");
 		if (e->like.kind == SQL_SIMILAR && e->like.escape)
 			return fail(b, e->loc, TARN_EUNSUPPORTED,
 				    "SIMILAR TO ... ESCAPE is not supported yet");
@@ -1500,6 +1500,15 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		if (e->like.kind == SQL_SIMILAR) /* DuckDB: a regular expression, full match */
 			return bind_op_call(b, e, e->like.not ? SQL_OP_NOT_REGEX : SQL_OP_REGEX, x, p,
 					    out);
+		if (e->like.kind == SQL_GLOB) { /* "~~~" (DuckDB's name) in func_extra.c */
+			struct ex_expr *args[2] = { x, p };
+			struct tarn_err sub;
+			tarn_err_clear(&sub);
+			tarn_rc grc = ex_expr_func("~~~", args, 2, out, &sub);
+			if (!grc && e->like.not)
+				grc = ex_expr_not(*out, out, &sub);
+			return grc ? fail(b, e->loc, grc, "%s", sub.msg) : TARN_OK;
+		}
 		return ex_expr_like(x, p, esc, e->like.kind == SQL_ILIKE, e->like.not, out, b->err);
 	}
 	case SQL_EXPR_CAST: {
