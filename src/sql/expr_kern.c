@@ -822,6 +822,10 @@ int ex_value_cmp(const struct tarn_array *a, int64_t i, const struct tarn_array 
 		tarn_i128 p = ((const tarn_i128 *)x)[i], q = ((const tarn_i128 *)y)[j];
 		return (p > q) - (p < q);
 	}
+	case TARN_T_INTERVAL: {
+		tarn_i128 p = ex_interval_key(x + i * 16), q = ex_interval_key(y + j * 16);
+		return (p > q) - (p < q);
+	}
 	case TARN_T_STRING:
 	case TARN_T_BINARY:
 		return bytes_cmp(x + a->offsets[i], a->offsets[i + 1] - a->offsets[i],
