@@ -1211,6 +1211,99 @@ static tarn_rc bind_name_path(struct binder *b, const struct bctx *c, const stru
 	return TARN_OK;
 }
 
+/* ---- session time zone (SET TimeZone) -------------------------------------------------------
+ * TIMESTAMPTZ values stay UTC instants; a session zone other than UTC (NULL
+ * = UTC) changes what the calendar sees, as DuckDB: casts between TIMESTAMPTZ
+ * and zone-less types read or give wall time in the zone (through
+ * timezone() = AT TIME ZONE), text casts print the zone's offset, and the
+ * calendar functions below see the instant's wall time in the zone. */
+
+static bool is_tstz(const struct tarn_type *t)
+{
+	return t->id == TARN_T_TIMESTAMP && t->tz != NULL;
+}
+
+/* fn(zone, x), x taken. */
+static tarn_rc tz_call(const char *zone, const char *fn, struct ex_expr *x, struct ex_expr **out,
+		       struct tarn_err *err)
+{
+	struct ex_expr *args[2] = { NULL, x };
+	if (ex_expr_const_string(zone, strlen(zone), &args[0])) {
+		ex_expr_free(x);
+		return tarn_err_nomem(err, "time zone");
+	}
+	return ex_expr_func(fn, args, 2, out, err);
+}
+
+/* CAST(x AS t) under a session zone; *done = false leaves it to ex_expr_cast. */
+static tarn_rc tz_cast(const char *zone, struct ex_expr *x, const struct tarn_type *t,
+		       bool try_cast, bool *done, struct ex_expr **out, struct tarn_err *err)
+{
+	const struct tarn_type *f = &x->type;
+	*done = false;
+	struct ex_expr *y;
+	if (is_tstz(t) && !is_tstz(f) &&
+	    (f->id == TARN_T_STRING || f->id == TARN_T_TIMESTAMP || f->id == TARN_T_DATE32)) {
+		*done = true;
+		TRY(tz_call(zone, f->id == TARN_T_STRING ? "__tstz_parse" : "timezone", x, &y, err));
+		return ex_expr_cast(y, t, try_cast, out, err);
+	}
+	if (is_tstz(f) && !is_tstz(t) &&
+	    (t->id == TARN_T_STRING || t->id == TARN_T_TIMESTAMP || t->id == TARN_T_DATE32 ||
+	     t->id == TARN_T_TIME64)) {
+		*done = true;
+		if (t->id == TARN_T_STRING)
+			return tz_call(zone, "__tstz_text", x, out, err);
+		TRY(tz_call(zone, "timezone", x, &y, err));
+		return ex_expr_cast(y, t, try_cast, out, err);
+	}
+	return TARN_OK;
+}
+
+/* The calendar functions that read a TIMESTAMPTZ as wall time in the
+ * session zone (date_trunc's result goes back to an instant). */
+static bool tz_calendar_fn(const char *name)
+{
+	static const char *const fns[] = {
+		"date_trunc", "datetrunc", "date_part", "datepart", "extract", "strftime",
+		"year", "month", "day", "hour", "minute", "second", "millisecond",
+		"microsecond", "quarter", "week", "weekofyear", "dayofweek", "dayofmonth",
+		"dayofyear", "isodow", "isoyear", "yearweek", "dayname", "monthname",
+		"last_day", "era", "decade", "century", "millennium", "weekday",
+	};
+	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
+		if (!strcasecmp(fns[i], name))
+			return true;
+	return false;
+}
+
+/* name(args) under a session zone: TIMESTAMPTZ arguments of calendar
+ * functions become wall times (args taken on failure too). */
+static tarn_rc tz_func(const char *zone, const char *name, struct ex_expr **args, int n,
+		       struct ex_expr **out, struct tarn_err *err)
+{
+	bool wrapped = false;
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; i < n; i++) {
+		if (!rc && is_tstz(&args[i]->type)) {
+			rc = tz_call(zone, "timezone", args[i], &args[i], err);
+			if (rc)
+				args[i] = NULL;
+			wrapped = true;
+		}
+	}
+	if (rc) {
+		for (int i = 0; i < n; i++)
+			ex_expr_free(args[i]);
+		return rc;
+	}
+	TRY(ex_expr_func(name, args, n, out, err));
+	if (wrapped && (!strcasecmp(name, "date_trunc") || !strcasecmp(name, "datetrunc")) &&
+	    (*out)->type.id == TARN_T_TIMESTAMP && !(*out)->type.tz)
+		return tz_call(zone, "timezone", *out, out, err);
+	return TARN_OK;
+}
+
 static tarn_rc bind_func(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			 struct ex_expr **out)
 {
@@ -1224,6 +1317,19 @@ static tarn_rc bind_func(struct binder *b, const struct bctx *c, const struct sq
 			    c->clause ? c->clause : "this place");
 	if (f->star || f->distinct || f->n_order || f->filter || f->n_within)
 		return fail(b, e->loc, TARN_EUSAGE, "%s() is not an aggregate", name);
+	if (name_eq(name, "current_setting") && f->n_args == 1 &&
+	    f->args[0].value->kind == SQL_EXPR_LITERAL &&
+	    f->args[0].value->lit.kind == SQL_LIT_STRING) {
+		const char *k = f->args[0].value->lit.text, *v = NULL;
+		if (!strcasecmp(k, "timezone"))
+			v = b->env && b->env->timezone ? b->env->timezone : "UTC";
+		else if (!strcasecmp(k, "file_search_path"))
+			v = b->env && b->env->search_path ? b->env->search_path : "";
+		else
+			return fail(b, f->args[0].value->loc, TARN_EUSAGE,
+				    "unknown setting '%s' (tarn knows: file_search_path, TimeZone)", k);
+		return ex_expr_const_string(v, strlen(v), out) ? nomem(b) : TARN_OK;
+	}
 	if (name_eq(name, "unnest"))
 		return fail(b, e->loc, TARN_EUNSUPPORTED,
 			    "unnest() is supported in the SELECT list and in FROM only");
@@ -1255,7 +1361,9 @@ static tarn_rc bind_func(struct binder *b, const struct bctx *c, const struct sq
 	}
 	struct tarn_err sub;
 	tarn_err_clear(&sub);
-	rc = ex_expr_func(name, args, f->n_args, out, &sub);
+	const char *zone = b->env ? b->env->timezone : NULL;
+	rc = zone && tz_calendar_fn(name) ? tz_func(zone, name, args, f->n_args, out, &sub)
+					  : ex_expr_func(name, args, f->n_args, out, &sub);
 	tarn_free(args);
 	if (rc)
 		return fail(b, e->loc, rc, "%s", sub.msg);
@@ -1516,7 +1624,15 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		TRY(sql_type_to_tarn(e->cast.type, b->text, b->len, &t, b->err));
 		struct ex_expr *x;
 		tarn_rc rc = bind_expr(b, c, e->cast.arg, &x);
-		if (!rc)
+		bool done = false;
+		if (!rc && b->env && b->env->timezone) {
+			struct tarn_err sub;
+			tarn_err_clear(&sub);
+			rc = tz_cast(b->env->timezone, x, &t, e->cast.try_, &done, out, &sub);
+			if (rc)
+				rc = fail(b, e->loc, rc, "%s", sub.msg);
+		}
+		if (!rc && !done)
 			rc = ex_expr_cast(x, &t, e->cast.try_, out, b->err);
 		tarn_type_clear(&t);
 		return rc;

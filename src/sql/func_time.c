@@ -25,6 +25,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -163,6 +164,119 @@ static tarn_rc eval_timezone(const struct ex_expr *e, const struct ex_fargs *a, 
 	}
 	orc_tz_free(row_tz);
 	return rc;
+}
+
+/* ---- session time zone ------------------------------------------------------------------- */
+
+/* The binder's lowering of a session time zone other than UTC (SET TimeZone):
+ *   __tstz_text(zone, x)  TIMESTAMPTZ -> VARCHAR: the wall time in zone with its
+ *                         UTC offset, as DuckDB prints (+02, +05:30, -03).
+ *   __tstz_parse(zone, s) VARCHAR -> TIMESTAMPTZ: text with an offset (or Z) is
+ *                         that instant; text without one is wall time in zone.
+ * The zone is a constant loaded once at bind. */
+static tarn_rc bind_session_tz(struct ex_expr *e, bool parse, struct tarn_err *err)
+{
+	TRY(ex_fn_want_string(e, 0, err));
+	const struct ex_expr *z = e->args[0];
+	if (z->kind != EX_E_CONST || ex_is_null(z->value, 0))
+		return tarn_err_set(err, TARN_EUSAGE, "%s: the zone must be a constant", e->fn->name);
+	if (parse)
+		TRY(ex_fn_want_string(e, 1, err));
+	else
+		TRY(want_ts_us(e, 1, err));
+	size_t n;
+	const uint8_t *p = tarn_array_get_bytes(z->value, 0, &n);
+	struct orc_tz *tz;
+	TRY(tz_load(e->fn->name, p, n, &tz, err));
+	e->fn_state = tz;
+	e->fn_state_free = tz_state_free;
+	e->fn_state_copy = tz_state_copy;
+	if (parse)
+		return tarn_type_init_timestamp(&e->type, TARN_UNIT_US, "UTC");
+	tarn_type_init(&e->type, TARN_T_STRING);
+	return TARN_OK;
+}
+
+static tarn_rc bind_tstz_text(struct ex_expr *e, struct tarn_err *err)
+{
+	return bind_session_tz(e, false, err);
+}
+
+static tarn_rc bind_tstz_parse(struct ex_expr *e, struct tarn_err *err)
+{
+	return bind_session_tz(e, true, err);
+}
+
+static tarn_rc eval_tstz_text(const struct ex_expr *e, const struct ex_fargs *a,
+			      const uint32_t *sel, int64_t n, struct tarn_array *r,
+			      struct tarn_err *err)
+{
+	const struct ex_vec *x = &a->v[1];
+	const struct orc_tz *tz = e->fn_state;
+	TRY(ex_validity_and(r, x, 1, r->length));
+	struct ex_strout o;
+	ex_strout_init(&o, r);
+	for (int64_t k = 0; k < n; k++) {
+		int64_t i = ROW(k);
+		ex_strout_row(&o, i);
+		if (vec_null(x, i))
+			continue;
+		int64_t v = ((const int64_t *)x->a->values)[VROW(x, i)];
+		int64_t sec = floor_div(v, 1000000);
+		int64_t off = orc_tz_offset(tz, sec);
+		char buf[TARN_FMT_MAX + 16];
+		size_t len = tarn_fmt_timestamp(buf, v + off * 1000000, TARN_UNIT_US, false);
+		int64_t ao = off < 0 ? -off : off;
+		len += (size_t)snprintf(buf + len, 16, "%c%02d", off < 0 ? '-' : '+', (int)(ao / 3600));
+		if (ao % 3600)
+			len += (size_t)snprintf(buf + len, 16, ":%02d", (int)(ao % 3600 / 60));
+		if (ao % 60)
+			len += (size_t)snprintf(buf + len, 16, ":%02d", (int)(ao % 60));
+		tarn_rc rc = ex_strout_put(&o, buf, len);
+		if (rc)
+			return ex_fn_str_fail(rc, "CAST", err);
+	}
+	ex_strout_done(&o);
+	return TARN_OK;
+}
+
+static tarn_rc eval_tstz_parse(const struct ex_expr *e, const struct ex_fargs *a,
+			       const uint32_t *sel, int64_t n, struct tarn_array *r,
+			       struct tarn_err *err)
+{
+	const struct ex_vec *x = &a->v[1];
+	const struct orc_tz *tz = e->fn_state;
+	TRY(ex_validity_and(r, x, 1, r->length));
+	int64_t *z = (int64_t *)r->values;
+	for (int64_t k = 0; k < n; k++) {
+		int64_t i = ROW(k);
+		if (vec_null(x, i))
+			continue;
+		size_t len;
+		const uint8_t *p = ex_str_at(x, i, &len);
+		/* DuckDB trims surrounding spaces */
+		while (len && p[0] == ' ')
+			p++, len--;
+		while (len && p[len - 1] == ' ')
+			len--;
+		int64_t v;
+		bool has_off = false;
+		if (!tarn_parse_timestamp((const char *)p, len, TARN_UNIT_US, &v, &has_off)) {
+			int32_t d;
+			if (!tarn_parse_date((const char *)p, len, &d))
+				return tarn_err_set(err, TARN_EDATA,
+						    "CAST: '%.*s' is not a TIMESTAMPTZ (YYYY-MM-DD "
+						    "HH:MM:SS[.ffffff][+HH[:MM]])",
+						    (int)(len > 60 ? 60 : len), (const char *)p);
+			v = (int64_t)d * US_DAY;
+		}
+		if (!has_off) {
+			int64_t sec = floor_div(v, 1000000), frac = v - sec * 1000000;
+			v = tz_local_to_utc(tz, sec) * 1000000 + frac;
+		}
+		z[i] = v;
+	}
+	return TARN_OK;
 }
 
 /* ---- strptime --------------------------------------------------------------------------------- */
@@ -924,6 +1038,14 @@ const struct ex_func ex_funcs_time[] = {
 	  bind_strptime, eval_strptime },
 	{ "try_strptime", 2, 2, "try_strptime(s, fmt): strptime, NULL when s does not match",
 	  bind_strptime, eval_strptime },
+	{ "__tstz_text", 2, 2,
+	  "__tstz_text(zone, x): TIMESTAMPTZ as text in zone with its offset (CAST under SET "
+	  "TimeZone)",
+	  bind_tstz_text, eval_tstz_text },
+	{ "__tstz_parse", 2, 2,
+	  "__tstz_parse(zone, s): text as TIMESTAMPTZ, wall time in zone unless it has an offset "
+	  "(CAST under SET TimeZone)",
+	  bind_tstz_parse, eval_tstz_parse },
 	{ "to_timestamp", 1, 1, "to_timestamp(sec): TIMESTAMPTZ sec seconds after 1970-01-01 UTC",
 	  bind_to_timestamp, eval_to_timestamp },
 	{ "+", 2, 2, "a + b: interval + interval, timestamp/date + interval", bind_iv_arith,
