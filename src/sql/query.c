@@ -76,7 +76,8 @@ static void sr_progress(const struct tarn_reader *r, int64_t *done, int64_t *tot
 }
 
 /* SET TimeZone = z (NULL = RESET): UTC names clear it; another name must
- * load from the tz database (the TZif reader AT TIME ZONE uses). */
+ * load from the tz database (the TZif reader AT TIME ZONE uses). sc NULL:
+ * from tarn_sql_opts.timezone (no location to show). */
 static tarn_rc set_timezone(struct sql_env *e, const char *z, const struct sql_script *sc,
 			    sql_loc loc, struct tarn_err *err)
 {
@@ -94,6 +95,11 @@ static tarn_rc set_timezone(struct sql_env *e, const char *z, const struct sql_s
 		orc_tz_free(tz);
 		if (rc == TARN_ENOMEM)
 			return tarn_err_nomem(err, "SET TimeZone");
+		if (rc && !sc)
+			return tarn_err_set(err, TARN_EUSAGE,
+					    "unknown time zone '%s'%s%s (names come from the tz "
+					    "database, e.g. 'Europe/Berlin', 'UTC')",
+					    z, why ? ": " : "", why ? why : "");
 		if (rc)
 			return sql_err_at(err, TARN_EUSAGE, sc->text, sc->len, loc, "error",
 					  "unknown time zone '%s'%s%s (names come from the tz "
@@ -982,6 +988,13 @@ tarn_rc tarn_sql_session_new(const struct tarn_sql_opts *o, struct tarn_sql_sess
 		tarn_free(ss);
 		return TARN_ENOMEM;
 	}
+	struct tarn_err e;
+	tarn_err_clear(&e);
+	tarn_rc rc = o && o->timezone ? set_timezone(&ss->env, o->timezone, NULL, 0, &e) : TARN_OK;
+	if (rc) {
+		tarn_sql_session_free(ss);
+		return rc; /* TARN_EUSAGE: an unknown zone */
+	}
 	*out = ss;
 	return TARN_OK;
 }
@@ -1177,6 +1190,12 @@ tarn_rc tarn_sql_open(const char *text, size_t len, const struct tarn_sql_opts *
 {
 	*out = NULL;
 	struct tarn_sql_session *ss = NULL;
+	if (o && o->timezone) { /* the zone's error message */
+		struct sql_env tz = { 0 };
+		tarn_rc zrc = set_timezone(&tz, o->timezone, NULL, 0, err);
+		tarn_free(tz.timezone);
+		TRY(zrc);
+	}
 	if (tarn_sql_session_new(o, &ss))
 		return tarn_err_nomem(err, "query");
 	tarn_rc rc = script_run(ss, text, len, out, err);
