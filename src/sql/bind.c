@@ -976,6 +976,115 @@ static tarn_rc bind_op_call(struct binder *b, const struct sql_expr *e, enum sql
 	return rc ? fail(b, e->loc, rc, "%s", sub.msg) : TARN_OK;
 }
 
+/* ---- session time zone (SET TimeZone) -------------------------------------------------------
+ * TIMESTAMPTZ values stay UTC instants; a session zone other than UTC (NULL
+ * = UTC) changes what the calendar sees, as DuckDB: casts between TIMESTAMPTZ
+ * and zone-less types read or give wall time in the zone (through
+ * timezone() = AT TIME ZONE), text casts print the zone's offset, and the
+ * calendar functions below see the instant's wall time in the zone. */
+
+static bool is_tstz(const struct tarn_type *t)
+{
+	return t->id == TARN_T_TIMESTAMP && t->tz != NULL;
+}
+
+/* fn(zone, x), x taken. */
+static tarn_rc tz_call(const char *zone, const char *fn, struct ex_expr *x, struct ex_expr **out,
+		       struct tarn_err *err)
+{
+	struct ex_expr *args[2] = { NULL, x };
+	if (ex_expr_const_string(zone, strlen(zone), &args[0])) {
+		ex_expr_free(x);
+		return tarn_err_nomem(err, "time zone");
+	}
+	return ex_expr_func(fn, args, 2, out, err);
+}
+
+/* CAST(x AS t) under a session zone; *done = false leaves it to ex_expr_cast. */
+static tarn_rc tz_cast(const char *zone, struct ex_expr *x, const struct tarn_type *t,
+		       bool try_cast, bool *done, struct ex_expr **out, struct tarn_err *err)
+{
+	const struct tarn_type *f = &x->type;
+	*done = false;
+	struct ex_expr *y;
+	if (is_tstz(t) && !is_tstz(f) &&
+	    (f->id == TARN_T_STRING || f->id == TARN_T_TIMESTAMP || f->id == TARN_T_DATE32)) {
+		*done = true;
+		TRY(tz_call(zone, f->id == TARN_T_STRING ? "__tstz_parse" : "timezone", x, &y, err));
+		return ex_expr_cast(y, t, try_cast, out, err);
+	}
+	if (is_tstz(f) && !is_tstz(t) &&
+	    (t->id == TARN_T_STRING || t->id == TARN_T_TIMESTAMP || t->id == TARN_T_DATE32 ||
+	     t->id == TARN_T_TIME64)) {
+		*done = true;
+		if (t->id == TARN_T_STRING)
+			return tz_call(zone, "__tstz_text", x, out, err);
+		TRY(tz_call(zone, "timezone", x, &y, err));
+		return ex_expr_cast(y, t, try_cast, out, err);
+	}
+	return TARN_OK;
+}
+
+/* The calendar functions that read a TIMESTAMPTZ as wall time in the
+ * session zone (date_trunc's result goes back to an instant). */
+static bool tz_calendar_fn(const char *name)
+{
+	static const char *const fns[] = {
+		"date_trunc", "datetrunc", "date_part", "datepart", "extract", "strftime",
+		"year", "month", "day", "hour", "minute", "second", "millisecond",
+		"microsecond", "quarter", "week", "weekofyear", "dayofweek", "dayofmonth",
+		"dayofyear", "isodow", "isoyear", "yearweek", "dayname", "monthname",
+		"last_day", "era", "decade", "century", "millennium", "weekday",
+	};
+	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
+		if (!strcasecmp(fns[i], name))
+			return true;
+	return false;
+}
+
+/* name(args) under a session zone: TIMESTAMPTZ arguments of calendar
+ * functions become wall times (args taken on failure too). */
+static tarn_rc tz_func(const char *zone, const char *name, struct ex_expr **args, int n,
+		       struct ex_expr **out, struct tarn_err *err)
+{
+	bool wrapped = false;
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; i < n; i++) {
+		if (!rc && is_tstz(&args[i]->type)) {
+			rc = tz_call(zone, "timezone", args[i], &args[i], err);
+			if (rc)
+				args[i] = NULL;
+			wrapped = true;
+		}
+	}
+	if (rc) {
+		for (int i = 0; i < n; i++)
+			ex_expr_free(args[i]);
+		return rc;
+	}
+	TRY(ex_expr_func(name, args, n, out, err));
+	if (wrapped && (!strcasecmp(name, "date_trunc") || !strcasecmp(name, "datetrunc")) &&
+	    (*out)->type.id == TARN_T_TIMESTAMP && !(*out)->type.tz)
+		return tz_call(zone, "timezone", *out, out, err);
+	return TARN_OK;
+}
+
+/* x + (m months, d days, us microseconds). Under a session zone a
+ * TIMESTAMPTZ moves months and days on the zone's calendar (wall time, then
+ * back to an instant, as DuckDB's ICU), then us as elapsed time. */
+static tarn_rc tz_date_add(struct binder *b, struct ex_expr *x, int32_t m, int32_t d, int64_t us,
+			   struct ex_expr **out)
+{
+	const char *zone = b->env ? b->env->timezone : NULL;
+	if (!zone || !is_tstz(&x->type) || (m == 0 && d == 0))
+		return ex_expr_date_add(x, m, d, us, out, b->err);
+	struct ex_expr *y;
+	TRY(tz_call(zone, "timezone", x, &y, b->err));
+	TRY(ex_expr_date_add(y, m, d, 0, &y, b->err));
+	TRY(tz_call(zone, "timezone", y, &y, b->err));
+	return ex_expr_date_add(y, 0, 0, us, out, b->err);
+}
+
 static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			   struct ex_expr **out)
 {
@@ -991,7 +1100,7 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 			return interval_op(b, op == SQL_OP_SUB ? EX_SUB : EX_ADD, x, m, d, us, out);
 		if (op == SQL_OP_SUB)
 			m = -m, d = -d, us = -us;
-		return ex_expr_date_add(x, m, d, us, out, b->err);
+		return tz_date_add(b, x, m, d, us, out);
 	}
 	if (op == SQL_OP_ADD && e->binary.l->kind == SQL_EXPR_INTERVAL) {
 		int32_t m, d;
@@ -1001,7 +1110,7 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 		TRY(bind_expr(b, c, e->binary.r, &x));
 		if (x->type.id == TARN_T_INTERVAL)
 			return interval_op(b, EX_ADD, x, m, d, us, out);
-		return ex_expr_date_add(x, m, d, us, out, b->err);
+		return tz_date_add(b, x, m, d, us, out);
 	}
 	struct ex_expr *l, *r;
 	TRY(bind_expr(b, c, e->binary.l, &l));
@@ -1009,6 +1118,40 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 	if (rc) {
 		ex_expr_free(l);
 		return rc;
+	}
+	bool cmp = op == SQL_OP_EQ || op == SQL_OP_NE || op == SQL_OP_LT || op == SQL_OP_LE ||
+		   op == SQL_OP_GT || op == SQL_OP_GE || op == SQL_OP_IS_DISTINCT ||
+		   op == SQL_OP_IS_NOT_DISTINCT;
+	if (cmp && b->env && b->env->timezone && is_tstz(&l->type) != is_tstz(&r->type)) {
+		/* TIMESTAMPTZ vs a zone-less timestamp, date or text: the other side
+		 * becomes an instant read in the session zone (as DuckDB) */
+		struct ex_expr **o = is_tstz(&l->type) ? &r : &l;
+		const struct tarn_type *tt = is_tstz(&l->type) ? &l->type : &r->type;
+		struct tarn_type t;
+		bool done = false;
+		struct tarn_err sub;
+		tarn_err_clear(&sub);
+		rc = tarn_type_copy(&t, tt) ? TARN_ENOMEM : TARN_OK;
+		if (!rc) {
+			rc = tz_cast(b->env->timezone, *o, &t, false, &done, o, &sub);
+			tarn_type_clear(&t);
+			if (rc)
+				*o = NULL; /* tz_cast took it */
+		}
+		if (rc) {
+			ex_expr_free(l);
+			ex_expr_free(r);
+			return rc == TARN_ENOMEM ? nomem(b) : fail(b, e->loc, rc, "%s", sub.msg);
+		}
+	}
+	if ((op == SQL_OP_ADD || op == SQL_OP_SUB) && b->env && b->env->timezone &&
+	    ((is_tstz(&l->type) && r->type.id == TARN_T_INTERVAL) ||
+	     (is_tstz(&r->type) && l->type.id == TARN_T_INTERVAL))) {
+		ex_expr_free(l);
+		ex_expr_free(r);
+		return fail(b, e->loc, TARN_EUNSUPPORTED,
+			    "TIMESTAMPTZ %s a computed interval under SET TimeZone is not supported "
+			    "yet; use a constant INTERVAL '...'", op == SQL_OP_ADD ? "+" : "-");
 	}
 	switch (op) {
 	case SQL_OP_ADD:
@@ -1208,99 +1351,6 @@ static tarn_rc bind_name_path(struct binder *b, const struct bctx *c, const stru
 		*out = x;
 		return TARN_OK;
 	}
-	return TARN_OK;
-}
-
-/* ---- session time zone (SET TimeZone) -------------------------------------------------------
- * TIMESTAMPTZ values stay UTC instants; a session zone other than UTC (NULL
- * = UTC) changes what the calendar sees, as DuckDB: casts between TIMESTAMPTZ
- * and zone-less types read or give wall time in the zone (through
- * timezone() = AT TIME ZONE), text casts print the zone's offset, and the
- * calendar functions below see the instant's wall time in the zone. */
-
-static bool is_tstz(const struct tarn_type *t)
-{
-	return t->id == TARN_T_TIMESTAMP && t->tz != NULL;
-}
-
-/* fn(zone, x), x taken. */
-static tarn_rc tz_call(const char *zone, const char *fn, struct ex_expr *x, struct ex_expr **out,
-		       struct tarn_err *err)
-{
-	struct ex_expr *args[2] = { NULL, x };
-	if (ex_expr_const_string(zone, strlen(zone), &args[0])) {
-		ex_expr_free(x);
-		return tarn_err_nomem(err, "time zone");
-	}
-	return ex_expr_func(fn, args, 2, out, err);
-}
-
-/* CAST(x AS t) under a session zone; *done = false leaves it to ex_expr_cast. */
-static tarn_rc tz_cast(const char *zone, struct ex_expr *x, const struct tarn_type *t,
-		       bool try_cast, bool *done, struct ex_expr **out, struct tarn_err *err)
-{
-	const struct tarn_type *f = &x->type;
-	*done = false;
-	struct ex_expr *y;
-	if (is_tstz(t) && !is_tstz(f) &&
-	    (f->id == TARN_T_STRING || f->id == TARN_T_TIMESTAMP || f->id == TARN_T_DATE32)) {
-		*done = true;
-		TRY(tz_call(zone, f->id == TARN_T_STRING ? "__tstz_parse" : "timezone", x, &y, err));
-		return ex_expr_cast(y, t, try_cast, out, err);
-	}
-	if (is_tstz(f) && !is_tstz(t) &&
-	    (t->id == TARN_T_STRING || t->id == TARN_T_TIMESTAMP || t->id == TARN_T_DATE32 ||
-	     t->id == TARN_T_TIME64)) {
-		*done = true;
-		if (t->id == TARN_T_STRING)
-			return tz_call(zone, "__tstz_text", x, out, err);
-		TRY(tz_call(zone, "timezone", x, &y, err));
-		return ex_expr_cast(y, t, try_cast, out, err);
-	}
-	return TARN_OK;
-}
-
-/* The calendar functions that read a TIMESTAMPTZ as wall time in the
- * session zone (date_trunc's result goes back to an instant). */
-static bool tz_calendar_fn(const char *name)
-{
-	static const char *const fns[] = {
-		"date_trunc", "datetrunc", "date_part", "datepart", "extract", "strftime",
-		"year", "month", "day", "hour", "minute", "second", "millisecond",
-		"microsecond", "quarter", "week", "weekofyear", "dayofweek", "dayofmonth",
-		"dayofyear", "isodow", "isoyear", "yearweek", "dayname", "monthname",
-		"last_day", "era", "decade", "century", "millennium", "weekday",
-	};
-	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
-		if (!strcasecmp(fns[i], name))
-			return true;
-	return false;
-}
-
-/* name(args) under a session zone: TIMESTAMPTZ arguments of calendar
- * functions become wall times (args taken on failure too). */
-static tarn_rc tz_func(const char *zone, const char *name, struct ex_expr **args, int n,
-		       struct ex_expr **out, struct tarn_err *err)
-{
-	bool wrapped = false;
-	tarn_rc rc = TARN_OK;
-	for (int i = 0; i < n; i++) {
-		if (!rc && is_tstz(&args[i]->type)) {
-			rc = tz_call(zone, "timezone", args[i], &args[i], err);
-			if (rc)
-				args[i] = NULL;
-			wrapped = true;
-		}
-	}
-	if (rc) {
-		for (int i = 0; i < n; i++)
-			ex_expr_free(args[i]);
-		return rc;
-	}
-	TRY(ex_expr_func(name, args, n, out, err));
-	if (wrapped && (!strcasecmp(name, "date_trunc") || !strcasecmp(name, "datetrunc")) &&
-	    (*out)->type.id == TARN_T_TIMESTAMP && !(*out)->type.tz)
-		return tz_call(zone, "timezone", *out, out, err);
 	return TARN_OK;
 }
 

@@ -2643,7 +2643,8 @@ static tarn_rc holistic_setup(struct agg_def *d, struct tarn_err *err)
 	const char *name = ex_agg_name(d->fn);
 	for (int k = 0; k < d->n_order; k++) {
 		ex_expr_prepare(d->order[k].expr);
-		if (!ex_type_is_scalar(d->order[k].expr->type.id))
+		if (!ex_type_is_scalar(d->order[k].expr->type.id) &&
+		    d->order[k].expr->type.id != TARN_T_INTERVAL)
 			return tarn_err_set(err, TARN_EUNSUPPORTED,
 					    "%s: ORDER BY a %s value is not supported", name,
 					    tarn_type_id_name(d->order[k].expr->type.id));
