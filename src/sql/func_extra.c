@@ -224,29 +224,7 @@ static tarn_rc bind_sha256(struct ex_expr *e, struct tarn_err *err)
 static tarn_rc eval_sha256(const struct ex_expr *e, const struct ex_fargs *a, const uint32_t *sel,
 			   int64_t n, struct tarn_array *r, struct tarn_err *err)
 {
-	TRY(ex_validity_and(r, a->v, 1, r->length));
-	struct ex_strout o;
-	ex_strout_init(&o, r);
-	tarn_rc rc = TARN_OK;
-	static const char hex[] = "0123456789abcdef";
-	for (int64_t k = 0; k < n && !rc; k++) {
-		int64_t i = ROW(k);
-		ex_strout_row(&o, i);
-		if (r->validity && !tarn_bit_get(r->validity, i))
-			continue;
-		size_t len;
-		const uint8_t *p = ex_str_at(&a->v[0], i, &len);
-		uint8_t d[32];
-		char txt[64];
-		sha256(p, len, d);
-		for (int j = 0; j < 32; j++) {
-			txt[2 * j] = hex[d[j] >> 4];
-			txt[2 * j + 1] = hex[d[j] & 15];
-		}
-		rc = ex_strout_put(&o, txt, sizeof txt);
-	}
-	ex_strout_done(&o);
-	return rc ? ex_fn_str_fail(rc, "sha256", err) : TARN_OK;
+	return ex_fn_digest_hex(a, sel, n, r, sha256, 32, "sha256", err);
 }
 
 /* ---- unicode ------------------------------------------------------------------------------ */
@@ -262,23 +240,7 @@ static tarn_rc bind_unicode(struct ex_expr *e, struct tarn_err *err)
 static tarn_rc eval_unicode(const struct ex_expr *e, const struct ex_fargs *a, const uint32_t *sel,
 			    int64_t n, struct tarn_array *r, struct tarn_err *err)
 {
-	TRY(ex_validity_and(r, a->v, 1, r->length));
-	for (int64_t k = 0; k < n; k++) {
-		int64_t i = ROW(k);
-		size_t len;
-		const uint8_t *p = ex_str_at(&a->v[0], i, &len);
-		int32_t cp = -1;
-		if (len) {
-			uint8_t c = p[0];
-			int extra = c < 0x80 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
-			uint32_t u = extra == 0 ? c : (uint32_t)(c & (0x3f >> extra));
-			for (int b = 1; b <= extra && (size_t)b < len; b++)
-				u = (u << 6) | (p[b] & 0x3f);
-			cp = (int32_t)u;
-		}
-		((int32_t *)r->values)[i] = cp;
-	}
-	return TARN_OK;
+	return ex_fn_first_codepoint(a, sel, n, r, -1);
 }
 
 /* ---- GLOB ---------------------------------------------------------------------------------- */

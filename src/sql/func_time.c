@@ -557,10 +557,7 @@ static tarn_rc eval_to_timestamp(const struct ex_expr *e, const struct ex_fargs 
 enum spart { S_YEAR, S_QUARTER, S_MONTH, S_WEEK, S_DAY, S_HOUR, S_MINUTE, S_SECOND, S_MS, S_US,
 	     S_DECADE, S_CENTURY, S_MILLENNIUM };
 
-static const struct {
-	const char *name;
-	int part;
-} sparts[] = {
+static const struct ex_part_name sparts[] = {
 	{ "year", S_YEAR },	      { "years", S_YEAR },	     { "y", S_YEAR },
 	{ "quarter", S_QUARTER },     { "quarters", S_QUARTER },   { "month", S_MONTH },
 	{ "months", S_MONTH },	      { "mon", S_MONTH },	   { "week", S_WEEK },
@@ -577,20 +574,7 @@ static const struct {
 
 static tarn_rc bind_date_sub(struct ex_expr *e, struct tarn_err *err)
 {
-	TRY(ex_fn_want_string(e, 0, err));
-	const struct ex_expr *p = e->args[0];
-	if (p->kind != EX_E_CONST || ex_is_null(p->value, 0))
-		return tarn_err_set(err, TARN_EUSAGE, "%s: the part must be a constant string",
-				    e->fn->name);
-	size_t n;
-	const uint8_t *s = tarn_array_get_bytes(p->value, 0, &n);
-	e->fn_arg = -1;
-	for (size_t i = 0; i < sizeof sparts / sizeof *sparts; i++)
-		if (strlen(sparts[i].name) == n && !strncasecmp(sparts[i].name, (const char *)s, n))
-			e->fn_arg = sparts[i].part;
-	if (e->fn_arg < 0)
-		return tarn_err_set(err, TARN_EUSAGE, "%s: unknown part '%.*s'", e->fn->name,
-				    (int)(n > 40 ? 40 : n), (const char *)s);
+	TRY(ex_fn_const_part(e, sparts, sizeof sparts / sizeof *sparts, "part", err));
 	TRY(want_ts_us(e, 1, err));
 	TRY(want_ts_us(e, 2, err));
 	tarn_type_init(&e->type, TARN_T_INT64);
@@ -864,7 +848,7 @@ static tarn_rc eval_iv_key(const struct ex_expr *e, const struct ex_fargs *a, co
 	for (int64_t k = 0; k < n; k++) {
 		int64_t i = ROW(k);
 		struct tarn_interval x = iv_at(&a->v[0], i);
-		tarn_i128 v = ((tarn_i128)x.months * 30 + x.days) * US_DAY + x.micros;
+		tarn_i128 v = ex_interval_key((const uint8_t *)&x);
 		memcpy(r->values + (size_t)i * 16, &v, 16);
 	}
 	return TARN_OK;
@@ -958,10 +942,7 @@ static tarn_rc eval_to_unit(const struct ex_expr *e, const struct ex_fargs *a, c
 enum { IP_YEAR, IP_QUARTER, IP_MONTH, IP_DAY, IP_HOUR, IP_MINUTE, IP_SECOND, IP_MS, IP_US, IP_EPOCH,
        IP_DECADE, IP_CENTURY, IP_MILLENNIUM };
 
-static const struct {
-	const char *name;
-	int part;
-} ip_names[] = {
+static const struct ex_part_name ip_names[] = {
 	{ "year", IP_YEAR },	   { "years", IP_YEAR },	     { "quarter", IP_QUARTER },
 	{ "month", IP_MONTH },	   { "months", IP_MONTH },	     { "day", IP_DAY },
 	{ "days", IP_DAY },	   { "hour", IP_HOUR },		     { "hours", IP_HOUR },
@@ -973,21 +954,8 @@ static const struct {
 
 static tarn_rc bind_iv_part(struct ex_expr *e, struct tarn_err *err)
 {
-	TRY(ex_fn_want_string(e, 0, err));
 	TRY(want_interval(e, 1, err));
-	const struct ex_expr *p = e->args[0];
-	if (p->kind != EX_E_CONST || ex_is_null(p->value, 0))
-		return tarn_err_set(err, TARN_EUSAGE, "%s: the part must be a constant string",
-				    e->fn->name);
-	size_t n;
-	const uint8_t *s = tarn_array_get_bytes(p->value, 0, &n);
-	e->fn_arg = -1;
-	for (size_t i = 0; i < sizeof ip_names / sizeof *ip_names; i++)
-		if (strlen(ip_names[i].name) == n && !strncasecmp(ip_names[i].name, (const char *)s, n))
-			e->fn_arg = ip_names[i].part;
-	if (e->fn_arg < 0)
-		return tarn_err_set(err, TARN_EUSAGE, "%s: '%.*s' is not a part of an interval",
-				    e->fn->name, (int)(n > 40 ? 40 : n), (const char *)s);
+	TRY(ex_fn_const_part(e, ip_names, sizeof ip_names / sizeof *ip_names, "interval part", err));
 	tarn_type_init(&e->type, e->fn_arg == IP_EPOCH ? TARN_T_FLOAT64 : TARN_T_INT64);
 	return TARN_OK;
 }
