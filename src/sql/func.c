@@ -823,6 +823,28 @@ static tarn_rc bind_part(struct ex_expr *e, struct tarn_err *err)
 				err);
 }
 
+tarn_rc ex_fn_coerce_common(struct ex_expr *e, struct tarn_type *out, struct tarn_err *err)
+{
+	tarn_type_init(out, TARN_T_NULL);
+	for (int i = 0; i < e->n_args; i++) {
+		struct tarn_type u;
+		tarn_type_init(&u, TARN_T_NULL);
+		tarn_rc rc = ex_type_common(out, &e->args[i]->type, &u, err);
+		tarn_type_clear(out);
+		if (rc)
+			return rc;
+		*out = u;
+	}
+	for (int i = 0; i < e->n_args; i++) {
+		tarn_rc rc = ex_expr_coerce(&e->args[i], out, err);
+		if (rc) {
+			tarn_type_clear(out);
+			return rc;
+		}
+	}
+	return TARN_OK;
+}
+
 /* The temporal argument: date, timestamp or time (strings cast to timestamp). */
 tarn_rc ex_fn_want_temporal(struct ex_expr *e, int i, bool time_ok, struct tarn_err *err)
 {

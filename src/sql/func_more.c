@@ -298,21 +298,8 @@ static tarn_rc eval_gcd(const struct ex_expr *e, const struct ex_fargs *a, const
 static tarn_rc bind_greatest(struct ex_expr *e, struct tarn_err *err)
 {
 	struct tarn_type t;
-	tarn_type_init(&t, TARN_T_NULL);
-	for (int i = 0; i < e->n_args; i++) {
-		struct tarn_type u;
-		tarn_type_init(&u, TARN_T_NULL);
-		tarn_rc rc = ex_type_common(&t, &e->args[i]->type, &u, err);
-		tarn_type_clear(&t);
-		if (rc)
-			return rc;
-		t = u;
-	}
-	tarn_rc rc = TARN_OK;
-	for (int i = 0; i < e->n_args && !rc; i++)
-		rc = ex_expr_coerce(&e->args[i], &t, err);
-	if (!rc)
-		rc = tarn_type_copy(&e->type, &t);
+	TRY(ex_fn_coerce_common(e, &t, err));
+	tarn_rc rc = tarn_type_copy(&e->type, &t);
 	tarn_type_clear(&t);
 	e->fn_arg = !strcasecmp(e->fn->name, "greatest");
 	return rc;
