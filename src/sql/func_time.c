@@ -14,7 +14,8 @@
  *     wall time that occurs twice (fall back) is the later instant, one
  *     skipped by a spring-forward gap uses the offset before the gap;
  *   TIMESTAMPTZ AT TIME ZONE z -> TIMESTAMP: the instant's wall time in z.
- * TIMESTAMPTZ values are UTC instants; the session time zone is UTC.
+ * TIMESTAMPTZ values are UTC instants; a session time zone (SET TimeZone) is
+ * applied by the binder through timezone(), __tstz_text and __tstz_parse.
  *
  * strptime(s, fmt) takes C's % codes (%Y %m %d %H %M %S %f %y %j %b %B %a
  * %A %p %I %z %Z %%; %-d etc. read as %d); the format must be a constant.
