@@ -1069,6 +1069,35 @@ static tarn_rc tz_func(const char *zone, const char *name, struct ex_expr **args
 	return TARN_OK;
 }
 
+/* Under a session zone, when some of xs[0..n) is a TIMESTAMPTZ, the
+ * zone-less timestamps, dates and text among them become instants read in
+ * the zone (comparisons, BETWEEN, IN; as DuckDB). A failing slot is NULL
+ * (consumed); the caller frees the rest. */
+static tarn_rc tz_align(struct binder *b, const struct sql_expr *e, struct ex_expr **xs, int n)
+{
+	const char *zone = b->env ? b->env->timezone : NULL;
+	const struct tarn_type *tt = NULL;
+	for (int i = 0; zone && i < n && !tt; i++)
+		if (is_tstz(&xs[i]->type))
+			tt = &xs[i]->type;
+	if (!tt)
+		return TARN_OK;
+	struct tarn_type t;
+	if (tarn_type_copy(&t, tt))
+		return nomem(b);
+	tarn_rc rc = TARN_OK;
+	struct tarn_err sub;
+	tarn_err_clear(&sub);
+	for (int i = 0; i < n && !rc; i++) {
+		bool done = false;
+		if (!is_tstz(&xs[i]->type) &&
+		    (rc = tz_cast(zone, xs[i], &t, false, &done, &xs[i], &sub)))
+			xs[i] = NULL;
+	}
+	tarn_type_clear(&t);
+	return rc ? fail(b, e->loc, rc, "%s", sub.msg) : TARN_OK;
+}
+
 /* x + (m months, d days, us microseconds). Under a session zone a
  * TIMESTAMPTZ moves months and days on the zone's calendar (wall time, then
  * back to an instant, as DuckDB's ICU), then us as elapsed time. */
@@ -1122,26 +1151,15 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 	bool cmp = op == SQL_OP_EQ || op == SQL_OP_NE || op == SQL_OP_LT || op == SQL_OP_LE ||
 		   op == SQL_OP_GT || op == SQL_OP_GE || op == SQL_OP_IS_DISTINCT ||
 		   op == SQL_OP_IS_NOT_DISTINCT;
-	if (cmp && b->env && b->env->timezone && is_tstz(&l->type) != is_tstz(&r->type)) {
-		/* TIMESTAMPTZ vs a zone-less timestamp, date or text: the other side
-		 * becomes an instant read in the session zone (as DuckDB) */
-		struct ex_expr **o = is_tstz(&l->type) ? &r : &l;
-		const struct tarn_type *tt = is_tstz(&l->type) ? &l->type : &r->type;
-		struct tarn_type t;
-		bool done = false;
-		struct tarn_err sub;
-		tarn_err_clear(&sub);
-		rc = tarn_type_copy(&t, tt) ? TARN_ENOMEM : TARN_OK;
-		if (!rc) {
-			rc = tz_cast(b->env->timezone, *o, &t, false, &done, o, &sub);
-			tarn_type_clear(&t);
-			if (rc)
-				*o = NULL; /* tz_cast took it */
-		}
+	if (cmp) {
+		struct ex_expr *xs[2] = { l, r };
+		rc = tz_align(b, e, xs, 2);
+		l = xs[0];
+		r = xs[1];
 		if (rc) {
 			ex_expr_free(l);
 			ex_expr_free(r);
-			return rc == TARN_ENOMEM ? nomem(b) : fail(b, e->loc, rc, "%s", sub.msg);
+			return rc;
 		}
 	}
 	if ((op == SQL_OP_ADD || op == SQL_OP_SUB) && b->env && b->env->timezone &&
@@ -1617,6 +1635,13 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		tarn_rc rc = bind_expr(b, c, e->between.lo, &lo);
 		if (!rc)
 			rc = bind_expr(b, c, e->between.hi, &hi);
+		if (!rc) {
+			struct ex_expr *xs[3] = { x, lo, hi };
+			rc = tz_align(b, e, xs, 3);
+			x = xs[0], lo = xs[1], hi = xs[2];
+			if (rc)
+				ex_expr_free(hi);
+		}
 		if (rc) {
 			ex_expr_free(x);
 			ex_expr_free(lo);
@@ -1634,6 +1659,26 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		if (rc) {
 			ex_expr_free(x);
 			return rc;
+		}
+		if (b->env && b->env->timezone) {
+			struct ex_expr **xs = tarn_malloc(((size_t)e->in.n + 1) * sizeof *xs);
+			if (!xs)
+				rc = nomem(b);
+			if (xs) {
+				xs[0] = x;
+				memcpy(xs + 1, list, (size_t)e->in.n * sizeof *xs);
+				rc = tz_align(b, e, xs, e->in.n + 1);
+				x = xs[0];
+				memcpy(list, xs + 1, (size_t)e->in.n * sizeof *xs);
+				tarn_free(xs);
+			}
+			if (rc) {
+				ex_expr_free(x);
+				for (int i = 0; i < e->in.n; i++)
+					ex_expr_free(list[i]);
+				tarn_free(list);
+				return rc;
+			}
 		}
 		rc = ex_expr_in(x, list, e->in.n, e->in.not, out, b->err);
 		tarn_free(list);
