@@ -254,6 +254,7 @@ struct tarn_sql_opts {
 	int64_t memory_limit; /* bytes the operators may hold; 0 = unlimited */
 	const char *home;     /* lake root for CREATE TABLE (HOME/lake/tables/NAME/);
 				 NULL = $TARN_HOME, else ./tarn-data */
+	const char *timezone; /* the session time zone (SET TimeZone); NULL = UTC */
 };
 
 /* Runs a SQL script (statements separated by ';'; docs/sql.md) and returns

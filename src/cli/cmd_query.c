@@ -9,7 +9,7 @@
 
 #include "cli/cli.h"
 
-enum { O_OUT = 300, O_FILE, O_MEM, O_HOME };
+enum { O_OUT = 300, O_FILE, O_MEM, O_HOME, O_TZ };
 
 static const struct cli_opt opts[] = {
 	{ CLI_O_TO, "format", 0, "FMT",
@@ -23,6 +23,8 @@ static const struct cli_opt opts[] = {
 	{ O_HOME, "home", 0, "DIR",
 	  "where CREATE TABLE keeps tables: DIR/lake/tables/NAME/ (default $TARN_HOME, else "
 	  "./tarn-data)" },
+	{ O_TZ, "timezone", 0, "ZONE",
+	  "the session time zone, as SET TimeZone = 'ZONE' (default UTC)" },
 	CLI_OPT_WOPT,
 	CLI_OPT_END,
 };
@@ -71,6 +73,7 @@ static int run(const struct cli_cmd *cmd, const struct cli_args *a)
 	}
 	struct tarn_sql_opts so = { 0 }; /* threads: the pool, sized by --threads */
 	so.home = cli_get(a, O_HOME);
+	so.timezone = cli_get(a, O_TZ);
 	const char *mem = cli_get(a, O_MEM);
 	if (mem && !tarn_parse_size(mem, &so.memory_limit)) {
 		free(text);

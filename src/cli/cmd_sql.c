@@ -35,7 +35,7 @@
 
 #include "cli/cli.h"
 
-enum { O_CMD = 300, O_HOME, O_MEM, O_MODE };
+enum { O_CMD = 300, O_HOME, O_MEM, O_MODE, O_TZ };
 
 static const struct cli_opt opts[] = {
 	{ O_CMD, "command", 'c', "SQL", "run SQL (statements separated by ';'), print the last "
@@ -48,6 +48,8 @@ static const struct cli_opt opts[] = {
 	  "./tarn-data)" },
 	{ O_MEM, "memory-limit", 0, "SIZE",
 	  "most memory a query's operators may hold, e.g. 4G (default: unlimited)" },
+	{ O_TZ, "timezone", 0, "ZONE",
+	  "the session time zone, as SET TimeZone = 'ZONE' (default UTC)" },
 	CLI_OPT_END,
 };
 
@@ -378,11 +380,16 @@ static int run(const struct cli_cmd *cmd, const struct cli_args *a)
 	if (!home || !*home)
 		home = "./tarn-data";
 	so.home = home;
+	so.timezone = cli_get(a, O_TZ);
 	const char *mode = cli_get(a, O_MODE);
 	if (mode && !mode_ok(mode))
 		return cli_usage(cmd, "--mode: '%s' is not table or a format tarn writes", mode);
 	snprintf(sh.mode, sizeof sh.mode, "%s", mode ? mode : cli.stdout_tty ? "table" : "csv");
-	if (tarn_sql_session_new(&so, &sh.ss)) {
+	tarn_rc src = tarn_sql_session_new(&so, &sh.ss);
+	if (src == TARN_EUSAGE)
+		return cli_usage(cmd, "--timezone: unknown time zone '%s' (names come from the tz "
+				      "database, e.g. 'Europe/Berlin', 'UTC')", so.timezone);
+	if (src) {
 		fprintf(stderr, "tarn: out of memory\n");
 		return 4;
 	}

@@ -976,6 +976,144 @@ static tarn_rc bind_op_call(struct binder *b, const struct sql_expr *e, enum sql
 	return rc ? fail(b, e->loc, rc, "%s", sub.msg) : TARN_OK;
 }
 
+/* ---- session time zone (SET TimeZone) -------------------------------------------------------
+ * TIMESTAMPTZ values stay UTC instants; a session zone other than UTC (NULL
+ * = UTC) changes what the calendar sees, as DuckDB: casts between TIMESTAMPTZ
+ * and zone-less types read or give wall time in the zone (through
+ * timezone() = AT TIME ZONE), text casts print the zone's offset, and the
+ * calendar functions below see the instant's wall time in the zone. */
+
+static bool is_tstz(const struct tarn_type *t)
+{
+	return t->id == TARN_T_TIMESTAMP && t->tz != NULL;
+}
+
+/* fn(zone, x), x taken. */
+static tarn_rc tz_call(const char *zone, const char *fn, struct ex_expr *x, struct ex_expr **out,
+		       struct tarn_err *err)
+{
+	struct ex_expr *args[2] = { NULL, x };
+	if (ex_expr_const_string(zone, strlen(zone), &args[0])) {
+		ex_expr_free(x);
+		return tarn_err_nomem(err, "time zone");
+	}
+	return ex_expr_func(fn, args, 2, out, err);
+}
+
+/* CAST(x AS t) under a session zone; *done = false leaves it to ex_expr_cast. */
+static tarn_rc tz_cast(const char *zone, struct ex_expr *x, const struct tarn_type *t,
+		       bool try_cast, bool *done, struct ex_expr **out, struct tarn_err *err)
+{
+	const struct tarn_type *f = &x->type;
+	*done = false;
+	struct ex_expr *y;
+	if (is_tstz(t) && !is_tstz(f) &&
+	    (f->id == TARN_T_STRING || f->id == TARN_T_TIMESTAMP || f->id == TARN_T_DATE32)) {
+		*done = true;
+		TRY(tz_call(zone, f->id == TARN_T_STRING ? "__tstz_parse" : "timezone", x, &y, err));
+		return ex_expr_cast(y, t, try_cast, out, err);
+	}
+	if (is_tstz(f) && !is_tstz(t) &&
+	    (t->id == TARN_T_STRING || t->id == TARN_T_TIMESTAMP || t->id == TARN_T_DATE32 ||
+	     t->id == TARN_T_TIME64)) {
+		*done = true;
+		if (t->id == TARN_T_STRING)
+			return tz_call(zone, "__tstz_text", x, out, err);
+		TRY(tz_call(zone, "timezone", x, &y, err));
+		return ex_expr_cast(y, t, try_cast, out, err);
+	}
+	return TARN_OK;
+}
+
+/* The calendar functions that read a TIMESTAMPTZ as wall time in the
+ * session zone (date_trunc's result goes back to an instant). */
+static bool tz_calendar_fn(const char *name)
+{
+	static const char *const fns[] = {
+		"date_trunc", "datetrunc", "date_part", "datepart", "extract", "strftime",
+		"year", "month", "day", "hour", "minute", "second", "millisecond",
+		"microsecond", "quarter", "week", "weekofyear", "dayofweek", "dayofmonth",
+		"dayofyear", "isodow", "isoyear", "yearweek", "dayname", "monthname",
+		"last_day", "era", "decade", "century", "millennium", "weekday",
+	};
+	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
+		if (!strcasecmp(fns[i], name))
+			return true;
+	return false;
+}
+
+/* name(args) under a session zone: TIMESTAMPTZ arguments of calendar
+ * functions become wall times (args taken on failure too). */
+static tarn_rc tz_func(const char *zone, const char *name, struct ex_expr **args, int n,
+		       struct ex_expr **out, struct tarn_err *err)
+{
+	bool wrapped = false;
+	tarn_rc rc = TARN_OK;
+	for (int i = 0; i < n; i++) {
+		if (!rc && is_tstz(&args[i]->type)) {
+			rc = tz_call(zone, "timezone", args[i], &args[i], err);
+			if (rc)
+				args[i] = NULL;
+			wrapped = true;
+		}
+	}
+	if (rc) {
+		for (int i = 0; i < n; i++)
+			ex_expr_free(args[i]);
+		return rc;
+	}
+	TRY(ex_expr_func(name, args, n, out, err));
+	if (wrapped && (!strcasecmp(name, "date_trunc") || !strcasecmp(name, "datetrunc")) &&
+	    (*out)->type.id == TARN_T_TIMESTAMP && !(*out)->type.tz)
+		return tz_call(zone, "timezone", *out, out, err);
+	return TARN_OK;
+}
+
+/* Under a session zone, when some of xs[0..n) is a TIMESTAMPTZ, the
+ * zone-less timestamps, dates and text among them become instants read in
+ * the zone (comparisons, BETWEEN, IN; as DuckDB). A failing slot is NULL
+ * (consumed); the caller frees the rest. */
+static tarn_rc tz_align(struct binder *b, const struct sql_expr *e, struct ex_expr **xs, int n)
+{
+	const char *zone = b->env ? b->env->timezone : NULL;
+	const struct tarn_type *tt = NULL;
+	for (int i = 0; zone && i < n && !tt; i++)
+		if (is_tstz(&xs[i]->type))
+			tt = &xs[i]->type;
+	if (!tt)
+		return TARN_OK;
+	struct tarn_type t;
+	if (tarn_type_copy(&t, tt))
+		return nomem(b);
+	tarn_rc rc = TARN_OK;
+	struct tarn_err sub;
+	tarn_err_clear(&sub);
+	for (int i = 0; i < n && !rc; i++) {
+		bool done = false;
+		if (!is_tstz(&xs[i]->type) &&
+		    (rc = tz_cast(zone, xs[i], &t, false, &done, &xs[i], &sub)))
+			xs[i] = NULL;
+	}
+	tarn_type_clear(&t);
+	return rc ? fail(b, e->loc, rc, "%s", sub.msg) : TARN_OK;
+}
+
+/* x + (m months, d days, us microseconds). Under a session zone a
+ * TIMESTAMPTZ moves months and days on the zone's calendar (wall time, then
+ * back to an instant, as DuckDB's ICU), then us as elapsed time. */
+static tarn_rc tz_date_add(struct binder *b, struct ex_expr *x, int32_t m, int32_t d, int64_t us,
+			   struct ex_expr **out)
+{
+	const char *zone = b->env ? b->env->timezone : NULL;
+	if (!zone || !is_tstz(&x->type) || (m == 0 && d == 0))
+		return ex_expr_date_add(x, m, d, us, out, b->err);
+	struct ex_expr *y;
+	TRY(tz_call(zone, "timezone", x, &y, b->err));
+	TRY(ex_expr_date_add(y, m, d, 0, &y, b->err));
+	TRY(tz_call(zone, "timezone", y, &y, b->err));
+	return ex_expr_date_add(y, 0, 0, us, out, b->err);
+}
+
 static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct sql_expr *e,
 			   struct ex_expr **out)
 {
@@ -991,7 +1129,7 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 			return interval_op(b, op == SQL_OP_SUB ? EX_SUB : EX_ADD, x, m, d, us, out);
 		if (op == SQL_OP_SUB)
 			m = -m, d = -d, us = -us;
-		return ex_expr_date_add(x, m, d, us, out, b->err);
+		return tz_date_add(b, x, m, d, us, out);
 	}
 	if (op == SQL_OP_ADD && e->binary.l->kind == SQL_EXPR_INTERVAL) {
 		int32_t m, d;
@@ -1001,7 +1139,7 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 		TRY(bind_expr(b, c, e->binary.r, &x));
 		if (x->type.id == TARN_T_INTERVAL)
 			return interval_op(b, EX_ADD, x, m, d, us, out);
-		return ex_expr_date_add(x, m, d, us, out, b->err);
+		return tz_date_add(b, x, m, d, us, out);
 	}
 	struct ex_expr *l, *r;
 	TRY(bind_expr(b, c, e->binary.l, &l));
@@ -1009,6 +1147,29 @@ static tarn_rc bind_binary(struct binder *b, const struct bctx *c, const struct 
 	if (rc) {
 		ex_expr_free(l);
 		return rc;
+	}
+	bool cmp = op == SQL_OP_EQ || op == SQL_OP_NE || op == SQL_OP_LT || op == SQL_OP_LE ||
+		   op == SQL_OP_GT || op == SQL_OP_GE || op == SQL_OP_IS_DISTINCT ||
+		   op == SQL_OP_IS_NOT_DISTINCT;
+	if (cmp) {
+		struct ex_expr *xs[2] = { l, r };
+		rc = tz_align(b, e, xs, 2);
+		l = xs[0];
+		r = xs[1];
+		if (rc) {
+			ex_expr_free(l);
+			ex_expr_free(r);
+			return rc;
+		}
+	}
+	if ((op == SQL_OP_ADD || op == SQL_OP_SUB) && b->env && b->env->timezone &&
+	    ((is_tstz(&l->type) && r->type.id == TARN_T_INTERVAL) ||
+	     (is_tstz(&r->type) && l->type.id == TARN_T_INTERVAL))) {
+		ex_expr_free(l);
+		ex_expr_free(r);
+		return fail(b, e->loc, TARN_EUNSUPPORTED,
+			    "TIMESTAMPTZ %s a computed interval under SET TimeZone is not supported "
+			    "yet; use a constant INTERVAL '...'", op == SQL_OP_ADD ? "+" : "-");
 	}
 	switch (op) {
 	case SQL_OP_ADD:
@@ -1224,6 +1385,19 @@ static tarn_rc bind_func(struct binder *b, const struct bctx *c, const struct sq
 			    c->clause ? c->clause : "this place");
 	if (f->star || f->distinct || f->n_order || f->filter || f->n_within)
 		return fail(b, e->loc, TARN_EUSAGE, "%s() is not an aggregate", name);
+	if (name_eq(name, "current_setting") && f->n_args == 1 &&
+	    f->args[0].value->kind == SQL_EXPR_LITERAL &&
+	    f->args[0].value->lit.kind == SQL_LIT_STRING) {
+		const char *k = f->args[0].value->lit.text, *v = NULL;
+		if (!strcasecmp(k, "timezone"))
+			v = b->env && b->env->timezone ? b->env->timezone : "UTC";
+		else if (!strcasecmp(k, "file_search_path"))
+			v = b->env && b->env->search_path ? b->env->search_path : "";
+		else
+			return fail(b, f->args[0].value->loc, TARN_EUSAGE,
+				    "unknown setting '%s' (tarn knows: file_search_path, TimeZone)", k);
+		return ex_expr_const_string(v, strlen(v), out) ? nomem(b) : TARN_OK;
+	}
 	if (name_eq(name, "unnest"))
 		return fail(b, e->loc, TARN_EUNSUPPORTED,
 			    "unnest() is supported in the SELECT list and in FROM only");
@@ -1255,7 +1429,9 @@ static tarn_rc bind_func(struct binder *b, const struct bctx *c, const struct sq
 	}
 	struct tarn_err sub;
 	tarn_err_clear(&sub);
-	rc = ex_expr_func(name, args, f->n_args, out, &sub);
+	const char *zone = b->env ? b->env->timezone : NULL;
+	rc = zone && tz_calendar_fn(name) ? tz_func(zone, name, args, f->n_args, out, &sub)
+					  : ex_expr_func(name, args, f->n_args, out, &sub);
 	tarn_free(args);
 	if (rc)
 		return fail(b, e->loc, rc, "%s", sub.msg);
@@ -1459,6 +1635,13 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		tarn_rc rc = bind_expr(b, c, e->between.lo, &lo);
 		if (!rc)
 			rc = bind_expr(b, c, e->between.hi, &hi);
+		if (!rc) {
+			struct ex_expr *xs[3] = { x, lo, hi };
+			rc = tz_align(b, e, xs, 3);
+			x = xs[0], lo = xs[1], hi = xs[2];
+			if (rc)
+				ex_expr_free(hi);
+		}
 		if (rc) {
 			ex_expr_free(x);
 			ex_expr_free(lo);
@@ -1477,13 +1660,33 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 			ex_expr_free(x);
 			return rc;
 		}
+		if (b->env && b->env->timezone) {
+			struct ex_expr **xs = tarn_malloc(((size_t)e->in.n + 1) * sizeof *xs);
+			if (!xs)
+				rc = nomem(b);
+			if (xs) {
+				xs[0] = x;
+				memcpy(xs + 1, list, (size_t)e->in.n * sizeof *xs);
+				rc = tz_align(b, e, xs, e->in.n + 1);
+				x = xs[0];
+				memcpy(list, xs + 1, (size_t)e->in.n * sizeof *xs);
+				tarn_free(xs);
+			}
+			if (rc) {
+				ex_expr_free(x);
+				for (int i = 0; i < e->in.n; i++)
+					ex_expr_free(list[i]);
+				tarn_free(list);
+				return rc;
+			}
+		}
 		rc = ex_expr_in(x, list, e->in.n, e->in.not, out, b->err);
 		tarn_free(list);
 		return rc;
 	}
 	case SQL_EXPR_LIKE: {
-		if (e->like.kind == SQL_GLOB)
-			return fail(b, e->loc, TARN_EUNSUPPORTED, "GLOB is not supported yet");
+		if (e->like.kind == SQL_GLOB && e->like.escape)
+			return fail(b, e->loc, TARN_EUSAGE, "GLOB takes no ESCAPE clause");
 		if (e->like.kind == SQL_SIMILAR && e->like.escape)
 			return fail(b, e->loc, TARN_EUNSUPPORTED,
 				    "SIMILAR TO ... ESCAPE is not supported yet");
@@ -1500,6 +1703,15 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		if (e->like.kind == SQL_SIMILAR) /* DuckDB: a regular expression, full match */
 			return bind_op_call(b, e, e->like.not ? SQL_OP_NOT_REGEX : SQL_OP_REGEX, x, p,
 					    out);
+		if (e->like.kind == SQL_GLOB) { /* "~~~" (DuckDB's name) in func_extra.c */
+			struct ex_expr *args[2] = { x, p };
+			struct tarn_err sub;
+			tarn_err_clear(&sub);
+			tarn_rc grc = ex_expr_func("~~~", args, 2, out, &sub);
+			if (!grc && e->like.not)
+				grc = ex_expr_not(*out, out, &sub);
+			return grc ? fail(b, e->loc, grc, "%s", sub.msg) : TARN_OK;
+		}
 		return ex_expr_like(x, p, esc, e->like.kind == SQL_ILIKE, e->like.not, out, b->err);
 	}
 	case SQL_EXPR_CAST: {
@@ -1507,7 +1719,15 @@ static tarn_rc bind_expr(struct binder *b, const struct bctx *c, const struct sq
 		TRY(sql_type_to_tarn(e->cast.type, b->text, b->len, &t, b->err));
 		struct ex_expr *x;
 		tarn_rc rc = bind_expr(b, c, e->cast.arg, &x);
-		if (!rc)
+		bool done = false;
+		if (!rc && b->env && b->env->timezone) {
+			struct tarn_err sub;
+			tarn_err_clear(&sub);
+			rc = tz_cast(b->env->timezone, x, &t, e->cast.try_, &done, out, &sub);
+			if (rc)
+				rc = fail(b, e->loc, rc, "%s", sub.msg);
+		}
+		if (!rc && !done)
 			rc = ex_expr_cast(x, &t, e->cast.try_, out, b->err);
 		tarn_type_clear(&t);
 		return rc;

@@ -65,6 +65,9 @@ struct sql_env {
 	/* Directories where a bare table name T finds T/ or T.<ext>
 	 * (comma-separated; NULL = "."). SET file_search_path = '...'. */
 	char *search_path;
+	/* The session time zone (SET TimeZone = 'Europe/Paris'): an IANA name
+	 * from the tz database; NULL = UTC, the default (see bind.c). */
+	char *timezone;
 };
 
 /* A deep copy of a dense batch (same schema, referenced). */

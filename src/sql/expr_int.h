@@ -71,6 +71,19 @@ TARN_MUST_USE tarn_rc ex_kern_distinct(bool negate, const struct ex_vec *a,
  * the caller's business): the total order the sort and min/max use
  * (NaN greatest, -0.0 = 0.0, strings bytewise). */
 int ex_value_cmp(const struct tarn_array *a, int64_t i, const struct tarn_array *b, int64_t j);
+/* Whether comparison op (enum ex_cmp) holds for a three-way result c. */
+static inline bool ex_cmp_holds(int op, int c)
+{
+	switch (op) {
+	case EX_EQ: return c == 0;
+	case EX_NE: return c != 0;
+	case EX_LT: return c < 0;
+	case EX_LE: return c <= 0;
+	case EX_GT: return c > 0;
+	default: return c >= 0;
+	}
+}
+
 /* Date arithmetic node. */
 TARN_MUST_USE tarn_rc ex_kern_date_add(const struct ex_expr *e, const struct ex_vec *a,
 					const uint32_t *sel, int64_t n, struct tarn_array *r,
@@ -172,6 +185,28 @@ TARN_MUST_USE tarn_rc ex_fn_want_temporal(struct ex_expr *e, int i, bool time_ok
 					  struct tarn_err *err);
 /* ENOMEM/ELIMIT of a string kernel as an error naming the function. */
 tarn_rc ex_fn_str_fail(tarn_rc rc, const char *fn, struct tarn_err *err);
+/* md5()/sha256(): digest(s) of each string as 2 * bytes lower-case hex
+ * digits (bytes <= 64). */
+TARN_MUST_USE tarn_rc ex_fn_digest_hex(const struct ex_fargs *a, const uint32_t *sel, int64_t n,
+				       struct tarn_array *r,
+				       void (*digest)(const uint8_t *, size_t, uint8_t *), int bytes,
+				       const char *fn, struct tarn_err *err);
+/* The common type of all arguments (greatest, list_value, ...) into *out
+ * (the caller clears it), every argument coerced to it. */
+TARN_MUST_USE tarn_rc ex_fn_coerce_common(struct ex_expr *e, struct tarn_type *out,
+					  struct tarn_err *err);
+/* A part name (date_part, date_diff, ...) and its number. */
+struct ex_part_name {
+	const char *name;
+	int part;
+};
+/* args[0] must be a constant string naming one of names[0..n) (any case):
+ * e->fn_arg gets its number; else a usage error about the `what`. */
+TARN_MUST_USE tarn_rc ex_fn_const_part(struct ex_expr *e, const struct ex_part_name *names,
+				       size_t n, const char *what, struct tarn_err *err);
+/* ascii()/unicode(): each string's first code point, `empty` for '' */
+TARN_MUST_USE tarn_rc ex_fn_first_codepoint(const struct ex_fargs *a, const uint32_t *sel,
+					     int64_t n, struct tarn_array *r, int32_t empty);
 /* func_regex.c: compiled regular expressions of regexp_* calls */
 void ex_regex_free(struct ex_regex *re);
 TARN_MUST_USE tarn_rc ex_regex_copy(const struct ex_regex *re, struct ex_regex **out);

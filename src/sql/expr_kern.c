@@ -637,15 +637,7 @@ static bool const_null(const struct ex_vec *v)
 /* One comparison of row i of a with row j of b (same type). */
 static bool cmp_one(int op, const struct ex_vec *a, int64_t i, const struct ex_vec *b, int64_t j)
 {
-	int c = ex_value_cmp(a->a, VROW(a, i), b->a, VROW(b, j));
-	switch (op) {
-	case EX_EQ: return c == 0;
-	case EX_NE: return c != 0;
-	case EX_LT: return c < 0;
-	case EX_LE: return c <= 0;
-	case EX_GT: return c > 0;
-	default: return c >= 0;
-	}
+	return ex_cmp_holds(op, ex_value_cmp(a->a, VROW(a, i), b->a, VROW(b, j)));
 }
 
 int64_t ex_kern_cmp_select(int op, const struct ex_vec *a, const struct ex_vec *b,
@@ -820,6 +812,10 @@ int ex_value_cmp(const struct tarn_array *a, int64_t i, const struct tarn_array 
 	}
 	case TARN_T_DECIMAL128: {
 		tarn_i128 p = ((const tarn_i128 *)x)[i], q = ((const tarn_i128 *)y)[j];
+		return (p > q) - (p < q);
+	}
+	case TARN_T_INTERVAL: {
+		tarn_i128 p = ex_interval_key(x + i * 16), q = ex_interval_key(y + j * 16);
 		return (p > q) - (p < q);
 	}
 	case TARN_T_STRING:

@@ -486,18 +486,6 @@ int ex_nested_value_cmp(const struct tarn_array *a, int64_t i, const struct tarn
 	}
 }
 
-static bool cmp_holds(int op, int c)
-{
-	switch (op) {
-	case EX_EQ: return c == 0;
-	case EX_NE: return c != 0;
-	case EX_LT: return c < 0;
-	case EX_LE: return c <= 0;
-	case EX_GT: return c > 0;
-	default: return c >= 0;
-	}
-}
-
 tarn_rc ex_nested_kern_cmp(int op, const struct ex_vec *a, const struct ex_vec *b,
 			   const uint32_t *sel, int64_t n, struct tarn_array *r)
 {
@@ -510,7 +498,7 @@ tarn_rc ex_nested_kern_cmp(int op, const struct ex_vec *a, const struct ex_vec *
 		if (vec_null(a, i) || vec_null(b, i))
 			continue;
 		bits_set(r->values, i,
-			 cmp_holds(op, ex_nested_value_cmp(a->a, VROW(a, i), b->a, VROW(b, i))));
+			 ex_cmp_holds(op, ex_nested_value_cmp(a->a, VROW(a, i), b->a, VROW(b, i))));
 	}
 	return TARN_OK;
 }
@@ -523,7 +511,7 @@ int64_t ex_nested_cmp_select(int op, const struct ex_vec *a, const struct ex_vec
 		int64_t i = SROW(sel, k);
 		if (vec_null(a, i) || vec_null(b, i))
 			continue;
-		if (cmp_holds(op, ex_nested_value_cmp(a->a, VROW(a, i), b->a, VROW(b, i))))
+		if (ex_cmp_holds(op, ex_nested_value_cmp(a->a, VROW(a, i), b->a, VROW(b, i))))
 			out[m++] = (uint32_t)i;
 	}
 	return m;
@@ -534,23 +522,7 @@ int64_t ex_nested_cmp_select(int op, const struct ex_vec *a, const struct ex_vec
 static tarn_rc bind_list_value(struct ex_expr *e, struct tarn_err *err)
 {
 	struct tarn_type t;
-	tarn_type_init(&t, TARN_T_NULL);
-	for (int i = 0; i < e->n_args; i++) {
-		struct tarn_type u;
-		tarn_type_init(&u, TARN_T_NULL);
-		tarn_rc rc = ex_type_common(&t, &e->args[i]->type, &u, err);
-		tarn_type_clear(&t);
-		if (rc)
-			return rc;
-		t = u;
-	}
-	for (int i = 0; i < e->n_args; i++) {
-		tarn_rc rc = ex_expr_coerce(&e->args[i], &t, err);
-		if (rc) {
-			tarn_type_clear(&t);
-			return rc;
-		}
-	}
+	TRY(ex_fn_coerce_common(e, &t, err));
 	if (tarn_type_init_list(&e->type, &t, true)) {
 		tarn_type_clear(&t);
 		return tarn_err_nomem(err, "list type");

@@ -781,10 +781,7 @@ enum part {
 	P_ISOYEAR
 };
 
-static const struct {
-	const char *name;
-	int part;
-} part_names[] = {
+static const struct ex_part_name part_names[] = {
 	{ "year", P_YEAR },	    { "years", P_YEAR },	 { "y", P_YEAR },
 	{ "quarter", P_QUARTER },   { "quarters", P_QUARTER },	 { "month", P_MONTH },
 	{ "months", P_MONTH },	    { "mon", P_MONTH },		 { "week", P_WEEK },
@@ -801,22 +798,51 @@ static const struct {
 	{ "isoyear", P_ISOYEAR },
 };
 
-static tarn_rc bind_part(struct ex_expr *e, struct tarn_err *err)
+tarn_rc ex_fn_const_part(struct ex_expr *e, const struct ex_part_name *names, size_t n,
+			  const char *what, struct tarn_err *err)
 {
 	TRY(ex_fn_want_string(e, 0, err));
 	const struct ex_expr *p = e->args[0];
 	if (p->kind != EX_E_CONST || ex_is_null(p->value, 0))
-		return tarn_err_set(err, TARN_EUSAGE, "%s: the date part must be a constant string",
-				    e->fn->name);
-	size_t n;
-	const uint8_t *s = tarn_array_get_bytes(p->value, 0, &n);
-	for (size_t i = 0; i < sizeof part_names / sizeof *part_names; i++)
-		if (strlen(part_names[i].name) == n && !strncasecmp(part_names[i].name, (const char *)s, n)) {
-			e->fn_arg = part_names[i].part;
+		return tarn_err_set(err, TARN_EUSAGE, "%s: the %s must be a constant string",
+				    e->fn->name, what);
+	size_t len;
+	const uint8_t *s = tarn_array_get_bytes(p->value, 0, &len);
+	for (size_t i = 0; i < n; i++)
+		if (strlen(names[i].name) == len && !strncasecmp(names[i].name, (const char *)s, len)) {
+			e->fn_arg = names[i].part;
 			return TARN_OK;
 		}
-	return tarn_err_set(err, TARN_EUSAGE, "%s: unknown date part '%.*s'", e->fn->name,
-			    (int)(n > 40 ? 40 : n), (const char *)s);
+	return tarn_err_set(err, TARN_EUSAGE, "%s: unknown %s '%.*s'", e->fn->name, what,
+			    (int)(len > 40 ? 40 : len), (const char *)s);
+}
+
+static tarn_rc bind_part(struct ex_expr *e, struct tarn_err *err)
+{
+	return ex_fn_const_part(e, part_names, sizeof part_names / sizeof *part_names, "date part",
+				err);
+}
+
+tarn_rc ex_fn_coerce_common(struct ex_expr *e, struct tarn_type *out, struct tarn_err *err)
+{
+	tarn_type_init(out, TARN_T_NULL);
+	for (int i = 0; i < e->n_args; i++) {
+		struct tarn_type u;
+		tarn_type_init(&u, TARN_T_NULL);
+		tarn_rc rc = ex_type_common(out, &e->args[i]->type, &u, err);
+		tarn_type_clear(out);
+		if (rc)
+			return rc;
+		*out = u;
+	}
+	for (int i = 0; i < e->n_args; i++) {
+		tarn_rc rc = ex_expr_coerce(&e->args[i], out, err);
+		if (rc) {
+			tarn_type_clear(out);
+			return rc;
+		}
+	}
+	return TARN_OK;
 }
 
 /* The temporal argument: date, timestamp or time (strings cast to timestamp). */

@@ -1,7 +1,8 @@
 /*
  * func_extra.c — more scalar functions for the registry: the integer bit
  * operators (&, |, xor, <<, >> and unary ~, which the binder lowers to
- * calls of these names), sha256 and unicode. Same contract as func.c;
+ * calls of these names), sha256, unicode and ~~~ (x GLOB p lowers to it; glob() itself is
+ * the table function listing files, as in DuckDB). Same contract as func.c;
  * ex_func_find searches this table too.
  *
  * Semantics follow DuckDB: bit operators take integers of one common type
@@ -14,6 +15,7 @@
  *
  * Pure kernels over caller-owned arrays; the table is const.
  */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -222,29 +224,7 @@ static tarn_rc bind_sha256(struct ex_expr *e, struct tarn_err *err)
 static tarn_rc eval_sha256(const struct ex_expr *e, const struct ex_fargs *a, const uint32_t *sel,
 			   int64_t n, struct tarn_array *r, struct tarn_err *err)
 {
-	TRY(ex_validity_and(r, a->v, 1, r->length));
-	struct ex_strout o;
-	ex_strout_init(&o, r);
-	tarn_rc rc = TARN_OK;
-	static const char hex[] = "0123456789abcdef";
-	for (int64_t k = 0; k < n && !rc; k++) {
-		int64_t i = ROW(k);
-		ex_strout_row(&o, i);
-		if (r->validity && !tarn_bit_get(r->validity, i))
-			continue;
-		size_t len;
-		const uint8_t *p = ex_str_at(&a->v[0], i, &len);
-		uint8_t d[32];
-		char txt[64];
-		sha256(p, len, d);
-		for (int j = 0; j < 32; j++) {
-			txt[2 * j] = hex[d[j] >> 4];
-			txt[2 * j + 1] = hex[d[j] & 15];
-		}
-		rc = ex_strout_put(&o, txt, sizeof txt);
-	}
-	ex_strout_done(&o);
-	return rc ? ex_fn_str_fail(rc, "sha256", err) : TARN_OK;
+	return ex_fn_digest_hex(a, sel, n, r, sha256, 32, "sha256", err);
 }
 
 /* ---- unicode ------------------------------------------------------------------------------ */
@@ -260,21 +240,113 @@ static tarn_rc bind_unicode(struct ex_expr *e, struct tarn_err *err)
 static tarn_rc eval_unicode(const struct ex_expr *e, const struct ex_fargs *a, const uint32_t *sel,
 			    int64_t n, struct tarn_array *r, struct tarn_err *err)
 {
-	TRY(ex_validity_and(r, a->v, 1, r->length));
+	return ex_fn_first_codepoint(a, sel, n, r, -1);
+}
+
+/* ---- GLOB ---------------------------------------------------------------------------------- */
+
+/* One element of the subject or pattern: DuckDB's GLOB works on bytes (a
+ * '?' matches one byte of a multi-byte UTF-8 character), so do we. */
+static uint32_t glob_char(const uint8_t *s, size_t n, size_t *len)
+{
+	(void)n;
+	*len = 1;
+	return s[0];
+}
+
+/* Matches the class at p[0] = '[' against byte c; *used gets the
+ * class's length in bytes (0 when it has no closing ']': then '[' is a
+ * literal). `[!..]` negates; a ']' right after '[' or '[!' is a member;
+ * a-z is a range. */
+static bool glob_class(const uint8_t *p, size_t pn, uint32_t c, size_t *used)
+{
+	size_t i = 1;
+	bool neg = i < pn && p[i] == '!', in = false;
+	i += neg;
+	size_t first = i;
+	while (i < pn && (p[i] != ']' || i == first)) {
+		size_t l;
+		uint32_t lo = glob_char(p + i, pn - i, &l), hi = lo;
+		i += l;
+		if (i + 1 < pn && p[i] == '-' && p[i + 1] != ']') {
+			hi = glob_char(p + i + 1, pn - i - 1, &l);
+			i += 1 + l;
+		}
+		in |= c >= lo && c <= hi;
+	}
+	if (i >= pn) {
+		*used = 0;
+		return false;
+	}
+	*used = i + 1;
+	return in != neg;
+}
+
+/* DuckDB's GLOB: case-sensitive, bytewise; `*` any run, `?` one byte,
+ * `[..]`/`[!..]` a class. Backtracks to the last `*` only (enough, as `*` is
+ * the only variable-length element): O(|s| * |p|) at worst. */
+static bool glob_match(const uint8_t *s, size_t sn, const uint8_t *p, size_t pn)
+{
+	size_t si = 0, pi = 0, star_si = 0, star_pi = SIZE_MAX;
+	while (si < sn || pi < pn) {
+		if (pi < pn) {
+			if (p[pi] == '*') {
+				star_pi = ++pi;
+				star_si = si;
+				continue;
+			}
+			if (si < sn) {
+				size_t sl, pl;
+				uint32_t c = glob_char(s + si, sn - si, &sl);
+				bool ok;
+				if (p[pi] == '?') {
+					ok = true;
+					pl = 1;
+				} else if (p[pi] == '[' && (ok = glob_class(p + pi, pn - pi, c, &pl), pl)) {
+					/* a class */
+				} else {
+					uint32_t q = glob_char(p + pi, pn - pi, &pl);
+					ok = q == c;
+				}
+				if (ok) {
+					si += sl;
+					pi += pl;
+					continue;
+				}
+			}
+		}
+		if (star_pi != SIZE_MAX && star_si < sn) {
+			size_t sl;
+			(void)glob_char(s + star_si, sn - star_si, &sl);
+			star_si += sl;
+			si = star_si;
+			pi = star_pi;
+			continue;
+		}
+		return false;
+	}
+	return true;
+}
+
+static tarn_rc bind_glob(struct ex_expr *e, struct tarn_err *err)
+{
+	TRY(ex_fn_want_string(e, 0, err));
+	TRY(ex_fn_want_string(e, 1, err));
+	tarn_type_init(&e->type, TARN_T_BOOL);
+	return TARN_OK;
+}
+
+static tarn_rc eval_glob(const struct ex_expr *e, const struct ex_fargs *a, const uint32_t *sel,
+			 int64_t n, struct tarn_array *r, struct tarn_err *err)
+{
+	TRY(ex_validity_and(r, a->v, 2, r->length));
 	for (int64_t k = 0; k < n; k++) {
 		int64_t i = ROW(k);
-		size_t len;
-		const uint8_t *p = ex_str_at(&a->v[0], i, &len);
-		int32_t cp = -1;
-		if (len) {
-			uint8_t c = p[0];
-			int extra = c < 0x80 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
-			uint32_t u = extra == 0 ? c : (uint32_t)(c & (0x3f >> extra));
-			for (int b = 1; b <= extra && (size_t)b < len; b++)
-				u = (u << 6) | (p[b] & 0x3f);
-			cp = (int32_t)u;
-		}
-		((int32_t *)r->values)[i] = cp;
+		if (vec_null(&a->v[0], i) || vec_null(&a->v[1], i))
+			continue;
+		size_t sl, pl;
+		const uint8_t *s = ex_str_at(&a->v[0], i, &sl), *p = ex_str_at(&a->v[1], i, &pl);
+		bits_set(r->values, i, glob_match(s, sl, p, pl));
 	}
 	return TARN_OK;
 }
@@ -290,6 +362,9 @@ const struct ex_func ex_funcs_extra[] = {
 	{ "sha256", 1, 1, "sha256(s): SHA-256 digest as 64 hex digits", bind_sha256, eval_sha256 },
 	{ "unicode", 1, 1, "unicode(s): code point of the first character (-1 for '')",
 	  bind_unicode, eval_unicode },
+	{ "~~~", 2, 2,
+	  "s ~~~ pattern: s GLOB pattern (case-sensitive; *, ?, [abc], [a-z], [!..])",
+	  bind_glob, eval_glob },
 };
 
 const int ex_funcs_extra_n = (int)(sizeof ex_funcs_extra / sizeof *ex_funcs_extra);

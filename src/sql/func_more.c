@@ -298,21 +298,8 @@ static tarn_rc eval_gcd(const struct ex_expr *e, const struct ex_fargs *a, const
 static tarn_rc bind_greatest(struct ex_expr *e, struct tarn_err *err)
 {
 	struct tarn_type t;
-	tarn_type_init(&t, TARN_T_NULL);
-	for (int i = 0; i < e->n_args; i++) {
-		struct tarn_type u;
-		tarn_type_init(&u, TARN_T_NULL);
-		tarn_rc rc = ex_type_common(&t, &e->args[i]->type, &u, err);
-		tarn_type_clear(&t);
-		if (rc)
-			return rc;
-		t = u;
-	}
-	tarn_rc rc = TARN_OK;
-	for (int i = 0; i < e->n_args && !rc; i++)
-		rc = ex_expr_coerce(&e->args[i], &t, err);
-	if (!rc)
-		rc = tarn_type_copy(&e->type, &t);
+	TRY(ex_fn_coerce_common(e, &t, err));
+	tarn_rc rc = tarn_type_copy(&e->type, &t);
 	tarn_type_clear(&t);
 	e->fn_arg = !strcasecmp(e->fn->name, "greatest");
 	return rc;
@@ -645,25 +632,34 @@ static tarn_rc bind_ascii(struct ex_expr *e, struct tarn_err *err)
 	return TARN_OK;
 }
 
-static tarn_rc eval_ascii(const struct ex_expr *e, const struct ex_fargs *a, const uint32_t *sel,
-			  int64_t n, struct tarn_array *r, struct tarn_err *err)
+/* The first character's code point of each string, `empty` for '' (ascii
+ * gives 0, unicode -1, as DuckDB); shared with func_extra.c. */
+tarn_rc ex_fn_first_codepoint(const struct ex_fargs *a, const uint32_t *sel, int64_t n,
+			      struct tarn_array *r, int32_t empty)
 {
 	TRY(ex_validity_and(r, a->v, 1, r->length));
 	for (int64_t k = 0; k < n; k++) {
 		int64_t i = ROW(k);
 		size_t len;
 		const uint8_t *p = ex_str_at(&a->v[0], i, &len);
-		uint32_t cp = 0;
+		int32_t cp = empty;
 		if (len) {
 			uint8_t c = p[0];
 			int extra = c < 0x80 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
-			cp = extra == 0 ? c : (uint32_t)(c & (0x3f >> extra));
+			uint32_t u = extra == 0 ? c : (uint32_t)(c & (0x3f >> extra));
 			for (int b = 1; b <= extra && (size_t)b < len; b++)
-				cp = (cp << 6) | (p[b] & 0x3f);
+				u = (u << 6) | (p[b] & 0x3f);
+			cp = (int32_t)u;
 		}
-		((int32_t *)r->values)[i] = (int32_t)cp;
+		((int32_t *)r->values)[i] = cp;
 	}
 	return TARN_OK;
+}
+
+static tarn_rc eval_ascii(const struct ex_expr *e, const struct ex_fargs *a, const uint32_t *sel,
+			  int64_t n, struct tarn_array *r, struct tarn_err *err)
+{
+	return ex_fn_first_codepoint(a, sel, n, r, 0);
 }
 
 static tarn_rc bind_chr(struct ex_expr *e, struct tarn_err *err)
@@ -786,8 +782,9 @@ static void md5(const uint8_t *msg, size_t len, uint8_t out[16])
 			out[4 * w + b] = (uint8_t)(h[w] >> (8 * b));
 }
 
-static tarn_rc eval_md5(const struct ex_expr *e, const struct ex_fargs *a, const uint32_t *sel,
-			int64_t n, struct tarn_array *r, struct tarn_err *err)
+tarn_rc ex_fn_digest_hex(const struct ex_fargs *a, const uint32_t *sel, int64_t n,
+			  struct tarn_array *r, void (*digest)(const uint8_t *, size_t, uint8_t *),
+			  int bytes, const char *fn, struct tarn_err *err)
 {
 	TRY(ex_validity_and(r, a->v, 1, r->length));
 	struct ex_strout o;
@@ -801,17 +798,23 @@ static tarn_rc eval_md5(const struct ex_expr *e, const struct ex_fargs *a, const
 			continue;
 		size_t len;
 		const uint8_t *p = ex_str_at(&a->v[0], i, &len);
-		uint8_t d[16];
-		char t[32];
-		md5(p, len, d);
-		for (int b = 0; b < 16; b++) {
+		uint8_t d[64];
+		char t[128];
+		digest(p, len, d);
+		for (int b = 0; b < bytes; b++) {
 			t[2 * b] = hex[d[b] >> 4];
 			t[2 * b + 1] = hex[d[b] & 15];
 		}
-		rc = ex_strout_put(&o, t, 32);
+		rc = ex_strout_put(&o, t, (size_t)bytes * 2);
 	}
 	ex_strout_done(&o);
-	return rc ? ex_fn_str_fail(rc, "md5", err) : TARN_OK;
+	return rc ? ex_fn_str_fail(rc, fn, err) : TARN_OK;
+}
+
+static tarn_rc eval_md5(const struct ex_expr *e, const struct ex_fargs *a, const uint32_t *sel,
+			int64_t n, struct tarn_array *r, struct tarn_err *err)
+{
+	return ex_fn_digest_hex(a, sel, n, r, md5, 16, "md5", err);
 }
 
 /* ---- dates ---------------------------------------------------------------------------------------- */
@@ -838,10 +841,7 @@ static int64_t to_us(const struct tarn_array *a, int64_t i)
 
 enum dpart { D_YEAR, D_QUARTER, D_MONTH, D_WEEK, D_DAY, D_HOUR, D_MINUTE, D_SECOND, D_MS, D_US };
 
-static const struct {
-	const char *name;
-	int part;
-} dparts[] = {
+static const struct ex_part_name dparts[] = {
 	{ "year", D_YEAR },	{ "years", D_YEAR },	 { "quarter", D_QUARTER }, { "quarters", D_QUARTER },
 	{ "month", D_MONTH },	{ "months", D_MONTH },	 { "week", D_WEEK },	   { "weeks", D_WEEK },
 	{ "day", D_DAY },	{ "days", D_DAY },	 { "hour", D_HOUR },	   { "hours", D_HOUR },
@@ -851,20 +851,7 @@ static const struct {
 
 static tarn_rc bind_date_diff(struct ex_expr *e, struct tarn_err *err)
 {
-	TRY(ex_fn_want_string(e, 0, err));
-	const struct ex_expr *p = e->args[0];
-	if (p->kind != EX_E_CONST || ex_is_null(p->value, 0))
-		return tarn_err_set(err, TARN_EUSAGE, "%s: the part must be a constant string",
-				    e->fn->name);
-	size_t n;
-	const uint8_t *s = tarn_array_get_bytes(p->value, 0, &n);
-	e->fn_arg = -1;
-	for (size_t i = 0; i < sizeof dparts / sizeof *dparts; i++)
-		if (strlen(dparts[i].name) == n && !strncasecmp(dparts[i].name, (const char *)s, n))
-			e->fn_arg = dparts[i].part;
-	if (e->fn_arg < 0)
-		return tarn_err_set(err, TARN_EUSAGE, "%s: unknown part '%.*s'", e->fn->name,
-				    (int)(n > 40 ? 40 : n), (const char *)s);
+	TRY(ex_fn_const_part(e, dparts, sizeof dparts / sizeof *dparts, "part", err));
 	TRY(ex_fn_want_temporal(e, 1, false, err));
 	TRY(ex_fn_want_temporal(e, 2, false, err));
 	tarn_type_init(&e->type, TARN_T_INT64);

@@ -14,7 +14,8 @@
  *     wall time that occurs twice (fall back) is the later instant, one
  *     skipped by a spring-forward gap uses the offset before the gap;
  *   TIMESTAMPTZ AT TIME ZONE z -> TIMESTAMP: the instant's wall time in z.
- * TIMESTAMPTZ values are UTC instants; the session time zone is UTC.
+ * TIMESTAMPTZ values are UTC instants; a session time zone (SET TimeZone) is
+ * applied by the binder through timezone(), __tstz_text and __tstz_parse.
  *
  * strptime(s, fmt) takes C's % codes (%Y %m %d %H %M %S %f %y %j %b %B %a
  * %A %p %I %z %Z %%; %-d etc. read as %d); the format must be a constant.
@@ -25,6 +26,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -163,6 +165,119 @@ static tarn_rc eval_timezone(const struct ex_expr *e, const struct ex_fargs *a, 
 	}
 	orc_tz_free(row_tz);
 	return rc;
+}
+
+/* ---- session time zone ------------------------------------------------------------------- */
+
+/* The binder's lowering of a session time zone other than UTC (SET TimeZone):
+ *   __tstz_text(zone, x)  TIMESTAMPTZ -> VARCHAR: the wall time in zone with its
+ *                         UTC offset, as DuckDB prints (+02, +05:30, -03).
+ *   __tstz_parse(zone, s) VARCHAR -> TIMESTAMPTZ: text with an offset (or Z) is
+ *                         that instant; text without one is wall time in zone.
+ * The zone is a constant loaded once at bind. */
+static tarn_rc bind_session_tz(struct ex_expr *e, bool parse, struct tarn_err *err)
+{
+	TRY(ex_fn_want_string(e, 0, err));
+	const struct ex_expr *z = e->args[0];
+	if (z->kind != EX_E_CONST || ex_is_null(z->value, 0))
+		return tarn_err_set(err, TARN_EUSAGE, "%s: the zone must be a constant", e->fn->name);
+	if (parse)
+		TRY(ex_fn_want_string(e, 1, err));
+	else
+		TRY(want_ts_us(e, 1, err));
+	size_t n;
+	const uint8_t *p = tarn_array_get_bytes(z->value, 0, &n);
+	struct orc_tz *tz;
+	TRY(tz_load(e->fn->name, p, n, &tz, err));
+	e->fn_state = tz;
+	e->fn_state_free = tz_state_free;
+	e->fn_state_copy = tz_state_copy;
+	if (parse)
+		return tarn_type_init_timestamp(&e->type, TARN_UNIT_US, "UTC");
+	tarn_type_init(&e->type, TARN_T_STRING);
+	return TARN_OK;
+}
+
+static tarn_rc bind_tstz_text(struct ex_expr *e, struct tarn_err *err)
+{
+	return bind_session_tz(e, false, err);
+}
+
+static tarn_rc bind_tstz_parse(struct ex_expr *e, struct tarn_err *err)
+{
+	return bind_session_tz(e, true, err);
+}
+
+static tarn_rc eval_tstz_text(const struct ex_expr *e, const struct ex_fargs *a,
+			      const uint32_t *sel, int64_t n, struct tarn_array *r,
+			      struct tarn_err *err)
+{
+	const struct ex_vec *x = &a->v[1];
+	const struct orc_tz *tz = e->fn_state;
+	TRY(ex_validity_and(r, x, 1, r->length));
+	struct ex_strout o;
+	ex_strout_init(&o, r);
+	for (int64_t k = 0; k < n; k++) {
+		int64_t i = ROW(k);
+		ex_strout_row(&o, i);
+		if (vec_null(x, i))
+			continue;
+		int64_t v = ((const int64_t *)x->a->values)[VROW(x, i)];
+		int64_t sec = floor_div(v, 1000000);
+		int64_t off = orc_tz_offset(tz, sec);
+		char buf[TARN_FMT_MAX + 16];
+		size_t len = tarn_fmt_timestamp(buf, v + off * 1000000, TARN_UNIT_US, false);
+		int64_t ao = off < 0 ? -off : off;
+		len += (size_t)snprintf(buf + len, 16, "%c%02d", off < 0 ? '-' : '+', (int)(ao / 3600));
+		if (ao % 3600)
+			len += (size_t)snprintf(buf + len, 16, ":%02d", (int)(ao % 3600 / 60));
+		if (ao % 60)
+			len += (size_t)snprintf(buf + len, 16, ":%02d", (int)(ao % 60));
+		tarn_rc rc = ex_strout_put(&o, buf, len);
+		if (rc)
+			return ex_fn_str_fail(rc, "CAST", err);
+	}
+	ex_strout_done(&o);
+	return TARN_OK;
+}
+
+static tarn_rc eval_tstz_parse(const struct ex_expr *e, const struct ex_fargs *a,
+			       const uint32_t *sel, int64_t n, struct tarn_array *r,
+			       struct tarn_err *err)
+{
+	const struct ex_vec *x = &a->v[1];
+	const struct orc_tz *tz = e->fn_state;
+	TRY(ex_validity_and(r, x, 1, r->length));
+	int64_t *z = (int64_t *)r->values;
+	for (int64_t k = 0; k < n; k++) {
+		int64_t i = ROW(k);
+		if (vec_null(x, i))
+			continue;
+		size_t len;
+		const uint8_t *p = ex_str_at(x, i, &len);
+		/* DuckDB trims surrounding spaces */
+		while (len && p[0] == ' ')
+			p++, len--;
+		while (len && p[len - 1] == ' ')
+			len--;
+		int64_t v;
+		bool has_off = false;
+		if (!tarn_parse_timestamp((const char *)p, len, TARN_UNIT_US, &v, &has_off)) {
+			int32_t d;
+			if (!tarn_parse_date((const char *)p, len, &d))
+				return tarn_err_set(err, TARN_EDATA,
+						    "CAST: '%.*s' is not a TIMESTAMPTZ (YYYY-MM-DD "
+						    "HH:MM:SS[.ffffff][+HH[:MM]])",
+						    (int)(len > 60 ? 60 : len), (const char *)p);
+			v = (int64_t)d * US_DAY;
+		}
+		if (!has_off) {
+			int64_t sec = floor_div(v, 1000000), frac = v - sec * 1000000;
+			v = tz_local_to_utc(tz, sec) * 1000000 + frac;
+		}
+		z[i] = v;
+	}
+	return TARN_OK;
 }
 
 /* ---- strptime --------------------------------------------------------------------------------- */
@@ -443,10 +558,7 @@ static tarn_rc eval_to_timestamp(const struct ex_expr *e, const struct ex_fargs 
 enum spart { S_YEAR, S_QUARTER, S_MONTH, S_WEEK, S_DAY, S_HOUR, S_MINUTE, S_SECOND, S_MS, S_US,
 	     S_DECADE, S_CENTURY, S_MILLENNIUM };
 
-static const struct {
-	const char *name;
-	int part;
-} sparts[] = {
+static const struct ex_part_name sparts[] = {
 	{ "year", S_YEAR },	      { "years", S_YEAR },	     { "y", S_YEAR },
 	{ "quarter", S_QUARTER },     { "quarters", S_QUARTER },   { "month", S_MONTH },
 	{ "months", S_MONTH },	      { "mon", S_MONTH },	   { "week", S_WEEK },
@@ -463,20 +575,7 @@ static const struct {
 
 static tarn_rc bind_date_sub(struct ex_expr *e, struct tarn_err *err)
 {
-	TRY(ex_fn_want_string(e, 0, err));
-	const struct ex_expr *p = e->args[0];
-	if (p->kind != EX_E_CONST || ex_is_null(p->value, 0))
-		return tarn_err_set(err, TARN_EUSAGE, "%s: the part must be a constant string",
-				    e->fn->name);
-	size_t n;
-	const uint8_t *s = tarn_array_get_bytes(p->value, 0, &n);
-	e->fn_arg = -1;
-	for (size_t i = 0; i < sizeof sparts / sizeof *sparts; i++)
-		if (strlen(sparts[i].name) == n && !strncasecmp(sparts[i].name, (const char *)s, n))
-			e->fn_arg = sparts[i].part;
-	if (e->fn_arg < 0)
-		return tarn_err_set(err, TARN_EUSAGE, "%s: unknown part '%.*s'", e->fn->name,
-				    (int)(n > 40 ? 40 : n), (const char *)s);
+	TRY(ex_fn_const_part(e, sparts, sizeof sparts / sizeof *sparts, "part", err));
 	TRY(want_ts_us(e, 1, err));
 	TRY(want_ts_us(e, 2, err));
 	tarn_type_init(&e->type, TARN_T_INT64);
@@ -750,7 +849,7 @@ static tarn_rc eval_iv_key(const struct ex_expr *e, const struct ex_fargs *a, co
 	for (int64_t k = 0; k < n; k++) {
 		int64_t i = ROW(k);
 		struct tarn_interval x = iv_at(&a->v[0], i);
-		tarn_i128 v = ((tarn_i128)x.months * 30 + x.days) * US_DAY + x.micros;
+		tarn_i128 v = ex_interval_key((const uint8_t *)&x);
 		memcpy(r->values + (size_t)i * 16, &v, 16);
 	}
 	return TARN_OK;
@@ -844,10 +943,7 @@ static tarn_rc eval_to_unit(const struct ex_expr *e, const struct ex_fargs *a, c
 enum { IP_YEAR, IP_QUARTER, IP_MONTH, IP_DAY, IP_HOUR, IP_MINUTE, IP_SECOND, IP_MS, IP_US, IP_EPOCH,
        IP_DECADE, IP_CENTURY, IP_MILLENNIUM };
 
-static const struct {
-	const char *name;
-	int part;
-} ip_names[] = {
+static const struct ex_part_name ip_names[] = {
 	{ "year", IP_YEAR },	   { "years", IP_YEAR },	     { "quarter", IP_QUARTER },
 	{ "month", IP_MONTH },	   { "months", IP_MONTH },	     { "day", IP_DAY },
 	{ "days", IP_DAY },	   { "hour", IP_HOUR },		     { "hours", IP_HOUR },
@@ -859,21 +955,8 @@ static const struct {
 
 static tarn_rc bind_iv_part(struct ex_expr *e, struct tarn_err *err)
 {
-	TRY(ex_fn_want_string(e, 0, err));
 	TRY(want_interval(e, 1, err));
-	const struct ex_expr *p = e->args[0];
-	if (p->kind != EX_E_CONST || ex_is_null(p->value, 0))
-		return tarn_err_set(err, TARN_EUSAGE, "%s: the part must be a constant string",
-				    e->fn->name);
-	size_t n;
-	const uint8_t *s = tarn_array_get_bytes(p->value, 0, &n);
-	e->fn_arg = -1;
-	for (size_t i = 0; i < sizeof ip_names / sizeof *ip_names; i++)
-		if (strlen(ip_names[i].name) == n && !strncasecmp(ip_names[i].name, (const char *)s, n))
-			e->fn_arg = ip_names[i].part;
-	if (e->fn_arg < 0)
-		return tarn_err_set(err, TARN_EUSAGE, "%s: '%.*s' is not a part of an interval",
-				    e->fn->name, (int)(n > 40 ? 40 : n), (const char *)s);
+	TRY(ex_fn_const_part(e, ip_names, sizeof ip_names / sizeof *ip_names, "interval part", err));
 	tarn_type_init(&e->type, e->fn_arg == IP_EPOCH ? TARN_T_FLOAT64 : TARN_T_INT64);
 	return TARN_OK;
 }
@@ -924,6 +1007,14 @@ const struct ex_func ex_funcs_time[] = {
 	  bind_strptime, eval_strptime },
 	{ "try_strptime", 2, 2, "try_strptime(s, fmt): strptime, NULL when s does not match",
 	  bind_strptime, eval_strptime },
+	{ "__tstz_text", 2, 2,
+	  "__tstz_text(zone, x): TIMESTAMPTZ as text in zone with its offset (CAST under SET "
+	  "TimeZone)",
+	  bind_tstz_text, eval_tstz_text },
+	{ "__tstz_parse", 2, 2,
+	  "__tstz_parse(zone, s): text as TIMESTAMPTZ, wall time in zone unless it has an offset "
+	  "(CAST under SET TimeZone)",
+	  bind_tstz_parse, eval_tstz_parse },
 	{ "to_timestamp", 1, 1, "to_timestamp(sec): TIMESTAMPTZ sec seconds after 1970-01-01 UTC",
 	  bind_to_timestamp, eval_to_timestamp },
 	{ "+", 2, 2, "a + b: interval + interval, timestamp/date + interval", bind_iv_arith,

@@ -129,7 +129,7 @@ tarn_rc ex_agg_type(enum ex_agg_fn fn, const struct tarn_type *t, struct tarn_ty
 	case EX_AGG_MAX:
 	case EX_AGG_ARG_MIN:
 	case EX_AGG_ARG_MAX:
-		if (!ex_type_is_scalar(id))
+		if (!ex_type_is_scalar(id) && id != TARN_T_INTERVAL)
 			return agg_type_error(fn, t, err);
 		return tarn_type_copy(out, t);
 	case EX_AGG_BOOL_AND:
@@ -622,6 +622,8 @@ static int64_t table_bytes(const struct agg_table *t, const struct agg_def *defs
 	} while (0)
 
 #define PLT(a, b) ((a) < (b))
+/* intervals: normalised (a month = 30 days, a day = 24 hours) */
+#define IVLT(a, b) (ex_interval_key((const uint8_t *)&(a)) < ex_interval_key((const uint8_t *)&(b)))
 /* NaN-aware: NaN above every number (as comparisons and ORDER BY). */
 #define FLT(a, b) ((a) < (b) || ((a) == (a) && (b) != (b)))
 
@@ -876,6 +878,7 @@ static tarn_rc update(const struct agg_def *d, struct agg_table *t, struct agg_s
 		case TARN_T_FLOAT32: MINMAX_T(float, FLT); break;
 		case TARN_T_FLOAT64: MINMAX_T(double, FLT); break;
 		case TARN_T_DECIMAL128: MINMAX_T(tarn_i128, PLT); break;
+		case TARN_T_INTERVAL: MINMAX_T(struct tarn_interval, IVLT); break;
 		case TARN_T_BOOL: {
 			const uint8_t *v = x->a->values;
 			EACH({
@@ -2675,7 +2678,8 @@ static tarn_rc holistic_setup(struct agg_def *d, struct tarn_err *err)
 	const char *name = ex_agg_name(d->fn);
 	for (int k = 0; k < d->n_order; k++) {
 		ex_expr_prepare(d->order[k].expr);
-		if (!ex_type_is_scalar(d->order[k].expr->type.id))
+		if (!ex_type_is_scalar(d->order[k].expr->type.id) &&
+		    d->order[k].expr->type.id != TARN_T_INTERVAL)
 			return tarn_err_set(err, TARN_EUNSUPPORTED,
 					    "%s: ORDER BY a %s value is not supported", name,
 					    tarn_type_id_name(d->order[k].expr->type.id));
@@ -2820,7 +2824,8 @@ tarn_rc ex_op_agg(struct ex_op *child, struct ex_expr **keys, const char *const 
 		tarn_type_init(&d->out, TARN_T_NULL);
 	}
 	for (int i = 0; !rc && i < n_keys; i++)
-		if (!ex_type_is_scalar(keys[i]->type.id) && !tarn_type_is_nested(keys[i]->type.id))
+		if (!ex_type_is_scalar(keys[i]->type.id) && !tarn_type_is_nested(keys[i]->type.id) &&
+		    keys[i]->type.id != TARN_T_INTERVAL)
 			rc = tarn_err_set(err, TARN_EUNSUPPORTED,
 					  "GROUP BY a %s value is not supported",
 					  tarn_type_id_name(keys[i]->type.id));
@@ -2866,7 +2871,7 @@ tarn_rc ex_op_agg(struct ex_op *child, struct ex_expr **keys, const char *const 
 		}
 		if (!rc && is_arg && !ex_type_is_scalar(d->val->type.id))
 			rc = agg_type_error(d->fn, &d->val->type, err);
-		if (!rc && d->distinct && !ex_type_is_scalar(d->in->id))
+		if (!rc && d->distinct && !ex_type_is_scalar(d->in->id) && d->in->id != TARN_T_INTERVAL)
 			rc = agg_type_error(d->fn, d->in, err);
 		d->kind = state_kind(d->fn, d->in);
 		if (d->n_order && d->kind == K_FIRST)

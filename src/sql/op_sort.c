@@ -154,8 +154,10 @@ static void encode_key(const struct ex_sort_key *sk, const struct seg *sg, int L
 		case TARN_T_UINT64: put_be(v, tarn_array_get_uint(a, i), tarn_type_width(id)); break;
 		case TARN_T_FLOAT32:
 		case TARN_T_FLOAT64: put_be64(v, f64_bits(tarn_array_get_double(a, i))); break;
-		case TARN_T_DECIMAL128: {
-			tarn_i128 d = ((const tarn_i128 *)a->values)[i];
+		case TARN_T_DECIMAL128:
+		case TARN_T_INTERVAL: {
+			tarn_i128 d = id == TARN_T_INTERVAL ? ex_interval_key(a->values + i * 16)
+							    : ((const tarn_i128 *)a->values)[i];
 			unsigned __int128 u = (unsigned __int128)d ^ ((unsigned __int128)1 << 127);
 			put_be64(v, (uint64_t)(u >> 64));
 			put_be64(v + 8, (uint64_t)u);

@@ -31,6 +31,7 @@
 #include "columnar/array.h"
 #include "columnar/type.h"
 #include "formats/format.h"
+#include "formats/orc/orc_int.h"
 #include "sql/bind.h"
 #include "sql/lake.h"
 #include "sql/parse.h"
@@ -75,6 +76,44 @@ static void sr_progress(const struct tarn_reader *r, int64_t *done, int64_t *tot
 	*total = -1;
 }
 
+/* SET TimeZone = z (NULL = RESET): UTC names clear it; another name must
+ * load from the tz database (the TZif reader AT TIME ZONE uses). sc NULL:
+ * from tarn_sql_opts.timezone (no location to show). */
+static tarn_rc set_timezone(struct sql_env *e, const char *z, const struct sql_script *sc,
+			    sql_loc loc, struct tarn_err *err)
+{
+	static const char *const utc[] = { "UTC", "Etc/UTC", "GMT", "Etc/GMT", "UCT",
+					   "Universal", "Zulu", "Z", "Etc/UCT", "Etc/Universal",
+					   "Etc/Zulu" };
+	bool is_utc = z == NULL;
+	for (size_t k = 0; z && k < sizeof utc / sizeof *utc; k++)
+		is_utc |= strcasecmp(z, utc[k]) == 0;
+	char *name = NULL;
+	if (!is_utc) {
+		struct orc_tz *tz = NULL;
+		const char *why = NULL;
+		tarn_rc rc = orc_tz_load(z, &tz, &why);
+		orc_tz_free(tz);
+		if (rc == TARN_ENOMEM)
+			return tarn_err_nomem(err, "SET TimeZone");
+		if (rc && !sc)
+			return tarn_err_set(err, TARN_EUSAGE,
+					    "unknown time zone '%s'%s%s (names come from the tz "
+					    "database, e.g. 'Europe/Berlin', 'UTC')",
+					    z, why ? ": " : "", why ? why : "");
+		if (rc)
+			return sql_err_at(err, TARN_EUSAGE, sc->text, sc->len, loc, "error",
+					  "unknown time zone '%s'%s%s (names come from the tz "
+					  "database, e.g. 'Europe/Berlin', 'UTC')",
+					  z, why ? ": " : "", why ? why : "");
+		if (!(name = tarn_strdup(z)))
+			return tarn_err_nomem(err, "SET TimeZone");
+	}
+	tarn_free(e->timezone);
+	e->timezone = name;
+	return TARN_OK;
+}
+
 static void env_clear(struct sql_env *e)
 {
 	tarn_free(e->home);
@@ -82,6 +121,7 @@ static void env_clear(struct sql_env *e)
 		tarn_free(e->views[i].name);
 	tarn_free(e->views);
 	tarn_free(e->search_path);
+	tarn_free(e->timezone);
 	memset(e, 0, sizeof *e);
 }
 
@@ -913,6 +953,13 @@ tarn_rc tarn_sql_session_new(const struct tarn_sql_opts *o, struct tarn_sql_sess
 		tarn_free(ss);
 		return TARN_ENOMEM;
 	}
+	struct tarn_err e;
+	tarn_err_clear(&e);
+	tarn_rc rc = o && o->timezone ? set_timezone(&ss->env, o->timezone, NULL, 0, &e) : TARN_OK;
+	if (rc) {
+		tarn_sql_session_free(ss);
+		return rc; /* TARN_EUSAGE: an unknown zone */
+	}
 	*out = ss;
 	return TARN_OK;
 }
@@ -996,23 +1043,20 @@ static tarn_rc script_run(struct tarn_sql_session *ss, const char *text, size_t 
 			const struct sql_qname *qn = &st->set.name;
 			const struct sql_expr *v = st->set.n_values == 1 ? st->set.values[0] : NULL;
 			if (qn->n == 1 && strcasecmp(qn->parts[0].s, "timezone") == 0) {
-				/* The session time zone is UTC (TIMESTAMPTZ prints with a
-				 * Z): setting it to UTC, or resetting it, is accepted. */
+				/* The session time zone (sql_env.timezone; NULL = UTC, the
+				 * default: results do not depend on the machine's zone). */
 				const char *z = v && v->kind == SQL_EXPR_LITERAL &&
 							v->lit.kind == SQL_LIT_STRING
 						    ? v->lit.text
 						    : NULL;
-				static const char *const utc[] = { "UTC", "Etc/UTC", "GMT", "Etc/GMT",
-								   "UCT", "Universal", "Zulu", "Z" };
-				bool ok = st->set.reset;
-				for (size_t k = 0; z && k < sizeof utc / sizeof *utc; k++)
-					ok |= strcasecmp(z, utc[k]) == 0;
-				if (!ok)
-					rc = sql_err_at(err, TARN_EUNSUPPORTED, sc->text, sc->len, st->loc,
+				if (!st->set.reset && !z)
+					rc = sql_err_at(err, TARN_EUSAGE, sc->text, sc->len, st->loc,
 							"error",
-							"tarn's session time zone is always UTC (SET "
-							"TimeZone = 'UTC'); convert values with AT TIME "
-							"ZONE");
+							"SET TimeZone takes a zone name in quotes "
+							"('Europe/Paris', 'UTC')");
+				else
+					rc = set_timezone(&s->ss->env, st->set.reset ? NULL : z, sc,
+							  st->loc, err);
 			} else if (qn->n == 1 && strcasecmp(qn->parts[0].s, "file_search_path") == 0 &&
 			    (st->set.reset || (v && v->kind == SQL_EXPR_LITERAL &&
 					       v->lit.kind == SQL_LIT_STRING))) {
@@ -1105,6 +1149,12 @@ tarn_rc tarn_sql_open(const char *text, size_t len, const struct tarn_sql_opts *
 {
 	*out = NULL;
 	struct tarn_sql_session *ss = NULL;
+	if (o && o->timezone) { /* the zone's error message */
+		struct sql_env tz = { 0 };
+		tarn_rc zrc = set_timezone(&tz, o->timezone, NULL, 0, err);
+		tarn_free(tz.timezone);
+		TRY(zrc);
+	}
 	if (tarn_sql_session_new(o, &ss))
 		return tarn_err_nomem(err, "query");
 	tarn_rc rc = script_run(ss, text, len, out, err);

@@ -455,6 +455,11 @@ static inline uint64_t hash_f64(double d)
 		}                                                                       \
 	} while (0)
 
+static inline uint64_t hash_i128(tarn_i128 v)
+{
+	return ex_hash_u64((uint64_t)v ^ ex_hash_u64((uint64_t)((unsigned __int128)v >> 64)));
+}
+
 /* Hash of a nested value (or a value inside one), consistent with
  * nested_equal below: NULLs alike, -0.0 = 0.0, NaN = NaN. */
 static uint64_t nested_hash(const struct tarn_array *a, int64_t i)
@@ -480,6 +485,7 @@ static uint64_t nested_hash(const struct tarn_array *a, int64_t i)
 	case TARN_T_BOOL: return ex_hash_u64(tarn_bit_get(a->values, i) + 1);
 	case TARN_T_FLOAT32:
 	case TARN_T_FLOAT64: return hash_f64(tarn_array_get_double(a, i));
+	case TARN_T_INTERVAL: return hash_i128(ex_interval_key(a->values + i * 16));
 	default: {
 		int w = tarn_type_width(a->type->id);
 		uint64_t lo = 0, hi = 0;
@@ -527,6 +533,7 @@ void ex_hash_column(const struct tarn_array *a, bool is_const, const uint32_t *s
 		HASH_LOOP(hash_str(v + o[i], o[i + 1] - o[i]));
 		return;
 	}
+	case TARN_T_INTERVAL: HASH_LOOP(hash_i128(ex_interval_key(v + i * 16))); return;
 	default: {
 		/* nested keys: a hash of the whole value (equality still decides) */
 		HASH_LOOP(nested_hash(a, i));
@@ -584,6 +591,8 @@ static bool nested_equal(const struct tarn_array *a, int64_t i, const struct tar
 		double x = tarn_array_get_double(a, i), y = tarn_array_get_double(b, j);
 		return x == y || (x != x && y != y);
 	}
+	case TARN_T_INTERVAL:
+		return ex_interval_key(a->values + i * 16) == ex_interval_key(b->values + j * 16);
 	default: {
 		int w = tarn_type_width(a->type->id);
 		return memcmp(a->values + i * w, b->values + j * w, (size_t)w) == 0;
@@ -671,6 +680,9 @@ int64_t ex_keys_filter_equal(const struct tarn_array *a, const uint32_t *ia,
 		break;
 	}
 	case TARN_T_NULL: EQ_LOOP(true); break;
+	case TARN_T_INTERVAL:
+		EQ_LOOP(ex_interval_key(av + i * 16) == ex_interval_key(bv + j * 16));
+		break;
 	default: EQ_LOOP(nested_equal(a, i, b, j)); break;
 	}
 	return n_eq;

@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/err.h"
 #include "columnar/array.h"
@@ -137,5 +138,17 @@ static inline uint64_t ex_hash_u64(uint64_t x)
 }
 
 uint64_t ex_hash_bytes(const uint8_t *p, size_t n);
+
+/* An interval's comparison key (the INTERVAL value at p): microseconds with a
+ * month = 30 days and a day = 24 hours, as DuckDB normalises intervals to
+ * compare them. Comparisons, GROUP BY / DISTINCT hashing and equality,
+ * ORDER BY keys and min/max all use it, so '1 day' and '24 hours' are one
+ * group (the group shows the first spelling seen). */
+static inline tarn_i128 ex_interval_key(const uint8_t *p)
+{
+	struct tarn_interval v;
+	memcpy(&v, p, sizeof v);
+	return ((tarn_i128)v.months * 30 + v.days) * 86400000000LL + v.micros;
+}
 
 #endif

@@ -480,6 +480,163 @@ TEST(allocation_failures)
 	tarn_schema_unref(s);
 }
 
+TEST(glob_patterns)
+{
+	struct tarn_err e = { 0 };
+	struct tarn_schema *s = schema_of("x string; p string");
+	struct ex_expr *ex[1] = { fn("~~~", 2, col(s, "x"), col(s, "p")) };
+	/* DuckDB: case-sensitive, bytewise ('?' is one byte), a class without
+	 * its ']' is a literal '[', ']' first in a class is a member */
+	char *r = select_text(s,
+			      "abd|a*[bc]?\n"
+			      "abcd|a*[bc]?\n"
+			      "ABD|a*[bc]?\n"
+			      "ac|a[!b]\n"
+			      "ab|a[!b]\n"
+			      "a]|a[]]\n"
+			      "a[|a[\n"
+			      "x-|x[a-]\n"
+			      "h\xc3\xa9llo|h?llo\n"
+			      "h\xc3\xa9llo|h??llo\n"
+			      "|*\n"
+			      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab|*a*a*a*a*a*a*a*c\n"
+			      "NULL|a\n"
+			      "a|NULL",
+			      ex, 1, 1, &e);
+	CHECK_STR(r, "true\ntrue\nfalse\ntrue\nfalse\ntrue\ntrue\ntrue\nfalse\ntrue\ntrue\nfalse\n"
+		     "NULL\nNULL\n");
+	free(r);
+	tarn_schema_unref(s);
+}
+
+TEST(session_zone_functions)
+{
+	struct tarn_err e = { 0 };
+	struct tarn_schema *s = schema_of("t timestamp; x string");
+	struct ex_expr *ex[2] = {
+		fn("__tstz_text", 2, lit("string", "Europe/Paris"),
+		   fn("timezone", 2, lit("string", "UTC"), col(s, "t"))),
+		fn("__tstz_parse", 2, lit("string", "Asia/Kolkata"), col(s, "x")),
+	};
+	char *r = select_text(s,
+			      "2024-03-31 00:59:59|2024-01-01 05:30:00\n"
+			      "2024-03-31 01:00:00|2024-01-01 05:30:00+00\n"
+			      "2024-10-27 00:30:00.5|2024-01-01\n"
+			      "NULL| 2024-01-01 05:30:00Z \n"
+			      "1969-12-31 23:59:59|NULL",
+			      ex, 2, 1, &e);
+	CHECK_STR(r, "2024-03-31 01:59:59+01|2024-01-01 00:00:00Z\n"
+		     "2024-03-31 03:00:00+02|2024-01-01 05:30:00Z\n"
+		     "2024-10-27 02:30:00.5+02|2023-12-31 18:30:00Z\n"
+		     "NULL|2024-01-01 05:30:00Z\n"
+		     "1970-01-01 00:59:59+01|NULL\n");
+	free(r);
+	/* bad text, a zone that is not a constant, an unknown zone */
+	struct ex_expr *bad = fn("__tstz_parse", 2, lit("string", "UTC"), col(s, "x"));
+	tarn_err_clear(&e);
+	r = select_text(s, "2024-01-01 00:00:00|yesterday", &bad, 1, 1, &e);
+	CHECK(r == NULL);
+	CHECK(e.rc == TARN_EDATA);
+	CHECK_CONTAINS(e.msg, "'yesterday' is not a TIMESTAMPTZ");
+	free(r);
+	struct ex_expr *a[2] = { col(s, "x"), col(s, "t") };
+	CHECK(fn_err("__tstz_text", a, 2, &e) == NULL);
+	CHECK_CONTAINS(e.msg, "the zone must be a constant");
+	struct ex_expr *b[2] = { lit("string", "Nowhere/Town"), col(s, "x") };
+	CHECK(fn_err("__tstz_parse", b, 2, &e) == NULL);
+	CHECK_CONTAINS(e.msg, "unknown time zone 'Nowhere/Town'");
+	tarn_schema_unref(s);
+}
+
+/* The first row of sql's result as "a|b" (NULL for nulls), or NULL with
+ * err set. */
+static char *sql_row(const char *sql, int threads, const char *tz, struct tarn_err *err)
+{
+	struct tarn_sql_opts o = { .threads = threads, .timezone = tz };
+	struct tarn_reader *r = NULL;
+	tarn_err_clear(err);
+	tarn_rc rc = tarn_sql_open(sql, strlen(sql), &o, &r, err);
+	struct tarn_batch *b = NULL;
+	if (!rc)
+		rc = tarn_reader_next(r, &b, err);
+	char *out = NULL;
+	if (!rc && b && tarn_batch_num_rows(b) > 0) {
+		out = calloc(1, 1024);
+		for (int c = 0; c < tarn_batch_num_cols(b); c++) {
+			char cell[256];
+			if (tarn_batch_is_null(b, c, 0))
+				snprintf(cell, sizeof cell, "NULL");
+			else
+				tarn_batch_cell_text(b, c, 0, cell, sizeof cell);
+			snprintf(out + strlen(out), 1024 - strlen(out), "%s%s", c ? "|" : "", cell);
+		}
+	}
+	tarn_batch_free(b);
+	tarn_reader_close(r);
+	return out;
+}
+
+TEST(session_zone_sql)
+{
+	struct tarn_err e;
+	char *r = sql_row("SET TimeZone = 'Europe/Paris'; SELECT current_setting('TimeZone'), "
+			  "CAST(TIMESTAMPTZ '2024-03-31 03:00:00' AS VARCHAR), "
+			  "date_trunc('day', TIMESTAMPTZ '2024-03-30 23:30:00Z')",
+			  1, NULL, &e);
+	CHECK_STR(r, "Europe/Paris|2024-03-31 03:00:00+02|2024-03-30 23:00:00Z");
+	free(r);
+	/* the option is the same as the statement; RESET goes back to UTC */
+	r = sql_row("SELECT CAST(TIMESTAMPTZ '2024-07-01 00:00:00Z' AS VARCHAR)", 1, "Asia/Kolkata",
+		    &e);
+	CHECK_STR(r, "2024-07-01 05:30:00+05:30");
+	free(r);
+	r = sql_row("RESET TimeZone; SELECT current_setting('TimeZone'), "
+		    "CAST(TIMESTAMP '2024-07-01 00:00:00' AS TIMESTAMPTZ)",
+		    1, "Asia/Kolkata", &e);
+	CHECK_STR(r, "UTC|2024-07-01 00:00:00Z");
+	free(r);
+	r = sql_row("SELECT 1", 1, "Nowhere/Town", &e);
+	CHECK(r == NULL);
+	CHECK(e.rc == TARN_EUSAGE);
+	CHECK_CONTAINS(e.msg, "unknown time zone 'Nowhere/Town'");
+	r = sql_row("SET TimeZone = 'Nowhere/Town'", 1, NULL, &e);
+	CHECK(r == NULL);
+	CHECK_CONTAINS(e.msg, "line 1");
+	CHECK_CONTAINS(e.msg, "unknown time zone 'Nowhere/Town'");
+	r = sql_row("SET TimeZone = 42", 1, NULL, &e);
+	CHECK(r == NULL);
+	CHECK_CONTAINS(e.msg, "zone name in quotes");
+	r = sql_row("SELECT current_setting('threads')", 1, NULL, &e);
+	CHECK(r == NULL);
+	CHECK_CONTAINS(e.msg, "unknown setting 'threads'");
+	/* a computed interval on a TIMESTAMPTZ is refused under a session zone */
+	r = sql_row("SELECT TIMESTAMPTZ '2024-03-31 01:00:00Z' + to_days(x) FROM (VALUES (1)) t(x)",
+		    1, "Europe/Paris", &e);
+	CHECK(r == NULL);
+	CHECK(e.rc == TARN_EUNSUPPORTED);
+	CHECK_CONTAINS(e.msg, "computed interval under SET TimeZone");
+}
+
+TEST(interval_keys)
+{
+	struct tarn_err e;
+	/* '1 day' = '24 hours' = '1440 minutes'; '1 month' = '30 days' */
+	const char *q = "SELECT count(DISTINCT x), min(x), max(x), (SELECT count(*) FROM (SELECT x "
+			"FROM v GROUP BY x)), (SELECT string_agg(CAST(x AS VARCHAR), ',' ORDER BY "
+			"x) FROM (SELECT DISTINCT x FROM v WHERE x < INTERVAL '2 days')) FROM v";
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+		 "CREATE VIEW v AS SELECT * FROM (VALUES (INTERVAL '1 day'), (INTERVAL '24 hours'), "
+		 "(INTERVAL '1440 minutes'), (INTERVAL '1 month'), (INTERVAL '30 days'), "
+		 "(INTERVAL '-2 hours'), (NULL)) t(x); %s",
+		 q);
+	for (int threads = 1; threads <= 2; threads++) {
+		char *r = sql_row(sql, threads, NULL, &e);
+		CHECK_STR(r, "3|-02:00:00|1 month|4|-02:00:00,1 day");
+		free(r);
+	}
+}
+
 int main(void)
 {
 	RUN(regex_bad_patterns);
@@ -494,5 +651,9 @@ int main(void)
 	RUN(strptime_and_date_sub);
 	RUN(intervals);
 	RUN(allocation_failures);
+	RUN(glob_patterns);
+	RUN(session_zone_functions);
+	RUN(session_zone_sql);
+	RUN(interval_keys);
 	return unit_done();
 }
