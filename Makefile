@@ -31,7 +31,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 UNIT_BIN:= $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all run test test-fast asan lint fuzz bench bench-tpch clean deps unit
+.PHONY: all run test test-fast asan lint fuzz bench bench-tpch clean deps unit print-libs
 all: $(B)/tarn $(B)/libtarn.a
 
 deps:
@@ -120,3 +120,7 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# The link line libtarn.a needs (bench/Makefile uses it for sqlbench).
+print-libs:
+	@echo $(LIBS)
