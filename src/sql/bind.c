@@ -173,6 +173,24 @@ static tarn_rc nomem(struct binder *b)
 	return tarn_err_set(b->err, TARN_ENOMEM, "out of memory while planning the query");
 }
 
+/* Records that expression node e is computed as column col of the
+ * relation c binds over (windows, unnest, subqueries); bind_expr then
+ * binds e as a reference to that column. */
+static tarn_rc sub_map_add(struct binder *b, struct bctx *c, const struct sql_expr *e, int col)
+{
+	const struct sql_expr **ns = tarn_realloc(c->subs, (size_t)(c->n_subs + 1) * sizeof *ns);
+	if (!ns)
+		return nomem(b);
+	c->subs = ns;
+	int *nc = tarn_realloc(c->sub_col, (size_t)(c->n_subs + 1) * sizeof *nc);
+	if (!nc)
+		return nomem(b);
+	c->sub_col = nc;
+	c->subs[c->n_subs] = e;
+	c->sub_col[c->n_subs++] = col;
+	return TARN_OK;
+}
+
 static bool name_eq(const char *a, const char *b)
 {
 	return a && b && strcasecmp(a, b) == 0;
@@ -2217,24 +2235,8 @@ static tarn_rc select_unnest(struct binder *b, const struct sql_select *sel, str
 				/* the unnest columns stay reachable only through the calls */
 				for (int i = 0; i < n; i++)
 					cur->cols[cols[i]].hidden = true;
-				/* appended to the window and subquery columns */
-				const struct sql_expr **ns = tarn_realloc(
-					c->subs, (size_t)(c->n_subs + n) * sizeof *ns);
-				if (ns)
-					c->subs = ns;
-				int *nc = ns ? tarn_realloc(c->sub_col,
-							    (size_t)(c->n_subs + n) * sizeof *nc)
-					     : NULL;
-				if (nc)
-					c->sub_col = nc;
-				if (!ns || !nc) {
-					rc = nomem(b);
-				} else {
-					for (int i = 0; i < n; i++) {
-						c->subs[c->n_subs] = calls[i];
-						c->sub_col[c->n_subs++] = cols[i];
-					}
-				}
+				for (int i = 0; !rc && i < n; i++)
+					rc = sub_map_add(b, c, calls[i], cols[i]);
 			}
 		}
 		tarn_free(names);
@@ -4236,19 +4238,8 @@ static tarn_rc apply_scalar_subs(struct binder *b, struct rel *cur,
 			for (int i = old_n; i < cur->n; i++)
 				cur->cols[i].hidden = true; /* not for SELECT * */
 		free_keys(NULL, bk, nk);
-		if (!rc) {
-			const struct sql_expr **ns = tarn_realloc(c->subs, (size_t)(c->n_subs + 1) * sizeof *ns);
-			int *nc = ns ? tarn_realloc(c->sub_col, (size_t)(c->n_subs + 1) * sizeof *nc) : NULL;
-			if (ns)
-				c->subs = ns;
-			if (!nc) {
-				rc = nomem(b);
-			} else {
-				c->sub_col = nc;
-				c->subs[c->n_subs] = e;
-				c->sub_col[c->n_subs++] = value_col;
-			}
-		}
+		if (!rc)
+			rc = sub_map_add(b, c, e, value_col);
 	}
 	tarn_free(f.v);
 	return rc;
@@ -4566,16 +4557,7 @@ static tarn_rc dep_apply(struct binder *b, struct rel *cur, const struct sql_exp
 	rel_retarget(cur);
 	if (!cols[cur->n - 1].name)
 		return nomem(b);
-	const struct sql_expr **ns = tarn_realloc(c->subs, (size_t)(c->n_subs + 1) * sizeof *ns);
-	if (ns)
-		c->subs = ns;
-	int *nsc = ns ? tarn_realloc(c->sub_col, (size_t)(c->n_subs + 1) * sizeof *nsc) : NULL;
-	if (!nsc)
-		return nomem(b);
-	c->sub_col = nsc;
-	c->subs[c->n_subs] = e;
-	c->sub_col[c->n_subs++] = cur->n - 1;
-	return TARN_OK;
+	return sub_map_add(b, c, e, cur->n - 1);
 }
 
 struct dep_find {
@@ -4667,16 +4649,7 @@ static tarn_rc mark_in(struct binder *b, struct rel *cur, const struct sql_expr 
 		cur->op = op;
 		rel_retarget(cur);
 	}
-	const struct sql_expr **ns = tarn_realloc(c->subs, (size_t)(c->n_subs + 1) * sizeof *ns);
-	if (ns)
-		c->subs = ns;
-	int *nsc = ns ? tarn_realloc(c->sub_col, (size_t)(c->n_subs + 1) * sizeof *nsc) : NULL;
-	if (!nsc)
-		return nomem(b);
-	c->sub_col = nsc;
-	c->subs[c->n_subs] = e;
-	c->sub_col[c->n_subs++] = col;
-	return TARN_OK;
+	return sub_map_add(b, c, e, col);
 }
 
 /* Subqueries inside the expressions v[0..n) over cur that bind_expr cannot
@@ -5740,16 +5713,7 @@ static tarn_rc apply_windows(struct binder *b, const struct sql_query *q, struct
 	if (!rc && wl.n) {
 		idx = tarn_calloc((size_t)wl.n, sizeof *idx);
 		done = tarn_calloc((size_t)wl.n, sizeof *done);
-		/* append to the subquery columns select_dependent recorded */
-		const struct sql_expr **ns =
-			tarn_realloc(c->subs, (size_t)(c->n_subs + wl.n) * sizeof *ns);
-		if (ns)
-			c->subs = ns;
-		int *nc = ns ? tarn_realloc(c->sub_col, (size_t)(c->n_subs + wl.n) * sizeof *nc)
-			     : NULL;
-		if (nc)
-			c->sub_col = nc;
-		if (!idx || !done || !ns || !nc)
+		if (!idx || !done)
 			rc = nomem(b);
 	}
 	int n_cols = 0;
@@ -5764,10 +5728,8 @@ static tarn_rc apply_windows(struct binder *b, const struct sql_query *q, struct
 			}
 		rc = apply_window_group(b, cur, c, wl.v, idx, n, &n_cols);
 	}
-	for (int i = 0; !rc && i < wl.n; i++) {
-		c->subs[c->n_subs] = wl.v[i].e;
-		c->sub_col[c->n_subs++] = wl.v[i].col;
-	}
+	for (int i = 0; !rc && i < wl.n; i++)
+		rc = sub_map_add(b, c, wl.v[i].e, wl.v[i].col);
 	tarn_free(idx);
 	tarn_free(done);
 	win_list_free(&wl);
