@@ -243,6 +243,21 @@ struct sbuf {
 	uint32_t n, cap;
 };
 
+/* Appends group g's stored value of type t to r: the string in sb when
+ * width is 0 (variable-width values), else the width-byte slot g of base
+ * (bools: one byte holding 0/1). */
+static tarn_rc append_stored(struct tarn_array *r, const struct tarn_type *t, int width,
+			     const uint8_t *base, int64_t g, const struct sbuf *sb)
+{
+	if (!width)
+		return tarn_array_append_bytes(r, sb->p, sb->n);
+	const uint8_t *fixed = base + (size_t)g * (size_t)width;
+	if (t->id == TARN_T_BOOL)
+		return tarn_array_append_bool(r, *fixed);
+	struct tarn_array one = { .type = t, .length = 1, .values = (uint8_t *)fixed };
+	return ex_array_gather(r, &one, NULL, 0, 1);
+}
+
 /* approx_count_distinct of one group: the exact set of value hashes while
  * it is small (open addressing, 0 = empty), then HLL_M registers. */
 #define HLL_P 16
@@ -2375,31 +2390,15 @@ static tarn_rc finalize_agg(struct agg_op *o, int a, int64_t n, struct tarn_arra
 			break;
 		case EX_AGG_MIN:
 		case EX_AGG_MAX:
-			if (!c)
-				rc = tarn_array_append_null(r);
-			else if (d->kind == K_MINMAX_S)
-				rc = tarn_array_append_bytes(r, s->sval[gg].p, s->sval[gg].n);
-			else if (d->in->id == TARN_T_BOOL)
-				rc = tarn_array_append_bool(r, s->val[gg]);
-			else {
-				struct tarn_array one = { .type = d->in, .length = 1,
-							  .values = s->val + (size_t)gg * d->w };
-				rc = ex_array_gather(r, &one, NULL, 0, 1);
-			}
+			rc = !c ? tarn_array_append_null(r)
+				: append_stored(r, d->in, d->kind == K_MINMAX_S ? 0 : d->w, s->val,
+						gg, &s->sval[gg]);
 			break;
 		case EX_AGG_ARG_MIN:
 		case EX_AGG_ARG_MAX:
-			if (!c || s->argnull[gg])
-				rc = tarn_array_append_null(r);
-			else if (!d->aw)
-				rc = tarn_array_append_bytes(r, s->sarg[gg].p, s->sarg[gg].n);
-			else if (d->in->id == TARN_T_BOOL)
-				rc = tarn_array_append_bool(r, s->arg[gg]);
-			else {
-				struct tarn_array one = { .type = d->in, .length = 1,
-							  .values = s->arg + (size_t)gg * d->aw };
-				rc = ex_array_gather(r, &one, NULL, 0, 1);
-			}
+			rc = !c || s->argnull[gg]
+				     ? tarn_array_append_null(r)
+				     : append_stored(r, d->in, d->aw, s->arg, gg, &s->sarg[gg]);
 			break;
 		case EX_AGG_CORR:
 		case EX_AGG_COVAR_POP:
@@ -2431,17 +2430,9 @@ static tarn_rc finalize_agg(struct agg_op *o, int a, int64_t n, struct tarn_arra
 		case EX_AGG_FIRST:
 		case EX_AGG_LAST:
 		case EX_AGG_ANY_VALUE:
-			if (!c || s->argnull[gg] || d->in->id == TARN_T_NULL)
-				rc = tarn_array_append_null(r);
-			else if (!d->w)
-				rc = tarn_array_append_bytes(r, s->sval[gg].p, s->sval[gg].n);
-			else if (d->in->id == TARN_T_BOOL)
-				rc = tarn_array_append_bool(r, s->val[gg]);
-			else {
-				struct tarn_array one = { .type = d->in, .length = 1,
-							  .values = s->val + (size_t)gg * d->w };
-				rc = ex_array_gather(r, &one, NULL, 0, 1);
-			}
+			rc = !c || s->argnull[gg] || d->in->id == TARN_T_NULL
+				     ? tarn_array_append_null(r)
+				     : append_stored(r, d->in, d->w, s->val, gg, &s->sval[gg]);
 			break;
 		case EX_AGG_APPROX_COUNT_DISTINCT:
 			rc = tarn_array_append_int(r, c ? hll_estimate(&s->hll[gg]) : 0);
