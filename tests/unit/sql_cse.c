@@ -239,6 +239,43 @@ TEST(counted_once_volatile_not_merged)
 	      !sql_cse_volatile_name("abs"));
 }
 
+/* Every allocation of planning and running a query with hoisted subtrees
+ * failing in turn: a clear error each time, no leak, then the result. */
+TEST(allocation_failures)
+{
+	FILE *f = fopen("cse_oom.csv", "w");
+	REQUIRE(f);
+	fprintf(f, "k,p,d\n1,10,2\n1,20,3\n2,30,4\n");
+	fclose(f);
+	const char *sql = "SELECT k, sum(p * (1 - d)), sum(p * (1 - d) * 2), (k + 1) * 2, "
+			  "(k + 1) * 3 FROM 'cse_oom.csv' GROUP BY k ORDER BY k";
+	struct tarn_sql_session *s = session(1);
+	int failed = 0, n;
+	for (n = 0; n < 5000; n++) {
+		struct tarn_err err;
+		tarn_err_clear(&err);
+		struct tarn_reader *r = NULL;
+		tarn_mem_fail_after(n);
+		tarn_rc rc = tarn_sql_session_run(s, sql, strlen(sql), &r, &err);
+		struct tarn_batch *b = NULL;
+		while (!rc && !(rc = tarn_reader_next(r, &b, &err)) && b)
+			tarn_batch_free(b);
+		tarn_mem_fail_after(-1);
+		tarn_reader_close(r);
+		if (!rc)
+			break;
+		failed++;
+		CHECK(err.msg[0] != 0);
+	}
+	CHECK(failed > 10 && n < 5000);
+	struct tarn_err err;
+	char *got = run(s, sql, &err);
+	CHECK_STR(got, "1|-50|-100|4|6\n2|-90|-180|6|9\n");
+	free(got);
+	tarn_sql_session_free(s);
+	remove("cse_oom.csv");
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/tarn-sql-cse-XXXXXX";
@@ -249,6 +286,7 @@ int main(void)
 		return 1;
 	RUN(q1_hoisted_and_equal);
 	RUN(counted_once_volatile_not_merged);
+	RUN(allocation_failures);
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
 	if (system(cmd) != 0)
