@@ -200,7 +200,9 @@ static struct ex_expr *call(const struct ex_func *fn)
 /* counted(x) * 2 and counted(x) * 3 over 5 rows in one batch. */
 static char *plan_and_run(const struct ex_func *fn, bool *hoisted, struct tarn_err *err)
 {
-	struct ex_op *child = values_of(schema_of("x int64"), "1\n2\n3\n4\n5", 100);
+	struct tarn_schema *s = schema_of("x int64");
+	struct ex_op *child = values_of(s, "1\n2\n3\n4\n5", 100);
+	tarn_schema_unref(s); /* the operator holds its own reference */
 	struct ex_op *orig = child;
 	struct ex_expr *e[2], *two = NULL, *three = NULL;
 	if (!(ex_expr_const_int(TARN_T_INT64, 2, &two) == TARN_OK))
