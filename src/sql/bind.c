@@ -42,6 +42,7 @@
 #include "columnar/type.h"
 #include "formats/format.h"
 #include "sql/bind.h"
+#include "sql/cse.h"
 #include "sql/lake.h"
 #include "sql/expr_nested.h"
 #include "sql/parse.h"
@@ -5880,6 +5881,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 		struct ex_op *agg = NULL;
 		if (!rc && gs.on)
 			rc = expand_for_sets(b, &gs, &cur, keys, knames, key_text, &nk);
+		if (!rc) /* repeated subtrees of keys/arguments/filters, computed once */
+			rc = sql_cse_agg(&cur.op, keys, nk, specs, al.n, b->err);
 		if (!rc) {
 			struct ex_op *in = cur.op;
 			cur.op = NULL;
@@ -6053,6 +6056,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 	int *don_col = NULL;
 	if (!rc && sel->distinct == SQL_DISTINCT_ON)
 		rc = distinct_on_cols(b, sel, &c, &p, visible, &don_col);
+	if (!rc) /* repeated subtrees of the select list, computed once below it */
+		rc = sql_cse_project(&cur.op, p.e, p.n, b->err);
 	struct ex_op *op = NULL;
 	if (!rc) {
 		struct ex_op *in = cur.op;
