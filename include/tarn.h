@@ -127,6 +127,10 @@ TARN_MUST_USE tarn_rc tarn_opts_set(struct tarn_opts *o, const char *key, const 
 int tarn_edit_distance(const char *a, const char *b, bool fold_case);
 /* Parses a byte size: "65536", "128M", "1.5G", "64KiB" (powers of 1024). */
 bool tarn_parse_size(const char *s, int64_t *out);
+/* This machine's physical memory in bytes (4 GiB when the system does not
+ * say). The CLI's default --memory-limit is 80% of it (DESIGN.md §5), so
+ * operators stop with a message before the kernel would kill the process. */
+int64_t tarn_physical_memory(void);
 /* Parses "key=value". */
 TARN_MUST_USE tarn_rc tarn_opts_parse(struct tarn_opts *o, const char *kv, struct tarn_err *err);
 const char *tarn_opts_get(const struct tarn_opts *o, const char *key);

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static _Atomic int64_t fail_countdown = -1;
 
@@ -157,4 +158,12 @@ void tarn_arena_free(struct tarn_arena *a)
 void tarn_arena_reset(struct tarn_arena *a)
 {
 	tarn_arena_free(a);
+}
+
+int64_t tarn_physical_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || psz <= 0)
+		return (int64_t)4 << 30;
+	return (int64_t)pages * psz;
 }

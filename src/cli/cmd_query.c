@@ -18,7 +18,7 @@ static const struct cli_opt opts[] = {
 	{ O_OUT, "output", 'o', "FILE", "write the result to FILE (atomically) instead of stdout" },
 	{ O_FILE, "file", 'f', "FILE", "read the SQL from FILE ('-' for stdin)" },
 	{ O_MEM, "memory-limit", 0, "SIZE",
-	  "most memory the query's operators may hold, e.g. 4G (default: unlimited)" },
+	  "most memory the query's operators may hold, e.g. 4G; 0 = unlimited (default: 80% of RAM)" },
 	{ CLI_O_JSON, "json", 0, NULL, "print the rows as one JSON array (same as --format json)" },
 	{ O_HOME, "home", 0, "DIR",
 	  "where CREATE TABLE keeps tables: DIR/lake/tables/NAME/ (default $TARN_HOME, else "
@@ -75,6 +75,7 @@ static int run(const struct cli_cmd *cmd, const struct cli_args *a)
 	so.home = cli_get(a, O_HOME);
 	so.timezone = cli_get(a, O_TZ);
 	const char *mem = cli_get(a, O_MEM);
+	so.memory_limit = tarn_physical_memory() / 10 * 8; /* DESIGN.md §5 */
 	if (mem && !tarn_parse_size(mem, &so.memory_limit)) {
 		free(text);
 		return cli_usage(cmd, "--memory-limit: '%s' is not a size such as 512M or 4G", mem);

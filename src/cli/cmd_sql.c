@@ -47,7 +47,7 @@ static const struct cli_opt opts[] = {
 	  "lake root for CREATE TABLE and the history file (default $TARN_HOME, else "
 	  "./tarn-data)" },
 	{ O_MEM, "memory-limit", 0, "SIZE",
-	  "most memory a query's operators may hold, e.g. 4G (default: unlimited)" },
+	  "most memory a query's operators may hold, e.g. 4G; 0 = unlimited (default: 80% of RAM)" },
 	{ O_TZ, "timezone", 0, "ZONE",
 	  "the session time zone, as SET TimeZone = 'ZONE' (default UTC)" },
 	CLI_OPT_END,
@@ -372,6 +372,7 @@ static int run(const struct cli_cmd *cmd, const struct cli_args *a)
 	struct shell sh = { 0 };
 	struct tarn_sql_opts so = { 0 };
 	const char *mem = cli_get(a, O_MEM);
+	so.memory_limit = tarn_physical_memory() / 10 * 8; /* DESIGN.md §5 */
 	if (mem && !tarn_parse_size(mem, &so.memory_limit))
 		return cli_usage(cmd, "--memory-limit: '%s' is not a size such as 512M or 4G", mem);
 	const char *home = cli_get(a, O_HOME);

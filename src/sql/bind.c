@@ -7279,17 +7279,14 @@ static tarn_rc rec_keep(struct rec_state *st, struct tarn_batch **v, int n, stru
 	return rc;
 }
 
-/* Without --memory-limit, a recursion also stops after this many
- * iterations (a step that adds one row each time would otherwise take
- * hours to fill half the memory). */
+/* A recursion also stops after this many iterations: a step that adds one
+ * row each time would otherwise take hours to fill the memory limit (the
+ * CLI's default is 80% of the machine's memory). */
 #define REC_MAX_ITERS 1000000
 
 static int64_t default_rec_limit(void)
 {
-	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-	if (pages <= 0 || psz <= 0)
-		return (int64_t)4 << 30;
-	return (int64_t)pages * psz / 2;
+	return tarn_physical_memory() / 2;
 }
 
 /* Rounds that add a few rows each leave many small batches: they are
@@ -7436,11 +7433,10 @@ static tarn_rc bind_recursive_cte(struct binder *b, const struct sql_tref *t, st
 			break;
 		}
 		st.iters++;
-		if (!(b->xo && b->xo->mem_limit > 0) && st.iters > REC_MAX_ITERS) {
+		if (st.iters > REC_MAX_ITERS) {
 			rc = fail(b, cte->name.loc, TARN_ELIMIT,
-				  "recursive CTE %s: more than %d iterations without a memory limit; "
-				  "the recursion may not end (check the WHERE of its recursive part), "
-				  "or set --memory-limit to allow more",
+				  "recursive CTE %s: more than %d iterations; the recursion may not "
+				  "end (check the WHERE of its recursive part)",
 				  name, REC_MAX_ITERS);
 			rel_clear(&r);
 			break;
