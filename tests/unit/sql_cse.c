@@ -20,51 +20,6 @@
 
 static char home[256];
 
-static char *run(struct tarn_sql_session *s, const char *sql, struct tarn_err *err)
-{
-	tarn_err_clear(err);
-	struct tarn_reader *r = NULL;
-	if (tarn_sql_session_run(s, sql, strlen(sql), &r, err))
-		return NULL;
-	size_t cap = 1 << 16, n = 0;
-	char *out = calloc(1, cap);
-	for (;;) {
-		struct tarn_batch *b = NULL;
-		if (tarn_reader_next(r, &b, err)) {
-			free(out);
-			out = NULL;
-			break;
-		}
-		if (!b)
-			break;
-		for (int64_t i = 0; i < tarn_batch_num_rows(b); i++)
-			for (int c = 0; c < tarn_batch_num_cols(b); c++) {
-				char cell[1024];
-				size_t k = tarn_batch_cell_text(b, c, i, cell, sizeof cell);
-				if (tarn_batch_is_null(b, c, i))
-					k = (size_t)snprintf(cell, sizeof cell, "NULL");
-				if (n + k + 2 < cap) {
-					memcpy(out + n, cell, k);
-					n += k;
-					out[n++] = c + 1 < tarn_batch_num_cols(b) ? '|' : '\n';
-				}
-			}
-		tarn_batch_free(b);
-	}
-	tarn_reader_close(r);
-	return out;
-}
-
-static struct tarn_sql_session *session(int threads)
-{
-	struct tarn_sql_opts o = { 0 };
-	o.threads = threads;
-	o.home = home;
-	struct tarn_sql_session *s = NULL;
-	if (tarn_sql_session_new(&o, &s))
-		abort();
-	return s;
-}
 
 /* Rows of a (one column per line) and b zipped as "a|b\n". */
 static char *zip(const char *a, const char *b)
@@ -101,21 +56,21 @@ TEST(q1_hoisted_and_equal)
 {
 	write_lineitem();
 	for (int threads = 1; threads <= 3; threads += 2) {
-		struct tarn_sql_session *s = session(threads);
+		struct tarn_sql_session *s = session_at(home, threads);
 		struct tarn_err err;
 		const char *both = "SELECT k, sum(p * (1 - d)), sum(p * (1 - d) * (1 + t)) "
 				   "FROM 'cse_li.csv' GROUP BY k ORDER BY k";
-		char *plan = run(s, "EXPLAIN SELECT k, sum(p * (1 - d)), sum(p * (1 - d) * (1 + t)) "
+		char *plan = session_rows(s, "EXPLAIN SELECT k, sum(p * (1 - d)), sum(p * (1 - d) * (1 + t)) "
 				    "FROM 'cse_li.csv' GROUP BY k ORDER BY k", &err);
 		REQUIRE(plan);
 		CHECK(strstr(plan, "AS __cse1") != NULL);
 		CHECK(strstr(plan, "sum(__cse1), sum((__cse1 * ") != NULL);
 		free(plan);
 		/* each aggregate alone has nothing to share: the un-hoisted values */
-		char *got = run(s, both, &err);
-		char *a = run(s, "SELECT k, sum(p * (1 - d)) FROM 'cse_li.csv' GROUP BY k ORDER BY k",
+		char *got = session_rows(s, both, &err);
+		char *a = session_rows(s, "SELECT k, sum(p * (1 - d)) FROM 'cse_li.csv' GROUP BY k ORDER BY k",
 			      &err);
-		char *b = run(s, "SELECT sum(p * (1 - d) * (1 + t)) FROM 'cse_li.csv' GROUP BY k "
+		char *b = session_rows(s, "SELECT sum(p * (1 - d) * (1 + t)) FROM 'cse_li.csv' GROUP BY k "
 				 "ORDER BY k", &err);
 		REQUIRE(got && a && b);
 		char *want = zip(a, b);
@@ -125,13 +80,13 @@ TEST(q1_hoisted_and_equal)
 		free(a);
 		free(b);
 		/* a select list: the shared (p * d) + 1 computed once */
-		plan = run(s, "EXPLAIN SELECT (p * d) + 1, ((p * d) + 1) * 2 FROM 'cse_li.csv'", &err);
+		plan = session_rows(s, "EXPLAIN SELECT (p * d) + 1, ((p * d) + 1) * 2 FROM 'cse_li.csv'", &err);
 		REQUIRE(plan);
 		CHECK(strstr(plan, "AS __cse1") != NULL);
 		free(plan);
-		got = run(s, "SELECT (p * d) + 1, ((p * d) + 1) * 2 FROM 'cse_li.csv'", &err);
-		a = run(s, "SELECT (p * d) + 1 FROM 'cse_li.csv'", &err);
-		b = run(s, "SELECT ((p * d) + 1) * 2 FROM 'cse_li.csv'", &err);
+		got = session_rows(s, "SELECT (p * d) + 1, ((p * d) + 1) * 2 FROM 'cse_li.csv'", &err);
+		a = session_rows(s, "SELECT (p * d) + 1 FROM 'cse_li.csv'", &err);
+		b = session_rows(s, "SELECT ((p * d) + 1) * 2 FROM 'cse_li.csv'", &err);
 		REQUIRE(got && a && b);
 		want = zip(a, b);
 		CHECK_STR(got, want);
@@ -141,7 +96,7 @@ TEST(q1_hoisted_and_equal)
 		free(b);
 		/* CAST(s AS INTEGER) fails on 'abc'; it sits only in THEN branches
 		 * that skip those rows, so it must stay there */
-		got = run(s, "SELECT sum(CASE WHEN s <> 'abc' THEN CAST(s AS INTEGER) END), "
+		got = session_rows(s, "SELECT sum(CASE WHEN s <> 'abc' THEN CAST(s AS INTEGER) END), "
 			     "max(CASE WHEN s <> 'abc' THEN CAST(s AS INTEGER) * 2 END) FROM 'cse_li.csv'",
 			  &err);
 		if (!got)
@@ -251,7 +206,7 @@ TEST(allocation_failures)
 	fclose(f);
 	const char *sql = "SELECT k, sum(p * (1 - d)), sum(p * (1 - d) * 2), (k + 1) * 2, "
 			  "(k + 1) * 3 FROM 'cse_oom.csv' GROUP BY k ORDER BY k";
-	struct tarn_sql_session *s = session(1);
+	struct tarn_sql_session *s = session_at(home, 1);
 	int failed = 0, n;
 	for (n = 0; n < 5000; n++) {
 		struct tarn_err err;
@@ -271,7 +226,7 @@ TEST(allocation_failures)
 	}
 	CHECK(failed > 10 && n < 5000);
 	struct tarn_err err;
-	char *got = run(s, sql, &err);
+	char *got = session_rows(s, sql, &err);
 	CHECK_STR(got, "1|-50|-100|4|6\n2|-90|-180|6|9\n");
 	free(got);
 	tarn_sql_session_free(s);

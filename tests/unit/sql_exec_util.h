@@ -408,4 +408,56 @@ static inline char *select1(struct tarn_schema *s, const char *rows, struct ex_e
 	return select_text(s, rows, &e, 1, 1, err);
 }
 
+
+/* ---- sessions (tarn_sql_session_*) ---------------------------------------------------------- */
+
+/* Rows of the last statement of sql as "a|b\n" lines (NULL cells as
+ * "NULL"); NULL on error (the message in err). The caller frees. */
+static inline char *session_rows(struct tarn_sql_session *s, const char *sql, struct tarn_err *err)
+{
+	tarn_err_clear(err);
+	struct tarn_reader *r = NULL;
+	if (tarn_sql_session_run(s, sql, strlen(sql), &r, err))
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	char *out = calloc(1, cap);
+	for (;;) {
+		struct tarn_batch *b = NULL;
+		if (tarn_reader_next(r, &b, err)) {
+			free(out);
+			out = NULL;
+			break;
+		}
+		if (!b)
+			break;
+		for (int64_t i = 0; i < tarn_batch_num_rows(b); i++)
+			for (int c = 0; c < tarn_batch_num_cols(b); c++) {
+				char cell[1024];
+				size_t k = tarn_batch_cell_text(b, c, i, cell, sizeof cell);
+				if (tarn_batch_is_null(b, c, i))
+					k = (size_t)snprintf(cell, sizeof cell, "NULL");
+				if (n + k + 2 < cap) {
+					memcpy(out + n, cell, k);
+					n += k;
+					out[n++] = c + 1 < tarn_batch_num_cols(b) ? '|' : '\n';
+				}
+			}
+		tarn_batch_free(b);
+	}
+	tarn_reader_close(r);
+	return out;
+}
+
+/* A session with `threads` workers keeping its lake tables under home. */
+static inline struct tarn_sql_session *session_at(const char *home, int threads)
+{
+	struct tarn_sql_opts o = { 0 };
+	o.threads = threads;
+	o.home = home;
+	struct tarn_sql_session *s = NULL;
+	if (tarn_sql_session_new(&o, &s))
+		abort();
+	return s;
+}
+
 #endif

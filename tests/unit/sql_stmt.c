@@ -18,57 +18,11 @@
 
 static char home[256];
 
-/* Rows of the last statement as "a|b\n" lines; NULL on error (msg in err). */
-static char *run(struct tarn_sql_session *s, const char *sql, struct tarn_err *err)
-{
-	tarn_err_clear(err);
-	struct tarn_reader *r = NULL;
-	if (tarn_sql_session_run(s, sql, strlen(sql), &r, err))
-		return NULL;
-	size_t cap = 1 << 16, n = 0;
-	char *out = calloc(1, cap);
-	for (;;) {
-		struct tarn_batch *b = NULL;
-		if (tarn_reader_next(r, &b, err)) {
-			free(out);
-			out = NULL;
-			break;
-		}
-		if (!b)
-			break;
-		for (int64_t i = 0; i < tarn_batch_num_rows(b); i++)
-			for (int c = 0; c < tarn_batch_num_cols(b); c++) {
-				char cell[1024];
-				size_t k = tarn_batch_cell_text(b, c, i, cell, sizeof cell);
-				if (tarn_batch_is_null(b, c, i))
-					k = (size_t)snprintf(cell, sizeof cell, "NULL");
-				if (n + k + 2 < cap) {
-					memcpy(out + n, cell, k);
-					n += k;
-					out[n++] = c + 1 < tarn_batch_num_cols(b) ? '|' : '\n';
-				}
-			}
-		tarn_batch_free(b);
-	}
-	tarn_reader_close(r);
-	return out;
-}
-
-static struct tarn_sql_session *session(int threads)
-{
-	struct tarn_sql_opts o = { 0 };
-	o.threads = threads;
-	o.home = home;
-	struct tarn_sql_session *s = NULL;
-	if (tarn_sql_session_new(&o, &s))
-		abort();
-	return s;
-}
 
 #define EXPECT_ROWS(s, sql, want)                                               \
 	do {                                                                    \
 		struct tarn_err e_;                                             \
-		char *got_ = run(s, sql, &e_);                                  \
+		char *got_ = session_rows(s, sql, &e_);                                  \
 		if (!got_)                                                      \
 			fprintf(stderr, "%s: %s\n", sql, e_.msg);               \
 		CHECK_STR(got_, want);                                          \
@@ -77,26 +31,26 @@ static struct tarn_sql_session *session(int threads)
 
 TEST(session_keeps_views_and_settings)
 {
-	struct tarn_sql_session *s = session(1);
+	struct tarn_sql_session *s = session_at(home, 1);
 	EXPECT_ROWS(s, "CREATE VIEW v (a, b) AS SELECT 1, 'x'", "1\n");
 	EXPECT_ROWS(s, "SELECT b, a FROM v", "x|1\n");
 	EXPECT_ROWS(s, "CREATE OR REPLACE VIEW v AS SELECT 2 AS a", "1\n");
 	EXPECT_ROWS(s, "SELECT a FROM v", "2\n");
 	/* a view over a missing table is an error at CREATE, and nothing is kept */
 	struct tarn_err err;
-	CHECK(run(s, "CREATE VIEW w AS SELECT * FROM nowhere", &err) == NULL);
+	CHECK(session_rows(s, "CREATE VIEW w AS SELECT * FROM nowhere", &err) == NULL);
 	CHECK(err.rc == TARN_ENOTFOUND);
-	CHECK(run(s, "SELECT * FROM w", &err) == NULL);
+	CHECK(session_rows(s, "SELECT * FROM w", &err) == NULL);
 	/* an error in one run leaves the session usable */
 	EXPECT_ROWS(s, "SELECT a + 1 FROM v", "3\n");
 	EXPECT_ROWS(s, "DROP VIEW v", "1\n");
-	CHECK(run(s, "SELECT a FROM v", &err) == NULL);
+	CHECK(session_rows(s, "SELECT a FROM v", &err) == NULL);
 	tarn_sql_session_free(s);
 }
 
 TEST(lake_tables)
 {
-	struct tarn_sql_session *s = session(2);
+	struct tarn_sql_session *s = session_at(home, 2);
 	EXPECT_ROWS(s, "CREATE TABLE t AS SELECT * FROM (VALUES (1, 'a'), (2, 'b')) x(id, s)",
 		    "2\n");
 	EXPECT_ROWS(s, "INSERT INTO t VALUES (3, 'c')", "1\n");
@@ -107,7 +61,7 @@ TEST(lake_tables)
 	snprintf(p, sizeof p, "%s/lake/tables/t/part-000003.parquet", home);
 	CHECK(stat(p, &st) == 0);
 	/* another session (another process, in effect) sees the table */
-	struct tarn_sql_session *s2 = session(1);
+	struct tarn_sql_session *s2 = session_at(home, 1);
 	EXPECT_ROWS(s2, "SELECT count(*) FROM T", "4\n");
 	tarn_sql_session_free(s2);
 	/* defaults, evaluated at CREATE */
@@ -117,15 +71,15 @@ TEST(lake_tables)
 	EXPECT_ROWS(s, "SELECT * FROM d", "7|new|2\n");
 	/* a failed CREATE leaves no table */
 	struct tarn_err err;
-	CHECK(run(s, "CREATE TABLE bad AS SELECT CAST('x' AS INTEGER) AS i", &err) == NULL);
+	CHECK(session_rows(s, "CREATE TABLE bad AS SELECT CAST('x' AS INTEGER) AS i", &err) == NULL);
 	snprintf(p, sizeof p, "%s/lake/tables/bad", home);
 	CHECK(stat(p, &st) != 0);
-	CHECK(run(s, "CREATE TABLE t AS SELECT 1", &err) == NULL);
+	CHECK(session_rows(s, "CREATE TABLE t AS SELECT 1", &err) == NULL);
 	CHECK(strstr(err.msg, "already exists") != NULL);
 	EXPECT_ROWS(s, "SHOW TABLES", "d|table\nt|table\n");
 	EXPECT_ROWS(s, "DESCRIBE d", "id|int32|YES\ntag|string|YES\nk|int32|YES\n");
 	EXPECT_ROWS(s, "DROP TABLE t, d", "2\n");
-	CHECK(run(s, "SELECT * FROM t", &err) == NULL);
+	CHECK(session_rows(s, "SELECT * FROM t", &err) == NULL);
 	CHECK(strstr(err.msg, "unknown table 't'") != NULL);
 	tarn_sql_session_free(s);
 }
@@ -133,9 +87,9 @@ TEST(lake_tables)
 /* The rows=N of each line of an EXPLAIN ANALYZE result, in order. */
 static void analyze_rows(int threads, char *out, size_t cap)
 {
-	struct tarn_sql_session *s = session(threads);
+	struct tarn_sql_session *s = session_at(home, threads);
 	struct tarn_err err;
-	char *text = run(s,
+	char *text = session_rows(s,
 			 "EXPLAIN ANALYZE SELECT k % 3 AS g, count(*) AS n, sum(v) FROM "
 			 "(SELECT * FROM 'sql_stmt_in.csv') t WHERE v > 10 GROUP BY 1 ORDER BY n DESC "
 			 "LIMIT 2",
@@ -158,9 +112,9 @@ TEST(explain)
 	for (int i = 0; i < 5000; i++)
 		fprintf(f, "%d,%d\n", i, i % 50);
 	fclose(f);
-	struct tarn_sql_session *s = session(1);
+	struct tarn_sql_session *s = session_at(home, 1);
 	struct tarn_err err;
-	char *text = run(s, "EXPLAIN SELECT k FROM 'sql_stmt_in.csv' WHERE v = 3 ORDER BY k LIMIT 4",
+	char *text = session_rows(s, "EXPLAIN SELECT k FROM 'sql_stmt_in.csv' WHERE v = 3 ORDER BY k LIMIT 4",
 			 &err);
 	REQUIRE(text);
 	CHECK(strncmp(text, "limit  4 offset 0\n  sort  top 4 by k\n", 37) == 0);
@@ -168,7 +122,7 @@ TEST(explain)
 	CHECK(strstr(text, "scan  sql_stmt_in.csv (csv) columns: k, v\n") != NULL);
 	free(text);
 	/* EXPLAIN of a non-query */
-	CHECK(run(s, "EXPLAIN DROP TABLE x", &err) == NULL);
+	CHECK(session_rows(s, "EXPLAIN DROP TABLE x", &err) == NULL);
 	CHECK(err.rc == TARN_EUNSUPPORTED);
 	tarn_sql_session_free(s);
 	/* per-operator rows out: limit, sort, project, aggregate, filter, scan,
@@ -214,7 +168,7 @@ TEST(allocation_failures)
 	const char *sql = "CREATE OR REPLACE VIEW v (a, b) AS SELECT k, v FROM 'sql_stmt_oom.csv'; "
 			  "EXPLAIN ANALYZE SELECT a, sum(b) FROM v WHERE b > 0 GROUP BY a ORDER BY a; "
 			  "SHOW TABLES; DESCRIBE v; SELECT * REPLACE (a * 2 AS a) FROM v";
-	struct tarn_sql_session *s = session(1);
+	struct tarn_sql_session *s = session_at(home, 1);
 	int failed = 0, n;
 	for (n = 0; n < 5000; n++) {
 		struct tarn_err err;
