@@ -358,21 +358,31 @@ static const char *FAULT_SQL =
     "FROM e x ASOF LEFT JOIN e q ON x.d = q.d AND x.s > q.s "
     "FULL JOIN (VALUES (1), (9)) u(k) ON x.id < u.k ORDER BY 1, 7, 8";
 
-static char *sql_text(struct tarn_err *err)
+/* Runs FAULT_SQL with allocations failing after fail_after (-1 = never);
+ * the rows are formatted after injection is off again. */
+static char *sql_text(int64_t fail_after, struct tarn_err *err)
 {
 	struct tarn_reader *r = NULL;
 	struct tarn_sql_opts o = { .threads = 2 };
-	if (tarn_sql_open(FAULT_SQL, strlen(FAULT_SQL), &o, &r, err))
-		return NULL;
-	size_t cap = 4096, len = 0;
-	char *out = malloc(cap);
-	out[0] = 0;
-	tarn_rc rc = TARN_OK;
-	for (;;) {
+	int nb = 0;
+	struct tarn_batch *bs[64];
+	if (fail_after >= 0)
+		tarn_mem_fail_after(fail_after);
+	tarn_rc rc = tarn_sql_open(FAULT_SQL, strlen(FAULT_SQL), &o, &r, err);
+	while (!rc && nb < 64) {
 		struct tarn_batch *b = NULL;
 		rc = tarn_reader_next(r, &b, err);
 		if (rc || !b)
 			break;
+		bs[nb++] = b;
+	}
+	tarn_reader_close(r);
+	tarn_mem_fail_after(-1);
+	size_t cap = 4096, len = 0;
+	char *out = malloc(cap);
+	out[0] = 0;
+	for (int k = 0; k < nb; k++) {
+		struct tarn_batch *b = bs[k];
 		for (int64_t i = 0; i < b->n_rows; i++)
 			for (int c = 0; c < b->n_cols; c++) {
 				char cell[128] = "NULL";
@@ -384,7 +394,6 @@ static char *sql_text(struct tarn_err *err)
 			}
 		tarn_batch_free(b);
 	}
-	tarn_reader_close(r);
 	if (rc) {
 		free(out);
 		return NULL;
@@ -395,16 +404,14 @@ static char *sql_text(struct tarn_err *err)
 TEST(sql_allocation_failures)
 {
 	struct tarn_err e = { 0 };
-	char *want = sql_text(&e);
+	char *want = sql_text(-1, &e);
 	if (!want)
 		fprintf(stderr, "sql: %s\n", e.msg);
 	CHECK(want != NULL);
 	bool passed = false;
 	for (int64_t n = 0; n < 20000 && !passed && want; n += n < 300 ? 1 : 53) {
 		struct tarn_err fe = { 0 };
-		tarn_mem_fail_after(n);
-		char *r = sql_text(&fe);
-		tarn_mem_fail_after(-1);
+		char *r = sql_text(n, &fe);
 		if (r) {
 			CHECK_STR(r, want);
 			passed = true;
