@@ -5795,6 +5795,31 @@ static tarn_rc spread_struct(struct binder *b, const struct bctx *c, const struc
 	return rc;
 }
 
+/* LIMIT and OFFSET of q as constants (-1 = no LIMIT, 0 = no OFFSET). */
+static tarn_rc limit_offset(struct binder *b, const struct sql_query *q, int64_t *limit,
+			    int64_t *offset)
+{
+	*limit = -1;
+	*offset = 0;
+	tarn_rc rc = TARN_OK;
+	for (int w = 0; !rc && w < 2; w++) {
+		const struct sql_expr *le = w ? q->offset : q->limit;
+		if (!le)
+			continue;
+		struct ex_expr *x = NULL;
+		struct bctx none = { .r = NULL, .clause = w ? "OFFSET" : "LIMIT" };
+		rc = bind_expr(b, &none, le, &x);
+		if (!rc && (!ex_expr_is_const(x) || !tarn_type_is_integer(x->type.id) ||
+			    tarn_array_is_null(x->value, 0) || tarn_array_get_int(x->value, 0) < 0))
+			rc = fail(b, le->loc, TARN_EUSAGE, "%s must be a non-negative integer",
+				  w ? "OFFSET" : "LIMIT");
+		if (!rc)
+			*(w ? offset : limit) = tarn_array_get_int(x->value, 0);
+		ex_expr_free(x);
+	}
+	return rc;
+}
+
 static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct rel *out)
 {
 	const struct sql_select *sel = q->select;
@@ -6120,21 +6145,8 @@ static tarn_rc bind_select(struct binder *b, const struct sql_query *q, struct r
 	}
 	/* ORDER BY / LIMIT / OFFSET. */
 	int64_t limit = -1, offset = 0;
-	for (int w = 0; !rc && w < 2; w++) {
-		const struct sql_expr *le = w ? q->offset : q->limit;
-		if (!le)
-			continue;
-		struct ex_expr *x = NULL;
-		struct bctx none = { .r = NULL, .clause = w ? "OFFSET" : "LIMIT" };
-		rc = bind_expr(b, &none, le, &x);
-		if (!rc && (!ex_expr_is_const(x) || !tarn_type_is_integer(x->type.id) ||
-			    tarn_array_is_null(x->value, 0) || tarn_array_get_int(x->value, 0) < 0))
-			rc = fail(b, le->loc, TARN_EUSAGE, "%s must be a non-negative integer",
-				  w ? "OFFSET" : "LIMIT");
-		if (!rc)
-			*(w ? &offset : &limit) = tarn_array_get_int(x->value, 0);
-		ex_expr_free(x);
-	}
+	if (!rc)
+		rc = limit_offset(b, q, &limit, &offset);
 	if (!rc && q->n_order) {
 		struct ex_sort_key *keys = tarn_calloc((size_t)q->n_order, sizeof *keys);
 		rc = keys ? TARN_OK : nomem(b);
@@ -6684,24 +6696,9 @@ static tarn_rc series_rel(struct binder *b, const struct sql_tref *t, const char
 static tarn_rc apply_order_limit(struct binder *b, const struct sql_query *q, struct rel *cur)
 {
 	int visible = cur->n;
-	int64_t limit = -1, offset = 0;
+	int64_t limit, offset;
+	TRY(limit_offset(b, q, &limit, &offset));
 	tarn_rc rc = TARN_OK;
-	for (int w = 0; !rc && w < 2; w++) {
-		const struct sql_expr *le = w ? q->offset : q->limit;
-		if (!le)
-			continue;
-		struct ex_expr *x = NULL;
-		struct bctx none = { .r = NULL, .clause = w ? "OFFSET" : "LIMIT" };
-		rc = bind_expr(b, &none, le, &x);
-		if (!rc && (!ex_expr_is_const(x) || !tarn_type_is_integer(x->type.id) ||
-			    tarn_array_is_null(x->value, 0) || tarn_array_get_int(x->value, 0) < 0))
-			rc = fail(b, le->loc, TARN_EUSAGE, "%s must be a non-negative integer",
-				  w ? "OFFSET" : "LIMIT");
-		if (!rc)
-			*(w ? &offset : &limit) = tarn_array_get_int(x->value, 0);
-		ex_expr_free(x);
-	}
-	TRY(rc);
 	if (q->n_order) {
 		/* visible columns, then one hidden column per expression key */
 		struct proj p = { 0 };
